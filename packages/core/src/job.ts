@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { UsageTotals } from './usage';
+
+/**
+ * Job lifecycle. `completed` still reports failed lines loudly (counts and errors.jsonl); `failed` is a
+ * job-level failure (unreadable input, nothing could run).
+ */
+export const JobStatus = z.enum([
+  'validating',
+  'queued',
+  'running',
+  'finalizing',
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+]);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+/** Statuses after which nothing changes any more. */
+export const TERMINAL_JOB_STATUSES = ['completed', 'failed', 'cancelled', 'expired'] as const satisfies readonly JobStatus[];
+
+export function isTerminalJobStatus(status: JobStatus): boolean {
+  return (TERMINAL_JOB_STATUSES as readonly JobStatus[]).includes(status);
+}
+
+/** Options of a job, given at submission (object metadata, CLI flags or an existing job record). */
+export const JobOptions = z.strictObject({
+  /** Model for lines that name none. @default 'deepseek-ai/deepseek-r1' */
+  model: z.string().min(1).max(256).optional(),
+  /** Temperature for lines that give none. @default 0.6 */
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().gt(0).max(1).optional(),
+  /** max_tokens for lines that give none. */
+  max_tokens: z.number().int().positive().optional(),
+  /** Fold system messages into the first user turn (R1 wants no system prompt). @default true */
+  foldSystemPrompt: z.boolean().optional(),
+  /** Endpoint calls per line, retries included. @default 5 */
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+  /** Per-attempt timeout in ms. @default 600_000 */
+  attemptTimeoutMs: z.number().int().min(1_000).max(900_000).optional(),
+  /** Epoch ms after which no line starts; unfinished lines end as `expired`. */
+  deadline: z.number().int().positive().optional(),
+  /** Lines per work item. @default FANOUT.linesPerChunk */
+  linesPerChunk: z.number().int().min(1).max(500).optional(),
+  /** Also write `openai-batch-output.jsonl` in OpenAI Batch output format. @default false */
+  openaiBatchOutput: z.boolean().optional(),
+});
+export type JobOptions = z.infer<typeof JobOptions>;
+
+/** Where a job's input lives. `etag` pins the object version that fan-out validated. */
+export const JobInput = z.object({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  etag: z.string(),
+  size: z.number().int().nonnegative(),
+});
+export type JobInput = z.infer<typeof JobInput>;
+
+/** Keys (in the output bucket) of a finished job's files. */
+export const JobOutputs = z.object({
+  results: z.string(),
+  errors: z.string(),
+  summary: z.string(),
+  openaiBatch: z.string().nullable(),
+});
+export type JobOutputs = z.infer<typeof JobOutputs>;
+
+export const JobError = z.object({ code: z.string(), message: z.string() });
+export type JobError = z.infer<typeof JobError>;
+
+/** The job record as the job store keeps it. Times are epoch ms. */
+export const JobRecord = z.object({
+  jobId: z.string(),
+  status: JobStatus,
+  input: JobInput,
+  options: JobOptions,
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  /** Set when fan-out has read the whole input; null before. */
+  chunksTotal: z.number().int().nonnegative().nullable(),
+  /** Non-blank input lines; null until fan-out finished. */
+  linesTotal: z.number().int().nonnegative().nullable(),
+  /** Chunks with every line recorded; counted once per chunk. */
+  chunksDone: z.number().int().nonnegative(),
+  /** Epoch ms until which a finalizer holds the job; a later finalizer may take over after it. */
+  finalizeLeaseUntil: z.number().int().nullable(),
+  cancelRequested: z.boolean(),
+  error: JobError.nullable(),
+  outputs: JobOutputs.nullable(),
+  startedAt: z.number().int().nullable(),
+  finishedAt: z.number().int().nullable(),
+});
+export type JobRecord = z.infer<typeof JobRecord>;
+
+/** Live, exact counts of a job, summed from its chunks. */
+export const JobProgress = z.object({
+  succeeded: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  cancelled: z.number().int().nonnegative(),
+  expired: z.number().int().nonnegative(),
+  /** Endpoint calls, all attempts. */
+  attempts: z.number().int().nonnegative(),
+  /** Attempts beyond each line's first. */
+  retries: z.number().int().nonnegative(),
+  usage: UsageTotals,
+});
+export type JobProgress = z.infer<typeof JobProgress>;

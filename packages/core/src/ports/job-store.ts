@@ -1,0 +1,60 @@
+import type { ChunkRecord, LineRecord } from '../chunk';
+import type { JobError, JobInput, JobOptions, JobOutputs, JobRecord, JobStatus } from '../job';
+
+export interface NewJob {
+  readonly jobId: string;
+  readonly input: JobInput;
+  readonly options: JobOptions;
+  readonly now: number;
+}
+
+export interface JobTransition {
+  /** The change applies only when the job's status is one of these. */
+  readonly from: readonly JobStatus[];
+  readonly to: JobStatus;
+  readonly now: number;
+  readonly error?: JobError;
+  readonly outputs?: JobOutputs;
+}
+
+/**
+ * Port: job state (DynamoDB in production, dynalite locally, a map in unit tests). Every mutation is a
+ * single-record conditional update, so it is exact under at-least-once delivery without transactions
+ * (the local emulator has none). Missing jobs/chunks on mutation throw a `JobStoreError`.
+ */
+export interface JobStore {
+  /** Create the job in `validating` unless it exists (a duplicate S3 event finds it and stops). */
+  createJob(job: NewJob): Promise<{ readonly created: boolean; readonly job: JobRecord }>;
+  getJob(jobId: string): Promise<JobRecord | null>;
+  /** Conditional status change; null when the job's status was not in `from`. Sets startedAt on `running`, finishedAt on a terminal status. */
+  transitionJob(jobId: string, change: JobTransition): Promise<JobRecord | null>;
+  /** Ask running workers to stop starting lines; they record the rest as `cancelled`. */
+  requestCancel(jobId: string, now: number): Promise<JobRecord | null>;
+  /** Create a chunk unless it exists (a re-run of fan-out gets the existing one back). */
+  putChunk(jobId: string, index: number, lines: readonly number[]): Promise<{ readonly created: boolean; readonly chunk: ChunkRecord }>;
+  getChunk(jobId: string, index: number): Promise<ChunkRecord | null>;
+  markChunkEnqueued(jobId: string, index: number): Promise<void>;
+  /** Count one more endpoint attempt for a line (persisted across deliveries); returns the new count. */
+  addLineAttempt(jobId: string, index: number, line: number): Promise<number>;
+  /**
+   * Record a finished line once: stores where its result is and adds its status, attempts and usage to
+   * the chunk's counters in the same conditional update. `recorded: false` when the line was already
+   * recorded (the earlier record wins); `chunk` is the record after the call either way.
+   */
+  recordLine(jobId: string, index: number, record: LineRecord): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
+  /** Count a complete chunk into the job's `chunksDone`, once per chunk; returns the job afterwards. */
+  completeChunk(jobId: string, index: number, now: number): Promise<JobRecord>;
+  /** Fan-out read the whole input: set the totals and move `validating` → `queued`. */
+  finishFanout(jobId: string, totals: { readonly chunksTotal: number; readonly linesTotal: number; readonly now: number }): Promise<JobRecord>;
+  /**
+   * Grant the right to finalize: when every chunk is done and the job is `queued`/`running`, or it is
+   * `finalizing` with an expired lease. Moves it to `finalizing` with a lease; null when not granted.
+   */
+  claimFinalize(jobId: string, lease: { readonly now: number; readonly leaseMs: number }): Promise<JobRecord | null>;
+  /** The job's chunks in index order, paged transparently. */
+  listChunks(jobId: string): AsyncIterable<ChunkRecord>;
+}
+
+export class JobStoreError extends Error {
+  override name = 'JobStoreError';
+}

@@ -1,0 +1,52 @@
+/** Metadata of a stored object. */
+export interface ObjectInfo {
+  readonly size: number;
+  readonly etag: string;
+  /** User metadata (S3 `x-amz-meta-*`), keys lower-case. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** A byte range: `start` inclusive, `end` exclusive. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface PutOptions {
+  /** @default 'application/octet-stream' */
+  readonly contentType?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Port: one bucket of objects (S3 in production, an emulator locally, a map in unit tests).
+ * Reads of missing objects return null; other failures throw an `ObjectStoreError`.
+ */
+export interface ObjectStore {
+  /** The bucket's name, as events and job records refer to it. */
+  readonly bucket: string;
+  head(key: string): Promise<ObjectInfo | null>;
+  /** The whole object, or a byte range of it. `ifMatch` pins the version (etag); a mismatch throws. */
+  get(key: string, options?: { readonly range?: ByteRange; readonly ifMatch?: string }): Promise<Uint8Array | null>;
+  /** Stream the object (memory bounded by the stream's chunks, never the object). */
+  stream(key: string, options?: { readonly ifMatch?: string }): Promise<AsyncIterable<Uint8Array> | null>;
+  put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
+  /** Upload from a stream of unknown length (multipart for large bodies), memory bounded by one part. */
+  putStream(key: string, body: AsyncIterable<Uint8Array>, options?: PutOptions): Promise<void>;
+  /** Keys under a prefix, in lexicographic order, paged transparently. */
+  list(prefix: string): AsyncIterable<string>;
+  /** Delete keys; missing keys are not an error. */
+  delete(keys: readonly string[]): Promise<void>;
+}
+
+/** Raised by object store adapters for failures other than "not found". */
+export class ObjectStoreError extends Error {
+  override name = 'ObjectStoreError';
+  constructor(
+    message: string,
+    readonly code: 'precondition_failed' | 'unavailable' | 'unknown',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,168 @@
+import { addUsage, emptyUsageTotals } from '../accounting';
+import type { ChunkCounters, ChunkRecord } from '../chunk';
+import { isChunkComplete } from '../chunk';
+import type { JobRecord } from '../job';
+import { isTerminalJobStatus } from '../job';
+import type { JobStore } from '../ports/job-store';
+import { JobStoreError } from '../ports/job-store';
+
+/** Zeroed chunk counters. */
+export function emptyChunkCounters(): ChunkCounters {
+  return { succeeded: 0, failed: 0, cancelled: 0, expired: 0, attempts: 0, retries: 0, usage: emptyUsageTotals() };
+}
+
+/**
+ * A JobStore in memory with the same conditional semantics as the DynamoDB adapter (both run the
+ * job-store contract suite). Records are copied in and out, so callers never share state with it.
+ */
+export function createInMemoryJobStore(): JobStore {
+  const jobs = new Map<string, JobRecord>();
+  const completedChunks = new Map<string, Set<number>>();
+  const chunks = new Map<string, ChunkRecord>();
+  const chunkKey = (jobId: string, index: number): string => `${jobId}#${index}`;
+
+  const job = (jobId: string): JobRecord => {
+    const found = jobs.get(jobId);
+    if (found === undefined) throw new JobStoreError(`job ${jobId} does not exist`);
+    return found;
+  };
+  const chunk = (jobId: string, index: number): ChunkRecord => {
+    const found = chunks.get(chunkKey(jobId, index));
+    if (found === undefined) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
+    return found;
+  };
+  const copy = <T>(value: T): T => structuredClone(value);
+
+  return {
+    createJob: async ({ jobId, input, options, now }) => {
+      const existing = jobs.get(jobId);
+      if (existing !== undefined) return { created: false, job: copy(existing) };
+      const record: JobRecord = {
+        jobId,
+        status: 'validating',
+        input: copy(input),
+        options: copy(options),
+        createdAt: now,
+        updatedAt: now,
+        chunksTotal: null,
+        linesTotal: null,
+        chunksDone: 0,
+        finalizeLeaseUntil: null,
+        cancelRequested: false,
+        error: null,
+        outputs: null,
+        startedAt: null,
+        finishedAt: null,
+      };
+      jobs.set(jobId, record);
+      completedChunks.set(jobId, new Set());
+      return { created: true, job: copy(record) };
+    },
+    getJob: async (jobId) => {
+      const found = jobs.get(jobId);
+      return found === undefined ? null : copy(found);
+    },
+    transitionJob: async (jobId, change) => {
+      const record = job(jobId);
+      if (!change.from.includes(record.status)) return null;
+      record.status = change.to;
+      record.updatedAt = change.now;
+      if (change.to === 'running' && record.startedAt === null) record.startedAt = change.now;
+      if (isTerminalJobStatus(change.to)) record.finishedAt = change.now;
+      if (change.error !== undefined) record.error = copy(change.error);
+      if (change.outputs !== undefined) record.outputs = copy(change.outputs);
+      return copy(record);
+    },
+    requestCancel: async (jobId, now) => {
+      const record = job(jobId);
+      if (isTerminalJobStatus(record.status)) return null;
+      record.cancelRequested = true;
+      record.updatedAt = now;
+      return copy(record);
+    },
+    putChunk: async (jobId, index, lines) => {
+      job(jobId);
+      const key = chunkKey(jobId, index);
+      const existing = chunks.get(key);
+      if (existing !== undefined) return { created: false, chunk: copy(existing) };
+      const record: ChunkRecord = {
+        jobId,
+        index,
+        lines: [...lines],
+        recorded: {},
+        attempts: {},
+        counters: emptyChunkCounters(),
+        enqueued: false,
+      };
+      chunks.set(key, record);
+      return { created: true, chunk: copy(record) };
+    },
+    getChunk: async (jobId, index) => {
+      const found = chunks.get(chunkKey(jobId, index));
+      return found === undefined ? null : copy(found);
+    },
+    markChunkEnqueued: async (jobId, index) => {
+      chunk(jobId, index).enqueued = true;
+    },
+    addLineAttempt: async (jobId, index, line) => {
+      const record = chunk(jobId, index);
+      const next = (record.attempts[String(line)] ?? 0) + 1;
+      record.attempts[String(line)] = next;
+      return next;
+    },
+    recordLine: async (jobId, index, line) => {
+      const record = chunk(jobId, index);
+      if (!record.lines.includes(line.line)) {
+        throw new JobStoreError(`line ${line.line} is not in chunk ${index} of job ${jobId}`);
+      }
+      if (record.recorded[String(line.line)] !== undefined) return { recorded: false, chunk: copy(record) };
+      record.recorded[String(line.line)] = { status: line.status, resultKey: line.resultKey };
+      const counters = record.counters;
+      counters[line.status] += 1;
+      counters.attempts += line.attempts;
+      counters.retries += Math.max(0, line.attempts - 1);
+      if (line.usage !== null) counters.usage = addUsage(counters.usage, line.usage);
+      return { recorded: true, chunk: copy(record) };
+    },
+    completeChunk: async (jobId, index, now) => {
+      const record = job(jobId);
+      if (!isChunkComplete(chunk(jobId, index))) {
+        throw new JobStoreError(`chunk ${index} of job ${jobId} is not complete`);
+      }
+      const done = completedChunks.get(jobId) ?? new Set<number>();
+      if (!done.has(index)) {
+        done.add(index);
+        completedChunks.set(jobId, done);
+        record.chunksDone += 1;
+        record.updatedAt = now;
+      }
+      return copy(record);
+    },
+    finishFanout: async (jobId, { chunksTotal, linesTotal, now }) => {
+      const record = job(jobId);
+      record.chunksTotal = chunksTotal;
+      record.linesTotal = linesTotal;
+      record.updatedAt = now;
+      if (record.status === 'validating') record.status = 'queued';
+      return copy(record);
+    },
+    claimFinalize: async (jobId, { now, leaseMs }) => {
+      const record = job(jobId);
+      const allDone = record.chunksTotal !== null && record.chunksDone === record.chunksTotal;
+      const claimable =
+        record.status === 'queued' ||
+        record.status === 'running' ||
+        (record.status === 'finalizing' && (record.finalizeLeaseUntil ?? 0) <= now);
+      if (!allDone || !claimable) return null;
+      record.status = 'finalizing';
+      record.finalizeLeaseUntil = now + leaseMs;
+      record.updatedAt = now;
+      return copy(record);
+    },
+    listChunks: (jobId) =>
+      (async function* () {
+        const mine = [...chunks.values()].filter((c) => c.jobId === jobId).sort((a, b) => a.index - b.index);
+        for (const c of mine) yield copy(c);
+      })(),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './in-memory-job-store';
+export * from './in-memory-object-store';
+export * from './in-memory-work-queue';

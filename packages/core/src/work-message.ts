@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/**
+ * A line as a claim check: where its bytes are in the input object, never the prompt itself, so a
+ * multi-MiB line never has to fit in an SQS message.
+ */
+export const LineRef = z.object({
+  line: z.number().int().positive(),
+  customId: z.string().min(1),
+  /** Inclusive byte offset of the line's first byte in the input object. */
+  byteStart: z.number().int().nonnegative(),
+  /** Exclusive byte offset after the line's last byte (terminator excluded). */
+  byteEnd: z.number().int().nonnegative(),
+});
+export type LineRef = z.infer<typeof LineRef>;
+
+/** Run the valid lines of one chunk. Redelivery is safe: finished lines are skipped. */
+export const RunChunkMessage = z.object({
+  type: z.literal('run_chunk'),
+  jobId: z.string(),
+  chunk: z.number().int().nonnegative(),
+  lines: z.array(LineRef).min(1),
+  /** Times this chunk was handed back (time running out, 429 storm); informational. */
+  handoffs: z.number().int().nonnegative().default(0),
+});
+export type RunChunkMessage = z.infer<typeof RunChunkMessage>;
+
+/** Merge a job's chunks into its outputs. Duplicates are safe: the job store grants one finalizer. */
+export const FinalizeJobMessage = z.object({
+  type: z.literal('finalize_job'),
+  jobId: z.string(),
+});
+export type FinalizeJobMessage = z.infer<typeof FinalizeJobMessage>;
+
+/** The body of every message on the work queue (JSON). */
+export const WorkMessage = z.discriminatedUnion('type', [RunChunkMessage, FinalizeJobMessage]);
+export type WorkMessage = z.infer<typeof WorkMessage>;
