@@ -25,6 +25,8 @@ export const LineErrorCode = z.enum([
   'attempts_exhausted',
   /** The job's deadline passed before the line finished. */
   'deadline_exceeded',
+  /** The job was cancelled before the line finished. */
+  'cancelled',
   /** The work item was dead-lettered after exhausting its deliveries. */
   'dead_lettered',
   /** The endpoint answered 200 with a body that could not be used. */

@@ -1,3 +1,5 @@
+export * from './fake-clock';
+export * from './fake-model-client';
 export * from './in-memory-job-store';
 export * from './in-memory-object-store';
 export * from './in-memory-work-queue';

@@ -1,0 +1,38 @@
+/**
+ * What each link lets a function do. SST's own links grant `s3:*`, `sqs:*` and `dynamodb:*` on the
+ * linked resource; infra links scoped `sst.Linkable`s instead (see `infra/links.ts`), named as the
+ * handlers read them (`Resource.InputBucket.name`), with only the actions the adapters in
+ * `packages/aws-adapters` use. A new adapter call that needs another action is added here.
+ */
+export const ACCESS = {
+  /**
+   * Read uploads: HeadObject and ranged GetObject (`s3:GetObject`). `s3:ListBucket` makes a missing key
+   * a 404 rather than a 403, so the adapter can tell "gone" from "denied".
+   */
+  InputBucket: {
+    kind: 'bucket',
+    bucketActions: ['s3:ListBucket'],
+    objectActions: ['s3:GetObject'],
+  },
+  /** Results: Get/Head, Put (multipart included), DeleteObjects, ListObjectsV2, aborting a failed upload. */
+  OutputBucket: {
+    kind: 'bucket',
+    bucketActions: ['s3:ListBucket'],
+    objectActions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  },
+  /** The job store: single-item conditional writes and a Query per job; no scans, no transactions. */
+  JobsTable: {
+    kind: 'table',
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  },
+  /** Sending work (SendMessageBatch is authorised as `sqs:SendMessage`). Consuming is granted by the subscription. */
+  WorkQueue: {
+    kind: 'queue',
+    actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+  },
+  /** The endpoint's API key: an encrypted value in the function bundle, no IAM. */
+  NvidiaApiKey: { kind: 'secret' },
+} as const;
+
+/** The name a handler reads a linked resource by (`Resource[name]`). */
+export type LinkName = keyof typeof ACCESS;

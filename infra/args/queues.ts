@@ -1,0 +1,40 @@
+import { DEAD_LETTER, QUEUE } from '../../packages/core/src/settings';
+
+/**
+ * AWS's rule for a queue that feeds a Lambda function: visibility timeout ≥ 6 × the function timeout,
+ * so a message is not delivered again while a (retried) invocation may still hold it.
+ */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * The dead-letter queue: kept longer than the work queue (a message's age carries over when it is
+ * dead-lettered, so a shorter retention would expire it there first), as large messages as the work
+ * queue, and a visibility timeout that fits its consumer.
+ */
+export const DEAD_LETTER_QUEUE_ARGS = {
+  visibilityTimeout: `${VISIBILITY_TIMEOUT_FACTOR * DEAD_LETTER.timeoutSeconds} seconds`,
+  transform: {
+    queue: {
+      messageRetentionSeconds: QUEUE.dlqRetentionSeconds,
+      maxMessageSize: QUEUE.maximumMessageSizeBytes,
+    },
+  },
+} as const satisfies sst.aws.QueueArgs;
+
+/**
+ * The work queue: visibility from `QUEUE` (≥ 6 × the worker timeout), dead-lettering after
+ * `QUEUE.maxReceiveCount` deliveries, and the 1 MiB message size SQS allows since 2025 (the queue
+ * attribute still defaults to 256 KiB, and SST has no option for it, hence the transform).
+ */
+export function workQueueArgs<Arn>(deadLetterQueueArn: Arn) {
+  return {
+    visibilityTimeout: `${QUEUE.visibilityTimeoutSeconds} seconds`,
+    dlq: { queue: deadLetterQueueArn, retry: QUEUE.maxReceiveCount },
+    transform: {
+      queue: {
+        messageRetentionSeconds: QUEUE.retentionSeconds,
+        maxMessageSize: QUEUE.maximumMessageSizeBytes,
+      },
+    },
+  } as const;
+}

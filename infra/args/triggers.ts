@@ -1,0 +1,43 @@
+import { DEAD_LETTER, STORAGE, WORKER } from '../../packages/core/src/settings';
+
+/**
+ * The input bucket's only notification (SST allows one `notify()` per bucket): objects created under
+ * `STORAGE.inputPrefix` with `STORAGE.inputSuffix` start the fan-out. Other uploads are ignored.
+ */
+export function fanOutNotification<Subscriber>(subscriber: Subscriber) {
+  return {
+    notifications: [
+      {
+        name: 'FanOut',
+        function: subscriber,
+        events: ['s3:ObjectCreated:*'],
+        filterPrefix: STORAGE.inputPrefix,
+        filterSuffix: STORAGE.inputSuffix,
+      },
+    ],
+  } as const;
+}
+
+/**
+ * How the worker consumes the work queue: small batches, partial batch responses (one failed work item
+ * does not bring back the others), and the event source's maximum concurrency — the only knob that caps
+ * concurrent workers without throttling the queue (reserved concurrency would).
+ */
+export const WORKER_SUBSCRIPTION = {
+  batch: {
+    size: WORKER.batchSize,
+    window: `${WORKER.batchWindowSeconds} seconds`,
+    partialResponses: true,
+  },
+  transform: {
+    eventSourceMapping: { scalingConfig: { maximumConcurrency: WORKER.maxConcurrency } },
+  },
+} as const satisfies sst.aws.QueueSubscriberArgs;
+
+/** How the DLQ consumer drains dead letters: partial batch responses, so one bad record is retried alone. */
+export const DEAD_LETTER_SUBSCRIPTION = {
+  batch: {
+    size: DEAD_LETTER.batchSize,
+    partialResponses: true,
+  },
+} as const satisfies sst.aws.QueueSubscriberArgs;

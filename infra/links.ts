@@ -1,0 +1,43 @@
+import { ACCESS, type LinkName } from './args/access';
+import { jobsTable } from './table';
+import { workQueue } from './queue';
+import { nvidiaApiKey } from './secrets';
+import { inputs, outputs } from './storage';
+
+/**
+ * The links handlers get: scoped `sst.Linkable`s carrying the same properties as SST's own links
+ * (`name` of a bucket or table, `url` of a queue) but only the actions in `ACCESS`. Linking the
+ * components themselves would grant `s3:*`, `dynamodb:*` and `sqs:*`.
+ */
+export const links = {
+  InputBucket: bucketLink('InputBucket', inputs, ACCESS.InputBucket),
+  OutputBucket: bucketLink('OutputBucket', outputs, ACCESS.OutputBucket),
+  JobsTable: new sst.Linkable('JobsTable', {
+    properties: { name: jobsTable.name },
+    include: [sst.aws.permission({ actions: [...ACCESS.JobsTable.actions], resources: [jobsTable.arn] })],
+  }),
+  WorkQueue: new sst.Linkable('WorkQueue', {
+    properties: { url: workQueue.url },
+    include: [sst.aws.permission({ actions: [...ACCESS.WorkQueue.actions], resources: [workQueue.arn] })],
+  }),
+  NvidiaApiKey: nvidiaApiKey,
+} satisfies Record<LinkName, unknown>;
+
+/** Resolve a link name, for `functionArgs`. */
+export function link(name: LinkName) {
+  return links[name];
+}
+
+function bucketLink(
+  name: LinkName,
+  bucket: sst.aws.Bucket,
+  access: { readonly bucketActions: readonly string[]; readonly objectActions: readonly string[] },
+) {
+  return new sst.Linkable(name, {
+    properties: { name: bucket.name },
+    include: [
+      sst.aws.permission({ actions: [...access.bucketActions], resources: [bucket.arn] }),
+      sst.aws.permission({ actions: [...access.objectActions], resources: [$interpolate`${bucket.arn}/*`] }),
+    ],
+  });
+}

@@ -1,0 +1,210 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { estimateCost } from './cost-estimate';
+import { createSummaryBuilder, JobSummary, MAX_SUMMARY_MODELS, OTHER_MODELS_KEY } from './job-summary';
+import type { LineStatus, ResultLine } from './result-line';
+import { type LineUsage, USAGE_FIELDS } from './usage';
+
+function usage(overrides: Partial<LineUsage> = {}): LineUsage {
+  return {
+    prompt_tokens: 10,
+    completion_tokens: 100,
+    total_tokens: 110,
+    reasoning_tokens: 80,
+    cached_prompt_tokens: null,
+    estimated_reasoning_tokens: null,
+    ...overrides,
+  };
+}
+
+let nextLine = 1;
+function resultLine(overrides: Partial<ResultLine> = {}): ResultLine {
+  const line = nextLine++;
+  return {
+    custom_id: `line-${line}`,
+    line,
+    status: 'succeeded',
+    reasoning: 'r',
+    answer: 'a',
+    finish_reason: 'stop',
+    usage: usage(),
+    attempts: 1,
+    latency_ms: 1000,
+    model: 'deepseek-ai/deepseek-r1',
+    request_id: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+const meta = {
+  jobId: 'job-1',
+  status: 'completed',
+  startedAt: Date.UTC(2026, 0, 1),
+  finishedAt: Date.UTC(2026, 0, 1, 0, 1),
+};
+
+describe('createSummaryBuilder', () => {
+  it('summarises an empty job', () => {
+    const summary = createSummaryBuilder().build({ ...meta, startedAt: null, finishedAt: null });
+    expect(JobSummary.parse(summary)).toEqual(summary);
+    expect(summary.counts).toEqual({ total: 0, succeeded: 0, failed: 0, cancelled: 0, expired: 0 });
+    expect(summary.timings).toEqual({ started_at: null, finished_at: null, wall_ms: null, latency_ms: null });
+    expect(summary.cost).toBeNull();
+    expect(summary.usage.lines_with_usage).toBe(0);
+    expect(summary.models).toEqual({});
+    expect(summary.failed_by_code).toEqual({});
+  });
+
+  it('counts statuses, attempts, retries, usage, failures by code and models', () => {
+    const builder = createSummaryBuilder();
+    builder.add(resultLine({ attempts: 3, latency_ms: 2000 }));
+    builder.add(resultLine({ usage: usage({ reasoning_tokens: null, cached_prompt_tokens: 4 }) }));
+    builder.add(
+      resultLine({
+        status: 'failed',
+        usage: null,
+        attempts: 0,
+        latency_ms: null,
+        model: null,
+        error: { code: 'invalid_request', message: 'line 3: …' },
+      }),
+    );
+    builder.add(
+      resultLine({
+        status: 'failed',
+        usage: null,
+        attempts: 5,
+        latency_ms: 9000,
+        error: { code: 'attempts_exhausted', message: 'x', http_status: 503 },
+      }),
+    );
+    builder.add(
+      resultLine({ status: 'failed', usage: null, attempts: 1, error: null, model: 'other/model' }),
+    );
+    builder.add(resultLine({ status: 'expired', usage: null, attempts: 0, latency_ms: null }));
+    builder.add(resultLine({ status: 'cancelled', usage: null, attempts: 0, latency_ms: null }));
+    expect(builder.counts()).toEqual({ total: 7, succeeded: 2, failed: 3, cancelled: 1, expired: 1 });
+
+    const summary = builder.build(meta);
+    expect(JobSummary.parse(summary)).toEqual(summary);
+    expect(summary).toMatchObject({
+      job_id: 'job-1',
+      status: 'completed',
+      counts: { total: 7, succeeded: 2, failed: 3, cancelled: 1, expired: 1 },
+      attempts: 10,
+      retries: 2 + 4,
+      lines_with_unknown_usage: 2,
+      failed_by_code: { invalid_request: 1, attempts_exhausted: 1, unknown: 1 },
+      models: { 'deepseek-ai/deepseek-r1': 5, 'other/model': 1 },
+    });
+    expect(summary.usage).toEqual({
+      prompt_tokens: 20,
+      completion_tokens: 200,
+      total_tokens: 220,
+      reasoning_tokens: 80,
+      cached_prompt_tokens: 4,
+      estimated_reasoning_tokens: 0,
+      lines_with_usage: 2,
+      unknown: {
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        total_tokens: 0,
+        reasoning_tokens: 1,
+        cached_prompt_tokens: 1,
+        estimated_reasoning_tokens: 2,
+      },
+    });
+    expect(summary.timings).toEqual({
+      started_at: '2026-01-01T00:00:00.000Z',
+      finished_at: '2026-01-01T00:01:00.000Z',
+      wall_ms: 60_000,
+      latency_ms: { p50: 1000, p90: 9000, p99: 9000, max: 9000 },
+    });
+  });
+
+  it('copies the cost estimate fields into the summary', () => {
+    const builder = createSummaryBuilder();
+    builder.add(resultLine());
+    const preliminary = builder.build(meta);
+    const cost = estimateCost(preliminary.usage, { input: 1, output: 2 });
+    const summary = builder.build({ ...meta, cost: { ...cost, extra: 'dropped' } as typeof cost });
+    expect(summary.cost).toEqual({
+      currency: 'USD',
+      input: 0.00001,
+      output: 0.0002,
+      total: 0.00021,
+      partial: false,
+      basis: 'complete: 1 line',
+    });
+    expect(JobSummary.parse(summary)).toEqual(summary);
+  });
+
+  it('builds the same summary twice and later adds do not change an earlier one', () => {
+    const builder = createSummaryBuilder();
+    builder.add(resultLine());
+    const first = builder.build(meta);
+    const again = builder.build(meta);
+    expect(again).toEqual(first);
+    builder.add(resultLine({ status: 'failed', error: { code: 'internal_error', message: 'x' } }));
+    expect(first.counts.total).toBe(1);
+    expect(first.usage.prompt_tokens).toBe(10);
+    expect(first.failed_by_code).toEqual({});
+  });
+
+  it(`keeps at most ${MAX_SUMMARY_MODELS} model names and counts the rest under ${OTHER_MODELS_KEY}`, () => {
+    const builder = createSummaryBuilder();
+    for (let i = 0; i < MAX_SUMMARY_MODELS + 5; i += 1) builder.add(resultLine({ model: `m${i}` }));
+    builder.add(resultLine({ model: 'm0' }));
+    const { models } = builder.build(meta);
+    expect(Object.keys(models)).toHaveLength(MAX_SUMMARY_MODELS + 1);
+    expect(models['m0']).toBe(2);
+    expect(models[OTHER_MODELS_KEY]).toBe(5);
+  });
+
+  it('never reports a negative wall time', () => {
+    const summary = createSummaryBuilder().build({ ...meta, finishedAt: meta.startedAt - 5 });
+    expect(summary.timings.wall_ms).toBe(0);
+  });
+
+  it('token totals are the exact sums of the lines, whatever the order', () => {
+    const count = fc.option(fc.integer({ min: 0, max: 2_000_000 }), { nil: null });
+    const arbitraryUsage = fc.record({
+      prompt_tokens: count,
+      completion_tokens: count,
+      total_tokens: count,
+      reasoning_tokens: count,
+      cached_prompt_tokens: count,
+      estimated_reasoning_tokens: count,
+    });
+    const status = fc.constantFrom<LineStatus>('succeeded', 'failed', 'cancelled', 'expired');
+    const line = fc.record({
+      usage: fc.option(arbitraryUsage, { nil: null }),
+      status,
+      attempts: fc.integer({ min: 0, max: 10 }),
+    });
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 60 }), (lines) => {
+        const forward = createSummaryBuilder();
+        const backward = createSummaryBuilder();
+        for (const l of lines) forward.add(resultLine(l));
+        for (const l of [...lines].reverse()) backward.add(resultLine(l));
+        const summary = forward.build(meta);
+        expect(backward.build(meta)).toEqual(summary);
+        for (const field of USAGE_FIELDS) {
+          const known = lines.flatMap((l) => (l.usage?.[field] != null ? [l.usage[field]] : []));
+          expect(summary.usage[field]).toBe(known.reduce((a, b) => a + b, 0));
+          expect(summary.usage.unknown[field]).toBe(
+            lines.filter((l) => l.usage !== null && l.usage[field] === null).length,
+          );
+        }
+        expect(summary.usage.lines_with_usage).toBe(lines.filter((l) => l.usage !== null).length);
+        expect(summary.counts.total).toBe(lines.length);
+        expect(summary.attempts).toBe(lines.reduce((a, l) => a + l.attempts, 0));
+        expect(summary.retries).toBe(lines.reduce((a, l) => a + Math.max(0, l.attempts - 1), 0));
+        const failedByCode = Object.values(summary.failed_by_code).reduce((a, b) => a + b, 0);
+        expect(failedByCode).toBe(summary.counts.failed);
+      }),
+    );
+  });
+});

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { addUsage, emptyUsageTotals } from './accounting';
+import type { CostEstimate } from './cost-estimate';
+import { createLatencyHistogram, LatencyPercentiles } from './latency-histogram';
+import type { LineStatus, ResultLine } from './result-line';
+import { UsageTotals } from './usage';
+
+const Count = z.number().int().nonnegative();
+
+/** Lines of a job by final status; `total` is their sum. */
+export const SummaryCounts = z.object({
+  total: Count,
+  succeeded: Count,
+  failed: Count,
+  cancelled: Count,
+  expired: Count,
+});
+export type SummaryCounts = z.infer<typeof SummaryCounts>;
+
+/** A cost estimate as `estimateCost` makes it (see cost-estimate). */
+export const SummaryCost = z.object({
+  currency: z.literal('USD'),
+  total: z.number().nonnegative(),
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  /** True when some token counts were unknown: the real cost is higher. */
+  partial: z.boolean(),
+  /** How complete the token counts behind the estimate are. */
+  basis: z.string(),
+});
+export type SummaryCost = z.infer<typeof SummaryCost>;
+
+export const SummaryTimings = z.object({
+  started_at: z.iso.datetime().nullable(),
+  finished_at: z.iso.datetime().nullable(),
+  /** finished_at − started_at; null while either is unknown. */
+  wall_ms: Count.nullable(),
+  /** Per-line latency percentiles (see `LatencyPercentiles` for precision); null when no line had one. */
+  latency_ms: LatencyPercentiles.nullable(),
+});
+export type SummaryTimings = z.infer<typeof SummaryTimings>;
+
+/** `summary.json`: what a finished (or running) job did, in one small document. */
+export const JobSummary = z.object({
+  job_id: z.string(),
+  status: z.string(),
+  counts: SummaryCounts,
+  /** Exact token sums over the lines that carried usage (see `UsageTotals` for unknown counts). */
+  usage: UsageTotals,
+  /** Lines that called the endpoint but carry no usage: their tokens are in no total (they may be billed). */
+  lines_with_unknown_usage: Count,
+  /** Endpoint calls, all attempts of all lines. */
+  attempts: Count,
+  /** Attempts beyond each line's first. */
+  retries: Count,
+  timings: SummaryTimings,
+  cost: SummaryCost.nullable(),
+  /** Lines per model (as result lines name it); at most 20 names, the rest under `(other)`. */
+  models: z.record(z.string(), Count),
+  /** Failed lines by error code; sums to `counts.failed` (a failed line without error counts as `unknown`). */
+  failed_by_code: z.record(z.string(), Count),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+/** What the summary needs beyond the result lines. Times are epoch ms. */
+export interface SummaryMeta {
+  readonly jobId: string;
+  readonly status: string;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  /** From `estimateCost`; null when no price table is configured. @default null */
+  readonly cost?: CostEstimate | null;
+}
+
+/** Builds a `JobSummary` from result lines streamed through it, in any order. */
+export interface SummaryBuilder {
+  /** Count one result line (each line once). */
+  add(line: ResultLine): void;
+  /** Lines so far by final status (e.g. to choose the job's final status before building). */
+  counts(): SummaryCounts;
+  /** The summary of the lines added so far. Can be called any number of times. */
+  build(meta: SummaryMeta): JobSummary;
+}
+
+/** Distinct model names kept in `models`; a job normally has one or two. */
+export const MAX_SUMMARY_MODELS = 20;
+/** Key of `models` for lines whose model is beyond the first `MAX_SUMMARY_MODELS` names. */
+export const OTHER_MODELS_KEY = '(other)';
+
+function increment(record: Map<string, number>, key: string): void {
+  record.set(key, (record.get(key) ?? 0) + 1);
+}
+
+function isoOrNull(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString();
+}
+
+/** Copy the summary's fields only, so extra fields of the estimate never leak into `summary.json`. */
+function copyCost(cost: CostEstimate | null): SummaryCost | null {
+  if (cost === null) return null;
+  const { currency, total, input, output, partial, basis } = cost;
+  return { currency, total, input, output, partial, basis };
+}
+
+/**
+ * Create an empty builder. Memory does not grow with the number of lines: counters, usage totals, a
+ * fixed-size latency histogram (percentiles within 1 %, `max` exact) and maps bounded by the error codes
+ * and `MAX_SUMMARY_MODELS`.
+ */
+export function createSummaryBuilder(): SummaryBuilder {
+  const byStatus: Record<LineStatus, number> = { succeeded: 0, failed: 0, cancelled: 0, expired: 0 };
+  let usage = emptyUsageTotals();
+  let unknownUsageLines = 0;
+  let attempts = 0;
+  let retries = 0;
+  const latency = createLatencyHistogram();
+  const models = new Map<string, number>();
+  const failedByCode = new Map<string, number>();
+
+  const counts = (): SummaryCounts => ({
+    total: byStatus.succeeded + byStatus.failed + byStatus.cancelled + byStatus.expired,
+    ...byStatus,
+  });
+
+  return {
+    counts,
+    add(line) {
+      byStatus[line.status] += 1;
+      attempts += line.attempts;
+      retries += Math.max(0, line.attempts - 1);
+      if (line.usage !== null) usage = addUsage(usage, line.usage);
+      else if (line.attempts > 0) unknownUsageLines += 1;
+      if (line.latency_ms !== null) latency.record(line.latency_ms);
+      if (line.model !== null) {
+        const known = models.has(line.model) || models.size < MAX_SUMMARY_MODELS;
+        increment(models, known ? line.model : OTHER_MODELS_KEY);
+      }
+      if (line.status === 'failed') increment(failedByCode, line.error?.code ?? 'unknown');
+    },
+    build(meta) {
+      const { startedAt, finishedAt } = meta;
+      const wallMs = startedAt !== null && finishedAt !== null ? Math.max(0, finishedAt - startedAt) : null;
+      return {
+        job_id: meta.jobId,
+        status: meta.status,
+        counts: counts(),
+        usage: { ...usage, unknown: { ...usage.unknown } },
+        lines_with_unknown_usage: unknownUsageLines,
+        attempts,
+        retries,
+        timings: {
+          started_at: isoOrNull(startedAt),
+          finished_at: isoOrNull(finishedAt),
+          wall_ms: wallMs,
+          latency_ms: latency.percentiles(),
+        },
+        cost: copyCost(meta.cost ?? null),
+        models: Object.fromEntries(models),
+        failed_by_code: Object.fromEntries(failedByCode),
+      };
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import type { z } from 'zod';
+import type { ChatMessage, ChatRequestBody, NormalizedRequest } from './chat';
+import { describeJsonValue } from './describe-json-value';
+import { ThinkbatchError } from './errors';
+import { foldSystemIntoUser } from './fold-system-into-user';
+import {
+  BatchInputLine,
+  MAX_CUSTOM_ID_LENGTH,
+  MessagesInputLine,
+  PromptInputLine,
+} from './input-line-schemas';
+import { DEFAULT_JOB_DEFAULTS, type JobDefaults } from './job-defaults';
+import type { LineError, LineErrorCode } from './result-line';
+
+/** Outcome of reading one input line. Invalid lines are values: they become failed result lines. */
+export type NormalizeInputLineResult =
+  | { readonly kind: 'valid'; readonly request: NormalizedRequest }
+  | {
+      readonly kind: 'invalid';
+      /** The line's own custom_id when it is a string of 1–256 characters, else `line-<n>`. */
+      readonly customId: string;
+      readonly error: LineError;
+    };
+
+/** The custom_id of a line that gives none: `line-<n>`, n the 1-based physical line number. */
+export function defaultCustomId(lineNumber: number): string {
+  return `line-${lineNumber}`;
+}
+
+const MAX_ISSUES_SHOWN = 5;
+const MAX_JSON_ERROR_LENGTH = 200;
+
+/** Format a zod issue path as `body.messages[2].role`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, MAX_ISSUES_SHOWN).map((issue) => {
+    const path = formatPath(issue.path);
+    return path === '' ? issue.message : `${path} ${issue.message}`;
+  });
+  const more = issues.length - shown.length;
+  return more > 0 ? `${shown.join('; ')} (and ${more} more)` : shown.join('; ');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+type ParsedLine =
+  | {
+      readonly ok: true;
+      readonly messages: ChatMessage[];
+      readonly params: Record<string, unknown>;
+      readonly customId?: string;
+    }
+  | { readonly ok: false; readonly message: string };
+
+function fromSchema<T>(result: z.ZodSafeParseResult<T>, take: (line: T) => ParsedLine): ParsedLine {
+  return result.success ? take(result.data) : { ok: false, message: formatIssues(result.error.issues) };
+}
+
+/** Pick the format by its keys, then validate with that format's schema. */
+function parseLine(value: Record<string, unknown>): ParsedLine {
+  if ('body' in value || 'method' in value || 'url' in value) {
+    return fromSchema(BatchInputLine.safeParse(value), ({ custom_id, body }) => {
+      const { messages, stream: _stream, stream_options: _streamOptions, n: _n, ...params } = body;
+      return { ok: true, messages, params, customId: custom_id };
+    });
+  }
+  if ('prompt' in value && 'messages' in value) {
+    return { ok: false, message: 'give either "prompt" or "messages", not both' };
+  }
+  if ('prompt' in value) {
+    return fromSchema(PromptInputLine.safeParse(value), (line) => {
+      const { custom_id, prompt, stream: _stream, stream_options: _streamOptions, n: _n, ...params } = line;
+      return withCustomId([{ role: 'user', content: prompt }], params, custom_id);
+    });
+  }
+  if ('messages' in value) {
+    return fromSchema(MessagesInputLine.safeParse(value), (line) => {
+      const { custom_id, messages, stream: _stream, stream_options: _streamOptions, n: _n, ...params } = line;
+      return withCustomId(messages, params, custom_id);
+    });
+  }
+  return {
+    ok: false,
+    message:
+      'expected "prompt" or "messages" (simple line), or "custom_id", "method", "url" and "body" (OpenAI Batch line)',
+  };
+}
+
+function withCustomId(
+  messages: ChatMessage[],
+  params: Record<string, unknown>,
+  customId: string | undefined,
+): ParsedLine {
+  return customId === undefined ? { ok: true, messages, params } : { ok: true, messages, params, customId };
+}
+
+/** Apply the job's defaults: a line's own values win. Never sets `stream`. */
+function buildBody(
+  messages: ChatMessage[],
+  params: Record<string, unknown>,
+  defaults: JobDefaults,
+): ChatRequestBody {
+  const { model, temperature, top_p, max_tokens, ...rest } = params;
+  const body: ChatRequestBody = {
+    model: typeof model === 'string' ? model : defaults.model,
+    messages: defaults.foldSystemPrompt ? foldSystemIntoUser(messages) : messages.map((m) => ({ ...m })),
+    temperature: typeof temperature === 'number' ? temperature : defaults.temperature,
+  };
+  const topP = typeof top_p === 'number' ? top_p : defaults.top_p;
+  if (topP !== undefined) body.top_p = topP;
+  // OpenAI refuses max_tokens beside max_completion_tokens: a line that sets the latter gets no default.
+  const maxTokens =
+    typeof max_tokens === 'number'
+      ? max_tokens
+      : 'max_completion_tokens' in rest
+        ? undefined
+        : defaults.max_tokens;
+  if (maxTokens !== undefined) body.max_tokens = maxTokens;
+  return Object.assign(body, rest);
+}
+
+/**
+ * Read one input line (its text, without the line terminator) into the request the workers send, or into
+ * a line-numbered, human-readable error (`invalid_json`: not JSON or not an object; `invalid_request`: no
+ * accepted format). Accepts OpenAI Batch lines and simple `prompt` / `messages` lines; see
+ * input-line-schemas. Duplicate custom_ids are the caller's to detect (see `createCustomIdRegistry`).
+ * A `lineNumber` that is not a positive integer is a bug: throws.
+ */
+export function normalizeInputLine(
+  text: string,
+  lineNumber: number,
+  defaults: JobDefaults = DEFAULT_JOB_DEFAULTS,
+): NormalizeInputLineResult {
+  if (!Number.isInteger(lineNumber) || lineNumber < 1) {
+    throw new ThinkbatchError(
+      `normalizeInputLine: line number must be a positive integer, got ${lineNumber}`,
+    );
+  }
+  const invalid = (customId: string, code: LineErrorCode, message: string): NormalizeInputLineResult => ({
+    kind: 'invalid',
+    customId,
+    error: { code, message: `line ${lineNumber}: ${message}` },
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return invalid(
+      defaultCustomId(lineNumber),
+      'invalid_json',
+      `not valid JSON (${reason.slice(0, MAX_JSON_ERROR_LENGTH)})`,
+    );
+  }
+  if (!isRecord(value)) {
+    return invalid(
+      defaultCustomId(lineNumber),
+      'invalid_json',
+      `expected a JSON object, got ${describeJsonValue(value)}`,
+    );
+  }
+  const { custom_id: rawId } = value;
+  const parsed = parseLine(value);
+  if (!parsed.ok) {
+    const readable = typeof rawId === 'string' && rawId !== '' && rawId.length <= MAX_CUSTOM_ID_LENGTH;
+    const customId = readable ? rawId : defaultCustomId(lineNumber);
+    return invalid(customId, 'invalid_request', parsed.message);
+  }
+  return {
+    kind: 'valid',
+    request: {
+      customId: parsed.customId ?? defaultCustomId(lineNumber),
+      line: lineNumber,
+      body: buildBody(parsed.messages, parsed.params, defaults),
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { WorkMessage } from '../work-message';
+import type { PipelineDeps } from './pipeline-deps';
+import { recordLineResult, unansweredResult } from './record-line-result';
+import { settleChunk } from './settle-chunk';
+
+/**
+ * A work item that exhausted its deliveries still ends as result lines: every line it held that is not
+ * recorded yet is recorded as failed (`dead_lettered`), and the chunk settles as usual. A dead-lettered
+ * finalize request fails the job, loudly, since its outputs could not be written.
+ */
+export async function handleDeadLetter(deps: PipelineDeps, message: WorkMessage, receiveCount: number): Promise<void> {
+  if (message.type === 'finalize_job') {
+    deps.log.error('finalize request dead-lettered; failing the job', { jobId: message.jobId, receiveCount });
+    await deps.jobs.transitionJob(message.jobId, {
+      from: ['queued', 'running', 'finalizing'],
+      to: 'failed',
+      now: deps.clock.now(),
+      error: { code: 'finalize_failed', message: `merging the results failed ${receiveCount} times; see the worker logs` },
+    });
+    return;
+  }
+  const { jobId, chunk: index } = message;
+  const chunk = await deps.jobs.getChunk(jobId, index);
+  if (chunk === null) {
+    deps.log.warn('dead-lettered work item for an unknown chunk; dropping it', { jobId, chunk: index });
+    return;
+  }
+  let latest = chunk;
+  for (const ref of message.lines) {
+    if (latest.recorded[String(ref.line)] !== undefined) continue;
+    const attempts = latest.attempts[String(ref.line)] ?? 0;
+    const error = {
+      code: 'dead_lettered' as const,
+      message: `line ${ref.line}: its work item failed ${receiveCount} deliveries (worker crashes or timeouts) and was dead-lettered`,
+    };
+    const result = unansweredResult({ customId: ref.customId, line: ref.line, status: 'failed', error, attempts, model: null });
+    ({ chunk: latest } = await recordLineResult(deps, jobId, index, result));
+  }
+  await settleChunk(deps, latest);
+}

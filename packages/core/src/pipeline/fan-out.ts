@@ -1,0 +1,148 @@
+import type { JobDefaults } from '../job-defaults';
+import type { JobRecord } from '../job';
+import type { JsonlRecord } from '../jsonl-reader';
+import { readJsonlLines } from '../jsonl-reader';
+import type { CustomIdRegistry } from '../custom-id-registry';
+import { createCustomIdRegistry } from '../custom-id-registry';
+import { normalizeInputLine } from '../normalize-input-line';
+import { ObjectStoreError } from '../ports/object-store';
+import type { LineError } from '../result-line';
+import type { LineRef, RunChunkMessage } from '../work-message';
+import { jobRequestDefaults } from './job-request-defaults';
+import type { PipelineDeps } from './pipeline-deps';
+import { recordLineResult, unansweredResult } from './record-line-result';
+import { requestFinalizeWhenDone, settleChunk } from './settle-chunk';
+
+/** One non-blank input line as fan-out classified it. */
+type ChunkEntry =
+  | { readonly kind: 'valid'; readonly ref: LineRef }
+  | { readonly kind: 'invalid'; readonly line: number; readonly customId: string; readonly error: LineError };
+
+interface OpenChunk {
+  index: number;
+  entries: ChunkEntry[];
+  bytes: number;
+}
+
+export type FanOutOutcome =
+  | { readonly kind: 'fanned_out'; readonly chunks: number; readonly lines: number; readonly invalid: number }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/** SendMessageBatch takes 10 entries: enqueue chunks in groups of that size. */
+const SEND_GROUP = 10;
+
+/**
+ * Stream a job's input once: validate every line, record invalid lines as failed results at once, and
+ * enqueue the valid ones as chunk work items (claim checks: byte ranges, never prompts). Re-running it on
+ * the same job (an interrupted fan-out, a duplicate event) recomputes the same chunks and skips chunks
+ * already enqueued and lines already recorded, so no work is duplicated.
+ * Transient storage errors throw (the caller retries); an input that is gone or changed fails the job.
+ */
+export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOutOutcome> {
+  if (job.status !== 'validating') return { kind: 'skipped', reason: `job is ${job.status}` };
+  const { jobId, input } = job;
+  const defaults = jobRequestDefaults(deps.config, job);
+  const linesPerChunk = job.options.linesPerChunk ?? deps.config.linesPerChunk;
+
+  let source: AsyncIterable<Uint8Array> | null;
+  try {
+    source = await deps.input.stream(input.key, { ifMatch: input.etag });
+  } catch (error) {
+    if (error instanceof ObjectStoreError && error.code === 'precondition_failed') {
+      return failJob(deps, job, 'input_changed', `input s3://${input.bucket}/${input.key} changed after upload`);
+    }
+    throw error;
+  }
+  if (source === null) return failJob(deps, job, 'input_missing', `input s3://${input.bucket}/${input.key} does not exist`);
+
+  const registry = createCustomIdRegistry();
+  const pending: { chunk: number; message: RunChunkMessage }[] = [];
+  let open: OpenChunk = { index: 0, entries: [], bytes: 0 };
+  let lines = 0;
+  let invalid = 0;
+
+  const flushSends = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    await deps.queue.send(pending.map((p) => p.message));
+    for (const p of pending) await deps.jobs.markChunkEnqueued(jobId, p.chunk);
+    pending.length = 0;
+  };
+  const closeChunk = async (): Promise<void> => {
+    if (open.entries.length === 0) return;
+    const message = await persistChunk(deps, jobId, open, job.options.model ?? defaults.model);
+    if (message !== null) pending.push({ chunk: open.index, message });
+    if (pending.length >= SEND_GROUP) await flushSends();
+    open = { index: open.index + 1, entries: [], bytes: 0 };
+  };
+
+  for await (const record of readJsonlLines(source, { maxLineBytes: deps.config.maxLineBytes })) {
+    lines += 1;
+    const entry = classify(record, defaults, registry);
+    if (entry.kind === 'invalid') invalid += 1;
+    open.entries.push(entry);
+    open.bytes += record.byteEnd - record.byteStart;
+    if (open.entries.length >= linesPerChunk || open.bytes >= deps.config.maxChunkBytes) await closeChunk();
+  }
+  await closeChunk();
+  await flushSends();
+
+  const chunks = open.index;
+  const finished = await deps.jobs.finishFanout(jobId, { chunksTotal: chunks, linesTotal: lines, now: deps.clock.now() });
+  deps.log.info('fan-out finished', { jobId, chunks, lines, invalid });
+  await requestFinalizeWhenDone(deps, finished);
+  return { kind: 'fanned_out', chunks, lines, invalid };
+}
+
+function classify(record: JsonlRecord, defaults: JobDefaults, registry: CustomIdRegistry): ChunkEntry {
+  const line = record.lineNumber;
+  if (record.kind === 'error') {
+    const customId = `line-${line}`;
+    registry.claim(customId, line);
+    return { kind: 'invalid', line, customId, error: { code: record.error.code, message: `line ${line}: ${record.error.message}` } };
+  }
+  const normalized = normalizeInputLine(record.text, line, defaults);
+  const customId = normalized.kind === 'valid' ? normalized.request.customId : normalized.customId;
+  const claim = registry.claim(customId, line);
+  if (claim.kind === 'duplicate') return { kind: 'invalid', line, customId, error: claim.error };
+  if (normalized.kind === 'invalid') return { kind: 'invalid', line, customId, error: normalized.error };
+  return { kind: 'valid', ref: { line, customId, byteStart: record.byteStart, byteEnd: record.byteEnd } };
+}
+
+/**
+ * Create the chunk record (or find it from an earlier run), record its invalid lines, and return the
+ * work item to send — null when there is nothing to send (already enqueued, or no valid line).
+ */
+async function persistChunk(
+  deps: PipelineDeps,
+  jobId: string,
+  open: OpenChunk,
+  model: string,
+): Promise<RunChunkMessage | null> {
+  const lineNumbers = open.entries.map((e) => (e.kind === 'valid' ? e.ref.line : e.line));
+  let { chunk } = await deps.jobs.putChunk(jobId, open.index, lineNumbers);
+  for (const entry of open.entries) {
+    if (entry.kind !== 'invalid' || chunk.recorded[String(entry.line)] !== undefined) continue;
+    const result = unansweredResult({ ...entry, status: 'failed', attempts: 0, model });
+    ({ chunk } = await recordLineResult(deps, jobId, open.index, result));
+  }
+  const refs = open.entries.flatMap((e) => (e.kind === 'valid' ? [e.ref] : []));
+  if (refs.length === 0) {
+    if (!chunk.enqueued) await deps.jobs.markChunkEnqueued(jobId, open.index);
+    await settleChunk(deps, chunk);
+    return null;
+  }
+  if (chunk.enqueued) return null;
+  return { type: 'run_chunk', jobId, chunk: open.index, lines: refs, handoffs: 0 };
+}
+
+async function failJob(deps: PipelineDeps, job: JobRecord, code: string, message: string): Promise<FanOutOutcome> {
+  deps.log.error('job failed at fan-out', { jobId: job.jobId, code, message });
+  await deps.jobs.transitionJob(job.jobId, {
+    from: ['validating'],
+    to: 'failed',
+    now: deps.clock.now(),
+    error: { code, message },
+  });
+  return { kind: 'failed', reason: message };
+}

@@ -1,0 +1,84 @@
+import { estimateCost } from '../cost-estimate';
+import type { JobOutputs, JobRecord, JobStatus } from '../job';
+import { createSummaryBuilder, type JobSummary } from '../job-summary';
+import { toOpenAIBatchOutputLine } from '../openai-batch-output';
+import { jobKeys } from './job-keys';
+import { sumJobProgress } from './job-progress';
+import type { PipelineDeps } from './pipeline-deps';
+import { readJobResults } from './read-job-results';
+
+export type FinalizeOutcome =
+  | { readonly kind: 'finalized'; readonly status: JobStatus; readonly summary: JobSummary }
+  | { readonly kind: 'not_granted' };
+
+const encoder = new TextEncoder();
+
+/**
+ * Merge a job's chunk results into its outputs, once: the job store grants one finalizer at a time (a
+ * lease another may take over after a crash). Outputs are written from the recorded results only, so a
+ * second run writes the same bytes. Memory is bounded by one line.
+ */
+export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<FinalizeOutcome> {
+  const job = await deps.jobs.claimFinalize(jobId, { now: deps.clock.now(), leaseMs: deps.config.finalizeLeaseMs });
+  if (job === null) return { kind: 'not_granted' };
+  deps.log.info('finalizing job', { jobId, chunks: job.chunksTotal, lines: job.linesTotal });
+
+  const builder = createSummaryBuilder();
+  await deps.output.putStream(
+    jobKeys.results(jobId),
+    (async function* () {
+      for await (const { text, result } of readJobResults(deps, job)) {
+        builder.add(result);
+        yield encoder.encode(`${text}\n`);
+      }
+    })(),
+    { contentType: 'application/x-ndjson' },
+  );
+  await deps.output.putStream(
+    jobKeys.errors(jobId),
+    (async function* () {
+      for await (const { text, result } of readJobResults(deps, job)) {
+        if (result.status !== 'succeeded') yield encoder.encode(`${text}\n`);
+      }
+    })(),
+    { contentType: 'application/x-ndjson' },
+  );
+  const openaiBatch = job.options.openaiBatchOutput === true ? jobKeys.openaiBatch(jobId) : null;
+  if (openaiBatch !== null) {
+    await deps.output.putStream(
+      openaiBatch,
+      (async function* () {
+        for await (const { result } of readJobResults(deps, job)) {
+          yield encoder.encode(`${JSON.stringify(toOpenAIBatchOutputLine(result, { batchRequestIdPrefix: jobId }))}\n`);
+        }
+      })(),
+      { contentType: 'application/x-ndjson' },
+    );
+  }
+
+  const status = finalStatus(job, builder);
+  const now = deps.clock.now();
+  const progress = await sumJobProgress(deps.jobs, jobId);
+  const preliminary = builder.build({ jobId, status, startedAt: job.startedAt ?? job.createdAt, finishedAt: now, cost: null });
+  const cost = deps.config.prices === null ? null : estimateCost(preliminary.usage, deps.config.prices);
+  const summary = builder.build({ jobId, status, startedAt: job.startedAt ?? job.createdAt, finishedAt: now, cost });
+  if (JSON.stringify(progress.usage) !== JSON.stringify(summary.usage) || progress.succeeded !== summary.counts.succeeded) {
+    // The results and the live counters come from the same records; a difference is a bug worth shouting about.
+    deps.log.error('accounting mismatch between results and job counters', { jobId, progress, summary: summary.counts });
+  }
+  await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
+
+  const outputs: JobOutputs = { results: jobKeys.results(jobId), errors: jobKeys.errors(jobId), summary: jobKeys.summary(jobId), openaiBatch };
+  const done = await deps.jobs.transitionJob(jobId, { from: ['finalizing'], to: status, now, outputs });
+  if (done === null) deps.log.warn('job left finalizing before this finalizer finished', { jobId });
+  deps.log.info('job finished', { jobId, status, counts: summary.counts });
+  return { kind: 'finalized', status, summary };
+}
+
+/** cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines included). */
+function finalStatus(job: JobRecord, builder: ReturnType<typeof createSummaryBuilder>): JobStatus {
+  const counts = builder.counts();
+  if (job.cancelRequested && counts.cancelled > 0) return 'cancelled';
+  if (counts.expired > 0) return 'expired';
+  return 'completed';
+}

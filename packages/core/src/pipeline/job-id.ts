@@ -1,0 +1,21 @@
+import { createHash } from 'node:crypto';
+
+/** Job ids: 1–64 characters of `[A-Za-z0-9_-]` (they become S3 key segments and table keys). */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidJobId(value: string): boolean {
+  return JOB_ID_PATTERN.test(value);
+}
+
+/**
+ * The job id of an upload: a hash of the bucket, key and the upload's identity (the S3 event's
+ * `sequencer`, unique per PUT of a key, else the version id or etag). Duplicate deliveries of the same
+ * event get the same id, so they find the existing job instead of starting a second one.
+ */
+export function jobIdForUpload(upload: { bucket: string; key: string; identity: string }): string {
+  const digest = createHash('sha256')
+    .update(`${upload.bucket}\n${upload.key}\n${upload.identity}`)
+    .digest('base64url')
+    .slice(0, 22);
+  return `job_${digest}`;
+}

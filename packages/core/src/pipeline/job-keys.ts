@@ -1,0 +1,20 @@
+import { STORAGE } from '../settings';
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** Object keys (output bucket) of everything a job writes. Zero-padded so listing order is numeric order. */
+export const jobKeys = {
+  root: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/`,
+  /** One finished line; `token` makes concurrent writers of the same line write different objects. */
+  lineResult: (jobId: string, chunk: number, line: number, token: string): string =>
+    `${STORAGE.jobsPrefix}${jobId}/lines/${pad(chunk, 8)}/${pad(line, 10)}.${token}.json`,
+  /** Prefix of every stored result of one line (finds results orphaned by a crash). */
+  lineResultPrefix: (jobId: string, chunk: number, line: number): string =>
+    `${STORAGE.jobsPrefix}${jobId}/lines/${pad(chunk, 8)}/${pad(line, 10)}.`,
+  /** A complete chunk's result lines, in input order. */
+  chunkResults: (jobId: string, chunk: number): string => `${STORAGE.jobsPrefix}${jobId}/chunks/${pad(chunk, 8)}.jsonl`,
+  results: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/results.jsonl`,
+  errors: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/errors.jsonl`,
+  summary: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/summary.json`,
+  openaiBatch: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/openai-batch-output.jsonl`,
+} as const;

@@ -1,0 +1,69 @@
+import type { Clock, RandomSource } from '../clock';
+import type { PriceTable } from '../cost-estimate';
+import type { ModelClient } from '../model-client';
+import type { JobStore } from '../ports/job-store';
+import type { ObjectStore } from '../ports/object-store';
+import type { WorkQueue } from '../ports/work-queue';
+import type { RetryPolicyOptions } from '../retry-policy';
+import { ENDPOINT, FANOUT, WORKER } from '../settings';
+import type { Logger } from './logger';
+
+/** Tunables of the pipeline steps. Every field has a default (see `defaultPipelineConfig`). */
+export interface PipelineConfig {
+  /** Model for lines and jobs that name none. @default ENDPOINT.model */
+  readonly defaultModel: string;
+  /** Lines per chunk unless the job says otherwise. @default FANOUT.linesPerChunk */
+  readonly linesPerChunk: number;
+  /** @default FANOUT.maxChunkBytes */
+  readonly maxChunkBytes: number;
+  /** @default FANOUT.maxLineBytes */
+  readonly maxLineBytes: number;
+  /** Lines in flight at once per invocation. @default WORKER.lineConcurrency */
+  readonly lineConcurrency: number;
+  /** Stop starting lines / attempts when less than this remains of the invocation. @default WORKER.reserveMs */
+  readonly reserveMs: number;
+  /** Retry policy defaults; a job's `maxAttempts` overrides `maxAttempts`. */
+  readonly retry: Partial<RetryPolicyOptions>;
+  /** Per-attempt timeout unless the job says otherwise. @default 600_000 */
+  readonly attemptTimeoutMs: number;
+  /**
+   * A retry that must wait longer than this (a 429 storm, a long Retry-After) hands the line back to the
+   * queue with a delay instead of keeping the invocation asleep. @default 20_000
+   */
+  readonly handBackAfterMs: number;
+  /** How long a finalizer holds a job before another may take over. @default 600_000 */
+  readonly finalizeLeaseMs: number;
+  /** Prices for the cost estimate in summary.json; none → no estimate. */
+  readonly prices: PriceTable | null;
+}
+
+export const defaultPipelineConfig: PipelineConfig = {
+  defaultModel: ENDPOINT.model,
+  linesPerChunk: FANOUT.linesPerChunk,
+  maxChunkBytes: FANOUT.maxChunkBytes,
+  maxLineBytes: FANOUT.maxLineBytes,
+  lineConcurrency: WORKER.lineConcurrency,
+  reserveMs: WORKER.reserveMs,
+  retry: {},
+  attemptTimeoutMs: 600_000,
+  handBackAfterMs: 20_000,
+  finalizeLeaseMs: 600_000,
+  prices: null,
+};
+
+/** Everything the pipeline steps need, injected by the composition root (Lambda handler or local runtime). */
+export interface PipelineDeps {
+  /** The bucket uploads land in. */
+  readonly input: ObjectStore;
+  /** The bucket results are written to. */
+  readonly output: ObjectStore;
+  readonly jobs: JobStore;
+  readonly queue: WorkQueue;
+  readonly model: ModelClient;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  /** Unique tokens for result object keys. */
+  readonly newToken: () => string;
+  readonly log: Logger;
+  readonly config: PipelineConfig;
+}

@@ -1,0 +1,286 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelCallResult } from '../model-client';
+import { answerEcho } from '../testing/fake-model-client';
+import { createPipelineHarness } from '../testing/pipeline-harness';
+import type { ResultLine } from '../result-line';
+import { USAGE_FIELDS } from '../usage';
+import { handleDeadLetter } from './dead-letter';
+import { finalizeJob } from './finalize-job';
+import { jobKeys } from './job-keys';
+import { sumJobProgress } from './job-progress';
+
+const simple = (prompt: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ prompt, ...extra });
+const batch = (customId: string, prompt: string): string =>
+  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: prompt }] } });
+
+function httpFailure(status: number, retryAfterMs: number | null = null): ModelCallResult {
+  return { kind: 'failed', latencyMs: 1, failure: { type: 'http_error', status, message: `status ${status}`, retryAfterMs, requestId: null } };
+}
+
+/** Exact sum of each usage field over the result lines that reported it. */
+function sumUsage(results: readonly ResultLine[]): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const field of USAGE_FIELDS) sums[field] = results.reduce((acc, r) => acc + (r.usage?.[field] ?? 0), 0);
+  return sums;
+}
+
+async function summaryOf(h: ReturnType<typeof createPipelineHarness>, jobId: string): Promise<Record<string, unknown>> {
+  const body = await h.output.get(jobKeys.summary(jobId));
+  if (body === null) throw new Error('no summary');
+  return JSON.parse(new TextDecoder().decode(body));
+}
+
+describe('pipeline on in-memory ports', () => {
+  it('runs both input formats to one ordered result line per non-blank line, tokens summed exactly', async () => {
+    const h = createPipelineHarness();
+    const text = [simple('p1'), '', batch('b-2', 'p2'), simple('p3', { custom_id: 'c3' }), '   ', batch('b-4', 'p4'), simple('p5'), simple('p6'), simple('p7')].join('\n');
+    const job = await h.upload('mixed.jsonl', `${text}\n`);
+    expect(job.status).toBe('queued');
+    expect(job.linesTotal).toBe(7);
+    expect(job.chunksTotal).toBe(3);
+    await h.drain();
+
+    const done = await h.jobs.getJob(job.jobId);
+    expect(done?.status).toBe('completed');
+    const results = await h.results(job.jobId);
+    expect(results.map((r) => r.line)).toEqual([1, 3, 4, 6, 7, 8, 9]);
+    expect(results.map((r) => r.custom_id)).toEqual(['line-1', 'b-2', 'c3', 'b-4', 'line-7', 'line-8', 'line-9']);
+    expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(results.map((r) => r.answer)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].map((p) => `answer:${p}`));
+    expect(results[0]?.reasoning).toBe('thinking about p1');
+
+    const summary = await summaryOf(h, job.jobId);
+    expect(summary).toMatchObject({ counts: { total: 7, succeeded: 7, failed: 0 } });
+    const usage = summary['usage'] as Record<string, number>;
+    const sums = sumUsage(results);
+    for (const field of ['prompt_tokens', 'completion_tokens', 'total_tokens', 'reasoning_tokens'] as const) {
+      expect(usage[field]).toBe(sums[field]);
+    }
+    const progress = await sumJobProgress(h.jobs, job.jobId);
+    expect(progress.usage.prompt_tokens).toBe(sums['prompt_tokens']);
+    expect(h.model.calls).toHaveLength(7);
+  });
+
+  it('records invalid and duplicate lines as failed results at fan-out, without calling the endpoint', async () => {
+    const h = createPipelineHarness();
+    const text = [
+      simple('ok1', { custom_id: 'a' }),
+      '{not json',
+      JSON.stringify({ messages: [{ role: 'tool', content: 'x' }] }),
+      simple('dup', { custom_id: 'a' }),
+      JSON.stringify({ custom_id: 'e', method: 'POST', url: '/v1/embeddings', body: { input: 'x' } }),
+      simple('ok2'),
+    ].join('\n');
+    const job = await h.upload('invalid.jsonl', text);
+    await h.drain();
+    const results = await h.results(job.jobId);
+    expect(results.map((r) => [r.line, r.status, r.error?.code ?? null])).toEqual([
+      [1, 'succeeded', null],
+      [2, 'failed', 'invalid_json'],
+      [3, 'failed', 'invalid_request'],
+      [4, 'failed', 'duplicate_custom_id'],
+      [5, 'failed', 'invalid_request'],
+      [6, 'succeeded', null],
+    ]);
+    expect(results.every((r) => r.error === null || r.error.message.includes(`line ${r.line}`))).toBe(true);
+    expect(h.model.calls.map((c) => c.prompt)).toEqual(['ok1', 'ok2']);
+    const errors = new TextDecoder().decode((await h.output.get(jobKeys.errors(job.jobId))) ?? new Uint8Array());
+    expect(errors.trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([2, 3, 4, 5]);
+    expect(await summaryOf(h, job.jobId)).toMatchObject({ status: 'completed', counts: { total: 6, succeeded: 2, failed: 4 } });
+  });
+
+  it('retries retryable failures with backoff and counts attempts and retries', async () => {
+    const h = createPipelineHarness({
+      behaviour: (args) => (args.prompt === 'flaky' && args.callsForPrompt < 2 ? httpFailure(503) : answerEcho(args)),
+    });
+    const job = await h.upload('flaky.jsonl', [simple('flaky'), simple('steady')].join('\n'));
+    await h.drain();
+    const results = await h.results(job.jobId);
+    expect(results[0]).toMatchObject({ status: 'succeeded', attempts: 3, answer: 'answer:flaky' });
+    expect(results[1]).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(h.clock.slept).toBeGreaterThanOrEqual(0);
+    expect(await summaryOf(h, job.jobId)).toMatchObject({ attempts: 4, retries: 2 });
+  });
+
+  it('fails a line for good on a permanent error, and after the attempt limit on retryable ones', async () => {
+    const h = createPipelineHarness({
+      behaviour: (args) => (args.prompt === 'bad' ? httpFailure(400) : args.prompt === 'down' ? httpFailure(500) : answerEcho(args)),
+      config: { retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 } },
+    });
+    const job = await h.upload('faults.jsonl', [simple('bad'), simple('down'), simple('fine')].join('\n'));
+    await h.drain();
+    const results = await h.results(job.jobId);
+    expect(results[0]).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'endpoint_rejected', http_status: 400 } });
+    expect(results[1]).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'attempts_exhausted', http_status: 500 } });
+    expect(results[2]).toMatchObject({ status: 'succeeded' });
+    expect(h.model.callsFor('bad')).toBe(1);
+    expect(h.model.callsFor('down')).toBe(3);
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('starts one job for a duplicated upload event and enqueues its work once', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('dup-event.jsonl', [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'), { times: 3 });
+    expect(h.queue.sent.filter((s) => s.message.type === 'run_chunk')).toHaveLength(2);
+    await h.drain();
+    expect(h.model.calls).toHaveLength(4);
+    expect((await h.results(job.jobId)).map((r) => r.line)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('never calls the endpoint again for lines a redelivered work item already finished', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('redeliver.jsonl', [simple('a'), simple('b'), simple('c')].join('\n'));
+    const [first] = h.queue.drain();
+    if (first === undefined) throw new Error('no work item');
+    await h.queue.send([first.message]);
+    await h.queue.send([first.message]);
+    await h.drain();
+    expect(h.model.calls).toHaveLength(3);
+    const results = await h.results(job.jobId);
+    expect(results).toHaveLength(3);
+    const progress = await sumJobProgress(h.jobs, job.jobId);
+    expect(progress.succeeded).toBe(3);
+    expect(progress.attempts).toBe(3);
+  });
+
+  it('adopts a result a crashed delivery stored but did not record, instead of paying again', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('crash.jsonl', [simple('a'), simple('b')].join('\n'));
+    const [item] = h.queue.drain();
+    if (item === undefined || item.message.type !== 'run_chunk') throw new Error('no work item');
+    // The crashed delivery: it counted an attempt, called the model and stored the result, then died.
+    await h.jobs.addLineAttempt(job.jobId, 0, 1);
+    await h.model.complete({ model: 'm', messages: [{ role: 'user', content: 'a' }] }, { timeoutMs: 1000 });
+    const orphan: ResultLine = {
+      custom_id: 'line-1', line: 1, status: 'succeeded', reasoning: 'r', answer: 'answer:a', finish_reason: 'stop',
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, reasoning_tokens: 1, cached_prompt_tokens: null, estimated_reasoning_tokens: null },
+      attempts: 1, latency_ms: 5, model: 'm', request_id: null, error: null,
+    };
+    await h.output.put(jobKeys.lineResult(job.jobId, 0, 1, 'crashed'), JSON.stringify(orphan));
+    await h.queue.send([item.message]);
+    await h.drain();
+    expect(h.model.callsFor('a')).toBe(1);
+    const results = await h.results(job.jobId);
+    expect(results[0]).toMatchObject({ line: 1, answer: 'answer:a', usage: { total_tokens: 3 } });
+    expect(results[1]).toMatchObject({ line: 2, status: 'succeeded' });
+  });
+
+  it('hands a line back to the queue with a delay during a 429 storm instead of sleeping', async () => {
+    const h = createPipelineHarness({
+      behaviour: (args) => (args.callsForPrompt === 0 ? httpFailure(429, 60_000) : answerEcho(args)),
+    });
+    const job = await h.upload('storm.jsonl', simple('a'));
+    const [item] = h.queue.drain();
+    if (item === undefined) throw new Error('no work item');
+    await h.queue.send([item.message]);
+    const processed = await h.drain({});
+    expect(processed).toBe(3); // the item, the handed-back item, the finalize request
+    const handedBack = h.queue.sent.find((s) => s.message.type === 'run_chunk' && s.message.handoffs === 1);
+    expect(handedBack?.delaySeconds).toBeGreaterThanOrEqual(60);
+    expect(h.clock.slept).toBe(0);
+    expect((await h.results(job.jobId))[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  it('hands lines back when the invocation is about to time out', async () => {
+    const h = createPipelineHarness({ invocationMs: 30_000 });
+    const job = await h.upload('late.jsonl', simple('a'));
+    // 30 s left < the 60 s reserve: nothing may start; the line comes back forever until time allows.
+    const [item] = h.queue.drain();
+    if (item === undefined) throw new Error('no work item');
+    await h.deps.queue.send([item.message]);
+    const [again] = h.queue.drain();
+    if (again === undefined) throw new Error('no work item');
+    const { processWorkMessage } = await import('./process-work-message');
+    const { createLimiter } = await import('./limiter');
+    await processWorkMessage(h.deps, again.message, { deadline: h.clock.now() + 30_000, limiter: createLimiter(2) });
+    expect(h.model.calls).toHaveLength(0);
+    expect(h.queue.sent.at(-1)?.message).toMatchObject({ type: 'run_chunk', handoffs: 1 });
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('running');
+  });
+
+  it('records the rest of a cancelled job as cancelled and reports the job cancelled', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('cancel.jsonl', [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'));
+    const [first, second] = h.queue.drain();
+    if (first === undefined || second === undefined) throw new Error('expected two work items');
+    await h.queue.send([first.message]);
+    await h.drain();
+    await h.jobs.requestCancel(job.jobId, h.clock.now());
+    await h.queue.send([second.message]);
+    await h.drain();
+    const results = await h.results(job.jobId);
+    expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'cancelled']);
+    expect(results[3]?.error?.code).toBe('cancelled');
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('cancelled');
+  });
+
+  it('expires lines that have not run when the job deadline passes', async () => {
+    const h = createPipelineHarness();
+    const deadline = h.clock.now() + 1_000;
+    const job = await h.upload('deadline.jsonl', [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'), {
+      metadata: { 'thinkbatch-options': JSON.stringify({ deadline }) },
+    });
+    const [first, second] = h.queue.drain();
+    if (first === undefined || second === undefined) throw new Error('expected two work items');
+    await h.queue.send([first.message]);
+    await h.drain();
+    h.clock.advance(5_000);
+    await h.queue.send([second.message]);
+    await h.drain();
+    const results = await h.results(job.jobId);
+    expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'expired']);
+    expect(results[3]?.error?.code).toBe('deadline_exceeded');
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('expired');
+  });
+
+  it('turns a dead-lettered work item into failed result lines and still finishes the job', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('dlq.jsonl', [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'));
+    const [first, second] = h.queue.drain();
+    if (first === undefined || second === undefined) throw new Error('expected two work items');
+    await h.queue.send([first.message]);
+    await h.drain();
+    await handleDeadLetter(h.deps, second.message, 5);
+    await h.drain();
+    const results = await h.results(job.jobId);
+    expect(results.map((r) => [r.line, r.status, r.error?.code ?? null])).toEqual([
+      [1, 'succeeded', null],
+      [2, 'succeeded', null],
+      [3, 'succeeded', null],
+      [4, 'failed', 'dead_lettered'],
+    ]);
+    expect(h.model.callsFor('d')).toBe(0);
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('grants finalization to exactly one of several racing finalizers', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('race.jsonl', [simple('a'), simple('b')].join('\n'));
+    const items = h.queue.drain();
+    for (const { message } of items) {
+      const { processWorkMessage } = await import('./process-work-message');
+      const { createLimiter } = await import('./limiter');
+      await processWorkMessage(h.deps, message, { deadline: h.clock.now() + 900_000, limiter: createLimiter(2) });
+    }
+    const outcomes = await Promise.all([1, 2, 3, 4].map(() => finalizeJob(h.deps, job.jobId)));
+    expect(outcomes.filter((o) => o.kind === 'finalized')).toHaveLength(1);
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('finishes an empty input as a completed job with no lines', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('empty.jsonl', '\n\n');
+    await h.drain();
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+    expect(await h.results(job.jobId)).toEqual([]);
+    expect(await summaryOf(h, job.jobId)).toMatchObject({ counts: { total: 0 } });
+  });
+
+  it('fails the job with a clear error when the options metadata is invalid', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('badopts.jsonl', simple('a'), { metadata: { 'thinkbatch-options': '{"maxAttempts": 0}' } });
+    expect(job.status).toBe('failed');
+    expect(job.error?.message).toMatch(/maxAttempts/);
+    expect(h.queue.sent).toHaveLength(0);
+  });
+});

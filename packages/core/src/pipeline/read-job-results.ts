@@ -1,0 +1,31 @@
+import type { JobRecord } from '../job';
+import { readJsonlLines } from '../jsonl-reader';
+import { ResultLine } from '../result-line';
+import { jobKeys } from './job-keys';
+import type { PipelineDeps } from './pipeline-deps';
+
+/** One result line as stored: its JSON text and the parsed value. */
+export interface StoredResultLine {
+  readonly text: string;
+  readonly result: ResultLine;
+}
+
+/**
+ * Every result line of a finished job in input order, read chunk file by chunk file: memory is bounded by
+ * one line, never the job. A missing chunk file or a line that is not a ResultLine is a bug: throws.
+ */
+export async function* readJobResults(
+  deps: Pick<PipelineDeps, 'output'>,
+  job: Pick<JobRecord, 'jobId' | 'chunksTotal'>,
+): AsyncGenerator<StoredResultLine> {
+  const chunks = job.chunksTotal ?? 0;
+  for (let index = 0; index < chunks; index += 1) {
+    const key = jobKeys.chunkResults(job.jobId, index);
+    const stream = await deps.output.stream(key);
+    if (stream === null) throw new Error(`job ${job.jobId}: chunk results ${key} are missing`);
+    for await (const record of readJsonlLines(stream, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
+      if (record.kind === 'error') throw new Error(`job ${job.jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
+      yield { text: record.text, result: ResultLine.parse(JSON.parse(record.text)) };
+    }
+  }
+}

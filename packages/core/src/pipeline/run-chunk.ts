@@ -1,0 +1,156 @@
+import type { ChunkRecord } from '../chunk';
+import type { JobRecord } from '../job';
+import { isTerminalJobStatus } from '../job';
+import { decodeLineBytes } from '../jsonl-line-bytes';
+import { normalizeInputLine } from '../normalize-input-line';
+import { ResultLine } from '../result-line';
+import { QUEUE } from '../settings';
+import type { LineRef, RunChunkMessage } from '../work-message';
+import { jobKeys } from './job-keys';
+import { jobRequestDefaults } from './job-request-defaults';
+import type { Limiter } from './limiter';
+import type { PipelineDeps } from './pipeline-deps';
+import { recordLineResult, unansweredResult } from './record-line-result';
+import { runLine } from './run-line';
+import { settleChunk } from './settle-chunk';
+
+/** The invocation a work item runs in. */
+export interface Invocation {
+  /** Epoch ms by which the invocation must have returned. */
+  readonly deadline: number;
+  /** Shared by every work item of the invocation: bounds lines in flight. */
+  readonly limiter: Limiter;
+  readonly signal?: AbortSignal;
+}
+
+/** A chunk read with one ranged GET unless its lines span more than this. */
+const MAX_SPAN_BYTES = 16 * 1024 * 1024;
+/** Endpoint calls per line when neither the job nor the deployment sets a limit. */
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * Run the unfinished lines of one chunk. Lines recorded by an earlier delivery are skipped (never
+ * called again); each finished line is recorded at once; lines this invocation cannot finish in time or
+ * that must wait out a long backoff go back to the queue as a new, delayed work item. Throws only for
+ * infrastructure failures, which make the message come back.
+ */
+export async function runChunk(deps: PipelineDeps, message: RunChunkMessage, invocation: Invocation): Promise<void> {
+  const { jobId, chunk: index } = message;
+  const job = await deps.jobs.getJob(jobId);
+  if (job === null) {
+    deps.log.warn('work item for an unknown job; dropping it', { jobId, chunk: index });
+    return;
+  }
+  if (isTerminalJobStatus(job.status) || job.status === 'finalizing') return;
+  if (job.status === 'queued') await deps.jobs.transitionJob(jobId, { from: ['queued'], to: 'running', now: deps.clock.now() });
+
+  let chunk = await requireChunk(deps, jobId, index);
+  let todo = message.lines.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
+  if (todo.length > 0) chunk = await adoptOrphanedResults(deps, chunk, todo);
+  todo = todo.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
+
+  if (todo.length > 0 && job.cancelRequested) {
+    for (const ref of todo) {
+      const attempts = chunk.attempts[String(ref.line)] ?? 0;
+      const error = { code: 'cancelled' as const, message: `line ${ref.line}: the job was cancelled before the line finished` };
+      const result = unansweredResult({ customId: ref.customId, line: ref.line, status: 'cancelled', error, attempts, model: null });
+      await recordLineResult(deps, jobId, index, result);
+    }
+    todo = [];
+  }
+
+  const handedBack: { ref: LineRef; delayMs: number }[] = [];
+  if (todo.length > 0) {
+    const texts = await readLineTexts(deps, job, todo);
+    const defaults = jobRequestDefaults(deps.config, job);
+    await Promise.all(
+      todo.map((ref) =>
+        invocation.limiter.run(async () => {
+          const text = texts.get(ref.line) ?? '';
+          const normalized = normalizeInputLine(text, ref.line, defaults);
+          if (normalized.kind === 'invalid') {
+            // Fan-out validated this line against the same bytes (etag pinned): only a bug gets here.
+            const result = unansweredResult({ customId: ref.customId, line: ref.line, status: 'failed', error: normalized.error, attempts: 0, model: null });
+            await recordLineResult(deps, jobId, index, result);
+            return;
+          }
+          const outcome = await runLine(deps, {
+            jobId,
+            chunk: index,
+            ref,
+            body: normalized.request.body,
+            maxAttempts: job.options.maxAttempts ?? deps.config.retry.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+            attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
+            jobDeadline: job.options.deadline ?? null,
+            invocationDeadline: invocation.deadline,
+            ...(invocation.signal && { signal: invocation.signal }),
+          });
+          if (outcome.kind === 'finished') await recordLineResult(deps, jobId, index, outcome.result);
+          else handedBack.push({ ref, delayMs: outcome.delayMs });
+        }),
+      ),
+    );
+  }
+
+  if (handedBack.length > 0) {
+    const delayMs = Math.max(...handedBack.map((h) => h.delayMs));
+    const delaySeconds = Math.min(QUEUE.maxDelaySeconds, Math.ceil(delayMs / 1000));
+    const lines = handedBack.map((h) => h.ref).sort((a, b) => a.line - b.line);
+    deps.log.info('handing lines back to the queue', { jobId, chunk: index, lines: lines.length, delaySeconds });
+    await deps.queue.send([{ ...message, lines, handoffs: message.handoffs + 1 }], { delaySeconds });
+  }
+  await settleChunk(deps, await requireChunk(deps, jobId, index));
+}
+
+async function requireChunk(deps: PipelineDeps, jobId: string, index: number): Promise<ChunkRecord> {
+  const chunk = await deps.jobs.getChunk(jobId, index);
+  if (chunk === null) throw new Error(`chunk ${index} of job ${jobId} does not exist`);
+  return chunk;
+}
+
+/**
+ * A delivery that crashed after storing a line's result but before recording it leaves the result
+ * behind. Adopt it instead of paying for the call again: only lines with attempts can have one.
+ */
+async function adoptOrphanedResults(deps: PipelineDeps, chunk: ChunkRecord, todo: readonly LineRef[]): Promise<ChunkRecord> {
+  let current = chunk;
+  for (const ref of todo) {
+    if ((current.attempts[String(ref.line)] ?? 0) === 0) continue;
+    for await (const key of deps.output.list(jobKeys.lineResultPrefix(chunk.jobId, chunk.index, ref.line))) {
+      const body = await deps.output.get(key);
+      const parsed = body === null ? null : ResultLine.safeParse(JSON.parse(new TextDecoder().decode(body)));
+      if (parsed === null || !parsed.success) continue;
+      const outcome = await deps.jobs.recordLine(chunk.jobId, chunk.index, {
+        line: ref.line,
+        status: parsed.data.status,
+        resultKey: key,
+        usage: parsed.data.usage,
+        attempts: parsed.data.attempts,
+      });
+      deps.log.info('adopted a stored result left by an interrupted delivery', { jobId: chunk.jobId, line: ref.line });
+      current = outcome.chunk;
+      break;
+    }
+  }
+  return current;
+}
+
+/** Fetch the lines' bytes (one ranged GET for the chunk's span when it is small) and decode them. */
+async function readLineTexts(deps: PipelineDeps, job: JobRecord, refs: readonly LineRef[]): Promise<Map<number, string>> {
+  const { key, etag } = job.input;
+  const texts = new Map<number, string>();
+  const start = Math.min(...refs.map((r) => r.byteStart));
+  const end = Math.max(...refs.map((r) => r.byteEnd));
+  if (end - start <= MAX_SPAN_BYTES) {
+    const span = await deps.input.get(key, { range: { start, end }, ifMatch: etag });
+    if (span === null) throw new Error(`input s3://${job.input.bucket}/${key} is gone`);
+    for (const ref of refs) texts.set(ref.line, decodeLineBytes(span.subarray(ref.byteStart - start, ref.byteEnd - start)));
+    return texts;
+  }
+  for (const ref of refs) {
+    const bytes = await deps.input.get(key, { range: { start: ref.byteStart, end: ref.byteEnd }, ifMatch: etag });
+    if (bytes === null) throw new Error(`input s3://${job.input.bucket}/${key} is gone`);
+    texts.set(ref.line, decodeLineBytes(bytes));
+  }
+  return texts;
+}

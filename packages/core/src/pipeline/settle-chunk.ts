@@ -1,0 +1,52 @@
+import type { ChunkRecord } from '../chunk';
+import { isChunkComplete } from '../chunk';
+import type { JobRecord } from '../job';
+import { isTerminalJobStatus } from '../job';
+import { jobKeys } from './job-keys';
+import type { PipelineDeps } from './pipeline-deps';
+
+/**
+ * When every line of a chunk is recorded: write the chunk's merged results (input order), count the
+ * chunk into the job once, and ask for finalization when it was the last. Every step is idempotent, so
+ * any delivery that finds the chunk complete may run it again after a crash.
+ */
+export async function settleChunk(
+  deps: Pick<PipelineDeps, 'output' | 'jobs' | 'queue' | 'clock' | 'log'>,
+  chunk: ChunkRecord,
+): Promise<JobRecord | null> {
+  if (!isChunkComplete(chunk)) return null;
+  await writeChunkResults(deps, chunk);
+  const job = await deps.jobs.completeChunk(chunk.jobId, chunk.index, deps.clock.now());
+  await requestFinalizeWhenDone(deps, job);
+  return job;
+}
+
+/** Concatenate the chunk's recorded result objects, in line order, into one JSONL object. */
+async function writeChunkResults(deps: Pick<PipelineDeps, 'output'>, chunk: ChunkRecord): Promise<void> {
+  const encoder = new TextEncoder();
+  const output = deps.output;
+  async function* lines(): AsyncGenerator<Uint8Array> {
+    for (const line of chunk.lines) {
+      const recorded = chunk.recorded[String(line)];
+      if (recorded === undefined) throw new Error(`chunk ${chunk.index}: line ${line} is not recorded`);
+      const body = await output.get(recorded.resultKey);
+      if (body === null) throw new Error(`chunk ${chunk.index}: result object ${recorded.resultKey} is missing`);
+      yield body;
+      yield encoder.encode('\n');
+    }
+  }
+  await output.putStream(jobKeys.chunkResults(chunk.jobId, chunk.index), lines(), {
+    contentType: 'application/x-ndjson',
+  });
+}
+
+/** Send a finalize message when every chunk is done. Duplicates are harmless: one finalizer is granted. */
+export async function requestFinalizeWhenDone(
+  deps: Pick<PipelineDeps, 'queue' | 'log'>,
+  job: JobRecord,
+): Promise<void> {
+  if (job.chunksTotal === null || job.chunksDone < job.chunksTotal) return;
+  if (job.status === 'finalizing' || isTerminalJobStatus(job.status)) return;
+  deps.log.info('all chunks done; requesting finalize', { jobId: job.jobId, chunks: job.chunksTotal });
+  await deps.queue.send([{ type: 'finalize_job', jobId: job.jobId }]);
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { JobRecord } from '../job';
+import { createLimiter } from '../pipeline/limiter';
+import { silentLogger } from '../pipeline/logger';
+import type { PipelineConfig, PipelineDeps } from '../pipeline/pipeline-deps';
+import { defaultPipelineConfig } from '../pipeline/pipeline-deps';
+import { processWorkMessage } from '../pipeline/process-work-message';
+import { readJobResults } from '../pipeline/read-job-results';
+import { startJob } from '../pipeline/start-job';
+import type { JobStore } from '../ports/job-store';
+import type { ResultLine } from '../result-line';
+import type { WorkMessage } from '../work-message';
+import { createFakeClock, type FakeClock } from './fake-clock';
+import { createFakeModelClient, type FakeModelBehaviour, type FakeModelClient } from './fake-model-client';
+import { createInMemoryJobStore } from './in-memory-job-store';
+import { createInMemoryObjectStore, type InMemoryObjectStore } from './in-memory-object-store';
+import { createInMemoryWorkQueue, type InMemoryWorkQueue } from './in-memory-work-queue';
+
+export interface PipelineHarness {
+  readonly deps: PipelineDeps;
+  readonly input: InMemoryObjectStore;
+  readonly output: InMemoryObjectStore;
+  readonly jobs: JobStore;
+  readonly queue: InMemoryWorkQueue;
+  readonly model: FakeModelClient;
+  readonly clock: FakeClock;
+  /** Put `text` under `inputs/<name>` and deliver the upload event (`times` deliveries). */
+  upload(name: string, text: string, options?: { metadata?: Record<string, string>; times?: number }): Promise<JobRecord>;
+  /** Process queued messages (delays advance the clock) until the queue is empty; returns how many ran. */
+  drain(options?: { beforeEach?: (message: WorkMessage) => void | Promise<void> }): Promise<number>;
+  results(jobId: string): Promise<ResultLine[]>;
+}
+
+/** The pipeline wired to in-memory fakes, a fake clock and a fake model: for unit tests of the steps. */
+export function createPipelineHarness(
+  options: { behaviour?: FakeModelBehaviour; config?: Partial<PipelineConfig>; invocationMs?: number } = {},
+): PipelineHarness {
+  const input = createInMemoryObjectStore('input-bucket', { chunkSize: 7 });
+  const output = createInMemoryObjectStore('output-bucket');
+  const jobs = createInMemoryJobStore();
+  const queue = createInMemoryWorkQueue();
+  const model = createFakeModelClient(options.behaviour);
+  const clock = createFakeClock();
+  let seed = 1;
+  const deps: PipelineDeps = {
+    input,
+    output,
+    jobs,
+    queue,
+    model,
+    clock,
+    random: () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed - 1) / 2147483646;
+    },
+    newToken: () => randomUUID().slice(0, 8),
+    log: silentLogger,
+    config: { ...defaultPipelineConfig, linesPerChunk: 3, ...options.config },
+  };
+  const invocationMs = options.invocationMs ?? 900_000;
+
+  return {
+    deps,
+    input,
+    output,
+    jobs,
+    queue,
+    model,
+    clock,
+    upload: async (name, text, uploadOptions = {}) => {
+      const key = `inputs/${name}`;
+      await input.put(key, text, uploadOptions.metadata ? { metadata: uploadOptions.metadata } : {});
+      let jobId: string | null = null;
+      for (let i = 0; i < (uploadOptions.times ?? 1); i += 1) {
+        const outcome = await startJob(deps, { bucket: input.bucket, key, sequencer: `seq-${name}` });
+        if (outcome.kind === 'started') jobId = outcome.job.jobId;
+      }
+      const job = jobId === null ? null : await jobs.getJob(jobId);
+      if (job === null) throw new Error(`upload of ${name} started no job`);
+      return job;
+    },
+    drain: async (drainOptions = {}) => {
+      let processed = 0;
+      for (;;) {
+        const batch = queue.drain();
+        if (batch.length === 0) return processed;
+        for (const { message, delaySeconds } of batch) {
+          clock.advance(delaySeconds * 1000);
+          await drainOptions.beforeEach?.(message);
+          const invocation = { deadline: clock.now() + invocationMs, limiter: createLimiter(deps.config.lineConcurrency) };
+          await processWorkMessage(deps, message, invocation);
+          processed += 1;
+        }
+      }
+    },
+    results: async (jobId) => {
+      const job = await jobs.getJob(jobId);
+      if (job === null) throw new Error(`no job ${jobId}`);
+      const lines: ResultLine[] = [];
+      for await (const { result } of readJobResults(deps, job)) lines.push(result);
+      return lines;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { type Logger, WorkMessage } from '@thinkbatch/core';
+
+/**
+ * Run every record of an SQS batch and collect per-record outcomes into a partial batch response: a
+ * record whose work throws is reported by its messageId and comes back; the others are deleted. A body
+ * that is not a WorkMessage can never succeed, so it is logged and dropped rather than retried.
+ */
+export async function processSqsRecords(
+  records: readonly SQSRecord[],
+  log: Logger,
+  work: (message: WorkMessage, record: SQSRecord) => Promise<void>,
+): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  await Promise.all(
+    records.map(async (record) => {
+      const message = parseBody(record.body);
+      if (message === null) {
+        log.error('dropping a message that is not a work message', { messageId: record.messageId });
+        return;
+      }
+      try {
+        await work(message, record);
+      } catch (error) {
+        log.error('work item failed; it will be redelivered', {
+          messageId: record.messageId,
+          jobId: message.jobId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }),
+  );
+  return { batchItemFailures };
+}
+
+function parseBody(body: string): WorkMessage | null {
+  try {
+    const parsed = WorkMessage.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

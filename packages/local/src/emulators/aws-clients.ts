@@ -1,0 +1,37 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Emulators } from './start-emulators';
+
+/** SDK clients pointed at the emulators. */
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  /** Close the clients' connection pools. */
+  destroy(): void;
+}
+
+/** What {@link createAwsClients} needs: the endpoints, region and credentials of running emulators. */
+export type EmulatorEndpoints = Pick<Emulators, 's3Endpoint' | 'sqsEndpoint' | 'dynamodbEndpoint' | 'region' | 'credentials'>;
+
+/**
+ * Build S3, SQS and DynamoDB clients for the emulators: path-style S3 (no bucket subdomains), and an explicit
+ * SQS endpoint, because the queue URLs fauxqs hands out use a host name that does not resolve here.
+ */
+export function createAwsClients(endpoints: EmulatorEndpoints): AwsClients {
+  const common = { region: endpoints.region, credentials: { ...endpoints.credentials } };
+  const s3 = new S3Client({ ...common, endpoint: endpoints.s3Endpoint, forcePathStyle: true });
+  const sqs = new SQSClient({ ...common, endpoint: endpoints.sqsEndpoint });
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodbEndpoint });
+  return {
+    s3,
+    sqs,
+    dynamodb,
+    destroy: () => {
+      s3.destroy();
+      sqs.destroy();
+      dynamodb.destroy();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type SQSClient,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
+import { QUEUE, STORAGE } from '@thinkbatch/core/settings';
+
+/** Names of everything thinkbatch needs. */
+export interface ResourceNames {
+  readonly inputBucket: string;
+  readonly outputBucket: string;
+  readonly queueName: string;
+  readonly dlqName: string;
+  readonly tableName: string;
+}
+
+/** Default names, used locally when none are given. */
+export const DEFAULT_RESOURCE_NAMES = {
+  inputBucket: 'thinkbatch-input',
+  outputBucket: 'thinkbatch-output',
+  queueName: 'thinkbatch-work',
+  dlqName: 'thinkbatch-work-dlq',
+  tableName: 'thinkbatch-jobs',
+} as const satisfies ResourceNames;
+
+/** Options of {@link provisionResources}: names (each defaulting to {@link DEFAULT_RESOURCE_NAMES}) and queue settings. */
+export interface ProvisionOptions extends Partial<ResourceNames> {
+  /** Work queue visibility timeout; local tests use a few seconds. @default QUEUE.visibilityTimeoutSeconds */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Deliveries before a work item moves to the DLQ. @default QUEUE.maxReceiveCount */
+  readonly maxReceiveCount?: number;
+}
+
+export interface ProvisionedResources {
+  readonly inputBucket: string;
+  readonly outputBucket: string;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  readonly tableName: string;
+}
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(errorName(error))) throw error;
+  }
+}
+
+/** Create the queue, or bring an existing one's attributes to the wanted values; returns its URL. */
+async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<string> {
+  try {
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    if (created.QueueUrl !== undefined) return created.QueueUrl;
+  } catch (error) {
+    if (!/QueueNameExists|QueueAlreadyExists/.test(errorName(error))) throw error;
+  }
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+  if (QueueUrl === undefined) throw new Error(`queue ${name} has no URL`);
+  await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+  return QueueUrl;
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const arn = out.Attributes?.['QueueArn'];
+  if (arn === undefined) throw new Error(`queue ${queueUrl} has no QueueArn`);
+  return arn;
+}
+
+async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  const pk = STORAGE.tablePartitionKey;
+  const sk = STORAGE.tableSortKey;
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: pk, AttributeType: 'S' },
+          { AttributeName: sk, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: pk, KeyType: 'HASH' },
+          { AttributeName: sk, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw error;
+  }
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Create the buckets, the work queue with its dead-letter queue (attributes from `QUEUE`) and the job table
+ * (`pk`/`sk` string keys, on-demand). Idempotent: on an existing data directory it finds what exists and
+ * resets the queues' attributes to the wanted values.
+ */
+export async function provisionResources(
+  clients: { readonly s3: S3Client; readonly sqs: SQSClient; readonly dynamodb: DynamoDBClient },
+  options: ProvisionOptions = {},
+): Promise<ProvisionedResources> {
+  const { s3, sqs, dynamodb } = clients;
+  const names: ResourceNames = {
+    inputBucket: options.inputBucket ?? DEFAULT_RESOURCE_NAMES.inputBucket,
+    outputBucket: options.outputBucket ?? DEFAULT_RESOURCE_NAMES.outputBucket,
+    queueName: options.queueName ?? DEFAULT_RESOURCE_NAMES.queueName,
+    dlqName: options.dlqName ?? DEFAULT_RESOURCE_NAMES.dlqName,
+    tableName: options.tableName ?? DEFAULT_RESOURCE_NAMES.tableName,
+  };
+  await Promise.all([
+    ensureBucket(s3, names.inputBucket),
+    ensureBucket(s3, names.outputBucket),
+    ensureTable(dynamodb, names.tableName),
+  ]);
+  const dlqUrl = await ensureQueue(sqs, names.dlqName, {
+    MessageRetentionPeriod: String(QUEUE.dlqRetentionSeconds),
+    MaximumMessageSize: String(QUEUE.maximumMessageSizeBytes),
+  });
+  const redrivePolicy = {
+    deadLetterTargetArn: await queueArn(sqs, dlqUrl),
+    maxReceiveCount: options.maxReceiveCount ?? QUEUE.maxReceiveCount,
+  };
+  const queueUrl = await ensureQueue(sqs, names.queueName, {
+    VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? QUEUE.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(QUEUE.retentionSeconds),
+    MaximumMessageSize: String(QUEUE.maximumMessageSizeBytes),
+    RedrivePolicy: JSON.stringify(redrivePolicy),
+  });
+  return { inputBucket: names.inputBucket, outputBucket: names.outputBucket, queueUrl, dlqUrl, tableName: names.tableName };
+}

@@ -1,0 +1,5 @@
+export * from './emulators/index';
+export * from './emulators/provision';
+export * from './local-runtime';
+export * from './s3-event';
+export * from './sqs-event-source';

@@ -1,0 +1,156 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
+import {
+  createJsonLogger,
+  isTerminalJobStatus,
+  DEAD_LETTER,
+  defaultPipelineConfig,
+  type JobOptions,
+  type JobRecord,
+  type Logger,
+  type ModelClient,
+  type PipelineConfig,
+  type PipelineDeps,
+  STORAGE,
+  systemClock,
+  UPLOAD_METADATA,
+  WORKER,
+} from '@thinkbatch/core';
+import { createDeadLetterHandler, createFanOutHandler, createWorkerHandler } from '@thinkbatch/functions';
+import { randomUUID } from 'node:crypto';
+import { type AwsClients, createAwsClients, type EmulatorEndpoints, startEmulators } from './emulators/index';
+import { type ProvisionedResources, provisionResources } from './emulators/provision';
+import { objectCreatedEvent } from './s3-event';
+import { type SqsEventSource, startSqsEventSource } from './sqs-event-source';
+
+export interface LocalRuntimeOptions {
+  /** Emulator state on disk; in memory when omitted. */
+  readonly dataDir?: string;
+  readonly model: ModelClient;
+  /** Pipeline tunables (defaults: the deployed ones). */
+  readonly config?: Partial<PipelineConfig>;
+  /** The worker's simulated Lambda timeout. @default WORKER.timeoutSeconds × 1000 */
+  readonly workerTimeoutMs?: number;
+  /** Work queue visibility timeout. @default 6 × the worker timeout, as on AWS */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Concurrent worker invocations. @default WORKER.maxConcurrency */
+  readonly maxConcurrency?: number;
+  readonly log?: Logger;
+}
+
+export interface SubmitOptions {
+  readonly jobId?: string;
+  readonly options?: JobOptions;
+  /** Object key under the input prefix. @default `<jobId>.jsonl` */
+  readonly name?: string;
+}
+
+export interface LocalRuntime {
+  readonly deps: PipelineDeps;
+  readonly clients: AwsClients;
+  readonly endpoints: EmulatorEndpoints;
+  readonly resources: ProvisionedResources;
+  /** Upload a JSONL body to the input bucket and deliver its object-created event, as S3 would. */
+  submit(body: Uint8Array | string | AsyncIterable<Uint8Array>, options?: SubmitOptions): Promise<string>;
+  /** Resolve when the job reaches a terminal status (or rejects after `timeoutMs`). */
+  waitForJob(jobId: string, options?: { timeoutMs?: number; onPoll?: (job: JobRecord) => void | Promise<void>; pollMs?: number }): Promise<JobRecord>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default: S3, SQS and DynamoDB emulators in-process on 127.0.0.1, the resources the
+ * infra would create, and the same Lambda handlers driven by a local event source. Nothing of the
+ * pipeline is reimplemented here: only the delivery that AWS would do.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? createJsonLogger({ runtime: 'local' });
+  const workerTimeoutMs = options.workerTimeoutMs ?? WORKER.timeoutSeconds * 1000;
+  const endpoints = await startEmulators(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  const clients = createAwsClients(endpoints);
+  const resources = await provisionResources(clients, {
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * workerTimeoutMs) / 1000),
+  });
+
+  const deps: PipelineDeps = {
+    input: createS3ObjectStore({ s3: clients.s3, bucket: resources.inputBucket }),
+    output: createS3ObjectStore({ s3: clients.s3, bucket: resources.outputBucket }),
+    jobs: createDynamoJobStore({ dynamodb: clients.dynamodb, tableName: resources.tableName }),
+    queue: createSqsWorkQueue({ sqs: clients.sqs, queueUrl: resources.queueUrl }),
+    model: options.model,
+    clock: systemClock,
+    random: Math.random,
+    newToken: () => randomUUID().slice(0, 12),
+    log,
+    config: { ...defaultPipelineConfig, ...options.config },
+  };
+  const provide = async (): Promise<PipelineDeps> => deps;
+  const fanOut = createFanOutHandler(provide);
+  const worker = createWorkerHandler(provide);
+  const deadLetter = createDeadLetterHandler(provide);
+
+  const arnOf = async (queueUrl: string): Promise<string> => {
+    const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    return attributes.Attributes?.QueueArn ?? queueUrl;
+  };
+  const sources: SqsEventSource[] = [
+    startSqsEventSource({
+      sqs: clients.sqs,
+      queueUrl: resources.queueUrl,
+      queueArn: await arnOf(resources.queueUrl),
+      region: endpoints.region,
+      batchSize: WORKER.batchSize,
+      maxConcurrency: options.maxConcurrency ?? WORKER.maxConcurrency,
+      log,
+      handler: (event) => {
+        const started = Date.now();
+        return worker(event, { getRemainingTimeInMillis: () => workerTimeoutMs - (Date.now() - started) });
+      },
+    }),
+    startSqsEventSource({
+      sqs: clients.sqs,
+      queueUrl: resources.dlqUrl,
+      queueArn: await arnOf(resources.dlqUrl),
+      region: endpoints.region,
+      batchSize: DEAD_LETTER.batchSize,
+      maxConcurrency: 1,
+      log,
+      handler: deadLetter,
+    }),
+  ];
+
+  return {
+    deps,
+    clients,
+    endpoints,
+    resources,
+    submit: async (body, submitOptions = {}) => {
+      const jobId = submitOptions.jobId ?? `job_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
+      const key = `${STORAGE.inputPrefix}${submitOptions.name ?? `${jobId}${STORAGE.inputSuffix}`}`;
+      const metadata: Record<string, string> = { [UPLOAD_METADATA.jobId]: jobId };
+      if (submitOptions.options !== undefined) metadata[UPLOAD_METADATA.options] = JSON.stringify(submitOptions.options);
+      const put = { contentType: 'application/x-ndjson', metadata };
+      if (typeof body === 'string' || body instanceof Uint8Array) await deps.input.put(key, body, put);
+      else await deps.input.putStream(key, body, put);
+      const info = await deps.input.head(key);
+      if (info === null) throw new Error(`upload of ${key} vanished`);
+      const sequencer = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
+      await fanOut(objectCreatedEvent({ bucket: resources.inputBucket, key, size: info.size, etag: info.etag, sequencer, region: endpoints.region }));
+      return jobId;
+    },
+    waitForJob: async (jobId, waitOptions = {}) => {
+      const deadline = Date.now() + (waitOptions.timeoutMs ?? Number.POSITIVE_INFINITY);
+      for (;;) {
+        const job = await deps.jobs.getJob(jobId);
+        if (job === null) throw new Error(`job ${jobId} does not exist`);
+        await waitOptions.onPoll?.(job);
+        if (isTerminalJobStatus(job.status)) return job;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${waitOptions.timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, waitOptions.pollMs ?? 250));
+      }
+    },
+    stop: async () => {
+      await Promise.all(sources.map((s) => s.stop()));
+      await endpoints.stop();
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ChatHandlerDeps, serveChat } from './chat-handler';
+import { parseChatRequest } from './chat-request';
+import { createFaultInjector } from './fault-injector';
+import { sendError, sendJson } from './http-responses';
+import { createRateLimiter } from './rate-limiter';
+import { readBody } from './read-body';
+import { deriveSeed, mulberry32 } from './seeded-random';
+import { resolveSimulatorOptions, type SimulatorOptions } from './simulator-options';
+import { createStatsRecorder, type SimulatorStats } from './simulator-stats';
+
+/** A simulator listening on 127.0.0.1. */
+export interface RunningSimulator {
+  /** Base URL for an OpenAI client, ending in `/v1` (e.g. `http://127.0.0.1:41234/v1`). */
+  readonly url: string;
+  readonly port: number;
+  stats(): SimulatorStats;
+  /** Stop accepting, cut every open connection and wait for the server to close. */
+  close(): Promise<void>;
+}
+
+/** Header a client may send so scripted faults can key on a line's custom id. */
+export const CUSTOM_ID_HEADER = 'x-thinkbatch-custom-id';
+
+function authProblem(req: IncomingMessage, apiKey: string | null): string | null {
+  if (apiKey === null) return null;
+  const header = req.headers.authorization;
+  if (header === undefined || !header.startsWith('Bearer ')) {
+    return "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.";
+  }
+  const given = header.slice('Bearer '.length);
+  // Echoes the key in full, as a careless gateway would: clients must never log this message raw.
+  return given === apiKey ? null : `Incorrect API key provided: ${given}.`;
+}
+
+/**
+ * Start a simulated DeepSeek-R1 endpoint speaking the OpenAI chat completions API over real HTTP:
+ * `POST /v1/chat/completions` (plain and SSE streaming), `GET /v1/models`. Binds 127.0.0.1 only.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const config = resolveSimulatorOptions(options);
+  const stats = createStatsRecorder();
+  const limiter = createRateLimiter({
+    maxConcurrency: config.maxConcurrency,
+    requestsPerWindow: config.requestsPerMinute,
+    windowMs: config.rateWindowMs,
+  });
+  let requestIndex = 0;
+  const deps: ChatHandlerDeps = {
+    options: config,
+    limiter,
+    stats,
+    faults: createFaultInjector(config, mulberry32(deriveSeed(config.seed, 'faults'))),
+    nextRequestIndex: () => requestIndex++,
+  };
+  const active = new Set<AbortController>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.request();
+    const headers = { 'x-request-id': `sim-${randomUUID()}` };
+    const controller = new AbortController();
+    active.add(controller);
+    let cutByServer = false;
+    const cut = (): void => {
+      cutByServer = true;
+      res.destroy();
+    };
+    res.on('close', () => {
+      active.delete(controller);
+      if (!res.writableFinished && !cutByServer && !controller.signal.aborted) stats.clientAbort();
+      controller.abort();
+    });
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    const route = `${req.method ?? 'GET'} ${path}`;
+    if (path !== '/v1/models' && path !== '/v1/chat/completions') {
+      stats.status(404);
+      sendError(
+        res,
+        404,
+        { message: `Unknown request URL: ${route}.`, type: 'invalid_request_error', code: 'unknown_url' },
+        headers,
+      );
+      return;
+    }
+    const unauthorized = authProblem(req, config.apiKey);
+    if (unauthorized !== null) {
+      stats.status(401);
+      sendError(
+        res,
+        401,
+        { message: unauthorized, type: 'invalid_request_error', code: 'invalid_api_key' },
+        headers,
+      );
+      return;
+    }
+    if (route === 'GET /v1/models') {
+      stats.status(200);
+      const data = config.models.map((id) => ({
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: 'thinkbatch-simulator',
+      }));
+      sendJson(res, 200, { object: 'list', data }, headers);
+      return;
+    }
+    if (route !== 'POST /v1/chat/completions') {
+      stats.status(405);
+      sendError(
+        res,
+        405,
+        {
+          message: `Method not allowed: ${route}.`,
+          type: 'invalid_request_error',
+          code: 'method_not_allowed',
+        },
+        headers,
+      );
+      return;
+    }
+    const body = await readBody(req, config.maxBodyBytes);
+    if (!body.ok) {
+      stats.status(413);
+      sendError(
+        res,
+        413,
+        { message: 'Request body too large.', type: 'invalid_request_error', code: 'request_too_large' },
+        headers,
+      );
+      return;
+    }
+    const parsed = parseChatRequest(body.text);
+    if (!parsed.ok) {
+      stats.status(400);
+      sendError(res, 400, { ...parsed.problem, type: 'invalid_request_error' }, headers);
+      return;
+    }
+    if (config.rejectUnknownModels && !config.models.includes(parsed.request.model)) {
+      stats.status(404);
+      const message = `The model '${parsed.request.model}' does not exist.`;
+      sendError(
+        res,
+        404,
+        { message, type: 'invalid_request_error', code: 'model_not_found', param: 'model' },
+        headers,
+      );
+      return;
+    }
+    const customIdHeader = req.headers[CUSTOM_ID_HEADER];
+    const customIdHint = typeof customIdHeader === 'string' ? customIdHeader : null;
+    await serveChat(
+      { res, request: parsed.request, headers, signal: controller.signal, customIdHint, cut },
+      deps,
+    );
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // A bug in the simulator: answer 500 so the test sees it, and keep serving.
+      console.error('simulator bug', error);
+      if (!res.headersSent)
+        sendError(res, 500, { message: 'Simulator bug.', type: 'server_error', code: null });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    stats: () => stats.snapshot(limiter.inFlight, limiter.maxInFlight),
+    close: async () => {
+      for (const controller of active) controller.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

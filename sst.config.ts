@@ -1,0 +1,30 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+
+/**
+ * thinkbatch on AWS. `run()` only wires the resource groups in `infra/`; each file there is one group.
+ * Deploying needs AWS credentials and the `NvidiaApiKey` secret (see `infra/README.md`).
+ */
+export default $config({
+  app(input) {
+    const production = input.stage === 'production';
+    return {
+      name: 'thinkbatch',
+      home: 'aws',
+      removal: production ? 'retain' : 'remove',
+      protect: production,
+    };
+  },
+  async run() {
+    const { inputs, outputs } = await import('./infra/storage');
+    const { workQueue, deadLetterQueue } = await import('./infra/queue');
+    const { jobsTable } = await import('./infra/table');
+    await import('./infra/functions');
+    return {
+      inputBucket: inputs.name,
+      outputBucket: outputs.name,
+      workQueueUrl: workQueue.url,
+      deadLetterQueueUrl: deadLetterQueue.url,
+      jobsTable: jobsTable.name,
+    };
+  },
+});
