@@ -9,7 +9,10 @@ import { inputs } from './storage';
 export const fanOut = inputs.notify(fanOutNotification(functionArgs(FAN_OUT_HANDLER, link, endpointEnv)));
 
 /** Workers: consume the work queue (SQS allows one subscriber per queue). */
-export const worker = workQueue.subscribe(functionArgs(WORKER_HANDLER, link, endpointEnv), WORKER_SUBSCRIPTION);
+export const worker = workQueue.subscribe(
+  functionArgs(WORKER_HANDLER, link, endpointEnv),
+  WORKER_SUBSCRIPTION,
+);
 
 /** DLQ consumer: turns dead-lettered work into failed result lines. */
 export const deadLetterConsumer = deadLetterQueue.subscribe(

@@ -1,8 +1,8 @@
 import { ACCESS, type LinkName } from './args/access';
-import { jobsTable } from './table';
 import { workQueue } from './queue';
 import { nvidiaApiKey } from './secrets';
 import { inputs, outputs } from './storage';
+import { jobsTable } from './table';
 
 /**
  * The links handlers get: scoped `sst.Linkable`s carrying the same properties as SST's own links

@@ -6,19 +6,24 @@
 export const ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS = 7;
 
 /**
- * Uploads: a `.jsonl` object under `STORAGE.inputPrefix` starts a job (see `functions.ts`). Private
- * (SST blocks public access by default) and HTTPS-only.
+ * Both buckets keep SST's defaults of blocked public access and HTTPS-only requests; CORS (SST allows
+ * every origin by default) is off, since no browser reads these buckets.
  */
-export const inputs = new sst.aws.Bucket('Inputs');
+const PRIVATE_BUCKET = { cors: false } as const satisfies sst.aws.BucketArgs;
 
-/** Results: everything a job writes, under `jobs/<jobId>/`. Private and HTTPS-only. */
-export const outputs = new sst.aws.Bucket('Outputs');
+/** Uploads: a `.jsonl` object under `STORAGE.inputPrefix` starts a job (see `functions.ts`). */
+export const inputs = new sst.aws.Bucket('Inputs', PRIVATE_BUCKET);
 
-abortIncompleteUploads('InputsLifecycle', inputs);
-abortIncompleteUploads('OutputsLifecycle', outputs);
+/** Results: everything a job writes, under `jobs/<jobId>/`. */
+export const outputs = new sst.aws.Bucket('Outputs', PRIVATE_BUCKET);
 
-// Per-line result objects (`jobs/<jobId>/lines/…`) are not expired here: an S3 lifecycle filter is a
-// plain prefix, so `jobs/*/lines/` cannot be matched without a different key layout or object tags.
+abortIncompleteUploads('InputsAbortIncompleteUploads', inputs);
+abortIncompleteUploads('OutputsAbortIncompleteUploads', outputs);
+
+// S3 keeps ONE lifecycle configuration per bucket: add rules to the one below, never through the
+// Bucket's own `lifecycle` option (the two would overwrite each other).
+// Per-line result objects (`jobs/<jobId>/lines/…`) are not expired: a lifecycle filter is a plain
+// prefix, so `jobs/*/lines/` cannot be matched without another key layout or object tags.
 
 function abortIncompleteUploads(name: string, bucket: sst.aws.Bucket) {
   return new aws.s3.BucketLifecycleConfiguration(name, {

@@ -25,10 +25,13 @@ export const ACCESS = {
     kind: 'table',
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   },
-  /** Sending work (SendMessageBatch is authorised as `sqs:SendMessage`). Consuming is granted by the subscription. */
+  /**
+   * Sending work (SendMessageBatch is authorised as `sqs:SendMessage`). The worker's own receive,
+   * delete and visibility rights come with its subscription, not with this link.
+   */
   WorkQueue: {
     kind: 'queue',
-    actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+    actions: ['sqs:SendMessage'],
   },
   /** The endpoint's API key: an encrypted value in the function bundle, no IAM. */
   NvidiaApiKey: { kind: 'secret' },

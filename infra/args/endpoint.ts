@@ -32,17 +32,17 @@ export interface EndpointConfig {
 export function resolveEndpoint(env: Readonly<Record<string, string | undefined>>): EndpointConfig {
   const baseURL = env[ENDPOINT_ENV.baseURL]?.trim() || ENDPOINT.baseURL;
   const model = env[ENDPOINT_ENV.model]?.trim() || ENDPOINT.model;
-  let url: URL;
-  try {
-    url = new URL(baseURL);
-  } catch (cause) {
-    throw new Error(`${ENDPOINT_ENV.baseURL} is not a URL: ${JSON.stringify(baseURL)}`, { cause });
+  if (!URL.canParse(baseURL)) {
+    throw new Error(`${ENDPOINT_ENV.baseURL} is not a URL: ${JSON.stringify(baseURL)}`);
   }
+  const url = new URL(baseURL);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new Error(`${ENDPOINT_ENV.baseURL} must be an http(s) URL, got ${JSON.stringify(baseURL)}`);
   }
   if (url.search !== '' || url.hash !== '') {
-    throw new Error(`${ENDPOINT_ENV.baseURL} must not have a query or fragment, got ${JSON.stringify(baseURL)}`);
+    throw new Error(
+      `${ENDPOINT_ENV.baseURL} must not have a query or fragment, got ${JSON.stringify(baseURL)}`,
+    );
   }
   return { baseURL, model };
 }

@@ -10,12 +10,12 @@ export function fanOutNotification<Subscriber>(subscriber: Subscriber) {
       {
         name: 'FanOut',
         function: subscriber,
-        events: ['s3:ObjectCreated:*'],
+        events: ['s3:ObjectCreated:*' as const],
         filterPrefix: STORAGE.inputPrefix,
         filterSuffix: STORAGE.inputSuffix,
       },
     ],
-  } as const;
+  };
 }
 
 /**

@@ -13,10 +13,19 @@ export function awsErrorFacts(error: unknown): AwsErrorFacts {
   const metadata: unknown = Reflect.get(error, '$metadata');
   const status =
     typeof metadata === 'object' && metadata !== null ? Reflect.get(metadata, 'httpStatusCode') : undefined;
-  return { name: error.name, status: typeof status === 'number' ? status : undefined, message: error.message };
+  return {
+    name: error.name,
+    status: typeof status === 'number' ? status : undefined,
+    message: error.message,
+  };
 }
 
 /** Whether a failure is worth retrying later: throttling, a server error or no response at all. */
 export function isTransientAwsError(facts: AwsErrorFacts): boolean {
-  return facts.status === undefined || facts.status === 429 || facts.status >= 500 || /Throttl|SlowDown/.test(facts.name);
+  return (
+    facts.status === undefined ||
+    facts.status === 429 ||
+    facts.status >= 500 ||
+    /Throttl|SlowDown/.test(facts.name)
+  );
 }

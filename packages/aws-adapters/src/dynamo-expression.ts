@@ -17,6 +17,7 @@ export interface ExpressionContext {
   };
 }
 
+/** A fresh placeholder context for one request. */
 export function createExpressionContext(): ExpressionContext {
   const names = new Map<string, string>();
   const values: Record<string, AttributeValue> = {};
@@ -37,7 +38,9 @@ export function createExpressionContext(): ExpressionContext {
       return placeholder;
     },
     attributes: () => ({
-      ExpressionAttributeNames: Object.fromEntries([...names].map(([segment, placeholder]) => [placeholder, segment])),
+      ExpressionAttributeNames: Object.fromEntries(
+        [...names].map(([segment, placeholder]) => [placeholder, segment]),
+      ),
       ...(valueCount === 0 ? {} : { ExpressionAttributeValues: values }),
     }),
   };

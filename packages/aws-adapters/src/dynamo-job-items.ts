@@ -16,24 +16,31 @@ import { STORAGE } from '@thinkbatch/core/settings';
  *   `u_<usage field>`, `u_lines_with_usage`, `unk_<usage field>` (top-level `ADD` only, which every
  *   DynamoDB implementation supports; nested paths would also need their parent maps to exist).
  *
- * Item size (400 KB limit): a job item holds `completedChunks` at ~4 bytes per index, so well over 80,000
- * chunks. A chunk item costs ~(40 + resultKey length) bytes per line, so a 500-line chunk with 200-byte
- * result keys is ~120 KB; keep `lines × resultKey length` under ~300 KB.
+ * Item size (400 KB limit). Job item: ~1–2 KB of fields plus `completedChunks` at ≤ 4 bytes per index
+ * (DynamoDB stores about one byte per two digits), so ~95,000 chunks per job (~4.7 M lines at the default
+ * 50 lines per chunk). Chunk item: ~55 bytes per line plus its result key (the pipeline's keys are ~85
+ * bytes), so ~140 B per line: the 500-line maximum of `linesPerChunk` is ~70 KB, the hard limit ~2,800 lines.
  */
 export type Item = Record<string, AttributeValue>;
 
+/** Sort key of the job item. */
 export const JOB_SORT_KEY = 'JOB';
+/** Sort key prefix of chunk items (`Query begins_with`). */
 export const CHUNK_SORT_PREFIX = 'CHUNK#';
 /** Chunk indexes are zero-padded to this many digits so the sort key orders numerically. */
 const INDEX_DIGITS = 8;
 
+/** Partition key attribute name. */
 export const PK = STORAGE.tablePartitionKey;
+/** Sort key attribute name. */
 export const SK = STORAGE.tableSortKey;
 
+/** Partition key value of everything that belongs to one job. */
 export function jobPartition(jobId: string): string {
   return `JOB#${jobId}`;
 }
 
+/** Sort key of a chunk: `CHUNK#` and the index zero-padded to 8 digits (so keys sort numerically). */
 export function chunkSortKey(index: number): string {
   if (!Number.isSafeInteger(index) || index < 0 || index >= 10 ** INDEX_DIGITS) {
     throw new RangeError(`chunk index must be an integer in 0..${10 ** INDEX_DIGITS - 1}, got ${index}`);
@@ -41,10 +48,12 @@ export function chunkSortKey(index: number): string {
   return `${CHUNK_SORT_PREFIX}${String(index).padStart(INDEX_DIGITS, '0')}`;
 }
 
+/** Key of the job item. */
 export function jobKey(jobId: string): Item {
   return marshall({ [PK]: jobPartition(jobId), [SK]: JOB_SORT_KEY });
 }
 
+/** Key of a chunk item. */
 export function chunkKey(jobId: string, index: number): Item {
   return marshall({ [PK]: jobPartition(jobId), [SK]: chunkSortKey(index) });
 }
@@ -60,17 +69,20 @@ const NULLABLE_JOB_FIELDS = [
   'finishedAt',
 ] as const satisfies readonly (keyof JobRecord)[];
 
+/** The job item for a record (null fields left out). */
 export function jobToItem(job: JobRecord): Item {
   const fields: Record<string, unknown> = { ...job, [PK]: jobPartition(job.jobId), [SK]: JOB_SORT_KEY };
   for (const field of NULLABLE_JOB_FIELDS) if (fields[field] === null) delete fields[field];
   return marshall(fields, { removeUndefinedValues: true });
 }
 
+/** The record of a job item, validated; a corrupt item throws `JobStoreError`. */
 export function jobFromItem(item: Item): JobRecord {
   const fields = unmarshall(item);
   for (const field of NULLABLE_JOB_FIELDS) fields[field] ??= null;
   const parsed = JobRecordSchema.safeParse(fields);
-  if (!parsed.success) throw invalidStored(`job ${String(fields['jobId'])}`, parsed.error);
+  const { jobId } = fields;
+  if (!parsed.success) throw invalidStored(`job ${String(jobId)}`, parsed.error);
   return parsed.data;
 }
 
@@ -85,10 +97,12 @@ export const COUNTER_ATTRIBUTE = {
   linesWithUsage: 'u_lines_with_usage',
 } as const;
 
+/** Flat attribute holding the sum of one usage field. */
 export function usageAttribute(field: UsageField): string {
   return `u_${field}`;
 }
 
+/** Flat attribute counting lines that carried usage without this field. */
 export function unknownUsageAttribute(field: UsageField): string {
   return `unk_${field}`;
 }
@@ -104,9 +118,9 @@ export function newChunkItem(jobId: string, index: number, lines: readonly numbe
     recorded: {},
     attempts: {},
     enqueued: false,
+    // A number set cannot be empty: a chunk without lines has no lineSet (no line belongs to it).
+    ...(lines.length > 0 ? { lineSet: new Set(lines) } : {}),
   };
-  // A number set cannot be empty: a chunk without lines simply has no lineSet (no line belongs to it).
-  if (lines.length > 0) fields['lineSet'] = new Set(lines);
   for (const attribute of Object.values(COUNTER_ATTRIBUTE)) fields[attribute] = 0;
   for (const field of USAGE_FIELDS) {
     fields[usageAttribute(field)] = 0;
@@ -115,16 +129,16 @@ export function newChunkItem(jobId: string, index: number, lines: readonly numbe
   return marshall(fields);
 }
 
+/** The record of a chunk item (counters rebuilt from the flat attributes), validated; a corrupt item throws `JobStoreError`. */
 export function chunkFromItem(item: Item): ChunkRecord {
   const fields = unmarshall(item);
   const number = (attribute: string): unknown => fields[attribute];
-  const usage: Record<string, unknown> = { lines_with_usage: number(COUNTER_ATTRIBUTE.linesWithUsage), unknown: {} };
+  const sums: Record<string, unknown> = {};
   const unknown: Record<string, unknown> = {};
   for (const field of USAGE_FIELDS) {
-    usage[field] = number(usageAttribute(field));
+    sums[field] = number(usageAttribute(field));
     unknown[field] = number(unknownUsageAttribute(field));
   }
-  usage['unknown'] = unknown;
   const counters: Record<keyof ChunkCounters, unknown> = {
     succeeded: number(COUNTER_ATTRIBUTE.succeeded),
     failed: number(COUNTER_ATTRIBUTE.failed),
@@ -132,19 +146,11 @@ export function chunkFromItem(item: Item): ChunkRecord {
     expired: number(COUNTER_ATTRIBUTE.expired),
     attempts: number(COUNTER_ATTRIBUTE.attempts),
     retries: number(COUNTER_ATTRIBUTE.retries),
-    usage,
+    usage: { ...sums, lines_with_usage: number(COUNTER_ATTRIBUTE.linesWithUsage), unknown },
   };
-  const record = {
-    jobId: fields['jobId'],
-    index: fields['index'],
-    lines: fields['lines'],
-    recorded: fields['recorded'],
-    attempts: fields['attempts'],
-    enqueued: fields['enqueued'],
-    counters,
-  };
-  const parsed = ChunkRecord.safeParse(record);
-  if (!parsed.success) throw invalidStored(`chunk ${String(fields['index'])} of job ${String(fields['jobId'])}`, parsed.error);
+  const { jobId, index, lines, recorded, attempts, enqueued } = fields;
+  const parsed = ChunkRecord.safeParse({ jobId, index, lines, recorded, attempts, enqueued, counters });
+  if (!parsed.success) throw invalidStored(`chunk ${String(index)} of job ${String(jobId)}`, parsed.error);
   return parsed.data;
 }
 
@@ -153,6 +159,8 @@ interface SchemaError extends Error {
 }
 
 function invalidStored(what: string, error: SchemaError): JobStoreError {
-  const issues = error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
+  const issues = error.issues
+    .map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`)
+    .join('; ');
   return new JobStoreError(`stored ${what} is not valid: ${issues}`, { cause: error });
 }

@@ -1,14 +1,6 @@
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
 import { isChunkComplete, JobStoreError, TERMINAL_JOB_STATUSES } from '@thinkbatch/core';
-import { awsErrorFacts } from './aws-error';
 import { createExpressionContext } from './dynamo-expression';
 import {
   CHUNK_SORT_PREFIX,
@@ -24,6 +16,7 @@ import {
   SK,
 } from './dynamo-job-items';
 import { lineUpdate } from './dynamo-line-update';
+import { createDynamoTable } from './dynamo-table';
 
 /** Options of {@link createDynamoJobStore}. */
 export interface DynamoJobStoreOptions {
@@ -35,9 +28,6 @@ export interface DynamoJobStoreOptions {
   readonly queryPageSize?: number;
 }
 
-const isConditionFailed = (error: unknown): boolean =>
-  awsErrorFacts(error).name === 'ConditionalCheckFailedException';
-
 /**
  * A JobStore on one DynamoDB table, using only single-item operations (conditional PutItem and UpdateItem,
  * consistent GetItem and Query), so it runs on dynalite, which has no transactions. Layout: see
@@ -45,39 +35,13 @@ const isConditionFailed = (error: unknown): boolean =>
  */
 export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   const { tableName, queryPageSize } = options;
-  const db = options.dynamodb ?? new DynamoDBClient({});
-
-  const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailed(error) || error instanceof JobStoreError) throw error;
-      const facts = awsErrorFacts(error);
-      throw new JobStoreError(`${what} on ${tableName}: ${facts.name}: ${facts.message}`, { cause: error });
-    }
-  };
-  /** Run a conditional update; null when its condition failed. */
-  const update = async (what: string, input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<Item | null> => {
-    try {
-      const out = await call(what, () =>
-        db.send(new UpdateItemCommand({ TableName: tableName, ReturnValues: 'ALL_NEW', ...input })),
-      );
-      return out.Attributes ?? null;
-    } catch (error) {
-      if (isConditionFailed(error)) return null;
-      throw error;
-    }
-  };
-  const getItem = async (what: string, key: Item): Promise<Item | null> => {
-    const out = await call(what, () => db.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true })));
-    return out.Item ?? null;
-  };
+  const table = createDynamoTable(options.dynamodb ?? new DynamoDBClient({}), tableName);
   const getJob = async (jobId: string): Promise<JobRecord | null> => {
-    const item = await getItem(`GetItem job ${jobId}`, jobKey(jobId));
+    const item = await table.get(`GetItem job ${jobId}`, jobKey(jobId));
     return item === null ? null : jobFromItem(item);
   };
   const getChunk = async (jobId: string, index: number): Promise<ChunkRecord | null> => {
-    const item = await getItem(`GetItem chunk ${index} of job ${jobId}`, chunkKey(jobId, index));
+    const item = await table.get(`GetItem chunk ${index} of job ${jobId}`, chunkKey(jobId, index));
     return item === null ? null : chunkFromItem(item);
   };
   const existingJob = async (jobId: string): Promise<JobRecord> => {
@@ -90,30 +54,6 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     if (chunk === null) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
     return chunk;
   };
-  /** After a refused update: the job as it is now (throws when it does not exist). */
-  const jobAfterRefusal = existingJob;
-
-  /** A conditional put; false when the item already existed. */
-  const putNew = async (what: string, item: Item): Promise<boolean> => {
-    const x = createExpressionContext();
-    try {
-      await call(what, () =>
-        db.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: item,
-            ConditionExpression: `attribute_not_exists(${x.path(PK)})`,
-            ...x.attributes(),
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
-  };
-
   return {
     createJob: async ({ jobId, input, options: jobOptions, now }) => {
       const job: JobRecord = {
@@ -133,7 +73,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         startedAt: null,
         finishedAt: null,
       };
-      if (await putNew(`PutItem job ${jobId}`, jobToItem(job))) return { created: true, job };
+      if (await table.putNew(`PutItem job ${jobId}`, jobToItem(job))) return { created: true, job };
       return { created: false, job: await existingJob(jobId) };
     },
 
@@ -148,40 +88,43 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       const status = x.path('status');
       const now = x.value(change.now);
       const sets = [`${status} = ${x.value(change.to)}`, `${x.path('updatedAt')} = ${now}`];
-      if (change.to === 'running') sets.push(`${x.path('startedAt')} = if_not_exists(${x.path('startedAt')}, ${now})`);
-      if ((TERMINAL_JOB_STATUSES as readonly string[]).includes(change.to)) sets.push(`${x.path('finishedAt')} = ${now}`);
+      if (change.to === 'running')
+        sets.push(`${x.path('startedAt')} = if_not_exists(${x.path('startedAt')}, ${now})`);
+      if ((TERMINAL_JOB_STATUSES as readonly string[]).includes(change.to))
+        sets.push(`${x.path('finishedAt')} = ${now}`);
       if (change.error !== undefined) sets.push(`${x.path('error')} = ${x.value(change.error)}`);
       if (change.outputs !== undefined) sets.push(`${x.path('outputs')} = ${x.value(change.outputs)}`);
       const from = change.from.map((s) => x.value(s)).join(', ');
-      const item = await update(`UpdateItem job ${jobId} → ${change.to}`, {
+      const item = await table.update(`UpdateItem job ${jobId} → ${change.to}`, {
         Key: jobKey(jobId),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: `attribute_exists(${x.path(PK)}) AND ${status} IN (${from})`,
         ...x.attributes(),
       });
       if (item !== null) return jobFromItem(item);
-      await jobAfterRefusal(jobId);
+      await existingJob(jobId);
       return null;
     },
 
     requestCancel: async (jobId, now) => {
       const x = createExpressionContext();
       const terminal = TERMINAL_JOB_STATUSES.map((s) => x.value(s)).join(', ');
-      const item = await update(`UpdateItem job ${jobId} cancel`, {
+      const item = await table.update(`UpdateItem job ${jobId} cancel`, {
         Key: jobKey(jobId),
         UpdateExpression: `SET ${x.path('cancelRequested')} = ${x.value(true)}, ${x.path('updatedAt')} = ${x.value(now)}`,
         ConditionExpression: `attribute_exists(${x.path(PK)}) AND NOT (${x.path('status')} IN (${terminal}))`,
         ...x.attributes(),
       });
       if (item !== null) return jobFromItem(item);
-      await jobAfterRefusal(jobId);
+      await existingJob(jobId);
       return null;
     },
 
     putChunk: async (jobId, index, lines) => {
       await existingJob(jobId);
       const item = newChunkItem(jobId, index, lines);
-      if (await putNew(`PutItem chunk ${index} of job ${jobId}`, item)) return { created: true, chunk: chunkFromItem(item) };
+      if (await table.putNew(`PutItem chunk ${index} of job ${jobId}`, item))
+        return { created: true, chunk: chunkFromItem(item) };
       return { created: false, chunk: await existingChunk(jobId, index) };
     },
 
@@ -189,7 +132,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
 
     markChunkEnqueued: async (jobId, index) => {
       const x = createExpressionContext();
-      const item = await update(`UpdateItem chunk ${index} of job ${jobId} enqueued`, {
+      const item = await table.update(`UpdateItem chunk ${index} of job ${jobId} enqueued`, {
         Key: chunkKey(jobId, index),
         UpdateExpression: `SET ${x.path('enqueued')} = ${x.value(true)}`,
         ConditionExpression: `attribute_exists(${x.path(PK)})`,
@@ -201,7 +144,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     addLineAttempt: async (jobId, index, line) => {
       const x = createExpressionContext();
       const attempts = x.path('attempts', String(line));
-      const item = await update(`UpdateItem chunk ${index} of job ${jobId} attempt`, {
+      const item = await table.update(`UpdateItem chunk ${index} of job ${jobId} attempt`, {
         Key: chunkKey(jobId, index),
         UpdateExpression: `SET ${attempts} = if_not_exists(${attempts}, ${x.value(0)}) + ${x.value(1)}`,
         ConditionExpression: `attribute_exists(${x.path(PK)})`,
@@ -209,15 +152,19 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       });
       if (item === null) await existingChunk(jobId, index);
       const count = item === null ? undefined : chunkFromItem(item).attempts[String(line)];
-      if (count === undefined) throw new JobStoreError(`chunk ${index} of job ${jobId} lost the attempt count of line ${line}`);
+      if (count === undefined)
+        throw new JobStoreError(`chunk ${index} of job ${jobId} lost the attempt count of line ${line}`);
       return count;
     },
 
     recordLine: async (jobId, index, record) => {
-      const item = await update(`UpdateItem chunk ${index} of job ${jobId} record line ${record.line}`, {
-        Key: chunkKey(jobId, index),
-        ...lineUpdate(record),
-      });
+      const item = await table.update(
+        `UpdateItem chunk ${index} of job ${jobId} record line ${record.line}`,
+        {
+          Key: chunkKey(jobId, index),
+          ...lineUpdate(record),
+        },
+      );
       if (item !== null) return { recorded: true, chunk: chunkFromItem(item) };
       const chunk = await existingChunk(jobId, index);
       if (!chunk.lines.includes(record.line)) {
@@ -232,13 +179,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       }
       const x = createExpressionContext();
       const done = x.path('completedChunks');
-      const item = await update(`UpdateItem job ${jobId} complete chunk ${index}`, {
+      const item = await table.update(`UpdateItem job ${jobId} complete chunk ${index}`, {
         Key: jobKey(jobId),
         UpdateExpression: `SET ${x.path('updatedAt')} = ${x.value(now)} ADD ${x.path('chunksDone')} ${x.value(1)}, ${done} ${x.value(new Set([index]))}`,
         ConditionExpression: `attribute_exists(${x.path(PK)}) AND NOT contains(${done}, ${x.value(index)})`,
         ...x.attributes(),
       });
-      return item === null ? jobAfterRefusal(jobId) : jobFromItem(item);
+      return item === null ? existingJob(jobId) : jobFromItem(item);
     },
 
     finishFanout: async (jobId, { chunksTotal, linesTotal, now }) => {
@@ -251,7 +198,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         ];
         if (queue) sets.push(`${x.path('status')} = ${x.value('queued')}`);
         const condition = `attribute_exists(${x.path(PK)})${queue ? ` AND ${x.path('status')} = ${x.value('validating')}` : ''}`;
-        return update(`UpdateItem job ${jobId} fan-out totals`, {
+        return table.update(`UpdateItem job ${jobId} fan-out totals`, {
           Key: jobKey(jobId),
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: condition,
@@ -260,7 +207,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       };
       // Move validating → queued with the totals; a job already past validating only gets the totals.
       const item = (await attempt(true)) ?? (await attempt(false));
-      return item === null ? jobAfterRefusal(jobId) : jobFromItem(item);
+      return item === null ? existingJob(jobId) : jobFromItem(item);
     },
 
     claimFinalize: async (jobId, { now, leaseMs }) => {
@@ -269,14 +216,14 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       const lease = x.path('finalizeLeaseUntil');
       const nowValue = x.value(now);
       const claimable = `(${status} IN (${x.value('queued')}, ${x.value('running')}) OR (${status} = ${x.value('finalizing')} AND (attribute_not_exists(${lease}) OR ${lease} <= ${nowValue})))`;
-      const item = await update(`UpdateItem job ${jobId} claim finalize`, {
+      const item = await table.update(`UpdateItem job ${jobId} claim finalize`, {
         Key: jobKey(jobId),
         UpdateExpression: `SET ${status} = ${x.value('finalizing')}, ${lease} = ${x.value(now + leaseMs)}, ${x.path('updatedAt')} = ${nowValue}`,
         ConditionExpression: `attribute_exists(${x.path(PK)}) AND attribute_exists(${x.path('chunksTotal')}) AND ${x.path('chunksDone')} = ${x.path('chunksTotal')} AND ${claimable}`,
         ...x.attributes(),
       });
       if (item !== null) return jobFromItem(item);
-      await jobAfterRefusal(jobId);
+      await existingJob(jobId);
       return null;
     },
 
@@ -285,18 +232,12 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         let start: Item | undefined;
         do {
           const x = createExpressionContext();
-          const page = await call(`Query chunks of job ${jobId}`, () =>
-            db.send(
-              new QueryCommand({
-                TableName: tableName,
-                KeyConditionExpression: `${x.path(PK)} = ${x.value(jobPartition(jobId))} AND begins_with(${x.path(SK)}, ${x.value(CHUNK_SORT_PREFIX)})`,
-                ConsistentRead: true,
-                ...(queryPageSize === undefined ? {} : { Limit: queryPageSize }),
-                ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-                ...x.attributes(),
-              }),
-            ),
-          );
+          const page = await table.query(`Query chunks of job ${jobId}`, {
+            KeyConditionExpression: `${x.path(PK)} = ${x.value(jobPartition(jobId))} AND begins_with(${x.path(SK)}, ${x.value(CHUNK_SORT_PREFIX)})`,
+            ...(queryPageSize === undefined ? {} : { Limit: queryPageSize }),
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+            ...x.attributes(),
+          });
           for (const item of page.Items ?? []) yield chunkFromItem(item);
           start = page.LastEvaluatedKey;
         } while (start !== undefined);

@@ -8,7 +8,9 @@ export interface LineUpdate {
   readonly UpdateExpression: string;
   readonly ConditionExpression: string;
   readonly ExpressionAttributeNames: Record<string, string>;
-  readonly ExpressionAttributeValues?: ReturnType<ExpressionContext['attributes']>['ExpressionAttributeValues'];
+  readonly ExpressionAttributeValues?: ReturnType<
+    ExpressionContext['attributes']
+  >['ExpressionAttributeValues'];
 }
 
 function count(value: number, what: string): number {

@@ -21,5 +21,7 @@ export function toObjectStoreError(error: unknown, what: string): ObjectStoreErr
   if (facts.status === 412 || facts.name === 'PreconditionFailed') {
     return new ObjectStoreError(detail, 'precondition_failed', { cause: error });
   }
-  return new ObjectStoreError(detail, isTransientAwsError(facts) ? 'unavailable' : 'unknown', { cause: error });
+  return new ObjectStoreError(detail, isTransientAwsError(facts) ? 'unavailable' : 'unknown', {
+    cause: error,
+  });
 }

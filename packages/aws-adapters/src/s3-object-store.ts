@@ -46,14 +46,19 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
   /** S3 answers 412 to a stale If-Match; the etag check also covers servers that ignore the header. */
   const checkEtag = (key: string, ifMatch: string | undefined, etag: string | undefined): void => {
     if (ifMatch !== undefined && etag !== undefined && etag !== ifMatch) {
-      throw new ObjectStoreError(`${where(key)} changed (etag ${etag}, expected ${ifMatch})`, 'precondition_failed');
+      throw new ObjectStoreError(
+        `${where(key)} changed (etag ${etag}, expected ${ifMatch})`,
+        'precondition_failed',
+      );
     }
   };
 
   const head = async (key: string): Promise<ObjectInfo | null> => {
     try {
       const out = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      const metadata = Object.fromEntries(Object.entries(out.Metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      const metadata = Object.fromEntries(
+        Object.entries(out.Metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+      );
       return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', metadata };
     } catch (error) {
       if (isS3NotFound(error)) return null;
@@ -93,7 +98,11 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     const ifMatch = streamOptions?.ifMatch;
     try {
       const out = await s3.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }) }),
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }),
+        }),
       );
       checkEtag(key, ifMatch, out.ETag);
       return s3BodyChunks(out.Body, `GetObject ${where(key)}`);
@@ -114,7 +123,12 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
   const putStream: ObjectStore['putStream'] = async (key, body, putOptions) => {
     const upload = new Upload({
       client: s3,
-      params: { Bucket: bucket, Key: key, Body: Readable.from(body, { objectMode: false }), ...putParams(putOptions) },
+      params: {
+        Bucket: bucket,
+        Key: key,
+        Body: Readable.from(body, { objectMode: false }),
+        ...putParams(putOptions),
+      },
       partSize,
       queueSize,
       leavePartsOnError: false,
@@ -133,7 +147,11 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
         let page: ListObjectsV2CommandOutput;
         try {
           page = await s3.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token === undefined ? {} : { ContinuationToken: token }) }),
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: prefix,
+              ...(token === undefined ? {} : { ContinuationToken: token }),
+            }),
           );
         } catch (error) {
           throw toObjectStoreError(error, `ListObjectsV2 ${where(prefix)}`);
@@ -149,7 +167,10 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
       let errors: NonNullable<DeleteObjectsCommandOutput['Errors']>;
       try {
         const out = await s3.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+          new DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
         );
         errors = out.Errors ?? [];
       } catch (error) {
@@ -169,12 +190,20 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
 }
 
 function checkRange(range: ByteRange): void {
-  if (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.end < range.start) {
+  if (
+    !Number.isSafeInteger(range.start) ||
+    !Number.isSafeInteger(range.end) ||
+    range.start < 0 ||
+    range.end < range.start
+  ) {
     throw new RangeError(`invalid byte range [${range.start}, ${range.end})`);
   }
 }
 
-function putParams(options: PutOptions | undefined): { ContentType: string; Metadata?: Record<string, string> } {
+function putParams(options: PutOptions | undefined): {
+  ContentType: string;
+  Metadata?: Record<string, string>;
+} {
   return {
     ContentType: options?.contentType ?? DEFAULT_CONTENT_TYPE,
     ...(options?.metadata === undefined ? {} : { Metadata: { ...options.metadata } }),

@@ -54,9 +54,13 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const encoder = new TextEncoder();
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be ≥ 1, got ${maxAttempts}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be ≥ 1, got ${maxAttempts}`);
 
-  const sendRound = async (entries: readonly QueueEntry[], delaySeconds: number): Promise<BatchResultErrorEntry[]> => {
+  const sendRound = async (
+    entries: readonly QueueEntry[],
+    delaySeconds: number,
+  ): Promise<BatchResultErrorEntry[]> => {
     const failed: BatchResultErrorEntry[] = [];
     for (const batch of planBatches(entries)) {
       let out: SendMessageBatchCommandOutput;
@@ -64,7 +68,11 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
         out = await sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
-            Entries: batch.map((entry) => ({ Id: entry.id, MessageBody: entry.body, DelaySeconds: delaySeconds })),
+            Entries: batch.map((entry) => ({
+              Id: entry.id,
+              MessageBody: entry.body,
+              DelaySeconds: delaySeconds,
+            })),
           }),
         );
       } catch (error) {
@@ -89,7 +97,9 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
     send: async (messages, sendOptions) => {
       const delaySeconds = sendOptions?.delaySeconds ?? 0;
       if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > QUEUE.maxDelaySeconds) {
-        throw new WorkQueueError(`delaySeconds must be an integer in 0..${QUEUE.maxDelaySeconds}, got ${delaySeconds}`);
+        throw new WorkQueueError(
+          `delaySeconds must be an integer in 0..${QUEUE.maxDelaySeconds}, got ${delaySeconds}`,
+        );
       }
       const byId = new Map<string, WorkMessage>();
       let pending: QueueEntry[] = messages.map((message, index) => {
@@ -109,7 +119,9 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
           const what = message === undefined ? `entry ${entry.Id}` : describeWorkMessage(message);
           return `${what} (${entry.Code}${entry.Message === undefined ? '' : `: ${entry.Message}`})`;
         });
-        return entries.length > shown.length ? `${shown.join('; ')}; and ${entries.length - shown.length} more` : shown.join('; ');
+        return entries.length > shown.length
+          ? `${shown.join('; ')}; and ${entries.length - shown.length} more`
+          : shown.join('; ');
       };
 
       const refused: BatchResultErrorEntry[] = [];
@@ -125,9 +137,11 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
         }
         const retry = new Set(retryable.map((entry) => entry.Id));
         pending = pending.filter((entry) => retry.has(entry.id));
-        if (pending.length > 0) await clock.sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
+        if (pending.length > 0)
+          await clock.sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
       }
-      if (refused.length > 0) throw new WorkQueueError(`SQS refused ${refused.length} messages: ${describe(refused)}`);
+      if (refused.length > 0)
+        throw new WorkQueueError(`SQS refused ${refused.length} messages: ${describe(refused)}`);
     },
   };
 }

@@ -21,7 +21,8 @@ Options:
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
   return n;
 }
 
@@ -47,7 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? 2 : 0;
   }
-  if (command !== 'run') throw new UsageError(`unknown command "${command}" (try: thinkbatch run <input.jsonl>)`);
+  if (command !== 'run')
+    throw new UsageError(`unknown command "${command}" (try: thinkbatch run <input.jsonl>)`);
   if (input === undefined) throw new UsageError('missing input file: thinkbatch run <input.jsonl>');
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   const maxAttempts = positiveInt('max-attempts', values['max-attempts']);
@@ -67,4 +69,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     { env: process.env, stdout: process.stdout, stderr: process.stderr },
   );
 }
-

@@ -1,12 +1,16 @@
-import type { JobRecord, ObjectStore } from '@thinkbatch/core';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { JobRecord, ObjectStore } from '@thinkbatch/core';
 
 /** Stream a finished job's output files into `outDir`; returns the local paths written. */
-export async function downloadOutputs(output: ObjectStore, job: JobRecord, outDir: string): Promise<string[]> {
+export async function downloadOutputs(
+  output: ObjectStore,
+  job: JobRecord,
+  outDir: string,
+): Promise<string[]> {
   if (job.outputs === null) return [];
   await mkdir(outDir, { recursive: true });
   const keys = [job.outputs.results, job.outputs.errors, job.outputs.summary, job.outputs.openaiBatch].filter(

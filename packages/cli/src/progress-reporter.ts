@@ -40,12 +40,16 @@ export function formatProgressLine(snapshot: ProgressSnapshot): string {
 }
 
 /** A progress bar on a terminal, periodic plain lines otherwise. */
-export function createProgressReporter(stream: NodeJS.WriteStream, options: { plainEveryMs?: number } = {}): ProgressReporter {
+export function createProgressReporter(
+  stream: NodeJS.WriteStream,
+  options: { plainEveryMs?: number } = {},
+): ProgressReporter {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: '{bar} {value}/{total} lines | {failed} failed | {rate} lines/s | {tokens} tokens | ETA {eta}',
+        format:
+          '{bar} {value}/{total} lines | {failed} failed | {rate} lines/s | {tokens} tokens | ETA {eta}',
         hideCursor: true,
         clearOnComplete: false,
       },
@@ -55,7 +59,12 @@ export function createProgressReporter(stream: NodeJS.WriteStream, options: { pl
     return {
       update: (snapshot) => {
         const { rate, etaMs } = rateAndEta(snapshot);
-        const payload = { failed: snapshot.failed, rate: rate.toFixed(1), tokens: snapshot.tokens.toLocaleString('en-US'), eta: formatDuration(etaMs) };
+        const payload = {
+          failed: snapshot.failed,
+          rate: rate.toFixed(1),
+          tokens: snapshot.tokens.toLocaleString('en-US'),
+          eta: formatDuration(etaMs),
+        };
         if (!started) {
           bar.start(snapshot.total ?? 0, snapshot.done, payload);
           started = true;

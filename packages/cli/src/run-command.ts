@@ -1,12 +1,12 @@
-import { ENDPOINT, type JobRecord, type JobSummary, type Logger, sumJobProgress } from '@thinkbatch/core';
-import { startLocalRuntime } from '@thinkbatch/local';
-import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
-import { startSimulator } from '@thinkbatch/simulator';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ENDPOINT, type JobRecord, type JobSummary, type Logger, sumJobProgress } from '@thinkbatch/core';
+import { startLocalRuntime } from '@thinkbatch/local';
+import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
+import { startSimulator } from '@thinkbatch/simulator';
 import { downloadOutputs } from './download-outputs';
 import { createProgressReporter } from './progress-reporter';
 
@@ -44,7 +44,10 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
   const info = await stat(inputPath).catch(() => null);
   if (info === null || !info.isFile()) throw new UsageError(`input file not found: ${options.input}`);
 
-  const jobId = `job_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
+  const jobId = `job_${new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}_${randomUUID().slice(0, 8)}`;
   const outDir = resolve(options.out ?? join('thinkbatch-out', jobId));
   await mkdir(outDir, { recursive: true });
   const log = createFileLogger(join(outDir, 'run.log'));
@@ -55,7 +58,9 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
   const apiKey = simulator !== null ? simulatorKey : (options.apiKey ?? io.env['NVIDIA_API_KEY']);
   if (apiKey === undefined || apiKey === '') {
     await simulator?.close();
-    throw new UsageError('no API key: set NVIDIA_API_KEY (or pass --api-key), or add --simulate to use the built-in simulated endpoint');
+    throw new UsageError(
+      'no API key: set NVIDIA_API_KEY (or pass --api-key), or add --simulate to use the built-in simulated endpoint',
+    );
   }
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'thinkbatch-')));
   const runtime = await startLocalRuntime({
@@ -70,7 +75,9 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
   });
   const reporter = createProgressReporter(io.stderr);
   try {
-    io.stderr.write(`thinkbatch: job ${jobId}: ${options.input} → ${baseURL}${simulator ? ' (simulated)' : ''}\n`);
+    io.stderr.write(
+      `thinkbatch: job ${jobId}: ${options.input} → ${baseURL}${simulator ? ' (simulated)' : ''}\n`,
+    );
     const started = Date.now();
     await runtime.submit(createReadStream(inputPath), {
       jobId,
@@ -122,7 +129,10 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
 /** Structured logs go to a file beside the results, so the terminal shows only progress. */
 function createFileLogger(path: string): Logger {
   const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    void appendFile(path, `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+    void appendFile(
+      path,
+      `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
+    );
   };
   return {
     info: (message, fields) => write('info', message, fields),

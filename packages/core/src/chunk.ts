@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LineStatus } from './result-line';
-import { LineUsage, UsageTotals } from './usage';
+import { type LineUsage, UsageTotals } from './usage';
 
 /** Where one line's recorded result is, and how it ended. */
 export const RecordedLine = z.object({

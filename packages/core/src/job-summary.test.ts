@@ -158,7 +158,7 @@ describe('createSummaryBuilder', () => {
     builder.add(resultLine({ model: 'm0' }));
     const { models } = builder.build(meta);
     expect(Object.keys(models)).toHaveLength(MAX_SUMMARY_MODELS + 1);
-    expect(models['m0']).toBe(2);
+    expect(models).toHaveProperty('m0', 2);
     expect(models[OTHER_MODELS_KEY]).toBe(5);
   });
 

@@ -18,7 +18,12 @@ export const JobStatus = z.enum([
 export type JobStatus = z.infer<typeof JobStatus>;
 
 /** Statuses after which nothing changes any more. */
-export const TERMINAL_JOB_STATUSES = ['completed', 'failed', 'cancelled', 'expired'] as const satisfies readonly JobStatus[];
+export const TERMINAL_JOB_STATUSES = [
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+] as const satisfies readonly JobStatus[];
 
 export function isTerminalJobStatus(status: JobStatus): boolean {
   return (TERMINAL_JOB_STATUSES as readonly JobStatus[]).includes(status);

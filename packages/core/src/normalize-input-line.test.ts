@@ -138,7 +138,7 @@ describe('normalizeInputLine: OpenAI Batch lines', () => {
     const defaults = resolveJobDefaults({ max_tokens: 4096 });
     const body = valid(batchLine({ messages: [user('x')], max_completion_tokens: 10 }), 1, defaults).body;
     expect(body).not.toHaveProperty('max_tokens');
-    expect(body['max_completion_tokens']).toBe(10);
+    expect(body).toHaveProperty('max_completion_tokens', 10);
   });
 
   it.each([

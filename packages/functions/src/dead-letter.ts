@@ -1,11 +1,13 @@
 import { handleDeadLetter } from '@thinkbatch/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { once, type DepsProvider } from './deps-provider';
+import { type DepsProvider, once } from './deps-provider';
 import { depsFromEnvironment } from './environment';
 import { processSqsRecords } from './sqs-batch';
 
 /** DLQ consumer: every dead-lettered work item still ends as result lines. */
-export function createDeadLetterHandler(getDeps: DepsProvider): (event: SQSEvent) => Promise<SQSBatchResponse> {
+export function createDeadLetterHandler(
+  getDeps: DepsProvider,
+): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
     const deps = await getDeps();
     return processSqsRecords(event.Records, deps.log, (message, record) =>

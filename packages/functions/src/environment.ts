@@ -1,10 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
-import { createJsonLogger, defaultPipelineConfig, ENDPOINT, type PipelineDeps, systemClock } from '@thinkbatch/core';
+import {
+  createJsonLogger,
+  defaultPipelineConfig,
+  ENDPOINT,
+  type PipelineDeps,
+  systemClock,
+} from '@thinkbatch/core';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
-import { randomUUID } from 'node:crypto';
 import { linked } from './linked-resources';
 
 /**

@@ -1,6 +1,6 @@
 import { startJob } from '@thinkbatch/core';
 import type { S3Event } from 'aws-lambda';
-import { once, type DepsProvider } from './deps-provider';
+import { type DepsProvider, once } from './deps-provider';
 import { depsFromEnvironment } from './environment';
 
 /** S3 event keys are URL-encoded with `+` for spaces. */
@@ -24,7 +24,8 @@ export function createFanOutHandler(getDeps: DepsProvider): (event: S3Event) => 
         etag: object.eTag,
         ...(object.versionId !== undefined && { versionId: object.versionId }),
       });
-      if (outcome.kind === 'ignored') deps.log.info('upload ignored', { key: object.key, reason: outcome.reason });
+      if (outcome.kind === 'ignored')
+        deps.log.info('upload ignored', { key: object.key, reason: outcome.reason });
       else deps.log.info('fan-out done', { jobId: outcome.job.jobId, outcome: outcome.fanOut.kind });
     }
   };

@@ -1,5 +1,5 @@
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { type Logger, WorkMessage } from '@thinkbatch/core';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 
 /**
  * Run every record of an SQS batch and collect per-record outcomes into a partial batch response: a

@@ -1,6 +1,6 @@
 import { createLimiter, processWorkMessage } from '@thinkbatch/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { once, type DepsProvider } from './deps-provider';
+import { type DepsProvider, once } from './deps-provider';
 import { depsFromEnvironment } from './environment';
 import { processSqsRecords } from './sqs-batch';
 
@@ -11,14 +11,18 @@ export type WorkerContext = Pick<Context, 'getRemainingTimeInMillis'>;
  * Worker: runs a batch of work items with one shared bound on lines in flight, and reports the items
  * that must come back as a partial batch response.
  */
-export function createWorkerHandler(getDeps: DepsProvider): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
+export function createWorkerHandler(
+  getDeps: DepsProvider,
+): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
   return async (event, context) => {
     const deps = await getDeps();
     const invocation = {
       deadline: deps.clock.now() + context.getRemainingTimeInMillis(),
       limiter: createLimiter(deps.config.lineConcurrency),
     };
-    return processSqsRecords(event.Records, deps.log, (message) => processWorkMessage(deps, message, invocation));
+    return processSqsRecords(event.Records, deps.log, (message) =>
+      processWorkMessage(deps, message, invocation),
+    );
   };
 }
 

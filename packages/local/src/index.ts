@@ -1,5 +1,4 @@
 export * from './emulators/index';
-export * from './emulators/provision';
 export * from './local-runtime';
 export * from './s3-event';
 export * from './sqs-event-source';

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
 import {
   createJsonLogger,
-  isTerminalJobStatus,
   DEAD_LETTER,
   defaultPipelineConfig,
+  isTerminalJobStatus,
   type JobOptions,
   type JobRecord,
   type Logger,
@@ -17,9 +18,14 @@ import {
   WORKER,
 } from '@thinkbatch/core';
 import { createDeadLetterHandler, createFanOutHandler, createWorkerHandler } from '@thinkbatch/functions';
-import { randomUUID } from 'node:crypto';
-import { type AwsClients, createAwsClients, type EmulatorEndpoints, startEmulators } from './emulators/index';
-import { type ProvisionedResources, provisionResources } from './emulators/provision';
+import {
+  type AwsClients,
+  createAwsClients,
+  type Emulators,
+  type ProvisionedResources,
+  provisionResources,
+  startEmulators,
+} from './emulators/index';
 import { objectCreatedEvent } from './s3-event';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source';
 
@@ -48,12 +54,15 @@ export interface SubmitOptions {
 export interface LocalRuntime {
   readonly deps: PipelineDeps;
   readonly clients: AwsClients;
-  readonly endpoints: EmulatorEndpoints;
+  readonly endpoints: Emulators;
   readonly resources: ProvisionedResources;
   /** Upload a JSONL body to the input bucket and deliver its object-created event, as S3 would. */
   submit(body: Uint8Array | string | AsyncIterable<Uint8Array>, options?: SubmitOptions): Promise<string>;
   /** Resolve when the job reaches a terminal status (or rejects after `timeoutMs`). */
-  waitForJob(jobId: string, options?: { timeoutMs?: number; onPoll?: (job: JobRecord) => void | Promise<void>; pollMs?: number }): Promise<JobRecord>;
+  waitForJob(
+    jobId: string,
+    options?: { timeoutMs?: number; onPoll?: (job: JobRecord) => void | Promise<void>; pollMs?: number },
+  ): Promise<JobRecord>;
   stop(): Promise<void>;
 }
 
@@ -89,7 +98,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const deadLetter = createDeadLetterHandler(provide);
 
   const arnOf = async (queueUrl: string): Promise<string> => {
-    const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    const attributes = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
     return attributes.Attributes?.QueueArn ?? queueUrl;
   };
   const sources: SqsEventSource[] = [
@@ -124,17 +135,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     endpoints,
     resources,
     submit: async (body, submitOptions = {}) => {
-      const jobId = submitOptions.jobId ?? `job_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`;
+      const jobId =
+        submitOptions.jobId ??
+        `job_${new Date()
+          .toISOString()
+          .replace(/[-:.TZ]/g, '')
+          .slice(0, 14)}_${randomUUID().slice(0, 8)}`;
       const key = `${STORAGE.inputPrefix}${submitOptions.name ?? `${jobId}${STORAGE.inputSuffix}`}`;
       const metadata: Record<string, string> = { [UPLOAD_METADATA.jobId]: jobId };
-      if (submitOptions.options !== undefined) metadata[UPLOAD_METADATA.options] = JSON.stringify(submitOptions.options);
+      if (submitOptions.options !== undefined)
+        metadata[UPLOAD_METADATA.options] = JSON.stringify(submitOptions.options);
       const put = { contentType: 'application/x-ndjson', metadata };
       if (typeof body === 'string' || body instanceof Uint8Array) await deps.input.put(key, body, put);
       else await deps.input.putStream(key, body, put);
       const info = await deps.input.head(key);
       if (info === null) throw new Error(`upload of ${key} vanished`);
       const sequencer = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-      await fanOut(objectCreatedEvent({ bucket: resources.inputBucket, key, size: info.size, etag: info.etag, sequencer, region: endpoints.region }));
+      await fanOut(
+        objectCreatedEvent({
+          bucket: resources.inputBucket,
+          key,
+          size: info.size,
+          etag: info.etag,
+          sequencer,
+          region: endpoints.region,
+        }),
+      );
       return jobId;
     },
     waitForJob: async (jobId, waitOptions = {}) => {
@@ -144,12 +170,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         if (job === null) throw new Error(`job ${jobId} does not exist`);
         await waitOptions.onPoll?.(job);
         if (isTerminalJobStatus(job.status)) return job;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${waitOptions.timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`job ${jobId} still ${job.status} after ${waitOptions.timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, waitOptions.pollMs ?? 250));
       }
     },
     stop: async () => {
       await Promise.all(sources.map((s) => s.stop()));
+      clients.destroy();
       await endpoints.stop();
     },
   };

@@ -27,8 +27,17 @@ export function objectCreatedEvent(args: {
         s3: {
           s3SchemaVersion: '1.0',
           configurationId: 'thinkbatch-local',
-          bucket: { name: args.bucket, ownerIdentity: { principalId: 'local' }, arn: `arn:aws:s3:::${args.bucket}` },
-          object: { key: encodedKey, size: args.size, eTag: args.etag.replace(/"/g, ''), sequencer: args.sequencer },
+          bucket: {
+            name: args.bucket,
+            ownerIdentity: { principalId: 'local' },
+            arn: `arn:aws:s3:::${args.bucket}`,
+          },
+          object: {
+            key: encodedKey,
+            size: args.size,
+            eTag: args.etag.replace(/"/g, ''),
+            sequencer: args.sequencer,
+          },
         },
       },
     ],

@@ -90,7 +90,7 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
     }
     const response = generateR1Response(
       { promptText: request.promptText, promptKey: request.promptKey, maxTokens: request.maxTokens },
-      { seed: options.seed, shape: options.shape, reasoningTokens: options.reasoningTokens },
+      options,
     );
     const latencyRandom = mulberry32(deriveSeed(options.seed, 'latency', String(requestIndex)));
     const answer: Answer = {

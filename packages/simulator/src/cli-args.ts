@@ -22,6 +22,7 @@ Usage: pnpm exec tsx packages/simulator/src/main.ts [flags]
   --shape <shape>            ${REASONING_SHAPES.join(' | ')}  [reasoning_content]
   --realistic                R1-sized answers: ~12K reasoning tokens at 40 tokens/s
   --reasoning-median <n>     median reasoning tokens                       [40]
+  --hide-reasoning-tokens    omit usage.completion_tokens_details (no reasoning parser)
   --latency-ms <n>           fixed time to first token
   --latency-median-ms <n>    log-normal time to first token, median        [10]
   --latency-sigma <x>        log-normal sigma                              [0.5]
@@ -136,6 +137,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         ...stringFlags,
         help: { type: 'boolean' },
         realistic: { type: 'boolean' },
+        'hide-reasoning-tokens': { type: 'boolean' },
         'api-key': { type: 'string' },
         model: { type: 'string', multiple: true },
         shape: { type: 'string' },
@@ -184,5 +186,6 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (latency !== undefined) options.latency = latency;
   if (retryAfter !== undefined) options.retryAfterFormat = retryAfter;
   if (Object.keys(faultRates).length > 0) options.faultRates = faultRates;
+  if (values['hide-reasoning-tokens'] === true) options.reportReasoningTokens = false;
   return { kind: 'run', options };
 }

@@ -35,7 +35,8 @@ describe('createFaultInjector', () => {
     );
     expect(injector.pick(context('Y', 0))).toEqual({ kind: 'status', status: 400 });
     expect(injector.pick(context('Y', 1))).toEqual({ kind: 'slowHeaders', delayMs: 5 });
-    for (let i = 2; i < 50; i += 1) expect(injector.pick(context('Y', i))).toEqual({ kind: 'status', status: 400 });
+    for (let i = 2; i < 50; i += 1)
+      expect(injector.pick(context('Y', i))).toEqual({ kind: 'status', status: 400 });
   });
 
   it('draws random faults at about their rates, the same ones for the same seed', () => {
@@ -59,7 +60,10 @@ describe('createFaultInjector', () => {
 
   it('keeps random faults of other prompts stable when one prompt is scripted', () => {
     const rates = { http503: 0.5 };
-    const plain = createFaultInjector({ faultPlan: null, promptFaults: [], faultRates: rates }, mulberry32(4));
+    const plain = createFaultInjector(
+      { faultPlan: null, promptFaults: [], faultRates: rates },
+      mulberry32(4),
+    );
     const scripted = createFaultInjector(
       { faultPlan: null, promptFaults: [{ match: 'S', fault: 'nonJsonBody' }], faultRates: rates },
       mulberry32(4),
@@ -75,7 +79,10 @@ describe('createFaultInjector', () => {
 
   it('refuses rates that sum above 1', () => {
     expect(() =>
-      createFaultInjector({ faultPlan: null, promptFaults: [], faultRates: { http500: 0.6, http503: 0.6 } }, mulberry32(1)),
+      createFaultInjector(
+        { faultPlan: null, promptFaults: [], faultRates: { http500: 0.6, http503: 0.6 } },
+        mulberry32(1),
+      ),
     ).toThrow(/sum to <= 1/);
   });
 });

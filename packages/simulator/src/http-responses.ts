@@ -80,7 +80,8 @@ export function errorForStatus(status: number, message?: string): OpenAIErrorBod
       };
     default:
       return {
-        message: message ?? `Simulated error ${status}.`,
+        message:
+          message ?? (status === 500 ? 'Internal server error (simulated).' : `Error ${status} (simulated).`),
         type: status >= 500 ? 'server_error' : 'invalid_request_error',
         code: null,
       };

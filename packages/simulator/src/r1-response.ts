@@ -42,6 +42,8 @@ export interface R1Style {
   readonly seed: number;
   readonly shape: ReasoningShape;
   readonly reasoningTokens: TokenDistribution;
+  /** Report `completion_tokens_details.reasoning_tokens` (servers without a reasoning parser do not). */
+  readonly reportReasoningTokens: boolean;
 }
 
 function sampleReasoningTokens(distribution: TokenDistribution, random: () => number): number {
@@ -100,6 +102,7 @@ export function generateR1Response(request: R1Request, style: R1Style): R1Respon
   const emitted = segments.reduce((sum, segment) => sum + segment.text.length, 0);
   const promptTokens = estimateTokens(request.promptText);
   const completionTokens = Math.ceil(emitted / CHARS_PER_TOKEN);
+  const reasoningTokens = Math.ceil(Math.min(emitted, reasoningChars) / CHARS_PER_TOKEN);
   return {
     segments,
     finishReason: emitted < fullChars ? 'length' : 'stop',
@@ -107,9 +110,9 @@ export function generateR1Response(request: R1Request, style: R1Style): R1Respon
       prompt_tokens: promptTokens,
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
-      completion_tokens_details: {
-        reasoning_tokens: Math.ceil(Math.min(emitted, reasoningChars) / CHARS_PER_TOKEN),
-      },
+      ...(style.reportReasoningTokens
+        ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } }
+        : {}),
     },
     answer,
   };

@@ -24,7 +24,12 @@ describe('createRateLimiter', () => {
 
   it('slides the request window and says when the oldest request leaves it', () => {
     let now = 10_000;
-    const limiter = createRateLimiter({ maxConcurrency: null, requestsPerWindow: 2, windowMs: 1000, now: () => now });
+    const limiter = createRateLimiter({
+      maxConcurrency: null,
+      requestsPerWindow: 2,
+      windowMs: 1000,
+      now: () => now,
+    });
     const first = limiter.tryAdmit();
     now += 400;
     limiter.tryAdmit();
@@ -40,7 +45,12 @@ describe('createRateLimiter', () => {
 
   it('does not count refused requests toward the window', () => {
     let now = 0;
-    const limiter = createRateLimiter({ maxConcurrency: null, requestsPerWindow: 1, windowMs: 100, now: () => now });
+    const limiter = createRateLimiter({
+      maxConcurrency: null,
+      requestsPerWindow: 1,
+      windowMs: 100,
+      now: () => now,
+    });
     limiter.tryAdmit();
     for (let i = 0; i < 5; i += 1) expect(limiter.tryAdmit().admitted).toBe(false);
     now = 100;

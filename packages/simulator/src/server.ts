@@ -56,10 +56,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     nextRequestIndex: () => requestIndex++,
   };
   const active = new Set<AbortController>();
+  const bugHeaders = new WeakMap<ServerResponse, Record<string, string>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.request();
     const headers = { 'x-request-id': `sim-${randomUUID()}` };
+    bugHeaders.set(res, headers);
     const controller = new AbortController();
     active.add(controller);
     let cutByServer = false;
@@ -161,7 +163,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       // A bug in the simulator: answer 500 so the test sees it, and keep serving.
       console.error('simulator bug', error);
       if (!res.headersSent)
-        sendError(res, 500, { message: 'Simulator bug.', type: 'server_error', code: null });
+        sendError(
+          res,
+          500,
+          { message: 'Simulator bug.', type: 'server_error', code: null },
+          bugHeaders.get(res),
+        );
       else res.destroy();
     });
   });

@@ -82,6 +82,11 @@ export interface SimulatorOptions {
   readonly shape?: ReasoningShape;
   /** Length of the chain of thought. @default { median: 40, sigma: 0.5, min: 8, max: 400 } */
   readonly reasoningTokens?: TokenDistribution;
+  /**
+   * Report `usage.completion_tokens_details.reasoning_tokens`. Off imitates a server without a reasoning
+   * parser, so clients must estimate. @default true
+   */
+  readonly reportReasoningTokens?: boolean;
   /** Time to first token. @default { kind: 'lognormal', medianMs: 10, sigma: 0.5, maxMs: 100 } */
   readonly latency?: LatencyOptions;
   /** Generation speed after the first token; null generates instantly. @default null */
@@ -139,6 +144,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     apiKey: options.apiKey ?? null,
     shape: options.shape ?? 'reasoning_content',
     reasoningTokens: options.reasoningTokens ?? { median: 40, sigma: 0.5, min: 8, max: 400 },
+    reportReasoningTokens: options.reportReasoningTokens ?? true,
     latency: options.latency ?? { kind: 'lognormal', medianMs: 10, sigma: 0.5, maxMs: 100 },
     tokensPerSecond: options.tokensPerSecond ?? null,
     timeScale: options.timeScale ?? 1,

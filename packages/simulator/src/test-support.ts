@@ -36,13 +36,16 @@ export async function readSse(response: Response): Promise<SseRead> {
   const text = await response.text();
   const events = text.split('\n\n');
   const tail = events.pop();
-  const wellFramed = tail === '' && events.every((event) => event.startsWith('data: ') && !event.includes('\n'));
+  const wellFramed =
+    tail === '' && events.every((event) => event.startsWith('data: ') && !event.includes('\n'));
   return { data: events.map((event) => event.replace(/^data: /, '')), wellFramed };
 }
 
 /** JSON chunks of an SSE read, without the `[DONE]` sentinel. */
 export function sseChunks(read: SseRead): Record<string, unknown>[] {
-  return read.data.filter((data) => data !== '[DONE]').map((data) => JSON.parse(data) as Record<string, unknown>);
+  return read.data
+    .filter((data) => data !== '[DONE]')
+    .map((data) => JSON.parse(data) as Record<string, unknown>);
 }
 
 /** Shape of a streamed chunk as the tests read it. */

@@ -8,14 +8,21 @@ import { settleChunk } from './settle-chunk';
  * recorded yet is recorded as failed (`dead_lettered`), and the chunk settles as usual. A dead-lettered
  * finalize request fails the job, loudly, since its outputs could not be written.
  */
-export async function handleDeadLetter(deps: PipelineDeps, message: WorkMessage, receiveCount: number): Promise<void> {
+export async function handleDeadLetter(
+  deps: PipelineDeps,
+  message: WorkMessage,
+  receiveCount: number,
+): Promise<void> {
   if (message.type === 'finalize_job') {
     deps.log.error('finalize request dead-lettered; failing the job', { jobId: message.jobId, receiveCount });
     await deps.jobs.transitionJob(message.jobId, {
       from: ['queued', 'running', 'finalizing'],
       to: 'failed',
       now: deps.clock.now(),
-      error: { code: 'finalize_failed', message: `merging the results failed ${receiveCount} times; see the worker logs` },
+      error: {
+        code: 'finalize_failed',
+        message: `merging the results failed ${receiveCount} times; see the worker logs`,
+      },
     });
     return;
   }
@@ -33,7 +40,14 @@ export async function handleDeadLetter(deps: PipelineDeps, message: WorkMessage,
       code: 'dead_lettered' as const,
       message: `line ${ref.line}: its work item failed ${receiveCount} deliveries (worker crashes or timeouts) and was dead-lettered`,
     };
-    const result = unansweredResult({ customId: ref.customId, line: ref.line, status: 'failed', error, attempts, model: null });
+    const result = unansweredResult({
+      customId: ref.customId,
+      line: ref.line,
+      status: 'failed',
+      error,
+      attempts,
+      model: null,
+    });
     ({ chunk: latest } = await recordLineResult(deps, jobId, index, result));
   }
   await settleChunk(deps, latest);

@@ -1,9 +1,9 @@
-import type { JobDefaults } from '../job-defaults';
-import type { JobRecord } from '../job';
-import type { JsonlRecord } from '../jsonl-reader';
-import { readJsonlLines } from '../jsonl-reader';
 import type { CustomIdRegistry } from '../custom-id-registry';
 import { createCustomIdRegistry } from '../custom-id-registry';
+import type { JobRecord } from '../job';
+import type { JobDefaults } from '../job-defaults';
+import type { JsonlRecord } from '../jsonl-reader';
+import { readJsonlLines } from '../jsonl-reader';
 import { normalizeInputLine } from '../normalize-input-line';
 import { ObjectStoreError } from '../ports/object-store';
 import type { LineError } from '../result-line';
@@ -50,11 +50,17 @@ export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOut
     source = await deps.input.stream(input.key, { ifMatch: input.etag });
   } catch (error) {
     if (error instanceof ObjectStoreError && error.code === 'precondition_failed') {
-      return failJob(deps, job, 'input_changed', `input s3://${input.bucket}/${input.key} changed after upload`);
+      return failJob(
+        deps,
+        job,
+        'input_changed',
+        `input s3://${input.bucket}/${input.key} changed after upload`,
+      );
     }
     throw error;
   }
-  if (source === null) return failJob(deps, job, 'input_missing', `input s3://${input.bucket}/${input.key} does not exist`);
+  if (source === null)
+    return failJob(deps, job, 'input_missing', `input s3://${input.bucket}/${input.key} does not exist`);
 
   const registry = createCustomIdRegistry();
   const pending: { chunk: number; message: RunChunkMessage }[] = [];
@@ -88,7 +94,11 @@ export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOut
   await flushSends();
 
   const chunks = open.index;
-  const finished = await deps.jobs.finishFanout(jobId, { chunksTotal: chunks, linesTotal: lines, now: deps.clock.now() });
+  const finished = await deps.jobs.finishFanout(jobId, {
+    chunksTotal: chunks,
+    linesTotal: lines,
+    now: deps.clock.now(),
+  });
   deps.log.info('fan-out finished', { jobId, chunks, lines, invalid });
   await requestFinalizeWhenDone(deps, finished);
   return { kind: 'fanned_out', chunks, lines, invalid };
@@ -99,7 +109,12 @@ function classify(record: JsonlRecord, defaults: JobDefaults, registry: CustomId
   if (record.kind === 'error') {
     const customId = `line-${line}`;
     registry.claim(customId, line);
-    return { kind: 'invalid', line, customId, error: { code: record.error.code, message: `line ${line}: ${record.error.message}` } };
+    return {
+      kind: 'invalid',
+      line,
+      customId,
+      error: { code: record.error.code, message: `line ${line}: ${record.error.message}` },
+    };
   }
   const normalized = normalizeInputLine(record.text, line, defaults);
   const customId = normalized.kind === 'valid' ? normalized.request.customId : normalized.customId;
@@ -136,7 +151,12 @@ async function persistChunk(
   return { type: 'run_chunk', jobId, chunk: open.index, lines: refs, handoffs: 0 };
 }
 
-async function failJob(deps: PipelineDeps, job: JobRecord, code: string, message: string): Promise<FanOutOutcome> {
+async function failJob(
+  deps: PipelineDeps,
+  job: JobRecord,
+  code: string,
+  message: string,
+): Promise<FanOutOutcome> {
   deps.log.error('job failed at fan-out', { jobId: job.jobId, code, message });
   await deps.jobs.transitionJob(job.jobId, {
     from: ['validating'],

@@ -1,7 +1,8 @@
 import { estimateCost } from '../cost-estimate';
-import type { JobOutputs, JobRecord, JobStatus } from '../job';
+import type { JobOutputs, JobProgress, JobRecord, JobStatus } from '../job';
 import { createSummaryBuilder, type JobSummary } from '../job-summary';
 import { toOpenAIBatchOutputLine } from '../openai-batch-output';
+import { USAGE_FIELDS } from '../usage';
 import { jobKeys } from './job-keys';
 import { sumJobProgress } from './job-progress';
 import type { PipelineDeps } from './pipeline-deps';
@@ -19,7 +20,10 @@ const encoder = new TextEncoder();
  * second run writes the same bytes. Memory is bounded by one line.
  */
 export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<FinalizeOutcome> {
-  const job = await deps.jobs.claimFinalize(jobId, { now: deps.clock.now(), leaseMs: deps.config.finalizeLeaseMs });
+  const job = await deps.jobs.claimFinalize(jobId, {
+    now: deps.clock.now(),
+    leaseMs: deps.config.finalizeLeaseMs,
+  });
   if (job === null) return { kind: 'not_granted' };
   deps.log.info('finalizing job', { jobId, chunks: job.chunksTotal, lines: job.linesTotal });
 
@@ -49,7 +53,9 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
       openaiBatch,
       (async function* () {
         for await (const { result } of readJobResults(deps, job)) {
-          yield encoder.encode(`${JSON.stringify(toOpenAIBatchOutputLine(result, { batchRequestIdPrefix: jobId }))}\n`);
+          yield encoder.encode(
+            `${JSON.stringify(toOpenAIBatchOutputLine(result, { batchRequestIdPrefix: jobId, createdAt: job.createdAt }))}\n`,
+          );
         }
       })(),
       { contentType: 'application/x-ndjson' },
@@ -59,16 +65,44 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
   const status = finalStatus(job, builder);
   const now = deps.clock.now();
   const progress = await sumJobProgress(deps.jobs, jobId);
-  const preliminary = builder.build({ jobId, status, startedAt: job.startedAt ?? job.createdAt, finishedAt: now, cost: null });
-  const cost = deps.config.prices === null ? null : estimateCost(preliminary.usage, deps.config.prices);
-  const summary = builder.build({ jobId, status, startedAt: job.startedAt ?? job.createdAt, finishedAt: now, cost });
-  if (JSON.stringify(progress.usage) !== JSON.stringify(summary.usage) || progress.succeeded !== summary.counts.succeeded) {
+  const preliminary = builder.build({
+    jobId,
+    status,
+    startedAt: job.startedAt ?? job.createdAt,
+    finishedAt: now,
+    cost: null,
+  });
+  const cost =
+    deps.config.prices === null
+      ? null
+      : estimateCost(preliminary.usage, deps.config.prices, {
+          linesWithoutUsage: preliminary.lines_with_unknown_usage,
+        });
+  const summary = builder.build({
+    jobId,
+    status,
+    startedAt: job.startedAt ?? job.createdAt,
+    finishedAt: now,
+    cost,
+  });
+  if (!progressMatchesSummary(progress, summary)) {
     // The results and the live counters come from the same records; a difference is a bug worth shouting about.
-    deps.log.error('accounting mismatch between results and job counters', { jobId, progress, summary: summary.counts });
+    deps.log.error('accounting mismatch between results and job counters', {
+      jobId,
+      progress,
+      summary: summary.counts,
+    });
   }
-  await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, { contentType: 'application/json' });
+  await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, {
+    contentType: 'application/json',
+  });
 
-  const outputs: JobOutputs = { results: jobKeys.results(jobId), errors: jobKeys.errors(jobId), summary: jobKeys.summary(jobId), openaiBatch };
+  const outputs: JobOutputs = {
+    results: jobKeys.results(jobId),
+    errors: jobKeys.errors(jobId),
+    summary: jobKeys.summary(jobId),
+    openaiBatch,
+  };
   const done = await deps.jobs.transitionJob(jobId, { from: ['finalizing'], to: status, now, outputs });
   if (done === null) deps.log.warn('job left finalizing before this finalizer finished', { jobId });
   deps.log.info('job finished', { jobId, status, counts: summary.counts });
@@ -81,4 +115,22 @@ function finalStatus(job: JobRecord, builder: ReturnType<typeof createSummaryBui
   if (job.cancelRequested && counts.cancelled > 0) return 'cancelled';
   if (counts.expired > 0) return 'expired';
   return 'completed';
+}
+
+/** The live counters and the merged results come from the same records: they must agree exactly. */
+export function progressMatchesSummary(progress: JobProgress, summary: JobSummary): boolean {
+  const counts = summary.counts;
+  const sameCounts =
+    progress.succeeded === counts.succeeded &&
+    progress.failed === counts.failed &&
+    progress.cancelled === counts.cancelled &&
+    progress.expired === counts.expired &&
+    progress.attempts === summary.attempts &&
+    progress.retries === summary.retries;
+  const sameUsage = USAGE_FIELDS.every(
+    (field) =>
+      progress.usage[field] === summary.usage[field] &&
+      progress.usage.unknown[field] === summary.usage.unknown[field],
+  );
+  return sameCounts && sameUsage && progress.usage.lines_with_usage === summary.usage.lines_with_usage;
 }

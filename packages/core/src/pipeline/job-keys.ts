@@ -12,7 +12,8 @@ export const jobKeys = {
   lineResultPrefix: (jobId: string, chunk: number, line: number): string =>
     `${STORAGE.jobsPrefix}${jobId}/lines/${pad(chunk, 8)}/${pad(line, 10)}.`,
   /** A complete chunk's result lines, in input order. */
-  chunkResults: (jobId: string, chunk: number): string => `${STORAGE.jobsPrefix}${jobId}/chunks/${pad(chunk, 8)}.jsonl`,
+  chunkResults: (jobId: string, chunk: number): string =>
+    `${STORAGE.jobsPrefix}${jobId}/chunks/${pad(chunk, 8)}.jsonl`,
   results: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/results.jsonl`,
   errors: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/errors.jsonl`,
   summary: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/summary.json`,

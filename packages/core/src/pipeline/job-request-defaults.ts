@@ -4,7 +4,10 @@ import { resolveJobDefaults } from '../job-defaults';
 import type { PipelineConfig } from './pipeline-deps';
 
 /** The request defaults a job applies to its lines: its own options over the deployment's model. */
-export function jobRequestDefaults(config: Pick<PipelineConfig, 'defaultModel'>, job: JobRecord): JobDefaults {
+export function jobRequestDefaults(
+  config: Pick<PipelineConfig, 'defaultModel'>,
+  job: JobRecord,
+): JobDefaults {
   const { model, temperature, top_p, max_tokens, foldSystemPrompt } = job.options;
   return resolveJobDefaults({
     model: model ?? config.defaultModel,

@@ -1,30 +1,45 @@
 import { describe, expect, it } from 'vitest';
+import { JobSummary } from '../job-summary';
 import type { ModelCallResult } from '../model-client';
+import type { ResultLine } from '../result-line';
 import { answerEcho } from '../testing/fake-model-client';
 import { createPipelineHarness } from '../testing/pipeline-harness';
-import type { ResultLine } from '../result-line';
 import { USAGE_FIELDS } from '../usage';
 import { handleDeadLetter } from './dead-letter';
-import { finalizeJob } from './finalize-job';
+import { finalizeJob, progressMatchesSummary } from './finalize-job';
 import { jobKeys } from './job-keys';
 import { sumJobProgress } from './job-progress';
 
-const simple = (prompt: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ prompt, ...extra });
+const simple = (prompt: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ prompt, ...extra });
 const batch = (customId: string, prompt: string): string =>
-  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { messages: [{ role: 'user', content: prompt }] } });
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { messages: [{ role: 'user', content: prompt }] },
+  });
 
 function httpFailure(status: number, retryAfterMs: number | null = null): ModelCallResult {
-  return { kind: 'failed', latencyMs: 1, failure: { type: 'http_error', status, message: `status ${status}`, retryAfterMs, requestId: null } };
+  return {
+    kind: 'failed',
+    latencyMs: 1,
+    failure: { type: 'http_error', status, message: `status ${status}`, retryAfterMs, requestId: null },
+  };
 }
 
 /** Exact sum of each usage field over the result lines that reported it. */
 function sumUsage(results: readonly ResultLine[]): Record<string, number> {
   const sums: Record<string, number> = {};
-  for (const field of USAGE_FIELDS) sums[field] = results.reduce((acc, r) => acc + (r.usage?.[field] ?? 0), 0);
+  for (const field of USAGE_FIELDS)
+    sums[field] = results.reduce((acc, r) => acc + (r.usage?.[field] ?? 0), 0);
   return sums;
 }
 
-async function summaryOf(h: ReturnType<typeof createPipelineHarness>, jobId: string): Promise<Record<string, unknown>> {
+async function summaryOf(
+  h: ReturnType<typeof createPipelineHarness>,
+  jobId: string,
+): Promise<Record<string, unknown>> {
   const body = await h.output.get(jobKeys.summary(jobId));
   if (body === null) throw new Error('no summary');
   return JSON.parse(new TextDecoder().decode(body));
@@ -33,7 +48,17 @@ async function summaryOf(h: ReturnType<typeof createPipelineHarness>, jobId: str
 describe('pipeline on in-memory ports', () => {
   it('runs both input formats to one ordered result line per non-blank line, tokens summed exactly', async () => {
     const h = createPipelineHarness();
-    const text = [simple('p1'), '', batch('b-2', 'p2'), simple('p3', { custom_id: 'c3' }), '   ', batch('b-4', 'p4'), simple('p5'), simple('p6'), simple('p7')].join('\n');
+    const text = [
+      simple('p1'),
+      '',
+      batch('b-2', 'p2'),
+      simple('p3', { custom_id: 'c3' }),
+      '   ',
+      batch('b-4', 'p4'),
+      simple('p5'),
+      simple('p6'),
+      simple('p7'),
+    ].join('\n');
     const job = await h.upload('mixed.jsonl', `${text}\n`);
     expect(job.status).toBe('queued');
     expect(job.linesTotal).toBe(7);
@@ -44,9 +69,19 @@ describe('pipeline on in-memory ports', () => {
     expect(done?.status).toBe('completed');
     const results = await h.results(job.jobId);
     expect(results.map((r) => r.line)).toEqual([1, 3, 4, 6, 7, 8, 9]);
-    expect(results.map((r) => r.custom_id)).toEqual(['line-1', 'b-2', 'c3', 'b-4', 'line-7', 'line-8', 'line-9']);
+    expect(results.map((r) => r.custom_id)).toEqual([
+      'line-1',
+      'b-2',
+      'c3',
+      'b-4',
+      'line-7',
+      'line-8',
+      'line-9',
+    ]);
     expect(results.every((r) => r.status === 'succeeded')).toBe(true);
-    expect(results.map((r) => r.answer)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].map((p) => `answer:${p}`));
+    expect(results.map((r) => r.answer)).toEqual(
+      ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'].map((p) => `answer:${p}`),
+    );
     expect(results[0]?.reasoning).toBe('thinking about p1');
 
     const summary = await summaryOf(h, job.jobId);
@@ -58,6 +93,10 @@ describe('pipeline on in-memory ports', () => {
     }
     const progress = await sumJobProgress(h.jobs, job.jobId);
     expect(progress.usage.prompt_tokens).toBe(sums['prompt_tokens']);
+    expect(progressMatchesSummary(progress, JobSummary.parse(summary))).toBe(true);
+    expect(
+      progressMatchesSummary({ ...progress, attempts: progress.attempts + 1 }, JobSummary.parse(summary)),
+    ).toBe(false);
     expect(h.model.calls).toHaveLength(7);
   });
 
@@ -84,14 +123,25 @@ describe('pipeline on in-memory ports', () => {
     ]);
     expect(results.every((r) => r.error === null || r.error.message.includes(`line ${r.line}`))).toBe(true);
     expect(h.model.calls.map((c) => c.prompt)).toEqual(['ok1', 'ok2']);
-    const errors = new TextDecoder().decode((await h.output.get(jobKeys.errors(job.jobId))) ?? new Uint8Array());
-    expect(errors.trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([2, 3, 4, 5]);
-    expect(await summaryOf(h, job.jobId)).toMatchObject({ status: 'completed', counts: { total: 6, succeeded: 2, failed: 4 } });
+    const errors = new TextDecoder().decode(
+      (await h.output.get(jobKeys.errors(job.jobId))) ?? new Uint8Array(),
+    );
+    expect(
+      errors
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).line),
+    ).toEqual([2, 3, 4, 5]);
+    expect(await summaryOf(h, job.jobId)).toMatchObject({
+      status: 'completed',
+      counts: { total: 6, succeeded: 2, failed: 4 },
+    });
   });
 
   it('retries retryable failures with backoff and counts attempts and retries', async () => {
     const h = createPipelineHarness({
-      behaviour: (args) => (args.prompt === 'flaky' && args.callsForPrompt < 2 ? httpFailure(503) : answerEcho(args)),
+      behaviour: (args) =>
+        args.prompt === 'flaky' && args.callsForPrompt < 2 ? httpFailure(503) : answerEcho(args),
     });
     const job = await h.upload('flaky.jsonl', [simple('flaky'), simple('steady')].join('\n'));
     await h.drain();
@@ -104,14 +154,27 @@ describe('pipeline on in-memory ports', () => {
 
   it('fails a line for good on a permanent error, and after the attempt limit on retryable ones', async () => {
     const h = createPipelineHarness({
-      behaviour: (args) => (args.prompt === 'bad' ? httpFailure(400) : args.prompt === 'down' ? httpFailure(500) : answerEcho(args)),
+      behaviour: (args) =>
+        args.prompt === 'bad'
+          ? httpFailure(400)
+          : args.prompt === 'down'
+            ? httpFailure(500)
+            : answerEcho(args),
       config: { retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 } },
     });
     const job = await h.upload('faults.jsonl', [simple('bad'), simple('down'), simple('fine')].join('\n'));
     await h.drain();
     const results = await h.results(job.jobId);
-    expect(results[0]).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'endpoint_rejected', http_status: 400 } });
-    expect(results[1]).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'attempts_exhausted', http_status: 500 } });
+    expect(results[0]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'endpoint_rejected', http_status: 400 },
+    });
+    expect(results[1]).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: { code: 'attempts_exhausted', http_status: 500 },
+    });
     expect(results[2]).toMatchObject({ status: 'succeeded' });
     expect(h.model.callsFor('bad')).toBe(1);
     expect(h.model.callsFor('down')).toBe(3);
@@ -120,7 +183,11 @@ describe('pipeline on in-memory ports', () => {
 
   it('starts one job for a duplicated upload event and enqueues its work once', async () => {
     const h = createPipelineHarness();
-    const job = await h.upload('dup-event.jsonl', [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'), { times: 3 });
+    const job = await h.upload(
+      'dup-event.jsonl',
+      [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'),
+      { times: 3 },
+    );
     expect(h.queue.sent.filter((s) => s.message.type === 'run_chunk')).toHaveLength(2);
     await h.drain();
     expect(h.model.calls).toHaveLength(4);
@@ -152,9 +219,25 @@ describe('pipeline on in-memory ports', () => {
     await h.jobs.addLineAttempt(job.jobId, 0, 1);
     await h.model.complete({ model: 'm', messages: [{ role: 'user', content: 'a' }] }, { timeoutMs: 1000 });
     const orphan: ResultLine = {
-      custom_id: 'line-1', line: 1, status: 'succeeded', reasoning: 'r', answer: 'answer:a', finish_reason: 'stop',
-      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, reasoning_tokens: 1, cached_prompt_tokens: null, estimated_reasoning_tokens: null },
-      attempts: 1, latency_ms: 5, model: 'm', request_id: null, error: null,
+      custom_id: 'line-1',
+      line: 1,
+      status: 'succeeded',
+      reasoning: 'r',
+      answer: 'answer:a',
+      finish_reason: 'stop',
+      usage: {
+        prompt_tokens: 1,
+        completion_tokens: 2,
+        total_tokens: 3,
+        reasoning_tokens: 1,
+        cached_prompt_tokens: null,
+        estimated_reasoning_tokens: null,
+      },
+      attempts: 1,
+      latency_ms: 5,
+      model: 'm',
+      request_id: null,
+      error: null,
     };
     await h.output.put(jobKeys.lineResult(job.jobId, 0, 1, 'crashed'), JSON.stringify(orphan));
     await h.queue.send([item.message]);
@@ -192,7 +275,10 @@ describe('pipeline on in-memory ports', () => {
     if (again === undefined) throw new Error('no work item');
     const { processWorkMessage } = await import('./process-work-message');
     const { createLimiter } = await import('./limiter');
-    await processWorkMessage(h.deps, again.message, { deadline: h.clock.now() + 30_000, limiter: createLimiter(2) });
+    await processWorkMessage(h.deps, again.message, {
+      deadline: h.clock.now() + 30_000,
+      limiter: createLimiter(2),
+    });
     expect(h.model.calls).toHaveLength(0);
     expect(h.queue.sent.at(-1)?.message).toMatchObject({ type: 'run_chunk', handoffs: 1 });
     expect((await h.jobs.getJob(job.jobId))?.status).toBe('running');
@@ -200,7 +286,10 @@ describe('pipeline on in-memory ports', () => {
 
   it('records the rest of a cancelled job as cancelled and reports the job cancelled', async () => {
     const h = createPipelineHarness();
-    const job = await h.upload('cancel.jsonl', [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'));
+    const job = await h.upload(
+      'cancel.jsonl',
+      [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'),
+    );
     const [first, second] = h.queue.drain();
     if (first === undefined || second === undefined) throw new Error('expected two work items');
     await h.queue.send([first.message]);
@@ -217,9 +306,13 @@ describe('pipeline on in-memory ports', () => {
   it('expires lines that have not run when the job deadline passes', async () => {
     const h = createPipelineHarness();
     const deadline = h.clock.now() + 1_000;
-    const job = await h.upload('deadline.jsonl', [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'), {
-      metadata: { 'thinkbatch-options': JSON.stringify({ deadline }) },
-    });
+    const job = await h.upload(
+      'deadline.jsonl',
+      [simple('a'), simple('b'), simple('c'), simple('d')].join('\n'),
+      {
+        metadata: { 'thinkbatch-options': JSON.stringify({ deadline }) },
+      },
+    );
     const [first, second] = h.queue.drain();
     if (first === undefined || second === undefined) throw new Error('expected two work items');
     await h.queue.send([first.message]);
@@ -260,7 +353,10 @@ describe('pipeline on in-memory ports', () => {
     for (const { message } of items) {
       const { processWorkMessage } = await import('./process-work-message');
       const { createLimiter } = await import('./limiter');
-      await processWorkMessage(h.deps, message, { deadline: h.clock.now() + 900_000, limiter: createLimiter(2) });
+      await processWorkMessage(h.deps, message, {
+        deadline: h.clock.now() + 900_000,
+        limiter: createLimiter(2),
+      });
     }
     const outcomes = await Promise.all([1, 2, 3, 4].map(() => finalizeJob(h.deps, job.jobId)));
     expect(outcomes.filter((o) => o.kind === 'finalized')).toHaveLength(1);
@@ -278,7 +374,9 @@ describe('pipeline on in-memory ports', () => {
 
   it('fails the job with a clear error when the options metadata is invalid', async () => {
     const h = createPipelineHarness();
-    const job = await h.upload('badopts.jsonl', simple('a'), { metadata: { 'thinkbatch-options': '{"maxAttempts": 0}' } });
+    const job = await h.upload('badopts.jsonl', simple('a'), {
+      metadata: { 'thinkbatch-options': '{"maxAttempts": 0}' },
+    });
     expect(job.status).toBe('failed');
     expect(job.error?.message).toMatch(/maxAttempts/);
     expect(h.queue.sent).toHaveLength(0);

@@ -4,7 +4,11 @@ import type { PipelineDeps } from './pipeline-deps';
 import { type Invocation, runChunk } from './run-chunk';
 
 /** Handle one message of the work queue. Throws only when the message should come back. */
-export async function processWorkMessage(deps: PipelineDeps, message: WorkMessage, invocation: Invocation): Promise<void> {
+export async function processWorkMessage(
+  deps: PipelineDeps,
+  message: WorkMessage,
+  invocation: Invocation,
+): Promise<void> {
   switch (message.type) {
     case 'run_chunk':
       await runChunk(deps, message, invocation);

@@ -24,7 +24,8 @@ export async function* readJobResults(
     const stream = await deps.output.stream(key);
     if (stream === null) throw new Error(`job ${job.jobId}: chunk results ${key} are missing`);
     for await (const record of readJsonlLines(stream, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
-      if (record.kind === 'error') throw new Error(`job ${job.jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
+      if (record.kind === 'error')
+        throw new Error(`job ${job.jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
       yield { text: record.text, result: ResultLine.parse(JSON.parse(record.text)) };
     }
   }

@@ -49,7 +49,11 @@ export async function recordLineResult(
     attempts: result.attempts,
   });
   if (!outcome.recorded) {
-    deps.log.warn('line already recorded by another delivery; dropping this result', { jobId, chunk, line: result.line });
+    deps.log.warn('line already recorded by another delivery; dropping this result', {
+      jobId,
+      chunk,
+      line: result.line,
+    });
     await deps.output.delete([resultKey]);
   }
   return outcome;

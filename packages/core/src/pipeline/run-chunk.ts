@@ -34,7 +34,11 @@ const DEFAULT_MAX_ATTEMPTS = 5;
  * that must wait out a long backoff go back to the queue as a new, delayed work item. Throws only for
  * infrastructure failures, which make the message come back.
  */
-export async function runChunk(deps: PipelineDeps, message: RunChunkMessage, invocation: Invocation): Promise<void> {
+export async function runChunk(
+  deps: PipelineDeps,
+  message: RunChunkMessage,
+  invocation: Invocation,
+): Promise<void> {
   const { jobId, chunk: index } = message;
   const job = await deps.jobs.getJob(jobId);
   if (job === null) {
@@ -42,7 +46,8 @@ export async function runChunk(deps: PipelineDeps, message: RunChunkMessage, inv
     return;
   }
   if (isTerminalJobStatus(job.status) || job.status === 'finalizing') return;
-  if (job.status === 'queued') await deps.jobs.transitionJob(jobId, { from: ['queued'], to: 'running', now: deps.clock.now() });
+  if (job.status === 'queued')
+    await deps.jobs.transitionJob(jobId, { from: ['queued'], to: 'running', now: deps.clock.now() });
 
   let chunk = await requireChunk(deps, jobId, index);
   let todo = message.lines.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
@@ -52,8 +57,18 @@ export async function runChunk(deps: PipelineDeps, message: RunChunkMessage, inv
   if (todo.length > 0 && job.cancelRequested) {
     for (const ref of todo) {
       const attempts = chunk.attempts[String(ref.line)] ?? 0;
-      const error = { code: 'cancelled' as const, message: `line ${ref.line}: the job was cancelled before the line finished` };
-      const result = unansweredResult({ customId: ref.customId, line: ref.line, status: 'cancelled', error, attempts, model: null });
+      const error = {
+        code: 'cancelled' as const,
+        message: `line ${ref.line}: the job was cancelled before the line finished`,
+      };
+      const result = unansweredResult({
+        customId: ref.customId,
+        line: ref.line,
+        status: 'cancelled',
+        error,
+        attempts,
+        model: null,
+      });
       await recordLineResult(deps, jobId, index, result);
     }
     todo = [];
@@ -70,7 +85,14 @@ export async function runChunk(deps: PipelineDeps, message: RunChunkMessage, inv
           const normalized = normalizeInputLine(text, ref.line, defaults);
           if (normalized.kind === 'invalid') {
             // Fan-out validated this line against the same bytes (etag pinned): only a bug gets here.
-            const result = unansweredResult({ customId: ref.customId, line: ref.line, status: 'failed', error: normalized.error, attempts: 0, model: null });
+            const result = unansweredResult({
+              customId: ref.customId,
+              line: ref.line,
+              status: 'failed',
+              error: normalized.error,
+              attempts: 0,
+              model: null,
+            });
             await recordLineResult(deps, jobId, index, result);
             return;
           }
@@ -96,7 +118,12 @@ export async function runChunk(deps: PipelineDeps, message: RunChunkMessage, inv
     const delayMs = Math.max(...handedBack.map((h) => h.delayMs));
     const delaySeconds = Math.min(QUEUE.maxDelaySeconds, Math.ceil(delayMs / 1000));
     const lines = handedBack.map((h) => h.ref).sort((a, b) => a.line - b.line);
-    deps.log.info('handing lines back to the queue', { jobId, chunk: index, lines: lines.length, delaySeconds });
+    deps.log.info('handing lines back to the queue', {
+      jobId,
+      chunk: index,
+      lines: lines.length,
+      delaySeconds,
+    });
     await deps.queue.send([{ ...message, lines, handoffs: message.handoffs + 1 }], { delaySeconds });
   }
   await settleChunk(deps, await requireChunk(deps, jobId, index));
@@ -112,7 +139,11 @@ async function requireChunk(deps: PipelineDeps, jobId: string, index: number): P
  * A delivery that crashed after storing a line's result but before recording it leaves the result
  * behind. Adopt it instead of paying for the call again: only lines with attempts can have one.
  */
-async function adoptOrphanedResults(deps: PipelineDeps, chunk: ChunkRecord, todo: readonly LineRef[]): Promise<ChunkRecord> {
+async function adoptOrphanedResults(
+  deps: PipelineDeps,
+  chunk: ChunkRecord,
+  todo: readonly LineRef[],
+): Promise<ChunkRecord> {
   let current = chunk;
   for (const ref of todo) {
     if ((current.attempts[String(ref.line)] ?? 0) === 0) continue;
@@ -127,7 +158,10 @@ async function adoptOrphanedResults(deps: PipelineDeps, chunk: ChunkRecord, todo
         usage: parsed.data.usage,
         attempts: parsed.data.attempts,
       });
-      deps.log.info('adopted a stored result left by an interrupted delivery', { jobId: chunk.jobId, line: ref.line });
+      deps.log.info('adopted a stored result left by an interrupted delivery', {
+        jobId: chunk.jobId,
+        line: ref.line,
+      });
       current = outcome.chunk;
       break;
     }
@@ -136,7 +170,11 @@ async function adoptOrphanedResults(deps: PipelineDeps, chunk: ChunkRecord, todo
 }
 
 /** Fetch the lines' bytes (one ranged GET for the chunk's span when it is small) and decode them. */
-async function readLineTexts(deps: PipelineDeps, job: JobRecord, refs: readonly LineRef[]): Promise<Map<number, string>> {
+async function readLineTexts(
+  deps: PipelineDeps,
+  job: JobRecord,
+  refs: readonly LineRef[],
+): Promise<Map<number, string>> {
   const { key, etag } = job.input;
   const texts = new Map<number, string>();
   const start = Math.min(...refs.map((r) => r.byteStart));
@@ -144,11 +182,15 @@ async function readLineTexts(deps: PipelineDeps, job: JobRecord, refs: readonly 
   if (end - start <= MAX_SPAN_BYTES) {
     const span = await deps.input.get(key, { range: { start, end }, ifMatch: etag });
     if (span === null) throw new Error(`input s3://${job.input.bucket}/${key} is gone`);
-    for (const ref of refs) texts.set(ref.line, decodeLineBytes(span.subarray(ref.byteStart - start, ref.byteEnd - start)));
+    for (const ref of refs)
+      texts.set(ref.line, decodeLineBytes(span.subarray(ref.byteStart - start, ref.byteEnd - start)));
     return texts;
   }
   for (const ref of refs) {
-    const bytes = await deps.input.get(key, { range: { start: ref.byteStart, end: ref.byteEnd }, ifMatch: etag });
+    const bytes = await deps.input.get(key, {
+      range: { start: ref.byteStart, end: ref.byteEnd },
+      ifMatch: etag,
+    });
     if (bytes === null) throw new Error(`input s3://${job.input.bucket}/${key} is gone`);
     texts.set(ref.line, decodeLineBytes(bytes));
   }

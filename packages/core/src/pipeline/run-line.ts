@@ -40,22 +40,45 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
   let lastFailure: ModelCallFailure | null = null;
   const finish = (status: 'failed' | 'expired', error: LineError, attempts: number): LineRunOutcome => ({
     kind: 'finished',
-    result: unansweredResult({ customId: ref.customId, line: ref.line, status, error, attempts, model: body.model }),
+    result: unansweredResult({
+      customId: ref.customId,
+      line: ref.line,
+      status,
+      error,
+      attempts,
+      model: body.model,
+    }),
   });
 
   for (;;) {
     const now = clock.now();
     if (ctx.jobDeadline !== null && now >= ctx.jobDeadline) {
       const attempts = await currentAttempts(deps, ctx);
-      return finish('expired', { code: 'deadline_exceeded', message: `line ${ref.line}: the job's deadline passed before it finished` }, attempts);
+      return finish(
+        'expired',
+        {
+          code: 'deadline_exceeded',
+          message: `line ${ref.line}: the job's deadline passed before it finished`,
+        },
+        attempts,
+      );
     }
     if (ctx.signal?.aborted) return { kind: 'handed_back', delayMs: 0, reason: 'invocation aborted' };
-    if (ctx.invocationDeadline - now < config.reserveMs) return { kind: 'handed_back', delayMs: 0, reason: 'invocation time running out' };
+    if (ctx.invocationDeadline - now < config.reserveMs)
+      return { kind: 'handed_back', delayMs: 0, reason: 'invocation time running out' };
 
     const attempt = await deps.jobs.addLineAttempt(ctx.jobId, ctx.chunk, ref.line);
     if (attempt > ctx.maxAttempts) {
-      const detail = lastFailure === null ? 'in earlier deliveries' : `; last: ${describeFailure(lastFailure)}`;
-      return finish('failed', { code: 'attempts_exhausted', message: `line ${ref.line}: ${ctx.maxAttempts} attempts used ${detail}` }, ctx.maxAttempts);
+      const detail =
+        lastFailure === null ? 'in earlier deliveries' : `; last: ${describeFailure(lastFailure)}`;
+      return finish(
+        'failed',
+        {
+          code: 'attempts_exhausted',
+          message: `line ${ref.line}: ${ctx.maxAttempts} attempts used ${detail}`,
+        },
+        ctx.maxAttempts,
+      );
     }
     // An attempt never outlives the invocation: it keeps half the reserve for recording the result.
     const timeLeft = ctx.invocationDeadline - now - config.reserveMs / 2;
@@ -99,10 +122,15 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
       const status = decision.code === 'deadline_exceeded' ? 'expired' : 'failed';
       return finish(status, lineError(decision.code, ref.line, failure, decision.reason), attempt);
     }
-    if (cutShortByInvocation) return { kind: 'handed_back', delayMs: 0, reason: 'attempt cut short by the invocation limit' };
+    if (cutShortByInvocation)
+      return { kind: 'handed_back', delayMs: 0, reason: 'attempt cut short by the invocation limit' };
     const wakeAt = clock.now() + decision.delayMs;
     if (decision.delayMs >= config.handBackAfterMs || ctx.invocationDeadline - wakeAt < config.reserveMs) {
-      return { kind: 'handed_back', delayMs: decision.delayMs, reason: `retry in ${decision.delayMs} ms after ${describeFailure(failure)}` };
+      return {
+        kind: 'handed_back',
+        delayMs: decision.delayMs,
+        reason: `retry in ${decision.delayMs} ms after ${describeFailure(failure)}`,
+      };
     }
     try {
       await clock.sleep(decision.delayMs, ctx.signal);
@@ -117,12 +145,19 @@ async function currentAttempts(deps: PipelineDeps, ctx: LineRunContext): Promise
   return chunk?.attempts[String(ctx.ref.line)] ?? 0;
 }
 
-function lineError(code: LineError['code'], line: number, failure: ModelCallFailure, reason: string): LineError {
+function lineError(
+  code: LineError['code'],
+  line: number,
+  failure: ModelCallFailure,
+  reason: string,
+): LineError {
   const base: LineError = { code, message: `line ${line}: ${reason} (${describeFailure(failure)})` };
   return failure.type === 'http_error' ? { ...base, http_status: failure.status } : base;
 }
 
 /** A one-line description of a failure, safe to store (adapters keep secrets out of messages). */
 export function describeFailure(failure: ModelCallFailure): string {
-  return failure.type === 'http_error' ? `HTTP ${failure.status}: ${failure.message}` : `${failure.type}: ${failure.message}`;
+  return failure.type === 'http_error'
+    ? `HTTP ${failure.status}: ${failure.message}`
+    : `${failure.type}: ${failure.message}`;
 }

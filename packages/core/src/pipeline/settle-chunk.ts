@@ -30,7 +30,8 @@ async function writeChunkResults(deps: Pick<PipelineDeps, 'output'>, chunk: Chun
       const recorded = chunk.recorded[String(line)];
       if (recorded === undefined) throw new Error(`chunk ${chunk.index}: line ${line} is not recorded`);
       const body = await output.get(recorded.resultKey);
-      if (body === null) throw new Error(`chunk ${chunk.index}: result object ${recorded.resultKey} is missing`);
+      if (body === null)
+        throw new Error(`chunk ${chunk.index}: result object ${recorded.resultKey} is missing`);
       yield body;
       yield encoder.encode('\n');
     }

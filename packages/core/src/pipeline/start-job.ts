@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JobRecord } from '../job';
 import { JobOptions } from '../job';
 import { STORAGE } from '../settings';
-import { fanOut, type FanOutOutcome } from './fan-out';
+import { type FanOutOutcome, fanOut } from './fan-out';
 import { isValidJobId, jobIdForUpload } from './job-id';
 import type { PipelineDeps } from './pipeline-deps';
 
@@ -33,9 +33,13 @@ export type StartJobOutcome =
  * stops, unless fan-out never finished (the job is still `validating`), in which case it resumes it.
  */
 export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<StartJobOutcome> {
-  if (event.bucket !== deps.input.bucket) return { kind: 'ignored', reason: `bucket ${event.bucket} is not the input bucket` };
+  if (event.bucket !== deps.input.bucket)
+    return { kind: 'ignored', reason: `bucket ${event.bucket} is not the input bucket` };
   if (!event.key.startsWith(STORAGE.inputPrefix) || !event.key.endsWith(STORAGE.inputSuffix)) {
-    return { kind: 'ignored', reason: `${event.key} is not a ${STORAGE.inputPrefix}*${STORAGE.inputSuffix} upload` };
+    return {
+      kind: 'ignored',
+      reason: `${event.key} is not a ${STORAGE.inputPrefix}*${STORAGE.inputSuffix} upload`,
+    };
   }
   const info = await deps.input.head(event.key);
   if (info === null) return { kind: 'ignored', reason: `${event.key} no longer exists` };
@@ -47,23 +51,42 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
   const input = { bucket: event.bucket, key: event.key, etag: info.etag, size: info.size };
 
   const options = parseOptions(info.metadata[UPLOAD_METADATA.options]);
-  const idProblem = requestedId !== undefined && !isValidJobId(requestedId) ? `job id "${requestedId}" must be 1-64 of [A-Za-z0-9_-]` : null;
+  const idProblem =
+    requestedId !== undefined && !isValidJobId(requestedId)
+      ? `job id "${requestedId}" must be 1-64 of [A-Za-z0-9_-]`
+      : null;
   if (idProblem !== null) return { kind: 'ignored', reason: idProblem };
 
-  const { created, job } = await deps.jobs.createJob({ jobId, input, options: options.ok ? options.value : {}, now });
+  const { created, job } = await deps.jobs.createJob({
+    jobId,
+    input,
+    options: options.ok ? options.value : {},
+    now,
+  });
   if (!created && job.status !== 'validating') {
     deps.log.info('duplicate upload event; job already fanned out', { jobId, status: job.status });
     return { kind: 'ignored', reason: `job ${jobId} already exists (${job.status})` };
   }
   if (!options.ok) {
-    const failed = await deps.jobs.transitionJob(jobId, { from: ['validating'], to: 'failed', now, error: { code: 'invalid_options', message: options.message } });
+    const failed = await deps.jobs.transitionJob(jobId, {
+      from: ['validating'],
+      to: 'failed',
+      now,
+      error: { code: 'invalid_options', message: options.message },
+    });
     return { kind: 'started', job: failed ?? job, fanOut: { kind: 'failed', reason: options.message } };
   }
-  deps.log.info(created ? 'job created' : 'resuming an unfinished fan-out', { jobId, key: event.key, size: info.size });
+  deps.log.info(created ? 'job created' : 'resuming an unfinished fan-out', {
+    jobId,
+    key: event.key,
+    size: info.size,
+  });
   return { kind: 'started', job, fanOut: await fanOut(deps, job) };
 }
 
-function parseOptions(raw: string | undefined): { ok: true; value: JobOptions } | { ok: false; message: string } {
+function parseOptions(
+  raw: string | undefined,
+): { ok: true; value: JobOptions } | { ok: false; message: string } {
   if (raw === undefined) return { ok: true, value: {} };
   let json: unknown;
   try {

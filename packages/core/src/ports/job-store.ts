@@ -31,7 +31,11 @@ export interface JobStore {
   /** Ask running workers to stop starting lines; they record the rest as `cancelled`. */
   requestCancel(jobId: string, now: number): Promise<JobRecord | null>;
   /** Create a chunk unless it exists (a re-run of fan-out gets the existing one back). */
-  putChunk(jobId: string, index: number, lines: readonly number[]): Promise<{ readonly created: boolean; readonly chunk: ChunkRecord }>;
+  putChunk(
+    jobId: string,
+    index: number,
+    lines: readonly number[],
+  ): Promise<{ readonly created: boolean; readonly chunk: ChunkRecord }>;
   getChunk(jobId: string, index: number): Promise<ChunkRecord | null>;
   markChunkEnqueued(jobId: string, index: number): Promise<void>;
   /** Count one more endpoint attempt for a line (persisted across deliveries); returns the new count. */
@@ -41,16 +45,26 @@ export interface JobStore {
    * the chunk's counters in the same conditional update. `recorded: false` when the line was already
    * recorded (the earlier record wins); `chunk` is the record after the call either way.
    */
-  recordLine(jobId: string, index: number, record: LineRecord): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
+  recordLine(
+    jobId: string,
+    index: number,
+    record: LineRecord,
+  ): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
   /** Count a complete chunk into the job's `chunksDone`, once per chunk; returns the job afterwards. */
   completeChunk(jobId: string, index: number, now: number): Promise<JobRecord>;
   /** Fan-out read the whole input: set the totals and move `validating` → `queued`. */
-  finishFanout(jobId: string, totals: { readonly chunksTotal: number; readonly linesTotal: number; readonly now: number }): Promise<JobRecord>;
+  finishFanout(
+    jobId: string,
+    totals: { readonly chunksTotal: number; readonly linesTotal: number; readonly now: number },
+  ): Promise<JobRecord>;
   /**
    * Grant the right to finalize: when every chunk is done and the job is `queued`/`running`, or it is
    * `finalizing` with an expired lease. Moves it to `finalizing` with a lease; null when not granted.
    */
-  claimFinalize(jobId: string, lease: { readonly now: number; readonly leaseMs: number }): Promise<JobRecord | null>;
+  claimFinalize(
+    jobId: string,
+    lease: { readonly now: number; readonly leaseMs: number },
+  ): Promise<JobRecord | null>;
   /** The job's chunks in index order, paged transparently. */
   listChunks(jobId: string): AsyncIterable<ChunkRecord>;
 }

@@ -27,7 +27,10 @@ export interface ObjectStore {
   readonly bucket: string;
   head(key: string): Promise<ObjectInfo | null>;
   /** The whole object, or a byte range of it. `ifMatch` pins the version (etag); a mismatch throws. */
-  get(key: string, options?: { readonly range?: ByteRange; readonly ifMatch?: string }): Promise<Uint8Array | null>;
+  get(
+    key: string,
+    options?: { readonly range?: ByteRange; readonly ifMatch?: string },
+  ): Promise<Uint8Array | null>;
   /** Stream the object (memory bounded by the stream's chunks, never the object). */
   stream(key: string, options?: { readonly ifMatch?: string }): Promise<AsyncIterable<Uint8Array> | null>;
   put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;

@@ -59,7 +59,11 @@ export function answerEcho({ prompt, body }: { prompt: string; body: ChatRequest
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: `answer:${prompt}`, reasoning_content: `thinking about ${prompt}` },
+          message: {
+            role: 'assistant',
+            content: `answer:${prompt}`,
+            reasoning_content: `thinking about ${prompt}`,
+          },
           finish_reason: 'stop',
         },
       ],

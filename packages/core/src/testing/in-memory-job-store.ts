@@ -8,7 +8,15 @@ import { JobStoreError } from '../ports/job-store';
 
 /** Zeroed chunk counters. */
 export function emptyChunkCounters(): ChunkCounters {
-  return { succeeded: 0, failed: 0, cancelled: 0, expired: 0, attempts: 0, retries: 0, usage: emptyUsageTotals() };
+  return {
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    expired: 0,
+    attempts: 0,
+    retries: 0,
+    usage: emptyUsageTotals(),
+  };
 }
 
 /**

@@ -15,19 +15,27 @@ export interface InMemoryObjectStore extends ObjectStore {
 }
 
 /** Create an in-memory object store for one bucket. Streams are served in `chunkSize`-byte pieces. */
-export function createInMemoryObjectStore(bucket: string, options: { chunkSize?: number } = {}): InMemoryObjectStore {
+export function createInMemoryObjectStore(
+  bucket: string,
+  options: { chunkSize?: number } = {},
+): InMemoryObjectStore {
   const chunkSize = options.chunkSize ?? 64 * 1024;
   const objects = new Map<string, StoredObject>();
   const encoder = new TextEncoder();
 
   const store = (key: string, body: Uint8Array, put?: PutOptions): void => {
     const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-    const metadata = Object.fromEntries(Object.entries(put?.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const metadata = Object.fromEntries(
+      Object.entries(put?.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+    );
     objects.set(key, { body: body.slice(), etag, metadata });
   };
   const checkMatch = (key: string, object: StoredObject, ifMatch: string | undefined): void => {
     if (ifMatch !== undefined && ifMatch !== object.etag) {
-      throw new ObjectStoreError(`${bucket}/${key} changed (etag ${object.etag}, expected ${ifMatch})`, 'precondition_failed');
+      throw new ObjectStoreError(
+        `${bucket}/${key} changed (etag ${object.etag}, expected ${ifMatch})`,
+        'precondition_failed',
+      );
     }
   };
   const slice = (object: StoredObject, range: ByteRange | undefined): Uint8Array =>
@@ -39,7 +47,11 @@ export function createInMemoryObjectStore(bucket: string, options: { chunkSize?:
     head: async (key) => {
       const object = objects.get(key);
       if (object === undefined) return null;
-      const info: ObjectInfo = { size: object.body.byteLength, etag: object.etag, metadata: { ...object.metadata } };
+      const info: ObjectInfo = {
+        size: object.body.byteLength,
+        etag: object.etag,
+        metadata: { ...object.metadata },
+      };
       return info;
     },
     get: async (key, getOptions) => {

@@ -1,3 +1,4 @@
+export * from './contracts/index';
 export * from './fake-clock';
 export * from './fake-model-client';
 export * from './in-memory-job-store';

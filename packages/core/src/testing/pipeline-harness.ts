@@ -25,7 +25,11 @@ export interface PipelineHarness {
   readonly model: FakeModelClient;
   readonly clock: FakeClock;
   /** Put `text` under `inputs/<name>` and deliver the upload event (`times` deliveries). */
-  upload(name: string, text: string, options?: { metadata?: Record<string, string>; times?: number }): Promise<JobRecord>;
+  upload(
+    name: string,
+    text: string,
+    options?: { metadata?: Record<string, string>; times?: number },
+  ): Promise<JobRecord>;
   /** Process queued messages (delays advance the clock) until the queue is empty; returns how many ran. */
   drain(options?: { beforeEach?: (message: WorkMessage) => void | Promise<void> }): Promise<number>;
   results(jobId: string): Promise<ResultLine[]>;
@@ -87,7 +91,10 @@ export function createPipelineHarness(
         for (const { message, delaySeconds } of batch) {
           clock.advance(delaySeconds * 1000);
           await drainOptions.beforeEach?.(message);
-          const invocation = { deadline: clock.now() + invocationMs, limiter: createLimiter(deps.config.lineConcurrency) };
+          const invocation = {
+            deadline: clock.now() + invocationMs,
+            limiter: createLimiter(deps.config.lineConcurrency),
+          };
           await processWorkMessage(deps, message, invocation);
           processed += 1;
         }

@@ -13,7 +13,10 @@ export interface AwsClients {
 }
 
 /** What {@link createAwsClients} needs: the endpoints, region and credentials of running emulators. */
-export type EmulatorEndpoints = Pick<Emulators, 's3Endpoint' | 'sqsEndpoint' | 'dynamodbEndpoint' | 'region' | 'credentials'>;
+export type EmulatorEndpoints = Pick<
+  Emulators,
+  's3Endpoint' | 'sqsEndpoint' | 'dynamodbEndpoint' | 'region' | 'credentials'
+>;
 
 /**
  * Build S3, SQS and DynamoDB clients for the emulators: path-style S3 (no bucket subdomains), and an explicit

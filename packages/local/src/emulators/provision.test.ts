@@ -20,7 +20,8 @@ describe('provisionResources', () => {
   });
 
   const attributesOf = async (queueUrl: string): Promise<Record<string, string>> =>
-    (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }))).Attributes ?? {};
+    (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] })))
+      .Attributes ?? {};
 
   it('creates the buckets, the queues with the QUEUE settings and the table, under default names', async () => {
     const resources = await provisionResources(clients);
@@ -41,7 +42,9 @@ describe('provisionResources', () => {
       deadLetterTargetArn: dlq['QueueArn'],
       maxReceiveCount: QUEUE.maxReceiveCount,
     });
-    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: resources.tableName }));
+    const { Table } = await clients.dynamodb.send(
+      new DescribeTableCommand({ TableName: resources.tableName }),
+    );
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.KeySchema).toEqual([
       { AttributeName: 'pk', KeyType: 'HASH' },
@@ -51,12 +54,22 @@ describe('provisionResources', () => {
   });
 
   it('is idempotent, and brings an existing queue to a new visibility timeout and receive count', async () => {
-    const names = { inputBucket: 'in-x', outputBucket: 'out-x', queueName: 'q-x', dlqName: 'dlq-x', tableName: 'table-x' };
+    const names = {
+      inputBucket: 'in-x',
+      outputBucket: 'out-x',
+      queueName: 'q-x',
+      dlqName: 'dlq-x',
+      tableName: 'table-x',
+    };
     const first = await provisionResources(clients, { ...names, visibilityTimeoutSeconds: 3 });
     const second = await provisionResources(clients, { ...names, visibilityTimeoutSeconds: 3 });
     expect(second).toEqual(first);
     expect((await attributesOf(first.queueUrl))['VisibilityTimeout']).toBe('3');
-    const third = await provisionResources(clients, { ...names, visibilityTimeoutSeconds: 7, maxReceiveCount: 2 });
+    const third = await provisionResources(clients, {
+      ...names,
+      visibilityTimeoutSeconds: 7,
+      maxReceiveCount: 2,
+    });
     expect(third).toEqual(first);
     const queue = await attributesOf(first.queueUrl);
     expect(queue['VisibilityTimeout']).toBe('7');

@@ -4,8 +4,8 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
-  type SQSClient,
   SetQueueAttributesCommand,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { QUEUE, STORAGE } from '@thinkbatch/core/settings';
 
@@ -35,6 +35,7 @@ export interface ProvisionOptions extends Partial<ResourceNames> {
   readonly maxReceiveCount?: number;
 }
 
+/** What {@link provisionResources} created or found. */
 export interface ProvisionedResources {
   readonly inputBucket: string;
   readonly outputBucket: string;
@@ -45,7 +46,8 @@ export interface ProvisionedResources {
 
 const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
 
-async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+/** Create a bucket unless it exists. */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (error) {
@@ -53,8 +55,12 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   }
 }
 
-/** Create the queue, or bring an existing one's attributes to the wanted values; returns its URL. */
-async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<string> {
+/** Create a queue, or bring an existing one's attributes to the wanted values; returns its URL. */
+export async function ensureQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
   try {
     const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     if (created.QueueUrl !== undefined) return created.QueueUrl;
@@ -67,14 +73,18 @@ async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<stri
   return QueueUrl;
 }
 
-async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-  const arn = out.Attributes?.['QueueArn'];
+/** The ARN of a queue. */
+export async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const { QueueArn: arn } = out.Attributes ?? {};
   if (arn === undefined) throw new Error(`queue ${queueUrl} has no QueueArn`);
   return arn;
 }
 
-async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+/** Create the job table (`pk`/`sk` string keys, on-demand) unless it exists, and wait until it is active. */
+export async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   const pk = STORAGE.tablePartitionKey;
   const sk = STORAGE.tableSortKey;
   try {
@@ -99,7 +109,8 @@ async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise
   for (;;) {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 10 s`);
+    if (Date.now() > deadline)
+      throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -140,5 +151,11 @@ export async function provisionResources(
     MaximumMessageSize: String(QUEUE.maximumMessageSizeBytes),
     RedrivePolicy: JSON.stringify(redrivePolicy),
   });
-  return { inputBucket: names.inputBucket, outputBucket: names.outputBucket, queueUrl, dlqUrl, tableName: names.tableName };
+  return {
+    inputBucket: names.inputBucket,
+    outputBucket: names.outputBucket,
+    queueUrl,
+    dlqUrl,
+    tableName: names.tableName,
+  };
 }

@@ -71,10 +71,17 @@ describe('startEmulators', () => {
     const first = await startEmulators({ dataDir });
     const clients = createAwsClients(first);
     const resources = await provisionResources(clients, { visibilityTimeoutSeconds: 5 });
-    await clients.s3.send(new PutObjectCommand({ Bucket: resources.inputBucket, Key: 'inputs/a.jsonl', Body: 'kept' }));
-    await clients.sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: 'still here' }));
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: resources.inputBucket, Key: 'inputs/a.jsonl', Body: 'kept' }),
+    );
+    await clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: 'still here' }),
+    );
     await clients.dynamodb.send(
-      new PutItemCommand({ TableName: resources.tableName, Item: { pk: { S: 'p' }, sk: { S: 's' }, n: { N: '42' } } }),
+      new PutItemCommand({
+        TableName: resources.tableName,
+        Item: { pk: { S: 'p' }, sk: { S: 's' }, n: { N: '42' } },
+      }),
     );
     clients.destroy();
     await first.stop();
@@ -85,12 +92,20 @@ describe('startEmulators', () => {
     const again = createAwsClients(second);
     const reprovisioned = await provisionResources(again, { visibilityTimeoutSeconds: 5 });
     expect(reprovisioned.queueUrl.endsWith('/thinkbatch-work')).toBe(true);
-    const object = await again.s3.send(new GetObjectCommand({ Bucket: resources.inputBucket, Key: 'inputs/a.jsonl' }));
+    const object = await again.s3.send(
+      new GetObjectCommand({ Bucket: resources.inputBucket, Key: 'inputs/a.jsonl' }),
+    );
     expect(await object.Body?.transformToString()).toBe('kept');
-    const received = await again.sqs.send(new ReceiveMessageCommand({ QueueUrl: reprovisioned.queueUrl, WaitTimeSeconds: 1 }));
+    const received = await again.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: reprovisioned.queueUrl, WaitTimeSeconds: 1 }),
+    );
     expect(received.Messages?.map((message) => message.Body)).toEqual(['still here']);
     const item = await again.dynamodb.send(
-      new GetItemCommand({ TableName: resources.tableName, Key: { pk: { S: 'p' }, sk: { S: 's' } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: resources.tableName,
+        Key: { pk: { S: 'p' }, sk: { S: 's' } },
+        ConsistentRead: true,
+      }),
     );
     expect(item.Item?.['n']).toEqual({ N: '42' });
     again.destroy();

@@ -32,6 +32,7 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
+/** A listening address. */
 export interface HostPort {
   readonly host: string;
   readonly port: number;
@@ -39,7 +40,12 @@ export interface HostPort {
 
 async function startDynalite(path: string | undefined): Promise<Server> {
   if (path !== undefined) await mkdir(path, { recursive: true });
-  const server = dynalite({ ...(path === undefined ? {} : { path }), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    ...(path === undefined ? {} : { path }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, EMULATOR_HOST, () => {
@@ -66,7 +72,11 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const { dataDir } = options;
   const fauxqsDir = dataDir === undefined ? undefined : join(dataDir, 'fauxqs');
   if (fauxqsDir !== undefined) await mkdir(fauxqsDir, { recursive: true });
-  const fauxqs = await startFauxqs({ port: 0, logger: false, ...(fauxqsDir === undefined ? {} : { dataDir: fauxqsDir }) });
+  const fauxqs = await startFauxqs({
+    port: 0,
+    logger: false,
+    ...(fauxqsDir === undefined ? {} : { dataDir: fauxqsDir }),
+  });
   let dynamo: Server;
   try {
     dynamo = await startDynalite(dataDir === undefined ? undefined : join(dataDir, 'dynamodb'));

@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEAD_LETTER, FANOUT, WORKER } from '../../packages/core/src/settings';
+import { ACCESS, type LinkName } from './access';
+import {
+  DEAD_LETTER_HANDLER,
+  FAN_OUT_HANDLER,
+  functionArgs,
+  type HandlerSpec,
+  WORKER_HANDLER,
+} from './handlers';
+
+const root = join(import.meta.dirname, '..', '..');
+const HANDLERS = {
+  fanOut: FAN_OUT_HANDLER,
+  worker: WORKER_HANDLER,
+  deadLetter: DEAD_LETTER_HANDLER,
+} as const;
+const linkedBy = (name: LinkName) =>
+  Object.entries(HANDLERS)
+    .filter(([, spec]) => (spec.links as readonly LinkName[]).includes(name))
+    .map(([key]) => key);
+
+describe('handler specs', () => {
+  it.each(Object.entries(HANDLERS))('%s names a module that exports `handler`', (_, spec) => {
+    const match = /^(.+)\.([A-Za-z_$][\w$]*)$/.exec(spec.handler);
+    expect(match?.[2]).toBe('handler');
+    const file = join(root, `${match?.[1]}.ts`);
+    expect(existsSync(file)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toMatch(/export (const|(async )?function) handler\b/);
+  });
+
+  it('takes timeouts and memory from the shared settings', () => {
+    expect(FAN_OUT_HANDLER).toMatchObject({
+      timeoutSeconds: FANOUT.timeoutSeconds,
+      memoryMb: FANOUT.memoryMb,
+    });
+    expect(WORKER_HANDLER).toMatchObject({
+      timeoutSeconds: WORKER.timeoutSeconds,
+      memoryMb: WORKER.memoryMb,
+    });
+    expect(DEAD_LETTER_HANDLER.timeoutSeconds).toBe(DEAD_LETTER.timeoutSeconds);
+  });
+
+  it('builds SST function args: explicit nodejs24.x, durations and sizes in SST units, links resolved', () => {
+    const args = functionArgs(WORKER_HANDLER, (name) => `link:${name}`, { THINKBATCH_MODEL: 'm' });
+    expect(args).toEqual({
+      handler: 'packages/functions/src/worker.handler',
+      runtime: 'nodejs24.x',
+      timeout: `${WORKER.timeoutSeconds} seconds`,
+      memory: `${WORKER.memoryMb} MB`,
+      link: [
+        'link:InputBucket',
+        'link:OutputBucket',
+        'link:JobsTable',
+        'link:WorkQueue',
+        'link:NvidiaApiKey',
+      ],
+      environment: { THINKBATCH_MODEL: 'm' },
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it('links the API key to the worker only', () => {
+    expect(linkedBy('NvidiaApiKey')).toEqual(['worker']);
+  });
+
+  it('lets the DLQ consumer touch neither the uploads nor the key', () => {
+    expect(DEAD_LETTER_HANDLER.links).not.toContain('InputBucket');
+    expect(DEAD_LETTER_HANDLER.links).not.toContain('NvidiaApiKey');
+  });
+
+  it('links every resource to some handler, and each handler at most once to a resource', () => {
+    for (const name of Object.keys(ACCESS) as LinkName[]) expect(linkedBy(name).length).toBeGreaterThan(0);
+    for (const spec of Object.values(HANDLERS) as HandlerSpec[])
+      expect(new Set(spec.links).size).toBe(spec.links.length);
+  });
+
+  it('gives read-only access to the uploads', () => {
+    const actions = [...ACCESS.InputBucket.bucketActions, ...ACCESS.InputBucket.objectActions];
+    expect(actions.filter((action) => !/^s3:(Get|List)/.test(action))).toEqual([]);
+  });
+
+  it('grants named actions of the right service only, never wildcards', () => {
+    const service = { bucket: 's3', table: 'dynamodb', queue: 'sqs' } as const;
+    for (const access of Object.values(ACCESS)) {
+      if (access.kind === 'secret') continue;
+      const actions =
+        access.kind === 'bucket' ? [...access.bucketActions, ...access.objectActions] : [...access.actions];
+      expect(actions.length).toBeGreaterThan(0);
+      for (const action of actions) expect(action).toMatch(new RegExp(`^${service[access.kind]}:[A-Za-z]+$`));
+    }
+  });
+
+  it('never lets a handler scan the table or receive from the work queue through its link', () => {
+    expect(ACCESS.JobsTable.actions).not.toContain('dynamodb:Scan');
+    expect(ACCESS.WorkQueue.actions).not.toContain('sqs:ReceiveMessage');
+    expect(ACCESS.WorkQueue.actions).not.toContain('sqs:DeleteMessage');
+  });
+});

@@ -1,0 +1,94 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { JobRecord } from '@thinkbatch/core';
+import { JobStoreError } from '@thinkbatch/core';
+import { describe, expect, it } from 'vitest';
+import { chunkFromItem, chunkSortKey, jobFromItem, jobToItem, newChunkItem } from './dynamo-job-items';
+
+const job: JobRecord = {
+  jobId: 'j1',
+  status: 'running',
+  input: { bucket: 'in', key: 'inputs/a.jsonl', etag: '"e"', size: 10 },
+  options: { temperature: 0.6 },
+  createdAt: 1,
+  updatedAt: 2,
+  chunksTotal: 3,
+  linesTotal: null,
+  chunksDone: 1,
+  finalizeLeaseUntil: null,
+  cancelRequested: false,
+  error: null,
+  outputs: null,
+  startedAt: 2,
+  finishedAt: null,
+};
+
+describe('job items', () => {
+  it('stores a job under JOB#<id>/JOB without its null fields, and reads it back with them', () => {
+    const item = jobToItem(job);
+    expect(item['pk']).toEqual({ S: 'JOB#j1' });
+    expect(item['sk']).toEqual({ S: 'JOB' });
+    expect(Object.keys(item)).not.toContain('linesTotal');
+    expect(Object.keys(item)).not.toContain('finishedAt');
+    expect(item['chunksTotal']).toEqual({ N: '3' });
+    expect(jobFromItem(item)).toEqual(job);
+  });
+
+  it('ignores the completedChunks set when reading a job', () => {
+    const item = { ...jobToItem(job), completedChunks: { NS: ['0', '2'] } };
+    expect(jobFromItem(item)).toEqual(job);
+  });
+
+  it('throws a JobStoreError naming the field of a corrupt job item', () => {
+    const item = { ...jobToItem(job), status: { S: 'exploded' } };
+    expect(() => jobFromItem(item)).toThrow(JobStoreError);
+    expect(() => jobFromItem(item)).toThrow(/stored job j1 is not valid: status/);
+  });
+});
+
+describe('chunk items', () => {
+  it('pads the index so sort keys order numerically, and refuses what cannot be padded', () => {
+    expect(chunkSortKey(0)).toBe('CHUNK#00000000');
+    expect(chunkSortKey(42)).toBe('CHUNK#00000042');
+    const keys = [100, 9, 10, 99_999_999].map(chunkSortKey);
+    expect([...keys].sort()).toEqual([9, 10, 100, 99_999_999].map(chunkSortKey));
+    for (const bad of [-1, 1.5, 100_000_000]) expect(() => chunkSortKey(bad)).toThrow(RangeError);
+  });
+
+  it('creates a chunk with zeroed flat counters and a line set, and rebuilds ChunkCounters from them', () => {
+    const item = newChunkItem('j1', 4, [9, 10]);
+    expect(item['sk']).toEqual({ S: 'CHUNK#00000004' });
+    expect(item['lines']).toEqual({ L: [{ N: '9' }, { N: '10' }] });
+    expect(item['lineSet']?.NS?.sort()).toEqual(['10', '9']);
+    expect(item['c_succeeded']).toEqual({ N: '0' });
+    expect(item['unk_reasoning_tokens']).toEqual({ N: '0' });
+    const chunk = chunkFromItem({
+      ...item,
+      c_failed: { N: '2' },
+      u_prompt_tokens: { N: '77' },
+      unk_total_tokens: { N: '1' },
+    });
+    expect(chunk.counters.failed).toBe(2);
+    expect(chunk.counters.usage.prompt_tokens).toBe(77);
+    expect(chunk.counters.usage.unknown.total_tokens).toBe(1);
+    expect(chunk).toMatchObject({
+      jobId: 'j1',
+      index: 4,
+      lines: [9, 10],
+      recorded: {},
+      attempts: {},
+      enqueued: false,
+    });
+  });
+
+  it('stores a chunk without lines without a (forbidden) empty number set', () => {
+    const item = newChunkItem('j1', 0, []);
+    expect(item['lineSet']).toBeUndefined();
+    expect(chunkFromItem(item).lines).toEqual([]);
+  });
+
+  it('throws a JobStoreError when a counter is missing from a stored chunk', () => {
+    const { c_retries: _dropped, ...item } = newChunkItem('j1', 1, [1]);
+    expect(() => chunkFromItem(item)).toThrow(/stored chunk 1 of job j1 is not valid: counters.retries/);
+    expect(() => chunkFromItem({ ...item, ...marshall({ c_retries: -1 }) })).toThrow(JobStoreError);
+  });
+});

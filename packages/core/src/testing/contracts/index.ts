@@ -1,0 +1,4 @@
+export * from './job-store-contract';
+export * from './job-store-fixtures';
+export * from './object-store-contract';
+export * from './work-queue-contract';

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { addUsage, emptyUsageTotals } from '../../accounting';
+import type { ChunkRecord } from '../../chunk';
+import type { JobStore } from '../../ports/job-store';
+import { JobStoreError } from '../../ports/job-store';
+import { makeLineRecord, makeLineUsage, makeNewJob, uniqueJobId } from './job-store-fixtures';
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+}
+
+async function jobWithChunk(store: JobStore, lines: readonly number[], label: string): Promise<string> {
+  const jobId = uniqueJobId(label);
+  await store.createJob(makeNewJob(jobId));
+  await store.putChunk(jobId, 0, lines);
+  return jobId;
+}
+
+/** Chunk half of the JobStore contract: attempts, exactly-once line records, chunk completion, listing. */
+export function describeChunkContract(store: () => JobStore): void {
+  describe('chunks', () => {
+    it('creates a chunk once, empty, and reads it back', async () => {
+      const jobId = uniqueJobId('chunk');
+      await store().createJob(makeNewJob(jobId));
+      const expected: ChunkRecord = {
+        jobId,
+        index: 3,
+        lines: [7, 8, 10],
+        recorded: {},
+        attempts: {},
+        counters: {
+          succeeded: 0,
+          failed: 0,
+          cancelled: 0,
+          expired: 0,
+          attempts: 0,
+          retries: 0,
+          usage: emptyUsageTotals(),
+        },
+        enqueued: false,
+      };
+      expect(await store().putChunk(jobId, 3, [7, 8, 10])).toEqual({ created: true, chunk: expected });
+      expect(await store().putChunk(jobId, 3, [99])).toEqual({ created: false, chunk: expected });
+      expect(await store().getChunk(jobId, 3)).toEqual(expected);
+      expect(await store().getChunk(jobId, 4)).toBeNull();
+    });
+
+    it('marks a chunk enqueued; a missing chunk throws', async () => {
+      const jobId = await jobWithChunk(store(), [1], 'enqueue');
+      await store().markChunkEnqueued(jobId, 0);
+      expect((await store().getChunk(jobId, 0))?.enqueued).toBe(true);
+      expect(await rejection(store().markChunkEnqueued(jobId, 1))).toBeInstanceOf(JobStoreError);
+    });
+
+    it('counts line attempts per line, exactly under concurrency', async () => {
+      const jobId = await jobWithChunk(store(), [1, 2], 'attempts');
+      expect(await store().addLineAttempt(jobId, 0, 1)).toBe(1);
+      expect(await store().addLineAttempt(jobId, 0, 1)).toBe(2);
+      expect(await store().addLineAttempt(jobId, 0, 2)).toBe(1);
+      const counts = await Promise.all(Array.from({ length: 10 }, () => store().addLineAttempt(jobId, 0, 2)));
+      expect([...counts].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect((await store().getChunk(jobId, 0))?.attempts).toEqual({ '1': 2, '2': 11 });
+      expect(await rejection(store().addLineAttempt(jobId, 5, 1))).toBeInstanceOf(JobStoreError);
+    });
+
+    it('records a line with its status, attempts, retries and usage', async () => {
+      const jobId = await jobWithChunk(store(), [4, 5, 6], 'record');
+      const record = makeLineRecord(jobId, 5, { attempts: 3 });
+      const { recorded, chunk } = await store().recordLine(jobId, 0, record);
+      expect(recorded).toBe(true);
+      expect(chunk.recorded).toEqual({ '5': { status: 'succeeded', resultKey: record.resultKey } });
+      expect(chunk.counters).toEqual({
+        succeeded: 1,
+        failed: 0,
+        cancelled: 0,
+        expired: 0,
+        attempts: 3,
+        retries: 2,
+        usage: addUsage(emptyUsageTotals(), makeLineUsage()),
+      });
+      expect(await store().getChunk(jobId, 0)).toEqual(chunk);
+    });
+
+    it('keeps the first record of a line; a repeat changes nothing', async () => {
+      const jobId = await jobWithChunk(store(), [1], 'repeat');
+      const first = await store().recordLine(
+        jobId,
+        0,
+        makeLineRecord(jobId, 1, { status: 'failed', attempts: 5 }),
+      );
+      const second = await store().recordLine(jobId, 0, {
+        ...makeLineRecord(jobId, 1, { status: 'succeeded', attempts: 1 }),
+        resultKey: 'another/key.json',
+      });
+      expect(second).toEqual({ recorded: false, chunk: first.chunk });
+      expect(first.chunk.counters).toMatchObject({ failed: 1, succeeded: 0, attempts: 5, retries: 4 });
+    });
+
+    it('records a line exactly once under 20 concurrent duplicate calls', async () => {
+      const jobId = await jobWithChunk(store(), [1, 2], 'record-race');
+      const line = makeLineRecord(jobId, 2, {
+        attempts: 2,
+        usage: makeLineUsage({ prompt_tokens: 17, reasoning_tokens: null }),
+      });
+      const results = await Promise.all(Array.from({ length: 20 }, () => store().recordLine(jobId, 0, line)));
+      expect(results.filter((r) => r.recorded)).toHaveLength(1);
+      const chunk = await store().getChunk(jobId, 0);
+      expect(chunk?.counters).toEqual({
+        succeeded: 1,
+        failed: 0,
+        cancelled: 0,
+        expired: 0,
+        attempts: 2,
+        retries: 1,
+        usage: addUsage(emptyUsageTotals(), makeLineUsage({ prompt_tokens: 17, reasoning_tokens: null })),
+      });
+      for (const result of results)
+        expect(result.chunk.recorded['2']).toEqual({ status: 'succeeded', resultKey: line.resultKey });
+    });
+
+    it('sums usage exactly over lines, counts unknown fields, and skips lines without usage', async () => {
+      const jobId = await jobWithChunk(store(), [1, 2, 3, 4, 5], 'usage');
+      const lines = [
+        makeLineRecord(jobId, 1, {
+          usage: makeLineUsage({ prompt_tokens: 2 ** 40, completion_tokens: 123_456_789 }),
+        }),
+        makeLineRecord(jobId, 2, {
+          usage: makeLineUsage({
+            reasoning_tokens: null,
+            estimated_reasoning_tokens: 321,
+            cached_prompt_tokens: 64,
+          }),
+        }),
+        makeLineRecord(jobId, 3, { status: 'failed', attempts: 4, usage: null }),
+        makeLineRecord(jobId, 4, { status: 'expired', attempts: 0, usage: null }),
+        makeLineRecord(jobId, 5, {
+          status: 'cancelled',
+          usage: {
+            prompt_tokens: null,
+            completion_tokens: null,
+            total_tokens: null,
+            reasoning_tokens: null,
+            cached_prompt_tokens: null,
+            estimated_reasoning_tokens: null,
+          },
+        }),
+      ];
+      await Promise.all(lines.map((line) => store().recordLine(jobId, 0, line)));
+      let expected = emptyUsageTotals();
+      for (const line of lines) if (line.usage !== null) expected = addUsage(expected, line.usage);
+      const chunk = await store().getChunk(jobId, 0);
+      expect(chunk?.counters).toEqual({
+        succeeded: 2,
+        failed: 1,
+        cancelled: 1,
+        expired: 1,
+        attempts: 1 + 1 + 4 + 0 + 1,
+        retries: 3,
+        usage: expected,
+      });
+      expect(chunk?.counters.usage.unknown).toMatchObject({
+        prompt_tokens: 1,
+        reasoning_tokens: 2,
+        cached_prompt_tokens: 2,
+      });
+      expect(chunk?.counters.usage.lines_with_usage).toBe(3);
+    });
+
+    it('refuses a line that is not in the chunk, and a missing chunk', async () => {
+      const jobId = await jobWithChunk(store(), [1, 2], 'foreign');
+      expect(await rejection(store().recordLine(jobId, 0, makeLineRecord(jobId, 3)))).toBeInstanceOf(
+        JobStoreError,
+      );
+      expect(await rejection(store().recordLine(jobId, 1, makeLineRecord(jobId, 1)))).toBeInstanceOf(
+        JobStoreError,
+      );
+      expect((await store().getChunk(jobId, 0))?.counters.succeeded).toBe(0);
+    });
+
+    it('counts a complete chunk into the job once, also under concurrent calls', async () => {
+      const jobId = uniqueJobId('complete');
+      await store().createJob(makeNewJob(jobId));
+      await store().putChunk(jobId, 0, [1, 2]);
+      await store().putChunk(jobId, 1, [3]);
+      await store().recordLine(jobId, 0, makeLineRecord(jobId, 1));
+      expect(await rejection(store().completeChunk(jobId, 0, 2_000))).toBeInstanceOf(JobStoreError);
+      await store().recordLine(jobId, 0, makeLineRecord(jobId, 2));
+      expect(await store().completeChunk(jobId, 0, 2_000)).toMatchObject({ chunksDone: 1, updatedAt: 2_000 });
+      expect(await store().completeChunk(jobId, 0, 2_500)).toMatchObject({ chunksDone: 1, updatedAt: 2_000 });
+      await store().recordLine(jobId, 1, makeLineRecord(jobId, 3));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store().completeChunk(jobId, 1, 3_000)),
+      );
+      for (const job of results) expect(job.chunksDone).toBe(2);
+      expect((await store().getJob(jobId))?.chunksDone).toBe(2);
+      expect(await rejection(store().completeChunk(jobId, 9, 3_000))).toBeInstanceOf(JobStoreError);
+    });
+
+    it('lists a job’s chunks in index order, and only that job’s', async () => {
+      const jobId = uniqueJobId('list');
+      const otherId = uniqueJobId('list-other');
+      await store().createJob(makeNewJob(jobId));
+      await store().createJob(makeNewJob(otherId));
+      const indexes = Array.from({ length: 25 }, (_, i) => (i * 7) % 25);
+      await Promise.all(
+        indexes.map((index) => store().putChunk(jobId, index, [index * 2 + 1, index * 2 + 2])),
+      );
+      await store().putChunk(otherId, 0, [1]);
+      await store().recordLine(jobId, 12, makeLineRecord(jobId, 25));
+      const listed: ChunkRecord[] = [];
+      for await (const chunk of store().listChunks(jobId)) listed.push(chunk);
+      expect(listed.map((chunk) => chunk.index)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+      expect(listed[12]).toEqual(await store().getChunk(jobId, 12));
+      expect(listed[12]?.counters.succeeded).toBe(1);
+      const none: ChunkRecord[] = [];
+      for await (const chunk of store().listChunks(uniqueJobId('list-none'))) none.push(chunk);
+      expect(none).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { WorkQueue } from '../../ports/work-queue';
+import { WorkQueueError } from '../../ports/work-queue';
+import { type RunChunkMessage, WorkMessage } from '../../work-message';
+
+/** A fresh, empty queue for one test, and a way to take out every message sent to it. */
+export interface WorkQueueContractSubject {
+  readonly queue: WorkQueue;
+  /** Every message sent so far and not yet taken (waiting out delays), in any order. */
+  readonly receiveAll: () => Promise<WorkMessage[]>;
+}
+
+const KiB = 1024;
+
+/** A run_chunk message; `padding` grows its JSON by about that many bytes. */
+export function runChunkMessage(jobId: string, chunk: number, padding = 0): RunChunkMessage {
+  return {
+    type: 'run_chunk',
+    jobId,
+    chunk,
+    handoffs: 0,
+    lines: [
+      { line: chunk * 2 + 1, customId: `c-${chunk}-a${'x'.repeat(padding)}`, byteStart: 0, byteEnd: 10 },
+      { line: chunk * 2 + 2, customId: `c-${chunk}-b`, byteStart: 11, byteEnd: 25 },
+    ],
+  };
+}
+
+/**
+ * Order-free, readable fingerprints: what the message is plus a hash of its canonical JSON (parsed through
+ * the schema, so key order does not matter), so a mismatch never dumps megabytes of padding.
+ */
+const byJson = (messages: readonly WorkMessage[]): string[] =>
+  messages
+    .map((m) => {
+      const canonical = JSON.stringify(WorkMessage.parse(m));
+      const what = m.type === 'run_chunk' ? `run_chunk ${m.jobId} #${m.chunk}` : `finalize_job ${m.jobId}`;
+      return `${what} ${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+    })
+    .sort();
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+}
+
+/**
+ * The WorkQueue contract: every implementation (in-memory fake, SQS adapter on an emulator) must pass it.
+ * `make` is called once per test and must return an empty queue.
+ */
+export function describeWorkQueueContract(name: string, make: () => Promise<WorkQueueContractSubject>): void {
+  describe(`WorkQueue contract: ${name}`, () => {
+    it('sends nothing for an empty list', async () => {
+      const { queue, receiveAll } = await make();
+      await queue.send([]);
+      expect(await receiveAll()).toEqual([]);
+    });
+
+    it('delivers both message types intact', async () => {
+      const { queue, receiveAll } = await make();
+      const messages: WorkMessage[] = [runChunkMessage('job-a', 0), { type: 'finalize_job', jobId: 'job-a' }];
+      await queue.send(messages);
+      expect(byJson(await receiveAll())).toEqual(byJson(messages));
+    });
+
+    it('delivers more messages than fit in one batch, each once', async () => {
+      const { queue, receiveAll } = await make();
+      const messages = Array.from({ length: 47 }, (_, i) => runChunkMessage('job-many', i));
+      await queue.send(messages);
+      const received = await receiveAll();
+      expect(received).toHaveLength(47);
+      expect(byJson(received)).toEqual(byJson(messages));
+    });
+
+    it('delivers messages whose total exceeds 1 MiB (split by size, not only by count)', async () => {
+      const { queue, receiveAll } = await make();
+      const messages = [
+        runChunkMessage('job-big', 0, 400 * KiB),
+        runChunkMessage('job-big', 1, 400 * KiB),
+        runChunkMessage('job-big', 2, 400 * KiB),
+        runChunkMessage('job-big', 3),
+        runChunkMessage('job-big', 4, 1000 * KiB),
+      ];
+      await queue.send(messages);
+      expect(byJson(await receiveAll())).toEqual(byJson(messages));
+    });
+
+    it('refuses a single message over 1 MiB with a WorkQueueError naming it, sending nothing', async () => {
+      const { queue, receiveAll } = await make();
+      const error = await rejection(
+        queue.send([runChunkMessage('job-ok', 0), runChunkMessage('job-huge', 7, 1024 * KiB)]),
+      );
+      expect(error).toBeInstanceOf(WorkQueueError);
+      expect(String(error)).toMatch(/job-huge/);
+      expect(String(error)).toMatch(/chunk 7/);
+      expect(byJson(await receiveAll())).toEqual([]);
+    });
+
+    it('delivers delayed messages after their delay', async () => {
+      const { queue, receiveAll } = await make();
+      const message: WorkMessage = { type: 'finalize_job', jobId: 'job-later' };
+      await queue.send([message], { delaySeconds: 1 });
+      expect(byJson(await receiveAll())).toEqual(byJson([message]));
+    });
+
+    it('refuses a delay outside 0..900 whole seconds', async () => {
+      const { queue, receiveAll } = await make();
+      const message: WorkMessage = { type: 'finalize_job', jobId: 'job-bad-delay' };
+      for (const delaySeconds of [-1, 901, 1.5]) {
+        expect(await rejection(queue.send([message], { delaySeconds }))).toBeInstanceOf(WorkQueueError);
+      }
+      expect(await receiveAll()).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoJobStore } from '../../packages/aws-adapters/src/index';
+import { JobStoreError } from '../../packages/core/src/index';
+import {
+  describeJobStoreContract,
+  makeNewJob,
+  uniqueJobId,
+} from '../../packages/core/src/testing/contracts/index';
+import {
+  type AwsClients,
+  createAwsClients,
+  type Emulators,
+  ensureTable,
+  startEmulators,
+} from '../../packages/local/src/emulators/index';
+
+const tableName = 'contract-jobs';
+let emulators: Emulators;
+let clients: AwsClients;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  clients = createAwsClients(emulators);
+  await ensureTable(clients.dynamodb, tableName);
+});
+afterAll(async () => {
+  clients.destroy();
+  await emulators.stop();
+});
+
+// A small page size so listChunks really pages (25 chunks → 3 Query pages).
+describeJobStoreContract('DynamoDB adapter on dynalite', async () => ({
+  store: createDynamoJobStore({ dynamodb: clients.dynamodb, tableName, queryPageSize: 10 }),
+}));
+
+describe('DynamoDB adapter specifics', () => {
+  it('lists chunks across pages of one item', async () => {
+    const store = createDynamoJobStore({ dynamodb: clients.dynamodb, tableName, queryPageSize: 1 });
+    const jobId = uniqueJobId('pages');
+    await store.createJob(makeNewJob(jobId));
+    for (const index of [10, 2, 100, 0]) await store.putChunk(jobId, index, [index + 1]);
+    const indexes: number[] = [];
+    for await (const chunk of store.listChunks(jobId)) indexes.push(chunk.index);
+    expect(indexes).toEqual([0, 2, 10, 100]);
+  });
+
+  it('refuses chunk indexes the sort key cannot order', async () => {
+    const store = createDynamoJobStore({ dynamodb: clients.dynamodb, tableName });
+    const jobId = uniqueJobId('index');
+    await store.createJob(makeNewJob(jobId));
+    await expect(store.putChunk(jobId, 100_000_000, [1])).rejects.toThrow(RangeError);
+    await expect(store.getChunk(jobId, -1)).rejects.toThrow(RangeError);
+  });
+
+  it('wraps SDK failures in JobStoreError with the cause (missing table)', async () => {
+    const store = createDynamoJobStore({ dynamodb: clients.dynamodb, tableName: 'no-such-table' });
+    const error = await store.getJob('x').then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(JobStoreError);
+    expect(String(error)).toMatch(/ResourceNotFoundException/);
+    expect((error as JobStoreError).cause).toBeInstanceOf(Error);
+  });
+});

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ObjectStore } from '../../packages/aws-adapters/src/index';
+import { ObjectStoreError } from '../../packages/core/src/index';
+import { describeObjectStoreContract } from '../../packages/core/src/testing/contracts/index';
+import {
+  type AwsClients,
+  createAwsClients,
+  type Emulators,
+  ensureBucket,
+  startEmulators,
+} from '../../packages/local/src/emulators/index';
+
+let emulators: Emulators;
+let clients: AwsClients;
+let buckets = 0;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  clients = createAwsClients(emulators);
+});
+afterAll(async () => {
+  clients.destroy();
+  await emulators.stop();
+});
+
+describeObjectStoreContract('S3 adapter on fauxqs', async () => {
+  buckets += 1;
+  const bucket = `contract-${buckets}-${Date.now().toString(36)}`;
+  await ensureBucket(clients.s3, bucket);
+  const store = createS3ObjectStore({ s3: clients.s3, bucket });
+  return {
+    store,
+    cleanup: async () => {
+      const keys: string[] = [];
+      for await (const key of store.list('')) keys.push(key);
+      await store.delete(keys);
+    },
+  };
+});
+
+describe('S3 adapter errors', () => {
+  it('throws ObjectStoreError (not null) when the bucket does not exist on GET, with the SDK error as cause', async () => {
+    const store = createS3ObjectStore({ s3: clients.s3, bucket: 'no-such-bucket' });
+    const error = await store.get('key').then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(ObjectStoreError);
+    expect((error as ObjectStoreError).code).toBe('unknown');
+    expect(String(error)).toMatch(/NoSuchBucket/);
+    expect((error as ObjectStoreError).cause).toBeInstanceOf(Error);
+    await expect(store.put('key', 'x')).rejects.toThrow(ObjectStoreError);
+  });
+
+  it('reports an unreachable endpoint as unavailable', async () => {
+    const gone = await startEmulators();
+    await gone.stop();
+    const offline = createAwsClients({ ...gone, s3Endpoint: gone.s3Endpoint });
+    const store = createS3ObjectStore({ s3: offline.s3, bucket: 'b' });
+    const error = await store.head('key').then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    offline.destroy();
+    expect(error).toBeInstanceOf(ObjectStoreError);
+    expect((error as ObjectStoreError).code).toBe('unavailable');
+  });
+
+  it('rejects an inverted byte range as a bug', async () => {
+    const store = createS3ObjectStore({ s3: clients.s3, bucket: 'whatever' });
+    await expect(store.get('k', { range: { start: 5, end: 2 } })).rejects.toThrow(RangeError);
+  });
+});
