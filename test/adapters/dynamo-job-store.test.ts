@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoJobStore } from '../../packages/aws-adapters/src/index';
-import { JobStoreError } from '../../packages/core/src/index';
-import {
-  describeJobStoreContract,
-  makeNewJob,
-  uniqueJobId,
-} from '../../packages/core/src/testing/contracts/index';
+import { createDynamoJobStore } from '@thinkbatch/aws-adapters';
+import { JobStoreError } from '@thinkbatch/core';
+import { describeJobStoreContract, makeNewJob, uniqueJobId } from '@thinkbatch/core/testing';
 import {
   type AwsClients,
   createAwsClients,
   type Emulators,
   ensureTable,
   startEmulators,
-} from '../../packages/local/src/emulators/index';
+} from '@thinkbatch/local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const tableName = 'contract-jobs';
 let emulators: Emulators;

@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ObjectStore } from '../../packages/aws-adapters/src/index';
-import { ObjectStoreError } from '../../packages/core/src/index';
-import { describeObjectStoreContract } from '../../packages/core/src/testing/contracts/index';
+import { createS3ObjectStore } from '@thinkbatch/aws-adapters';
+import { ObjectStoreError } from '@thinkbatch/core';
+import { describeObjectStoreContract } from '@thinkbatch/core/testing';
 import {
   type AwsClients,
   createAwsClients,
   type Emulators,
   ensureBucket,
   startEmulators,
-} from '../../packages/local/src/emulators/index';
+} from '@thinkbatch/local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let emulators: Emulators;
 let clients: AwsClients;

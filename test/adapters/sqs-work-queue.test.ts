@@ -1,7 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
-import { createSqsWorkQueue } from '../../packages/aws-adapters/src/index';
-import { WorkMessage } from '../../packages/core/src/index';
-import { describeWorkQueueContract } from '../../packages/core/src/testing/contracts/index';
+import { createSqsWorkQueue } from '@thinkbatch/aws-adapters';
+import { WorkMessage } from '@thinkbatch/core';
+import { describeWorkQueueContract } from '@thinkbatch/core/testing';
 import {
   type AwsClients,
   createAwsClients,
@@ -9,7 +8,8 @@ import {
   type Emulators,
   ensureQueue,
   startEmulators,
-} from '../../packages/local/src/emulators/index';
+} from '@thinkbatch/local';
+import { afterAll, beforeAll } from 'vitest';
 
 let emulators: Emulators;
 let clients: AwsClients;

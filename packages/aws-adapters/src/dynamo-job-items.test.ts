@@ -59,6 +59,7 @@ describe('chunk items', () => {
     expect(item['sk']).toEqual({ S: 'CHUNK#00000004' });
     expect(item['lines']).toEqual({ L: [{ N: '9' }, { N: '10' }] });
     expect(item['lineSet']?.NS?.sort()).toEqual(['10', '9']);
+    expect(item['leases']).toEqual({ M: {} });
     expect(item['c_succeeded']).toEqual({ N: '0' });
     expect(item['unk_reasoning_tokens']).toEqual({ N: '0' });
     const chunk = chunkFromItem({
@@ -76,8 +77,17 @@ describe('chunk items', () => {
       lines: [9, 10],
       recorded: {},
       attempts: {},
+      leases: {},
       enqueued: false,
     });
+  });
+
+  it('reads line leases back, and refuses a lease without a holder', () => {
+    const item = newChunkItem('j1', 0, [1, 2]);
+    const leases = marshall({ leases: { '2': { holder: 'h', until: 9_000 } } });
+    expect(chunkFromItem({ ...item, ...leases }).leases).toEqual({ '2': { holder: 'h', until: 9_000 } });
+    const corrupt = marshall({ leases: { '2': { until: 9_000 } } });
+    expect(() => chunkFromItem({ ...item, ...corrupt })).toThrow(/not valid: leases.2.holder/);
   });
 
   it('stores a chunk without lines without a (forbidden) empty number set', () => {

@@ -11,8 +11,8 @@ import { STORAGE } from '@thinkbatch/core/settings';
  *   absent, so `if_not_exists` can set them once), plus `completedChunks` (number set of chunk indexes
  *   counted into `chunksDone`).
  * - chunk: pk `JOB#<jobId>`, sk `CHUNK#<index, 8 digits>`; `jobId`, `index`, `lines` (list, input order),
- *   `lineSet` (number set, for `contains`), `recorded` and `attempts` (maps keyed by line number),
- *   `enqueued`, and the counters as flat numbers: `c_<status>`, `c_attempts`, `c_retries`,
+ *   `lineSet` (number set, for `contains`), `recorded`, `attempts` and `leases` (maps keyed by line
+ *   number; they exist from creation, as a nested `SET` needs its parent map), `enqueued`, and the counters as flat numbers: `c_<status>`, `c_attempts`, `c_retries`,
  *   `u_<usage field>`, `u_lines_with_usage`, `unk_<usage field>` (top-level `ADD` only, which every
  *   DynamoDB implementation supports; nested paths would also need their parent maps to exist).
  *
@@ -20,6 +20,7 @@ import { STORAGE } from '@thinkbatch/core/settings';
  * (DynamoDB stores about one byte per two digits), so ~95,000 chunks per job (~4.7 M lines at the default
  * 50 lines per chunk). Chunk item: ~55 bytes per line plus its result key (the pipeline's keys are ~85
  * bytes), so ~140 B per line: the 500-line maximum of `linesPerChunk` is ~70 KB, the hard limit ~2,800 lines.
+ * A lease adds ~30 bytes plus its holder while its line runs; recording the line drops it.
  */
 export type Item = Record<string, AttributeValue>;
 
@@ -117,6 +118,7 @@ export function newChunkItem(jobId: string, index: number, lines: readonly numbe
     lines: [...lines],
     recorded: {},
     attempts: {},
+    leases: {},
     enqueued: false,
     // A number set cannot be empty: a chunk without lines has no lineSet (no line belongs to it).
     ...(lines.length > 0 ? { lineSet: new Set(lines) } : {}),
@@ -148,8 +150,17 @@ export function chunkFromItem(item: Item): ChunkRecord {
     retries: number(COUNTER_ATTRIBUTE.retries),
     usage: { ...sums, lines_with_usage: number(COUNTER_ATTRIBUTE.linesWithUsage), unknown },
   };
-  const { jobId, index, lines, recorded, attempts, enqueued } = fields;
-  const parsed = ChunkRecord.safeParse({ jobId, index, lines, recorded, attempts, enqueued, counters });
+  const { jobId, index, lines, recorded, attempts, leases, enqueued } = fields;
+  const parsed = ChunkRecord.safeParse({
+    jobId,
+    index,
+    lines,
+    recorded,
+    attempts,
+    leases,
+    enqueued,
+    counters,
+  });
   if (!parsed.success) throw invalidStored(`chunk ${String(index)} of job ${String(jobId)}`, parsed.error);
   return parsed.data;
 }

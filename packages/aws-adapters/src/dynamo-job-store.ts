@@ -15,8 +15,12 @@ import {
   PK,
   SK,
 } from './dynamo-job-items';
+import { claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
 import { lineUpdate } from './dynamo-line-update';
 import { createDynamoTable } from './dynamo-table';
+
+/** Conditional updates a claim tries before giving up on a line whose lease keeps changing hands. */
+const CLAIM_ROUNDS = 5;
 
 /** Options of {@link createDynamoJobStore}. */
 export interface DynamoJobStoreOptions {
@@ -141,20 +145,27 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (item === null) await existingChunk(jobId, index);
     },
 
-    addLineAttempt: async (jobId, index, line) => {
-      const x = createExpressionContext();
-      const attempts = x.path('attempts', String(line));
-      const item = await table.update(`UpdateItem chunk ${index} of job ${jobId} attempt`, {
-        Key: chunkKey(jobId, index),
-        UpdateExpression: `SET ${attempts} = if_not_exists(${attempts}, ${x.value(0)}) + ${x.value(1)}`,
-        ConditionExpression: `attribute_exists(${x.path(PK)})`,
-        ...x.attributes(),
-      });
+    claimLineAttempt: async (jobId, index, line, claim) => {
+      const what = `UpdateItem chunk ${index} of job ${jobId} claim line ${line}`;
+      // A refusal read back as claimable means the lease was dropped in between: try again, a few times.
+      for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
+        const item = await table.update(what, { Key: chunkKey(jobId, index), ...claimUpdate(line, claim) });
+        if (item !== null) {
+          const attempts = chunkFromItem(item).attempts[String(line)];
+          if (attempts === undefined) throw new JobStoreError(`${what}: the attempt count is missing`);
+          return { kind: 'claimed', attempts };
+        }
+        const refused = refusedClaim(await existingChunk(jobId, index), line, claim);
+        if (refused !== null) return refused;
+      }
+      throw new JobStoreError(`${what}: refused ${CLAIM_ROUNDS} times while the line looked free`);
+    },
+
+    releaseLine: async (jobId, index, line, holder) => {
+      const what = `UpdateItem chunk ${index} of job ${jobId} release line ${line}`;
+      const item = await table.update(what, { Key: chunkKey(jobId, index), ...releaseUpdate(line, holder) });
+      // Refused: another holder has it, or nobody does (a no-op), or the chunk is missing (an error).
       if (item === null) await existingChunk(jobId, index);
-      const count = item === null ? undefined : chunkFromItem(item).attempts[String(line)];
-      if (count === undefined)
-        throw new JobStoreError(`chunk ${index} of job ${jobId} lost the attempt count of line ${line}`);
-      return count;
     },
 
     recordLine: async (jobId, index, record) => {

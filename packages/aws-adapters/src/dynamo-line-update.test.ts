@@ -33,7 +33,7 @@ describe('lineUpdate', () => {
       }),
     );
     expect(update).toBe(
-      'SET recorded.12 = MAP ADD c_failed 1, c_attempts 3, c_retries 2, u_lines_with_usage 1, u_prompt_tokens 5, ' +
+      'SET recorded.12 = MAP REMOVE leases.12 ADD c_failed 1, c_attempts 3, c_retries 2, u_lines_with_usage 1, u_prompt_tokens 5, ' +
         'u_completion_tokens 6, u_total_tokens 11, unk_reasoning_tokens 1, u_cached_prompt_tokens 0, unk_estimated_reasoning_tokens 1',
     );
     expect(condition).toBe(
@@ -45,7 +45,7 @@ describe('lineUpdate', () => {
     const { update } = resolved(
       lineUpdate({ line: 1, status: 'expired', resultKey: 'k', attempts: 0, usage: null }),
     );
-    expect(update).toBe('SET recorded.1 = MAP ADD c_expired 1, c_attempts 0, c_retries 0');
+    expect(update).toBe('SET recorded.1 = MAP REMOVE leases.1 ADD c_expired 1, c_attempts 0, c_retries 0');
   });
 
   it('refuses counts that are not non-negative safe integers', () => {

@@ -23,7 +23,8 @@ function count(value: number, what: string): number {
 /**
  * One conditional update that records a line exactly once: stores where its result is and adds its status,
  * attempts, retries and usage (known fields to their sums, unknown ones to their unknown counts) to the
- * chunk's flat counters. The condition refuses a line that is not in the chunk or is already recorded.
+ * chunk's flat counters, and drops the line's lease. The condition refuses a line that is not in the chunk or
+ * is already recorded.
  */
 export function lineUpdate(record: LineRecord): LineUpdate {
   const x = createExpressionContext();
@@ -46,7 +47,7 @@ export function lineUpdate(record: LineRecord): LineUpdate {
     }
   }
   const recorded = x.path('recorded', line);
-  const UpdateExpression = `SET ${recorded} = ${x.value({ status: record.status, resultKey: record.resultKey })} ADD ${adds.join(', ')}`;
+  const UpdateExpression = `SET ${recorded} = ${x.value({ status: record.status, resultKey: record.resultKey })} REMOVE ${x.path('leases', line)} ADD ${adds.join(', ')}`;
   const ConditionExpression = `attribute_exists(${x.path(PK)}) AND contains(${x.path('lineSet')}, ${x.value(record.line)}) AND attribute_not_exists(${recorded})`;
   return { UpdateExpression, ConditionExpression, ...x.attributes() };
 }

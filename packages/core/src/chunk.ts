@@ -10,6 +10,10 @@ export const RecordedLine = z.object({
 });
 export type RecordedLine = z.infer<typeof RecordedLine>;
 
+/** A delivery running a line holds it until `until` (epoch ms). */
+export const LineLease = z.object({ holder: z.string(), until: z.number().int() });
+export type LineLease = z.infer<typeof LineLease>;
+
 /** Exact counters of one chunk; each line is added once, by the record that won. */
 export const ChunkCounters = z.object({
   succeeded: z.number().int().nonnegative(),
@@ -36,6 +40,8 @@ export const ChunkRecord = z.object({
   recorded: z.record(z.string(), RecordedLine),
   /** Endpoint attempts started per line (line number as a string), across deliveries. */
   attempts: z.record(z.string(), z.number().int().nonnegative()),
+  /** Leases of lines being run now (line number as a string); dropped when the line is recorded. */
+  leases: z.record(z.string(), LineLease),
   counters: ChunkCounters,
   /** Fan-out sent this chunk's work item (or it had no valid line to send). */
   enqueued: z.boolean(),

@@ -7,29 +7,62 @@ import {
   createJsonLogger,
   defaultPipelineConfig,
   ENDPOINT,
+  type JobStore,
+  type ModelClient,
+  type ObjectStore,
   type PipelineDeps,
   systemClock,
+  type WorkQueue,
 } from '@thinkbatch/core';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { linked } from './linked-resources';
 
+/** Build a value on first use, then keep it. */
+function memo<T>(make: () => T): () => T {
+  let value: { readonly v: T } | undefined;
+  return () => {
+    value ??= { v: make() };
+    return value.v;
+  };
+}
+
 /**
  * The deps of a handler running in AWS Lambda: SDK clients with the function's role, names from SST
  * links, endpoint from `THINKBATCH_ENDPOINT` / `THINKBATCH_MODEL` (set by infra), key from the secret.
- * Read once per container.
+ * Each adapter is built on first use, because each function is linked only to what it needs (SST
+ * throws when a handler reads a resource it is not linked to: the fan-out never sees the API key).
  */
 export function depsFromEnvironment(): PipelineDeps {
   const env = process.env;
-  const s3 = new S3Client({});
-  return {
-    input: createS3ObjectStore({ s3, bucket: linked.InputBucket.name }),
-    output: createS3ObjectStore({ s3, bucket: linked.OutputBucket.name }),
-    jobs: createDynamoJobStore({ dynamodb: new DynamoDBClient({}), tableName: linked.JobsTable.name }),
-    queue: createSqsWorkQueue({ sqs: new SQSClient({}), queueUrl: linked.WorkQueue.url }),
-    model: createOpenAIModelClient({
+  const s3 = memo(() => new S3Client({}));
+  const input = memo(() => createS3ObjectStore({ s3: s3(), bucket: linked.InputBucket.name }));
+  const output = memo(() => createS3ObjectStore({ s3: s3(), bucket: linked.OutputBucket.name }));
+  const jobs = memo(() =>
+    createDynamoJobStore({ dynamodb: new DynamoDBClient({}), tableName: linked.JobsTable.name }),
+  );
+  const queue = memo(() => createSqsWorkQueue({ sqs: new SQSClient({}), queueUrl: linked.WorkQueue.url }));
+  const model = memo(() =>
+    createOpenAIModelClient({
       baseURL: env['THINKBATCH_ENDPOINT'] || ENDPOINT.baseURL,
       apiKey: linked.NvidiaApiKey.value,
     }),
+  );
+  return {
+    get input(): ObjectStore {
+      return input();
+    },
+    get output(): ObjectStore {
+      return output();
+    },
+    get jobs(): JobStore {
+      return jobs();
+    },
+    get queue(): WorkQueue {
+      return queue();
+    },
+    get model(): ModelClient {
+      return model();
+    },
     clock: systemClock,
     random: Math.random,
     newToken: () => randomUUID().slice(0, 12),

@@ -42,6 +42,18 @@ export interface LocalRuntimeOptions {
   /** Concurrent worker invocations. @default WORKER.maxConcurrency */
   readonly maxConcurrency?: number;
   readonly log?: Logger;
+  /**
+   * Poll the queues and invoke the handlers, as Lambda's event sources do. Off lets a test drive the
+   * handlers itself (receive, invoke, crash) on the same resources. @default true
+   */
+  readonly eventSources?: boolean;
+}
+
+/** The Lambda handlers, wired to this runtime's deps. */
+export interface LocalHandlers {
+  readonly fanOut: ReturnType<typeof createFanOutHandler>;
+  readonly worker: ReturnType<typeof createWorkerHandler>;
+  readonly deadLetter: ReturnType<typeof createDeadLetterHandler>;
 }
 
 export interface SubmitOptions {
@@ -56,6 +68,7 @@ export interface LocalRuntime {
   readonly clients: AwsClients;
   readonly endpoints: Emulators;
   readonly resources: ProvisionedResources;
+  readonly handlers: LocalHandlers;
   /** Upload a JSONL body to the input bucket and deliver its object-created event, as S3 would. */
   submit(body: Uint8Array | string | AsyncIterable<Uint8Array>, options?: SubmitOptions): Promise<string>;
   /** Resolve when the job reaches a terminal status (or rejects after `timeoutMs`). */
@@ -103,37 +116,41 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
     return attributes.Attributes?.QueueArn ?? queueUrl;
   };
-  const sources: SqsEventSource[] = [
-    startSqsEventSource({
-      sqs: clients.sqs,
-      queueUrl: resources.queueUrl,
-      queueArn: await arnOf(resources.queueUrl),
-      region: endpoints.region,
-      batchSize: WORKER.batchSize,
-      maxConcurrency: options.maxConcurrency ?? WORKER.maxConcurrency,
-      log,
-      handler: (event) => {
-        const started = Date.now();
-        return worker(event, { getRemainingTimeInMillis: () => workerTimeoutMs - (Date.now() - started) });
-      },
-    }),
-    startSqsEventSource({
-      sqs: clients.sqs,
-      queueUrl: resources.dlqUrl,
-      queueArn: await arnOf(resources.dlqUrl),
-      region: endpoints.region,
-      batchSize: DEAD_LETTER.batchSize,
-      maxConcurrency: 1,
-      log,
-      handler: deadLetter,
-    }),
-  ];
+  const sources: SqsEventSource[] = [];
+  if (options.eventSources ?? true) {
+    sources.push(
+      startSqsEventSource({
+        sqs: clients.sqs,
+        queueUrl: resources.queueUrl,
+        queueArn: await arnOf(resources.queueUrl),
+        region: endpoints.region,
+        batchSize: WORKER.batchSize,
+        maxConcurrency: options.maxConcurrency ?? WORKER.maxConcurrency,
+        log,
+        handler: (event) => {
+          const started = Date.now();
+          return worker(event, { getRemainingTimeInMillis: () => workerTimeoutMs - (Date.now() - started) });
+        },
+      }),
+      startSqsEventSource({
+        sqs: clients.sqs,
+        queueUrl: resources.dlqUrl,
+        queueArn: await arnOf(resources.dlqUrl),
+        region: endpoints.region,
+        batchSize: DEAD_LETTER.batchSize,
+        maxConcurrency: 1,
+        log,
+        handler: deadLetter,
+      }),
+    );
+  }
 
   return {
     deps,
     clients,
     endpoints,
     resources,
+    handlers: { fanOut, worker, deadLetter },
     submit: async (body, submitOptions = {}) => {
       const jobId =
         submitOptions.jobId ??

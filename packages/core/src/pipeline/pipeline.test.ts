@@ -210,13 +210,46 @@ describe('pipeline on in-memory ports', () => {
     expect(progress.attempts).toBe(3);
   });
 
+  it('lets only one of two concurrent deliveries of the same work item pay for each line', async () => {
+    const h = createPipelineHarness({
+      behaviour: async (args) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return answerEcho(args);
+      },
+    });
+    const job = await h.upload('concurrent.jsonl', [simple('a'), simple('b'), simple('c')].join('\n'));
+    const [item] = h.queue.drain();
+    if (item === undefined || item.message.type !== 'run_chunk') throw new Error('no work item');
+    const { processWorkMessage } = await import('./process-work-message');
+    const { createLimiter } = await import('./limiter');
+    const deliver = () =>
+      processWorkMessage(h.deps, item.message, {
+        deadline: h.clock.now() + 900_000,
+        limiter: createLimiter(3),
+      });
+    await Promise.all([deliver(), deliver()]);
+    await h.drain();
+    expect(['a', 'b', 'c'].map((p) => h.model.callsFor(p))).toEqual([1, 1, 1]);
+    expect((await h.results(job.jobId)).map((r) => r.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect((await h.jobs.getChunk(job.jobId, 0))?.leases).toEqual({});
+  });
+
   it('adopts a result a crashed delivery stored but did not record, instead of paying again', async () => {
     const h = createPipelineHarness();
     const job = await h.upload('crash.jsonl', [simple('a'), simple('b')].join('\n'));
     const [item] = h.queue.drain();
     if (item === undefined || item.message.type !== 'run_chunk') throw new Error('no work item');
     // The crashed delivery: it counted an attempt, called the model and stored the result, then died.
-    await h.jobs.addLineAttempt(job.jobId, 0, 1);
+    await h.jobs.claimLineAttempt(job.jobId, 0, 1, {
+      holder: 'crashed',
+      until: h.clock.now() + 1_000,
+      now: h.clock.now(),
+    });
+    h.clock.advance(2_000); // the crashed invocation's lease has run out
     await h.model.complete({ model: 'm', messages: [{ role: 'user', content: 'a' }] }, { timeoutMs: 1000 });
     const orphan: ResultLine = {
       custom_id: 'line-1',

@@ -75,6 +75,7 @@ export async function runChunk(
   }
 
   const handedBack: { ref: LineRef; delayMs: number }[] = [];
+  const holder = deps.newToken();
   if (todo.length > 0) {
     const texts = await readLineTexts(deps, job, todo);
     const defaults = jobRequestDefaults(deps.config, job);
@@ -96,9 +97,11 @@ export async function runChunk(
             await recordLineResult(deps, jobId, index, result);
             return;
           }
+          const release = (): Promise<void> => deps.jobs.releaseLine(jobId, index, ref.line, holder);
           const outcome = await runLine(deps, {
             jobId,
             chunk: index,
+            holder,
             ref,
             body: normalized.request.body,
             maxAttempts: job.options.maxAttempts ?? deps.config.retry.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -106,9 +109,16 @@ export async function runChunk(
             jobDeadline: job.options.deadline ?? null,
             invocationDeadline: invocation.deadline,
             ...(invocation.signal && { signal: invocation.signal }),
+          }).catch(async (error: unknown) => {
+            await release().catch(() => {});
+            throw error;
           });
           if (outcome.kind === 'finished') await recordLineResult(deps, jobId, index, outcome.result);
-          else handedBack.push({ ref, delayMs: outcome.delayMs });
+          else if (outcome.kind === 'handed_back') {
+            await release();
+            handedBack.push({ ref, delayMs: outcome.delayMs });
+          } else
+            deps.log.info('line skipped', { jobId, chunk: index, line: ref.line, reason: outcome.reason });
         }),
       ),
     );

@@ -12,11 +12,15 @@ import { unansweredResult } from './record-line-result';
 export type LineRunOutcome =
   | { readonly kind: 'finished'; readonly result: ResultLine }
   /** Not this invocation's to finish (time running out, a long wait ahead): send it back after `delayMs`. */
-  | { readonly kind: 'handed_back'; readonly delayMs: number; readonly reason: string };
+  | { readonly kind: 'handed_back'; readonly delayMs: number; readonly reason: string }
+  /** Another delivery recorded the line, or is running it now: nothing for this one to do. */
+  | { readonly kind: 'skipped'; readonly reason: string };
 
 export interface LineRunContext {
   readonly jobId: string;
   readonly chunk: number;
+  /** This delivery's lease holder id: one per work item delivery. */
+  readonly holder: string;
   readonly ref: LineRef;
   readonly body: ChatRequestBody;
   /** Endpoint calls allowed for the line over all deliveries. */
@@ -31,7 +35,8 @@ export interface LineRunContext {
 
 /**
  * Call the endpoint for one line until it succeeds, fails for good, runs out of attempts or of time.
- * Attempts are counted in the job store before each call, so the limit holds across redeliveries.
+ * Each attempt is claimed in the job store first: that counts it (so the limit holds across
+ * redeliveries) and leases the line to this delivery, so a duplicate delivery never pays for it too.
  */
 export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<LineRunOutcome> {
   const { clock, config } = deps;
@@ -67,7 +72,15 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     if (ctx.invocationDeadline - now < config.reserveMs)
       return { kind: 'handed_back', delayMs: 0, reason: 'invocation time running out' };
 
-    const attempt = await deps.jobs.addLineAttempt(ctx.jobId, ctx.chunk, ref.line);
+    const claim = await deps.jobs.claimLineAttempt(ctx.jobId, ctx.chunk, ref.line, {
+      holder: ctx.holder,
+      until: ctx.invocationDeadline,
+      now,
+    });
+    if (claim.kind === 'recorded') return { kind: 'skipped', reason: 'recorded by another delivery' };
+    if (claim.kind === 'held')
+      return { kind: 'skipped', reason: `another delivery runs it until ${claim.until}` };
+    const attempt = claim.attempts;
     if (attempt > ctx.maxAttempts) {
       const detail =
         lastFailure === null ? 'in earlier deliveries' : `; last: ${describeFailure(lastFailure)}`;

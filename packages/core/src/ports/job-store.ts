@@ -8,6 +8,20 @@ export interface NewJob {
   readonly now: number;
 }
 
+/** Who wants to run a line, and for how long no one else may. */
+export interface LineClaim {
+  /** Unique per delivery of a work item. */
+  readonly holder: string;
+  /** Epoch ms; the end of the holder's invocation. */
+  readonly until: number;
+  readonly now: number;
+}
+
+export type LineAttemptClaim =
+  | { readonly kind: 'claimed'; readonly attempts: number }
+  | { readonly kind: 'recorded' }
+  | { readonly kind: 'held'; readonly holder: string; readonly until: number };
+
 export interface JobTransition {
   /** The change applies only when the job's status is one of these. */
   readonly from: readonly JobStatus[];
@@ -38,11 +52,18 @@ export interface JobStore {
   ): Promise<{ readonly created: boolean; readonly chunk: ChunkRecord }>;
   getChunk(jobId: string, index: number): Promise<ChunkRecord | null>;
   markChunkEnqueued(jobId: string, index: number): Promise<void>;
-  /** Count one more endpoint attempt for a line (persisted across deliveries); returns the new count. */
-  addLineAttempt(jobId: string, index: number, line: number): Promise<number>;
   /**
-   * Record a finished line once: stores where its result is and adds its status, attempts and usage to
-   * the chunk's counters in the same conditional update. `recorded: false` when the line was already
+   * Start an endpoint attempt for a line: add one to its attempt count (kept across deliveries) and take
+   * or renew its lease, in one conditional update. Refused when the line is already recorded, or leased
+   * by another holder whose lease has not expired — so two deliveries of the same work (SQS duplicates,
+   * a duplicated fan-out) never pay for the same line at once.
+   */
+  claimLineAttempt(jobId: string, index: number, line: number, claim: LineClaim): Promise<LineAttemptClaim>;
+  /** Give a line's lease back (its work was handed back or failed); a no-op when another holder has it. */
+  releaseLine(jobId: string, index: number, line: number, holder: string): Promise<void>;
+  /**
+   * Record a finished line once: stores where its result is, adds its status, attempts and usage to the
+   * chunk's counters and drops its lease, in the same conditional update. `recorded: false` when the line was already
    * recorded (the earlier record wins); `chunk` is the record after the call either way.
    */
   recordLine(

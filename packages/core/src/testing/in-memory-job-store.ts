@@ -99,6 +99,7 @@ export function createInMemoryJobStore(): JobStore {
         lines: [...lines],
         recorded: {},
         attempts: {},
+        leases: {},
         counters: emptyChunkCounters(),
         enqueued: false,
       };
@@ -112,11 +113,25 @@ export function createInMemoryJobStore(): JobStore {
     markChunkEnqueued: async (jobId, index) => {
       chunk(jobId, index).enqueued = true;
     },
-    addLineAttempt: async (jobId, index, line) => {
+    claimLineAttempt: async (jobId, index, line, claim) => {
       const record = chunk(jobId, index);
-      const next = (record.attempts[String(line)] ?? 0) + 1;
-      record.attempts[String(line)] = next;
-      return next;
+      if (!record.lines.includes(line)) {
+        throw new JobStoreError(`line ${line} is not in chunk ${index} of job ${jobId}`);
+      }
+      const key = String(line);
+      if (record.recorded[key] !== undefined) return { kind: 'recorded' };
+      const lease = record.leases[key];
+      if (lease !== undefined && lease.until > claim.now && lease.holder !== claim.holder) {
+        return { kind: 'held', holder: lease.holder, until: lease.until };
+      }
+      const attempts = (record.attempts[key] ?? 0) + 1;
+      record.attempts[key] = attempts;
+      record.leases[key] = { holder: claim.holder, until: claim.until };
+      return { kind: 'claimed', attempts };
+    },
+    releaseLine: async (jobId, index, line, holder) => {
+      const record = chunk(jobId, index);
+      if (record.leases[String(line)]?.holder === holder) delete record.leases[String(line)];
     },
     recordLine: async (jobId, index, line) => {
       const record = chunk(jobId, index);
@@ -125,6 +140,7 @@ export function createInMemoryJobStore(): JobStore {
       }
       if (record.recorded[String(line.line)] !== undefined) return { recorded: false, chunk: copy(record) };
       record.recorded[String(line.line)] = { status: line.status, resultKey: line.resultKey };
+      delete record.leases[String(line.line)];
       const counters = record.counters;
       counters[line.status] += 1;
       counters.attempts += line.attempts;

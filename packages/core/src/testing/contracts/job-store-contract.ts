@@ -3,6 +3,7 @@ import type { JobRecord } from '../../job';
 import type { JobStore } from '../../ports/job-store';
 import { JobStoreError } from '../../ports/job-store';
 import { describeChunkContract } from './job-store-chunk-contract';
+import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
 
 /** A job store for one test (it may be shared: every test uses its own job ids), and its cleanup. */
@@ -275,5 +276,6 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
     });
 
     describeChunkContract(store);
+    describeLineClaimContract(store);
   });
 }

@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { ResultLine } from '@thinkbatch/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const main = join(root, 'packages/cli/src/main.ts');
+
+/** Run `thinkbatch` as a user would, in a child process; never throws on a non-zero exit. */
+async function thinkbatch(args: string[], env: Record<string, string> = {}) {
+  const cleanEnv: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: process.env['HOME'] ?? '',
+    ...env,
+  };
+  try {
+    const { stdout, stderr } = await run(tsx, [main, ...args], { cwd: root, env: cleanEnv, timeout: 90_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('thinkbatch run (the CLI contract)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'thinkbatch-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the quick-start example on the embedded default with --simulate', async () => {
+    const out = join(dir, 'quickstart');
+    const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--simulate', '--out', out]);
+    expect(result.stderr).toContain('progress:');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/completed/);
+    expect((await readdir(out)).sort()).toEqual(['errors.jsonl', 'results.jsonl', 'run.log', 'summary.json']);
+    const input = (await readFile(join(root, 'examples/quickstart.jsonl'), 'utf8')).trim().split('\n');
+    const results = (await readFile(join(out, 'results.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => ResultLine.parse(JSON.parse(line)));
+    expect(results).toHaveLength(input.length);
+    expect(results.map((r) => r.line)).toEqual(input.map((_, i) => i + 1));
+    expect(results[0]?.answer).toContain('\\boxed{42}');
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.counts).toMatchObject({ total: 8, succeeded: 5, failed: 3 });
+  });
+
+  it('never writes the API key into results or logs', async () => {
+    const out = join(dir, 'secret');
+    const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--simulate', '--out', out]);
+    expect(result.code).toBe(0);
+    const log = await readFile(join(out, 'run.log'), 'utf8');
+    expect(log).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/); // the simulator's random key
+  });
+
+  it('says what to set when there is no key and no --simulate', async () => {
+    const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--out', join(dir, 'nokey')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('NVIDIA_API_KEY');
+    expect(result.stderr).toContain('--simulate');
+  });
+
+  it('fails clearly on a missing input file', async () => {
+    const result = await thinkbatch(['run', 'no/such/file.jsonl', '--simulate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('input file not found: no/such/file.jsonl');
+  });
+
+  it('rejects a bad flag value', async () => {
+    const result = await thinkbatch([
+      'run',
+      'examples/quickstart.jsonl',
+      '--simulate',
+      '--max-attempts',
+      'zero',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--max-attempts must be a positive integer');
+  });
+
+  it('exits non-zero with the reason when the endpoint refuses every line', async () => {
+    const input = join(dir, 'one.jsonl');
+    await writeFile(input, '{"prompt": "hello"}\n');
+    // Nothing listens on port 9 of 127.0.0.1: every attempt is a connection error, then the line fails.
+    const result = await thinkbatch([
+      'run',
+      input,
+      '--endpoint',
+      'http://127.0.0.1:9/v1',
+      '--api-key',
+      'k',
+      '--max-attempts',
+      '1',
+      '--out',
+      join(dir, 'refused'),
+    ]);
+    expect(result.code).toBe(0); // the job completed; its one line failed, loudly
+    expect(result.stdout).toContain('1 failed');
+    const errors = await readFile(join(dir, 'refused', 'errors.jsonl'), 'utf8');
+    expect(JSON.parse(errors.trim()).error.code).toBe('attempts_exhausted');
+  });
+});

@@ -1,0 +1,81 @@
+import { type Logger, type ModelClient, ResultLine } from '@thinkbatch/core';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '@thinkbatch/local';
+import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
+import {
+  promptKey,
+  type RunningSimulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '@thinkbatch/simulator';
+
+/** A log that remembers messages, so tests can count what happened. */
+export function createRecordingLogger(): Logger & { messages: string[] } {
+  const messages: string[] = [];
+  const push = (message: string): void => {
+    messages.push(message);
+  };
+  return { messages, info: push, warn: push, error: push };
+}
+
+export interface TestStack {
+  readonly runtime: LocalRuntime;
+  readonly simulator: RunningSimulator;
+  readonly log: Logger & { messages: string[] };
+  /** Endpoint calls the simulator saw for a one-user-message prompt. */
+  callsFor(prompt: string): number;
+  results(jobId: string): Promise<ResultLine[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole pipeline on one machine: emulators in memory, the simulated endpoint over real HTTP with an
+ * API key, the real openai client. `wrapModel` lets a test put a crashing worker around the client.
+ */
+export async function startTestStack(
+  options: {
+    simulator?: SimulatorOptions;
+    wrapModel?: (model: ModelClient) => ModelClient;
+    runtime?: Partial<Omit<LocalRuntimeOptions, 'model' | 'log'>>;
+  } = {},
+): Promise<TestStack> {
+  const apiKey = 'sk-test-secret-key';
+  const simulator = await startSimulator({ seed: 7, apiKey, ...options.simulator });
+  const client = createOpenAIModelClient({ baseURL: simulator.url, apiKey });
+  const log = createRecordingLogger();
+  const runtime = await startLocalRuntime({
+    model: options.wrapModel ? options.wrapModel(client) : client,
+    log,
+    config: { retry: { baseDelayMs: 20, maxDelayMs: 200 }, linesPerChunk: 3 },
+    ...options.runtime,
+  });
+  return {
+    runtime,
+    simulator,
+    log,
+    callsFor: (prompt) =>
+      simulator.stats().callsByPrompt[promptKey([{ role: 'user', content: prompt }])] ?? 0,
+    results: async (jobId) => {
+      const job = await runtime.deps.jobs.getJob(jobId);
+      if (job?.outputs == null) throw new Error(`job ${jobId} has no outputs (${job?.status})`);
+      const body = await runtime.deps.output.get(job.outputs.results);
+      if (body === null) throw new Error(`results of ${jobId} are missing`);
+      const text = new TextDecoder().decode(body);
+      return text === ''
+        ? []
+        : text
+            .trimEnd()
+            .split('\n')
+            .map((line) => ResultLine.parse(JSON.parse(line)));
+    },
+    stop: async () => {
+      await runtime.stop();
+      await simulator.close();
+    },
+  };
+}
+
+export const sumPrompt = (a: number, b: number): string =>
+  `What is ${a} + ${b}? Please reason step by step, and put your final answer within \\boxed{}.`;
+
+export const jsonl = (lines: readonly unknown[]): string =>
+  `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`;
