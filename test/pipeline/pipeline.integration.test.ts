@@ -19,6 +19,29 @@ function expectTokensReconcile(results: readonly ResultLine[], summary: JobSumma
   }
 }
 
+/**
+ * What every job must show: one result line per non-blank input line, in input order, each with the
+ * custom_id it was given; a succeeded line's answer is the one its prompt asks for; the summary's token
+ * totals equal the per-line sums.
+ */
+async function expectSoundJob(s: TestStack, jobId: string, input: readonly unknown[]): Promise<ResultLine[]> {
+  const results = await s.results(jobId);
+  expect(results.map((r) => r.line)).toEqual(input.map((_, i) => i + 1));
+  input.forEach((line, i) => {
+    const result = results[i];
+    const given = typeof line === 'object' && line !== null ? (line as { custom_id?: string }).custom_id : undefined;
+    if (given !== undefined && result?.error?.code !== 'duplicate_custom_id') expect(result?.custom_id).toBe(given);
+    const prompt = JSON.stringify(line);
+    const sum = /What is (\d+) \+ (\d+)\?/.exec(prompt);
+    if (result?.status === 'succeeded' && sum) {
+      expect(result.answer).toContain(`\\boxed{${Number(sum[1]) + Number(sum[2])}}`);
+      expect(result.reasoning).toBeTruthy();
+    }
+  });
+  expectTokensReconcile(results, await summaryOf(s, jobId));
+  return results;
+}
+
 async function summaryOf(s: TestStack, jobId: string): Promise<JobSummary> {
   const body = await s.runtime.deps.output.get(jobKeys.summary(jobId));
   if (body === null) throw new Error('summary missing');
@@ -80,7 +103,7 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
     const jobId = await stack.runtime.submit(jsonl(lines));
     const job = await stack.runtime.waitForJob(jobId, { timeoutMs: 60_000 });
     expect(job.status).toBe('completed');
-    const results = await stack.results(jobId);
+    const results = await expectSoundJob(stack, jobId, lines);
     expect(results.map((r) => r.custom_id)).toEqual(lines.map((l) => l.custom_id));
     expect(results.map((r) => r.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     results.forEach((r, i) => {
@@ -97,12 +120,11 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
     stack = await startTestStack();
     const filler = 'x'.repeat(3 * 1024 * 1024);
     const big = `${sumPrompt(20, 22)} ${filler}`;
-    const jobId = await stack.runtime.submit(
-      jsonl([{ prompt: sumPrompt(1, 1) }, { custom_id: 'big', prompt: big }]),
-    );
+    const input = [{ prompt: sumPrompt(1, 1) }, { custom_id: 'big', prompt: big }];
+    const jobId = await stack.runtime.submit(jsonl(input));
     const job = await stack.runtime.waitForJob(jobId, { timeoutMs: 60_000 });
     expect(job.status).toBe('completed');
-    const results = await stack.results(jobId);
+    const results = await expectSoundJob(stack, jobId, input);
     expect(results[1]).toMatchObject({ custom_id: 'big', status: 'succeeded' });
     expect(results[1]?.answer).toContain('\\boxed{42}');
     expect(results[1]?.usage?.prompt_tokens).toBeGreaterThan(700_000);
@@ -110,17 +132,16 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
 
   it('records invalid lines as failed without calling the endpoint for them', async () => {
     stack = await startTestStack();
-    const jobId = await stack.runtime.submit(
-      jsonl([
-        { prompt: sumPrompt(1, 1) },
-        '{"prompt": ',
-        { messages: [] },
-        { custom_id: 'x', method: 'POST', url: '/v1/embeddings', body: {} },
-        { prompt: sumPrompt(2, 2) },
-      ]),
-    );
+    const input = [
+      { prompt: sumPrompt(1, 1) },
+      '{"prompt": ',
+      { messages: [] },
+      { custom_id: 'x', method: 'POST', url: '/v1/embeddings', body: {} },
+      { prompt: sumPrompt(2, 2) },
+    ];
+    const jobId = await stack.runtime.submit(jsonl(input));
     await stack.runtime.waitForJob(jobId, { timeoutMs: 60_000 });
-    const results = await stack.results(jobId);
+    const results = await expectSoundJob(stack, jobId, input);
     expect(results.map((r) => [r.line, r.status, r.error?.code ?? null])).toEqual([
       [1, 'succeeded', null],
       [2, 'failed', 'invalid_json'],
@@ -152,9 +173,10 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
       },
     });
     const prompts = [1, 2, 3, 4, 5, 6].map((n) => sumPrompt(n, n));
-    const jobId = await stack.runtime.submit(jsonl(prompts.map((prompt) => ({ prompt }))));
+    const input = prompts.map((prompt) => ({ prompt }));
+    const jobId = await stack.runtime.submit(jsonl(input));
     await stack.runtime.waitForJob(jobId, { timeoutMs: 60_000 });
-    const results = await stack.results(jobId);
+    const results = await expectSoundJob(stack, jobId, input);
     expect(results.map((r) => [r.status, r.attempts])).toEqual([
       ['succeeded', 3],
       ['succeeded', 2],
@@ -176,7 +198,8 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
     stack = await startTestStack();
     const { runtime } = stack;
     const key = 'inputs/dup.jsonl';
-    await runtime.deps.input.put(key, jsonl([1, 2, 3, 4].map((n) => ({ prompt: sumPrompt(n, 0) }))));
+    const input = [1, 2, 3, 4].map((n) => ({ prompt: sumPrompt(n, 0) }));
+    await runtime.deps.input.put(key, jsonl(input));
     const info = await runtime.deps.input.head(key);
     if (info === null) throw new Error('upload missing');
     const event = objectCreatedEvent({
@@ -195,7 +218,7 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
     const [jobId] = [...jobs];
     if (jobId === undefined) throw new Error('no job');
     await runtime.waitForJob(jobId, { timeoutMs: 60_000 });
-    expect((await stack.results(jobId)).map((r) => r.status)).toEqual([
+    expect((await expectSoundJob(stack, jobId, input)).map((r) => r.status)).toEqual([
       'succeeded',
       'succeeded',
       'succeeded',
@@ -207,7 +230,8 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
   it('never calls the endpoint again for lines of a redelivered work item, even under a new messageId', async () => {
     stack = await startTestStack({ runtime: { eventSources: false } });
     const { runtime } = stack;
-    const jobId = await runtime.submit(jsonl([1, 2, 3].map((n) => ({ prompt: sumPrompt(n, 10) }))));
+    const input = [1, 2, 3].map((n) => ({ prompt: sumPrompt(n, 10) }));
+    const jobId = await runtime.submit(jsonl(input));
     const first = await receiveAll(stack);
     expect(first.messages.map((m) => m.type)).toEqual(['run_chunk']);
     const response = await runtime.handlers.worker(first.event, context);
@@ -226,13 +250,14 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
     for (const n of [1, 2, 3]) expect(stack.callsFor(sumPrompt(n, 10))).toBe(1);
     const job = await runtime.deps.jobs.getJob(jobId);
     expect(job?.status).toBe('completed');
-    expect((await stack.results(jobId)).map((r) => r.attempts)).toEqual([1, 1, 1]);
+    expect((await expectSoundJob(stack, jobId, input)).map((r) => r.attempts)).toEqual([1, 1, 1]);
   });
 
   it('grants one of several racing finalize requests and writes correct outputs', async () => {
     stack = await startTestStack({ runtime: { eventSources: false } });
     const { runtime } = stack;
-    const jobId = await runtime.submit(jsonl([1, 2, 3, 4, 5].map((n) => ({ prompt: sumPrompt(n, 1) }))));
+    const input = [1, 2, 3, 4, 5].map((n) => ({ prompt: sumPrompt(n, 1) }));
+    const jobId = await runtime.submit(jsonl(input));
     const work = await receiveAll(stack);
     await runtime.handlers.worker(work.event, context);
     const finalizes = await receiveAll(stack);
@@ -247,11 +272,11 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
     );
     expect(stack.log.messages.filter((m) => m === 'finalizing job')).toHaveLength(1);
     expect((await runtime.deps.jobs.getJob(jobId))?.status).toBe('completed');
-    const results = await stack.results(jobId);
+    const results = await expectSoundJob(stack, jobId, input);
     expect(results.map((r) => r.answer)).toEqual(
       [2, 3, 4, 5, 6].map((n) => `**Final Answer**\n\nThe answer is \\boxed{${n}}.`),
     );
-    expectTokensReconcile(results, await summaryOf(stack, jobId));
+    for (let n = 1; n <= 5; n += 1) expect(stack.callsFor(sumPrompt(n, 1))).toBe(1);
   });
 
   it('resumes a work item whose worker died mid-item without repeating finished lines', async () => {
@@ -270,16 +295,14 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
       }),
     });
     const prompts = [1, 2, 3].map((n) => sumPrompt(n, 7));
-    const jobId = await stack.runtime.submit(jsonl(prompts.map((prompt) => ({ prompt }))), {
-      options: { linesPerChunk: 3 },
-    });
+    const input = prompts.map((prompt) => ({ prompt }));
+    const jobId = await stack.runtime.submit(jsonl(input), { options: { linesPerChunk: 3 } });
     const job = await stack.runtime.waitForJob(jobId, { timeoutMs: 60_000 });
     expect(job.status).toBe('completed');
     expect(crashed).toBe(true);
     expect(prompts.map((p) => stack?.callsFor(p))).toEqual([1, 1, 2]);
-    const results = await stack.results(jobId);
+    const results = await expectSoundJob(stack, jobId, input);
     expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expectTokensReconcile(results, await summaryOf(stack, jobId));
   });
 
   it('turns a work item that exhausts its deliveries into dead-lettered result lines', async () => {
@@ -293,12 +316,11 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
         },
       }),
     });
-    const jobId = await stack.runtime.submit(
-      jsonl([{ prompt: sumPrompt(1, 2) }, { prompt: 'poison pill' }, { prompt: sumPrompt(3, 4) }]),
-    );
+    const input = [{ prompt: sumPrompt(1, 2) }, { prompt: 'poison pill' }, { prompt: sumPrompt(3, 4) }];
+    const jobId = await stack.runtime.submit(jsonl(input));
     const job = await stack.runtime.waitForJob(jobId, { timeoutMs: 90_000 });
     expect(job.status).toBe('completed');
-    const results = await stack.results(jobId);
+    const results = await expectSoundJob(stack, jobId, input);
     expect(results.map((r) => [r.line, r.status, r.error?.code ?? null])).toEqual([
       [1, 'succeeded', null],
       [2, 'failed', 'dead_lettered'],
