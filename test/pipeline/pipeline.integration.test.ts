@@ -29,8 +29,10 @@ async function expectSoundJob(s: TestStack, jobId: string, input: readonly unkno
   expect(results.map((r) => r.line)).toEqual(input.map((_, i) => i + 1));
   input.forEach((line, i) => {
     const result = results[i];
-    const given = typeof line === 'object' && line !== null ? (line as { custom_id?: string }).custom_id : undefined;
-    if (given !== undefined && result?.error?.code !== 'duplicate_custom_id') expect(result?.custom_id).toBe(given);
+    const given =
+      typeof line === 'object' && line !== null ? (line as { custom_id?: string }).custom_id : undefined;
+    if (given !== undefined && result?.error?.code !== 'duplicate_custom_id')
+      expect(result?.custom_id).toBe(given);
     const prompt = JSON.stringify(line);
     const sum = /What is (\d+) \+ (\d+)\?/.exec(prompt);
     if (result?.status === 'succeeded' && sum) {
