@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
-import { isChunkComplete, JobStoreError, TERMINAL_JOB_STATUSES } from '@thinkbatch/core';
+import { createJobRecord, isChunkComplete, JobStoreError, TERMINAL_JOB_STATUSES } from '@thinkbatch/core';
 import { createExpressionContext } from './dynamo-expression';
 import {
   CHUNK_SORT_PREFIX,
@@ -60,23 +60,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   };
   return {
     createJob: async ({ jobId, input, options: jobOptions, now }) => {
-      const job: JobRecord = {
-        jobId,
-        status: 'validating',
-        input: structuredClone(input),
-        options: structuredClone(jobOptions),
-        createdAt: now,
-        updatedAt: now,
-        chunksTotal: null,
-        linesTotal: null,
-        chunksDone: 0,
-        finalizeLeaseUntil: null,
-        cancelRequested: false,
-        error: null,
-        outputs: null,
-        startedAt: null,
-        finishedAt: null,
-      };
+      const job = createJobRecord({ jobId, input, options: jobOptions, now });
       if (await table.putNew(`PutItem job ${jobId}`, jobToItem(job))) return { created: true, job };
       return { created: false, job: await existingJob(jobId) };
     },

@@ -3,7 +3,14 @@ import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ENDPOINT, type JobRecord, type JobSummary, type Logger, sumJobProgress } from '@thinkbatch/core';
+import {
+  ENDPOINT,
+  type JobRecord,
+  type JobSummary,
+  type Logger,
+  newJobId,
+  sumJobProgress,
+} from '@thinkbatch/core';
 import { startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
@@ -44,10 +51,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
   const info = await stat(inputPath).catch(() => null);
   if (info === null || !info.isFile()) throw new UsageError(`input file not found: ${options.input}`);
 
-  const jobId = `job_${new Date()
-    .toISOString()
-    .replace(/[-:.TZ]/g, '')
-    .slice(0, 14)}_${randomUUID().slice(0, 8)}`;
+  const jobId = newJobId();
   const outDir = resolve(options.out ?? join('thinkbatch-out', jobId));
   await mkdir(outDir, { recursive: true });
   const log = createFileLogger(join(outDir, 'run.log'));

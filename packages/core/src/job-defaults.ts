@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ConfigurationError } from './errors';
+import { ENDPOINT } from './settings';
 
 /** Model used for lines that name none. */
-export const DEFAULT_MODEL = 'deepseek-ai/deepseek-r1';
+export const DEFAULT_MODEL: string = ENDPOINT.model;
 
 /** DeepSeek's recommended temperature for R1 (0.5–0.7, 0.6 recommended). */
 export const DEFAULT_TEMPERATURE = 0.6;

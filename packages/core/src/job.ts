@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageTotals } from './usage';
+import { ChunkCounters } from './chunk';
 
 /**
  * Job lifecycle. `completed` still reports failed lines loudly (counts and errors.jsonl); `failed` is a
@@ -98,16 +98,32 @@ export const JobRecord = z.object({
 });
 export type JobRecord = z.infer<typeof JobRecord>;
 
-/** Live, exact counts of a job, summed from its chunks. */
-export const JobProgress = z.object({
-  succeeded: z.number().int().nonnegative(),
-  failed: z.number().int().nonnegative(),
-  cancelled: z.number().int().nonnegative(),
-  expired: z.number().int().nonnegative(),
-  /** Endpoint calls, all attempts. */
-  attempts: z.number().int().nonnegative(),
-  /** Attempts beyond each line's first. */
-  retries: z.number().int().nonnegative(),
-  usage: UsageTotals,
-});
-export type JobProgress = z.infer<typeof JobProgress>;
+/** Live, exact counts of a job: its chunks' counters, summed (see `sumJobProgress`). */
+export const JobProgress = ChunkCounters;
+export type JobProgress = ChunkCounters;
+
+/** A job as it starts: `validating`, nothing counted, nothing written. */
+export function createJobRecord(job: {
+  jobId: string;
+  input: JobInput;
+  options: JobOptions;
+  now: number;
+}): JobRecord {
+  return {
+    jobId: job.jobId,
+    status: 'validating',
+    input: structuredClone(job.input),
+    options: structuredClone(job.options),
+    createdAt: job.now,
+    updatedAt: job.now,
+    chunksTotal: null,
+    linesTotal: null,
+    chunksDone: 0,
+    finalizeLeaseUntil: null,
+    cancelRequested: false,
+    error: null,
+    outputs: null,
+    startedAt: null,
+    finishedAt: null,
+  };
+}

@@ -1,11 +1,12 @@
 import { ConfigurationError } from './errors';
 import { concat, LineSplitter } from './jsonl-line-splitter';
 import type { LineErrorCode } from './result-line';
+import { FANOUT } from './settings';
 
 const EMPTY = new Uint8Array(0);
 
 /** Default limit on the bytes of one line's content: 8 MiB. */
-export const DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_LINE_BYTES = FANOUT.maxLineBytes;
 
 /** Why the reader could not turn a line into text; both are `LineErrorCode`s. */
 export type JsonlReadErrorCode = Extract<LineErrorCode, 'line_too_large' | 'invalid_utf8'>;

@@ -10,6 +10,7 @@ import {
   type JobRecord,
   type Logger,
   type ModelClient,
+  newJobId,
   type PipelineConfig,
   type PipelineDeps,
   STORAGE,
@@ -152,12 +153,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     resources,
     handlers: { fanOut, worker, deadLetter },
     submit: async (body, submitOptions = {}) => {
-      const jobId =
-        submitOptions.jobId ??
-        `job_${new Date()
-          .toISOString()
-          .replace(/[-:.TZ]/g, '')
-          .slice(0, 14)}_${randomUUID().slice(0, 8)}`;
+      const jobId = submitOptions.jobId ?? newJobId();
       const key = `${STORAGE.inputPrefix}${submitOptions.name ?? `${jobId}${STORAGE.inputSuffix}`}`;
       const metadata: Record<string, string> = { [UPLOAD_METADATA.jobId]: jobId };
       if (submitOptions.options !== undefined)

@@ -1,7 +1,10 @@
 import type { ChatRequestBody } from '@thinkbatch/core';
+import {
+  type ContractScenario,
+  describeModelClientContract,
+  type ModelClientContractHarness,
+} from '@thinkbatch/core/testing';
 import { type Fault, startSimulator } from '@thinkbatch/simulator';
-import type { ContractScenario, ModelClientContractHarness } from './model-client.contract';
-import { describeModelClientContract } from './model-client.contract';
 import { createOpenAIModelClient } from './openai-model-client';
 
 const MARKER = 'contract-scenario:';

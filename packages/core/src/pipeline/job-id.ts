@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** Job ids: 1–64 characters of `[A-Za-z0-9_-]` (they become S3 key segments and table keys). */
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -18,4 +18,13 @@ export function jobIdForUpload(upload: { bucket: string; key: string; identity: 
     .digest('base64url')
     .slice(0, 22);
   return `job_${digest}`;
+}
+
+/** A fresh, sortable job id for a submission that names none: `job_<UTC yyyymmddhhmmss>_<8 hex>`. */
+export function newJobId(now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14);
+  return `job_${stamp}_${randomUUID().slice(0, 8)}`;
 }

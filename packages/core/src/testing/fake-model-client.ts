@@ -1,5 +1,5 @@
 import type { ChatRequestBody } from '../chat';
-import type { ModelCallOptions, ModelCallResult, ModelClient } from '../model-client';
+import type { ModelCallFailure, ModelCallOptions, ModelCallResult, ModelClient } from '../model-client';
 
 /** One recorded call to the fake. */
 export interface FakeModelCall {
@@ -8,15 +8,22 @@ export interface FakeModelCall {
   readonly options: ModelCallOptions;
 }
 
-/** Decides the answer to one call; `callsForPrompt` counts earlier calls with the same last user message. */
+/**
+ * Decides the answer to one call; `callsForPrompt` counts earlier calls with the same last user message.
+ * A returned promise is raced against `options.timeoutMs` (real time) and `options.signal`; a behaviour
+ * that throws or rejects is a bug in the test, and the call rejects with it.
+ */
 export type FakeModelBehaviour = (args: {
   readonly prompt: string;
   readonly body: ChatRequestBody;
   readonly callsForPrompt: number;
 }) => ModelCallResult | Promise<ModelCallResult>;
 
+/** A `ModelClient` that records its calls. */
 export interface FakeModelClient extends ModelClient {
+  /** Every call, in order, including those aborted before they started. */
   readonly calls: readonly FakeModelCall[];
+  /** How many calls had `prompt` as their last user message. */
   callsFor(prompt: string): number;
 }
 
@@ -29,6 +36,11 @@ export function lastUserText(body: ChatRequestBody): string {
 /**
  * A ModelClient for unit tests of the pipeline, driven by a behaviour function. The default answers
  * every prompt with R1's `reasoning_content` shape and a usage that depends on the prompt's length.
+ *
+ * It keeps the port's promises (the ModelClient contract suite checks them): a call whose behaviour has
+ * not answered within `options.timeoutMs` of real time ends as a `timeout` failure, an aborted
+ * `options.signal` ends it as `aborted` (at once when aborted before the call, without running the
+ * behaviour), and endpoint failures are values. A synchronous answer is returned as it is.
  */
 export function createFakeModelClient(behaviour: FakeModelBehaviour = answerEcho): FakeModelClient {
   const calls: FakeModelCall[] = [];
@@ -37,13 +49,64 @@ export function createFakeModelClient(behaviour: FakeModelBehaviour = answerEcho
     calls,
     callsFor: (prompt) => perPrompt.get(prompt) ?? 0,
     complete: async (body, options) => {
+      if (!(options.timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${options.timeoutMs}`);
       const prompt = lastUserText(body);
       const callsForPrompt = perPrompt.get(prompt) ?? 0;
       perPrompt.set(prompt, callsForPrompt + 1);
       calls.push({ prompt, body, options });
-      return behaviour({ prompt, body, callsForPrompt });
+      const started = performance.now();
+      if (options.signal?.aborted) return failedSince(started, abortFailure(options.signal));
+      const answer = behaviour({ prompt, body, callsForPrompt });
+      return checkLatency(answer instanceof Promise ? await raceDeadline(answer, options, started) : answer);
     },
   };
+}
+
+/** Longest delay `setTimeout` honours; longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** `pending`, unless the timeout or the caller's signal comes first; leaves no timer or listener behind. */
+function raceDeadline(
+  pending: Promise<ModelCallResult>,
+  { timeoutMs, signal }: ModelCallOptions,
+  started: number,
+): Promise<ModelCallResult> {
+  return new Promise((resolve, reject) => {
+    const settle = (finish: () => void): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      finish();
+    };
+    const onAbort = (): void => {
+      if (signal) settle(() => resolve(failedSince(started, abortFailure(signal))));
+    };
+    const timer = setTimeout(() => {
+      const failure = { type: 'timeout', message: `no complete response within ${timeoutMs} ms` } as const;
+      settle(() => resolve(failedSince(started, failure)));
+    }, Math.min(timeoutMs, MAX_TIMER_MS));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (result) => settle(() => resolve(result)),
+      (error: unknown) => settle(() => reject(error)),
+    );
+  });
+}
+
+function abortFailure(signal: AbortSignal): ModelCallFailure {
+  const reason: unknown = signal.reason;
+  const detail = reason instanceof Error && reason.message !== '' ? `: ${reason.message}` : '';
+  return { type: 'aborted', message: `the request was aborted by the caller${detail}` };
+}
+
+function failedSince(started: number, failure: ModelCallFailure): ModelCallResult {
+  return { kind: 'failed', failure, latencyMs: Math.max(0, Math.round(performance.now() - started)) };
+}
+
+/** A behaviour answering a negative or non-finite latency is a bug in the test. */
+function checkLatency(result: ModelCallResult): ModelCallResult {
+  if (!(Number.isFinite(result.latencyMs) && result.latencyMs >= 0))
+    throw new RangeError(`fake model behaviour returned latencyMs ${result.latencyMs}`);
+  return result;
 }
 
 /** A completed call answering `answer:<prompt>` with reasoning `thinking about <prompt>`. */

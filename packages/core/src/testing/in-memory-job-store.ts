@@ -2,7 +2,7 @@ import { addUsage, emptyUsageTotals } from '../accounting';
 import type { ChunkCounters, ChunkRecord } from '../chunk';
 import { isChunkComplete } from '../chunk';
 import type { JobRecord } from '../job';
-import { isTerminalJobStatus } from '../job';
+import { createJobRecord, isTerminalJobStatus } from '../job';
 import type { JobStore } from '../ports/job-store';
 import { JobStoreError } from '../ports/job-store';
 
@@ -45,23 +45,7 @@ export function createInMemoryJobStore(): JobStore {
     createJob: async ({ jobId, input, options, now }) => {
       const existing = jobs.get(jobId);
       if (existing !== undefined) return { created: false, job: copy(existing) };
-      const record: JobRecord = {
-        jobId,
-        status: 'validating',
-        input: copy(input),
-        options: copy(options),
-        createdAt: now,
-        updatedAt: now,
-        chunksTotal: null,
-        linesTotal: null,
-        chunksDone: 0,
-        finalizeLeaseUntil: null,
-        cancelRequested: false,
-        error: null,
-        outputs: null,
-        startedAt: null,
-        finishedAt: null,
-      };
+      const record = createJobRecord({ jobId, input, options, now });
       jobs.set(jobId, record);
       completedChunks.set(jobId, new Set());
       return { created: true, job: copy(record) };

@@ -1,4 +1,5 @@
 export * from './job-store-contract';
 export * from './job-store-fixtures';
+export * from './model-client-contract';
 export * from './object-store-contract';
 export * from './work-queue-contract';

@@ -1,0 +1,134 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Logger } from '@thinkbatch/core';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/** What an SQS event source invokes: Lambda's handler signature, minus the context. */
+export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+
+export interface SqsEventSourceOptions {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  /** The queue's ARN, as Lambda puts it in `eventSourceARN`. */
+  readonly queueArn: string;
+  readonly region: string;
+  readonly handler: SqsBatchHandler;
+  /** Messages per invocation (Lambda's batch size). */
+  readonly batchSize: number;
+  /** Invocations in flight at once (Lambda's maximum concurrency). */
+  readonly maxConcurrency: number;
+  /** Long-poll wait per receive. @default 1 */
+  readonly waitTimeSeconds?: number;
+  readonly log: Logger;
+}
+
+export interface SqsEventSource {
+  /** Stop receiving, then wait for invocations in flight. */
+  stop(): Promise<void>;
+  /** Invocations so far. */
+  readonly invocations: number;
+}
+
+/**
+ * A local stand-in for Lambda's SQS event source mapping, on the real SQS API: long-polls the queue,
+ * invokes the handler with real `SQSEvent` records, deletes what succeeded and leaves the rest (the
+ * `batchItemFailures`, or the whole batch when the handler throws) to come back after the visibility
+ * timeout, counting towards maxReceiveCount and the DLQ exactly as on AWS.
+ */
+export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
+  const { sqs, queueUrl, log } = options;
+  let stopping = false;
+  let invocations = 0;
+  const inFlight = new Set<Promise<void>>();
+  const controller = new AbortController();
+
+  const invoke = async (messages: Message[]): Promise<void> => {
+    const records = messages.map((m) => toRecord(m, options));
+    invocations += 1;
+    let failedIds: Set<string>;
+    try {
+      const response = await options.handler({ Records: records });
+      failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      log.error('handler threw; the whole batch comes back', { queueUrl, error: String(error) });
+      return;
+    }
+    const done = records;
+    if (done.length === 0) return;
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+      }),
+    );
+  };
+
+  const loop = async (): Promise<void> => {
+    while (!stopping) {
+      if (inFlight.size >= options.maxConcurrency) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let messages: Message[] = [];
+      try {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: options.batchSize,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+            MessageSystemAttributeNames: ['All'],
+          }),
+          { abortSignal: controller.signal },
+        );
+        messages = received.Messages ?? [];
+      } catch (error) {
+        if (stopping) break;
+        log.warn('receive failed; retrying', { queueUrl, error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      const task = invoke(messages)
+        .catch((error: unknown) => log.error('event source invocation failed', { error: String(error) }))
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+  };
+  const running = loop();
+
+  return {
+    get invocations() {
+      return invocations;
+    },
+    stop: async () => {
+      stopping = true;
+      controller.abort();
+      await running;
+      await Promise.all(inFlight);
+    },
+  };
+}
+
+function toRecord(message: Message, options: SqsEventSourceOptions): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: options.queueArn,
+    awsRegion: options.region,
+  };
+}
