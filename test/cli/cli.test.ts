@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ResultLine } from '@thinkbatch/core';
+import { startSimulator } from '@thinkbatch/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -108,5 +109,47 @@ describe('thinkbatch run (the CLI contract)', () => {
     expect(result.stdout).toContain('1 failed');
     const errors = await readFile(join(dir, 'refused', 'errors.jsonl'), 'utf8');
     expect(JSON.parse(errors.trim()).error.code).toBe('attempts_exhausted');
+  });
+
+  it('stops cleanly on Ctrl-C while lines are in flight, and says the job was left unfinished', async () => {
+    const simulator = await startSimulator({ apiKey: 'slow-key', latency: { kind: 'fixed', ms: 60_000 } });
+    try {
+      const child = spawn(
+        tsx,
+        [
+          main,
+          'run',
+          'examples/quickstart.jsonl',
+          '--endpoint',
+          simulator.url,
+          '--api-key',
+          'slow-key',
+          '--out',
+          join(dir, 'interrupted'),
+        ],
+        {
+          cwd: root,
+          env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Wait until the lines are in flight at the (slow) endpoint, then interrupt.
+      for (let i = 0; i < 200 && simulator.stats().inFlight < 5; i += 1)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(simulator.stats().inFlight).toBe(5);
+      const interruptedAt = Date.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      expect(Date.now() - interruptedAt).toBeLessThan(15_000);
+      expect(code).toBe(130);
+      expect(stderr).toContain('interrupted: job');
+      expect(stderr).not.toContain('Error:');
+    } finally {
+      await simulator.close();
+    }
   });
 });

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 /** Entry point of `pnpm thinkbatch`. */
 import { main } from './cli';
-import { UsageError } from './run-command';
+import { InterruptedError, UsageError } from './run-command';
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`\nthinkbatch: ${error.message}\n`);
+      process.exitCode = 130;
+      return;
+    }
     if (
       error instanceof UsageError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))

@@ -37,6 +37,18 @@ export interface CommandIo {
   readonly stderr: NodeJS.WriteStream;
 }
 
+/** The user interrupted the run (Ctrl-C); the job was left unfinished. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(jobId: string, dataDir: string | undefined) {
+    super(
+      dataDir === undefined
+        ? `interrupted: job ${jobId} left unfinished`
+        : `interrupted: job ${jobId} left unfinished; its state is kept in ${dataDir}`,
+    );
+  }
+}
+
 /** A problem the user can fix; printed without a stack trace. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -78,6 +90,11 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     },
   });
   const reporter = createProgressReporter(io.stderr);
+  // Ctrl-C stops waiting; `finally` then stops the emulators and removes the temporary state.
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort(new InterruptedError(jobId, options.dataDir));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     io.stderr.write(
       `thinkbatch: job ${jobId}: ${options.input} → ${baseURL}${simulator ? ' (simulated)' : ''}\n`,
@@ -89,6 +106,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
       ...(options.maxAttempts !== undefined && { options: { maxAttempts: options.maxAttempts } }),
     });
     const job = await runtime.waitForJob(jobId, {
+      signal: interrupt.signal,
       onPoll: async (current) => {
         const progress = await sumJobProgress(runtime.deps.jobs, jobId);
         reporter.update({
@@ -106,6 +124,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     io.stdout.write(await describeOutcome(job, files));
     return job.status === 'completed' ? 0 : 1;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     reporter.stop();
     await runtime.stop();
     await simulator?.close();

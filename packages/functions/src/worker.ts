@@ -13,12 +13,17 @@ export type WorkerContext = Pick<Context, 'getRemainingTimeInMillis'>;
  */
 export function createWorkerHandler(
   getDeps: DepsProvider,
+  options: {
+    /** Aborts in-flight lines, which are handed back to the queue (the local runtime stopping). */
+    readonly signal?: AbortSignal;
+  } = {},
 ): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
   return async (event, context) => {
     const deps = await getDeps();
     const invocation = {
       deadline: deps.clock.now() + context.getRemainingTimeInMillis(),
       limiter: createLimiter(deps.config.lineConcurrency),
+      ...(options.signal && { signal: options.signal }),
     };
     return processSqsRecords(event.Records, deps.log, (message) =>
       processWorkMessage(deps, message, invocation),

@@ -75,7 +75,13 @@ export interface LocalRuntime {
   /** Resolve when the job reaches a terminal status (or rejects after `timeoutMs`). */
   waitForJob(
     jobId: string,
-    options?: { timeoutMs?: number; onPoll?: (job: JobRecord) => void | Promise<void>; pollMs?: number },
+    options?: {
+      timeoutMs?: number;
+      onPoll?: (job: JobRecord) => void | Promise<void>;
+      pollMs?: number;
+      /** Stop waiting (the job goes on): rejects with the signal's reason. */
+      signal?: AbortSignal;
+    },
   ): Promise<JobRecord>;
   stop(): Promise<void>;
 }
@@ -108,7 +114,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
   const provide = async (): Promise<PipelineDeps> => deps;
   const fanOut = createFanOutHandler(provide);
-  const worker = createWorkerHandler(provide);
+  const stopping = new AbortController();
+  const worker = createWorkerHandler(provide, { signal: stopping.signal });
   const deadLetter = createDeadLetterHandler(provide);
 
   const arnOf = async (queueUrl: string): Promise<string> => {
@@ -179,16 +186,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     waitForJob: async (jobId, waitOptions = {}) => {
       const deadline = Date.now() + (waitOptions.timeoutMs ?? Number.POSITIVE_INFINITY);
       for (;;) {
+        waitOptions.signal?.throwIfAborted();
         const job = await deps.jobs.getJob(jobId);
         if (job === null) throw new Error(`job ${jobId} does not exist`);
         await waitOptions.onPoll?.(job);
         if (isTerminalJobStatus(job.status)) return job;
         if (Date.now() > deadline)
           throw new Error(`job ${jobId} still ${job.status} after ${waitOptions.timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, waitOptions.pollMs ?? 250));
+        await systemClock.sleep(waitOptions.pollMs ?? 250, waitOptions.signal);
       }
     },
     stop: async () => {
+      stopping.abort(new Error('local runtime stopping'));
       await Promise.all(sources.map((s) => s.stop()));
       clients.destroy();
       await endpoints.stop();

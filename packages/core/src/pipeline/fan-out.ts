@@ -1,6 +1,7 @@
 import type { CustomIdRegistry } from '../custom-id-registry';
 import { createCustomIdRegistry } from '../custom-id-registry';
 import type { JobRecord } from '../job';
+import { isTerminalJobStatus } from '../job';
 import type { JobDefaults } from '../job-defaults';
 import type { JsonlRecord } from '../jsonl-reader';
 import { readJsonlLines } from '../jsonl-reader';
@@ -40,7 +41,8 @@ const SEND_GROUP = 10;
  * Transient storage errors throw (the caller retries); an input that is gone or changed fails the job.
  */
 export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOutOutcome> {
-  if (job.status !== 'validating') return { kind: 'skipped', reason: `job is ${job.status}` };
+  if (job.chunksTotal !== null) return { kind: 'skipped', reason: 'fan-out already finished' };
+  if (isTerminalJobStatus(job.status)) return { kind: 'skipped', reason: `job is ${job.status}` };
   const { jobId, input } = job;
   const defaults = jobRequestDefaults(deps.config, job);
   const linesPerChunk = job.options.linesPerChunk ?? deps.config.linesPerChunk;
@@ -159,7 +161,7 @@ async function failJob(
 ): Promise<FanOutOutcome> {
   deps.log.error('job failed at fan-out', { jobId: job.jobId, code, message });
   await deps.jobs.transitionJob(job.jobId, {
-    from: ['validating'],
+    from: ['validating', 'queued', 'running'],
     to: 'failed',
     now: deps.clock.now(),
     error: { code, message },

@@ -5,6 +5,7 @@ import type { ResultLine } from '../result-line';
 import { answerEcho } from '../testing/fake-model-client';
 import { createPipelineHarness } from '../testing/pipeline-harness';
 import { USAGE_FIELDS } from '../usage';
+import type { WorkMessage } from '../work-message';
 import { handleDeadLetter } from './dead-letter';
 import { finalizeJob, progressMatchesSummary } from './finalize-job';
 import { jobKeys } from './job-keys';
@@ -98,6 +99,44 @@ describe('pipeline on in-memory ports', () => {
       progressMatchesSummary({ ...progress, attempts: progress.attempts + 1 }, JobSummary.parse(summary)),
     ).toBe(false);
     expect(h.model.calls).toHaveLength(7);
+  });
+
+  it('marks a job running when workers start before fan-out has finished, and still finishes it', async () => {
+    const h = createPipelineHarness();
+    const { processWorkMessage } = await import('./process-work-message');
+    const { createLimiter } = await import('./limiter');
+    const { startJob } = await import('./start-job');
+    // Workers pick up each chunk the moment fan-out sends it, as Lambda would for a large file.
+    const eager = {
+      ...h.deps,
+      queue: {
+        send: async (messages: readonly WorkMessage[]) => {
+          for (const message of messages) {
+            if (message.type !== 'run_chunk') await h.queue.send([message]);
+            else
+              await processWorkMessage(h.deps, message, {
+                deadline: h.clock.now() + 900_000,
+                limiter: createLimiter(2),
+              });
+          }
+        },
+      },
+    };
+    await h.input.put('inputs/eager.jsonl', [1, 2, 3, 4, 5, 6, 7].map((n) => simple(`p${n}`)).join('\n'));
+    const started = await startJob(eager, {
+      bucket: 'input-bucket',
+      key: 'inputs/eager.jsonl',
+      sequencer: 's1',
+    });
+    if (started.kind !== 'started') throw new Error('not started');
+    const afterFanOut = await h.jobs.getJob(started.job.jobId);
+    expect(afterFanOut).toMatchObject({ status: 'running', chunksTotal: 3, linesTotal: 7 });
+    expect(afterFanOut?.startedAt).not.toBeNull();
+    await h.drain();
+    expect((await h.jobs.getJob(started.job.jobId))?.status).toBe('completed');
+    expect((await h.results(started.job.jobId)).map((r) => r.answer)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((n) => `answer:p${n}`),
+    );
   });
 
   it('records invalid and duplicate lines as failed results at fan-out, without calling the endpoint', async () => {

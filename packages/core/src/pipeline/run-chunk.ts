@@ -46,8 +46,14 @@ export async function runChunk(
     return;
   }
   if (isTerminalJobStatus(job.status) || job.status === 'finalizing') return;
-  if (job.status === 'queued')
-    await deps.jobs.transitionJob(jobId, { from: ['queued'], to: 'running', now: deps.clock.now() });
+  // Workers may start before fan-out has finished reading a large file: running wins over validating.
+  if (job.status === 'queued' || job.status === 'validating') {
+    await deps.jobs.transitionJob(jobId, {
+      from: ['validating', 'queued'],
+      to: 'running',
+      now: deps.clock.now(),
+    });
+  }
 
   let chunk = await requireChunk(deps, jobId, index);
   let todo = message.lines.filter((ref) => chunk.recorded[String(ref.line)] === undefined);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JobRecord } from '../job';
-import { JobOptions } from '../job';
+import { isTerminalJobStatus, JobOptions } from '../job';
 import { STORAGE } from '../settings';
 import { type FanOutOutcome, fanOut } from './fan-out';
 import { isValidJobId, jobIdForUpload } from './job-id';
@@ -30,7 +30,7 @@ export type StartJobOutcome =
 
 /**
  * Start a job for an uploaded input file and fan it out. Idempotent: a duplicate event finds the job and
- * stops, unless fan-out never finished (the job is still `validating`), in which case it resumes it.
+ * stops, unless fan-out never finished (no `chunksTotal` yet), in which case it resumes it.
  */
 export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<StartJobOutcome> {
   if (event.bucket !== deps.input.bucket)
@@ -63,7 +63,7 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
     options: options.ok ? options.value : {},
     now,
   });
-  if (!created && job.status !== 'validating') {
+  if (!created && (job.chunksTotal !== null || isTerminalJobStatus(job.status))) {
     deps.log.info('duplicate upload event; job already fanned out', { jobId, status: job.status });
     return { kind: 'ignored', reason: `job ${jobId} already exists (${job.status})` };
   }

@@ -73,7 +73,10 @@ export interface JobStore {
   ): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
   /** Count a complete chunk into the job's `chunksDone`, once per chunk; returns the job afterwards. */
   completeChunk(jobId: string, index: number, now: number): Promise<JobRecord>;
-  /** Fan-out read the whole input: set the totals and move `validating` → `queued`. */
+  /**
+   * Fan-out read the whole input: set the totals and move `validating` → `queued` (a job whose workers
+   * already started is `running` and stays so).
+   */
   finishFanout(
     jobId: string,
     totals: { readonly chunksTotal: number; readonly linesTotal: number; readonly now: number },

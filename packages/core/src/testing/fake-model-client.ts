@@ -80,10 +80,13 @@ function raceDeadline(
     const onAbort = (): void => {
       if (signal) settle(() => resolve(failedSince(started, abortFailure(signal))));
     };
-    const timer = setTimeout(() => {
-      const failure = { type: 'timeout', message: `no complete response within ${timeoutMs} ms` } as const;
-      settle(() => resolve(failedSince(started, failure)));
-    }, Math.min(timeoutMs, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        const failure = { type: 'timeout', message: `no complete response within ${timeoutMs} ms` } as const;
+        settle(() => resolve(failedSince(started, failure)));
+      },
+      Math.min(timeoutMs, MAX_TIMER_MS),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
     pending.then(
       (result) => settle(() => resolve(result)),
