@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@thinkbatch/core';
 import {
   type AwsClients,
   createAwsClients,
@@ -11,7 +12,6 @@ import {
 } from '@thinkbatch/local';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRecordingLogger } from '../pipeline/stack';
 import {
   createCountingSqsClient,
   createTestQueues,
@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(sources.splice(0).map((source) => source.stop()));
   for (const client of extraClients.splice(0)) client.destroy();
-});
+}, 10_000);
 afterAll(async () => {
   clients.destroy();
   await emulators.stop();
@@ -50,6 +50,15 @@ const failures = (records: readonly SQSRecord[]): SQSBatchResponse => ({
 });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const visibilityMs = TEST_QUEUE.visibilityTimeoutSeconds * 1000;
+
+/** A logger that keeps the messages, so a test can see what the event source reported. */
+function createRecordingLogger(): Logger & { readonly messages: string[] } {
+  const messages: string[] = [];
+  const push = (message: string): void => {
+    messages.push(message);
+  };
+  return { messages, info: push, warn: push, error: push };
+}
 
 function start(
   queues: TestQueues,
@@ -78,7 +87,7 @@ interface Delivery {
   readonly at: number;
 }
 
-describe('startSqsEventSource on fauxqs', () => {
+describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
   it('hands the handler real Lambda SQSEvent records; ApproximateReceiveCount grows on redelivery', async () => {
     const queues = await newQueues();
     expect(queues.queueArn).toMatch(/^arn:aws:sqs:us-east-1:\d{12}:esm-\d+$/);
@@ -271,7 +280,7 @@ describe('startSqsEventSource on fauxqs', () => {
 
   // Known bug (see the report): Lambda fails the whole batch when an itemIdentifier is not one of the
   // batch's messageIds; the event source ignores it and deletes every record. Drop `.fails` once fixed.
-  it.fails('an itemIdentifier that is not in the batch fails the whole batch, as on Lambda', async () => {
+  it('an itemIdentifier that is not in the batch fails the whole batch, as on Lambda', async () => {
     const queues = await newQueues();
     await sendBodies(sqs, queues.queueUrl, ['kept']);
     const seen: SQSRecord[] = [];
@@ -285,5 +294,26 @@ describe('startSqsEventSource on fauxqs', () => {
       async () => seen.length >= 2 || (await messagesIn(sqs, queues.queueUrl)) === 0,
     );
     expect(seen.map((r) => r.body)).toEqual(['kept', 'kept']);
+  });
+
+  // Known bug (see the report): stop() aborts the long poll client-side, but the server still completes it,
+  // so a message sent meanwhile is taken by nobody: invisible for the visibility timeout, its receive
+  // count spent. Drop `.fails` once stop() lets the last poll finish instead of aborting it.
+  it('a long poll cut short by stop() takes no message with it', async () => {
+    const queues = await newQueues();
+    const { sqs: counting, receives } = createCountingSqsClient(emulators);
+    extraClients.push(counting);
+    const source = start(queues, async () => undefined, { waitTimeSeconds: 2, sqs: counting });
+    await waitUntil('a long poll sent', () => receives.sent >= 1);
+    await sleep(200); // the poll reaches the server and waits there (for up to 2 s)
+    await source.stop();
+    await sendBodies(sqs, queues.queueUrl, ['after stop']);
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['All'] }),
+    );
+    expect([
+      Attributes['ApproximateNumberOfMessages'],
+      Attributes['ApproximateNumberOfMessagesNotVisible'],
+    ]).toEqual(['1', '0']);
   });
 });

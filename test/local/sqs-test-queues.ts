@@ -34,7 +34,9 @@ export async function createTestQueues(sqs: SQSClient, name: string): Promise<Te
 export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<void> {
   for (let start = 0; start < bodies.length; start += 10) {
     const entries = bodies.slice(start, start + 10).map((body, i) => ({ Id: String(i), MessageBody: body }));
-    const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    const { Failed = [] } = await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+    );
     if (Failed.length > 0) throw new Error(`send failed: ${JSON.stringify(Failed)}`);
   }
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
 import {
   createJsonLogger,
@@ -25,6 +24,7 @@ import {
   type Emulators,
   type ProvisionedResources,
   provisionResources,
+  queueArn,
   startEmulators,
 } from './emulators/index';
 import { objectCreatedEvent } from './s3-event';
@@ -92,10 +92,25 @@ export interface LocalRuntime {
  * pipeline is reimplemented here: only the delivery that AWS would do.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const log = options.log ?? createJsonLogger({ runtime: 'local' });
-  const workerTimeoutMs = options.workerTimeoutMs ?? WORKER.timeoutSeconds * 1000;
   const endpoints = await startEmulators(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
   const clients = createAwsClients(endpoints);
+  try {
+    return await assembleRuntime(options, endpoints, clients);
+  } catch (error) {
+    clients.destroy();
+    await endpoints.stop();
+    throw error;
+  }
+}
+
+/** Provision the resources, wire the handlers and start the event sources on running emulators. */
+async function assembleRuntime(
+  options: LocalRuntimeOptions,
+  endpoints: Emulators,
+  clients: AwsClients,
+): Promise<LocalRuntime> {
+  const log = options.log ?? createJsonLogger({ runtime: 'local' });
+  const workerTimeoutMs = options.workerTimeoutMs ?? WORKER.timeoutSeconds * 1000;
   const resources = await provisionResources(clients, {
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * workerTimeoutMs) / 1000),
   });
@@ -118,19 +133,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const worker = createWorkerHandler(provide, { signal: stopping.signal });
   const deadLetter = createDeadLetterHandler(provide);
 
-  const arnOf = async (queueUrl: string): Promise<string> => {
-    const attributes = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    return attributes.Attributes?.QueueArn ?? queueUrl;
-  };
+  const [workArn, deadLetterArn] = await Promise.all([
+    queueArn(clients.sqs, resources.queueUrl),
+    queueArn(clients.sqs, resources.dlqUrl),
+  ]);
   const sources: SqsEventSource[] = [];
   if (options.eventSources ?? true) {
     sources.push(
       startSqsEventSource({
         sqs: clients.sqs,
         queueUrl: resources.queueUrl,
-        queueArn: await arnOf(resources.queueUrl),
+        queueArn: workArn,
         region: endpoints.region,
         batchSize: WORKER.batchSize,
         maxConcurrency: options.maxConcurrency ?? WORKER.maxConcurrency,
@@ -143,7 +156,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       startSqsEventSource({
         sqs: clients.sqs,
         queueUrl: resources.dlqUrl,
-        queueArn: await arnOf(resources.dlqUrl),
+        queueArn: deadLetterArn,
         region: endpoints.region,
         batchSize: DEAD_LETTER.batchSize,
         maxConcurrency: 1,

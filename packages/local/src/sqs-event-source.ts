@@ -40,11 +40,18 @@ export interface SqsEventSource {
  * timeout, counting towards maxReceiveCount and the DLQ exactly as on AWS.
  */
 export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 10) {
+    throw new RangeError(
+      `batchSize must be an integer from 1 to 10 (SQS receives at most 10), got ${options.batchSize}`,
+    );
+  }
+  if (!Number.isInteger(options.maxConcurrency) || options.maxConcurrency < 1) {
+    throw new RangeError(`maxConcurrency must be a positive integer, got ${options.maxConcurrency}`);
+  }
   const { sqs, queueUrl, log } = options;
   let stopping = false;
   let invocations = 0;
   const inFlight = new Set<Promise<void>>();
-  const controller = new AbortController();
 
   const invoke = async (messages: Message[]): Promise<void> => {
     const records = messages.map((m) => toRecord(m, options));
@@ -52,19 +59,35 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     let failedIds: Set<string>;
     try {
       const response = await options.handler({ Records: records });
-      failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const reported = response?.batchItemFailures ?? [];
+      const batchIds = new Set(records.map((r) => r.messageId));
+      // As on Lambda: a failure naming no record of the batch fails the whole batch.
+      if (reported.some((f) => typeof f.itemIdentifier !== 'string' || !batchIds.has(f.itemIdentifier))) {
+        log.error('batchItemFailures names a record not in the batch; the whole batch comes back', {
+          queueUrl,
+        });
+        return;
+      }
+      failedIds = new Set(reported.map((f) => f.itemIdentifier));
     } catch (error) {
       log.error('handler threw; the whole batch comes back', { queueUrl, error: String(error) });
       return;
     }
     const done = records.filter((r) => !failedIds.has(r.messageId));
     if (done.length === 0) return;
-    await sqs.send(
+    const deleted = await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,
         Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
       }),
     );
+    if ((deleted.Failed ?? []).length > 0) {
+      // They come back after the visibility timeout; the handlers are idempotent, so this costs time only.
+      log.warn('some finished messages could not be deleted and will be redelivered', {
+        queueUrl,
+        failed: deleted.Failed?.length,
+      });
+    }
   };
 
   const loop = async (): Promise<void> => {
@@ -82,7 +105,6 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
             WaitTimeSeconds: options.waitTimeSeconds ?? 1,
             MessageSystemAttributeNames: ['All'],
           }),
-          { abortSignal: controller.signal },
         );
         messages = received.Messages ?? [];
       } catch (error) {
@@ -106,7 +128,6 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     },
     stop: async () => {
       stopping = true;
-      controller.abort();
       await running;
       await Promise.all(inFlight);
     },
