@@ -105,6 +105,7 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
   };
   const done = await deps.jobs.transitionJob(jobId, { from: ['finalizing'], to: status, now, outputs });
   if (done === null) deps.log.warn('job left finalizing before this finalizer finished', { jobId });
+  else await removeIntermediates(deps, jobId);
   deps.log.info('job finished', { jobId, status, counts: summary.counts });
   return { kind: 'finalized', status, summary };
 }
@@ -133,4 +134,22 @@ export function progressMatchesSummary(progress: JobProgress, summary: JobSummar
       progress.usage.unknown[field] === summary.usage.unknown[field],
   );
   return sameCounts && sameUsage && progress.usage.lines_with_usage === summary.usage.lines_with_usage;
+}
+
+/**
+ * Once the outputs are in place and the job is terminal (no finalizer can run again), the per-line
+ * results and chunk files are only copies: delete them so a job leaves its outputs and nothing else.
+ */
+async function removeIntermediates(deps: PipelineDeps, jobId: string): Promise<void> {
+  for (const prefix of [jobKeys.linesPrefix(jobId), jobKeys.chunksPrefix(jobId)]) {
+    let batch: string[] = [];
+    for await (const key of deps.output.list(prefix)) {
+      batch.push(key);
+      if (batch.length === 1000) {
+        await deps.output.delete(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await deps.output.delete(batch);
+  }
 }

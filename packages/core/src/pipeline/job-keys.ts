@@ -11,6 +11,10 @@ export const jobKeys = {
   /** Prefix of every stored result of one line (finds results orphaned by a crash). */
   lineResultPrefix: (jobId: string, chunk: number, line: number): string =>
     `${STORAGE.jobsPrefix}${jobId}/lines/${pad(chunk, 8)}/${pad(line, 10)}.`,
+  /** Everything under which per-line results live (deleted once the job is finished). */
+  linesPrefix: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/lines/`,
+  /** Everything under which chunk files live (deleted once the job is finished). */
+  chunksPrefix: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/chunks/`,
   /** A complete chunk's result lines, in input order. */
   chunkResults: (jobId: string, chunk: number): string =>
     `${STORAGE.jobsPrefix}${jobId}/chunks/${pad(chunk, 8)}.jsonl`,

@@ -139,6 +139,35 @@ describe('pipeline on in-memory ports', () => {
     );
   });
 
+  it('leaves only its outputs behind once finished, with the OpenAI Batch file when asked', async () => {
+    const h = createPipelineHarness();
+    const job = await h.upload('tidy.jsonl', [simple('a'), '{broken', simple('c'), simple('d')].join('\n'), {
+      metadata: { 'thinkbatch-options': JSON.stringify({ openaiBatchOutput: true }) },
+    });
+    await h.drain();
+    const prefix = `jobs/${job.jobId}/`;
+    expect(h.output.keys().filter((k) => k.startsWith(prefix))).toEqual(
+      ['errors.jsonl', 'openai-batch-output.jsonl', 'results.jsonl', 'summary.json'].map((f) => prefix + f),
+    );
+    const batchLines = new TextDecoder()
+      .decode((await h.output.get(jobKeys.openaiBatch(job.jobId))) ?? new Uint8Array())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(
+      batchLines.map((l) => [l.custom_id, l.response?.status_code ?? null, l.error?.code ?? null]),
+    ).toEqual([
+      ['line-1', 200, null],
+      ['line-2', null, 'invalid_json'],
+      ['line-3', 200, null],
+      ['line-4', 200, null],
+    ]);
+    expect(batchLines[0].response.body.choices[0].message).toMatchObject({
+      content: 'answer:a',
+      reasoning_content: 'thinking about a',
+    });
+  });
+
   it('records invalid and duplicate lines as failed results at fan-out, without calling the endpoint', async () => {
     const h = createPipelineHarness();
     const text = [

@@ -5,10 +5,9 @@ import { silentLogger } from '../pipeline/logger';
 import type { PipelineConfig, PipelineDeps } from '../pipeline/pipeline-deps';
 import { defaultPipelineConfig } from '../pipeline/pipeline-deps';
 import { processWorkMessage } from '../pipeline/process-work-message';
-import { readJobResults } from '../pipeline/read-job-results';
 import { startJob } from '../pipeline/start-job';
 import type { JobStore } from '../ports/job-store';
-import type { ResultLine } from '../result-line';
+import { ResultLine } from '../result-line';
 import type { WorkMessage } from '../work-message';
 import { createFakeClock, type FakeClock } from './fake-clock';
 import { createFakeModelClient, type FakeModelBehaviour, type FakeModelClient } from './fake-model-client';
@@ -32,6 +31,7 @@ export interface PipelineHarness {
   ): Promise<JobRecord>;
   /** Process queued messages (delays advance the clock) until the queue is empty; returns how many ran. */
   drain(options?: { beforeEach?: (message: WorkMessage) => void | Promise<void> }): Promise<number>;
+  /** The job's results.jsonl, parsed. */
   results(jobId: string): Promise<ResultLine[]>;
 }
 
@@ -102,10 +102,16 @@ export function createPipelineHarness(
     },
     results: async (jobId) => {
       const job = await jobs.getJob(jobId);
-      if (job === null) throw new Error(`no job ${jobId}`);
-      const lines: ResultLine[] = [];
-      for await (const { result } of readJobResults(deps, job)) lines.push(result);
-      return lines;
+      if (job?.outputs == null) throw new Error(`job ${jobId} has no outputs (${job?.status})`);
+      const body = await output.get(job.outputs.results);
+      if (body === null) throw new Error(`results of ${jobId} are missing`);
+      const text = new TextDecoder().decode(body);
+      return text === ''
+        ? []
+        : text
+            .trimEnd()
+            .split('\n')
+            .map((line) => ResultLine.parse(JSON.parse(line)));
     },
   };
 }
