@@ -168,6 +168,36 @@ describe('pipeline on in-memory ports', () => {
     });
   });
 
+  it('resumes an interrupted fan-out without enqueueing a chunk twice', async () => {
+    const h = createPipelineHarness({ config: { linesPerChunk: 1 } });
+    const { startJob } = await import('./start-job');
+    let sends = 0;
+    const flaky = {
+      ...h.deps,
+      queue: {
+        send: async (messages: readonly WorkMessage[]) => {
+          sends += 1;
+          if (sends === 2) throw new Error('SQS unavailable'); // the fan-out Lambda fails mid-file
+          await h.queue.send(messages);
+        },
+      },
+    };
+    const text = Array.from({ length: 25 }, (_, i) => simple(`p${i + 1}`)).join('\n');
+    await h.input.put('inputs/resume.jsonl', text);
+    const event = { bucket: 'input-bucket', key: 'inputs/resume.jsonl', sequencer: 'seq-resume' };
+    await expect(startJob(flaky, event)).rejects.toThrow('SQS unavailable');
+    const retried = await startJob(flaky, event); // Lambda's async retry of the same event
+    expect(retried.kind).toBe('started');
+    if (retried.kind !== 'started') return;
+    const chunks = h.queue.sent.filter((m) => m.message.type === 'run_chunk').map((m) => m.message);
+    expect(chunks.map((m) => (m.type === 'run_chunk' ? m.chunk : -1)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 25 }, (_, i) => i),
+    );
+    await h.drain();
+    expect((await h.jobs.getJob(retried.job.jobId))?.status).toBe('completed');
+    expect(Array.from({ length: 25 }, (_, i) => h.model.callsFor(`p${i + 1}`))).toEqual(Array(25).fill(1));
+  });
+
   it('records invalid and duplicate lines as failed results at fan-out, without calling the endpoint', async () => {
     const h = createPipelineHarness();
     const text = [
