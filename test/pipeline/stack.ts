@@ -1,4 +1,4 @@
-import { type Logger, type ModelClient, ResultLine } from '@thinkbatch/core';
+import { type Logger, type ModelClient, type ResultLine, readResultsFile } from '@thinkbatch/core';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import {
@@ -56,16 +56,8 @@ export async function startTestStack(
       simulator.stats().callsByPrompt[promptKey([{ role: 'user', content: prompt }])] ?? 0,
     results: async (jobId) => {
       const job = await runtime.deps.jobs.getJob(jobId);
-      if (job?.outputs == null) throw new Error(`job ${jobId} has no outputs (${job?.status})`);
-      const body = await runtime.deps.output.get(job.outputs.results);
-      if (body === null) throw new Error(`results of ${jobId} are missing`);
-      const text = new TextDecoder().decode(body);
-      return text === ''
-        ? []
-        : text
-            .trimEnd()
-            .split('\n')
-            .map((line) => ResultLine.parse(JSON.parse(line)));
+      if (job === null) throw new Error(`no job ${jobId}`);
+      return readResultsFile(runtime.deps.output, job);
     },
     stop: async () => {
       await runtime.stop();

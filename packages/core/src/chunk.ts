@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emptyUsageTotals } from './accounting';
 import { LineStatus } from './result-line';
 import { type LineUsage, UsageTotals } from './usage';
 
@@ -60,4 +61,17 @@ export interface LineRecord {
 
 export function isChunkComplete(chunk: ChunkRecord): boolean {
   return chunk.lines.every((line) => chunk.recorded[String(line)] !== undefined);
+}
+
+/** Counters of a chunk (or a job) before any line is counted. */
+export function emptyChunkCounters(): ChunkCounters {
+  return {
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    expired: 0,
+    attempts: 0,
+    retries: 0,
+    usage: emptyUsageTotals(),
+  };
 }

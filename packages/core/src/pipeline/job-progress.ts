@@ -1,18 +1,11 @@
-import { emptyUsageTotals, mergeUsageTotals } from '../accounting';
+import { mergeUsageTotals } from '../accounting';
+import { emptyChunkCounters } from '../chunk';
 import type { JobProgress } from '../job';
 import type { JobStore } from '../ports/job-store';
 
 /** Live, exact counts of a job: the sum of its chunks' counters (each line is counted once there). */
 export async function sumJobProgress(jobs: JobStore, jobId: string): Promise<JobProgress> {
-  const progress: JobProgress = {
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-    expired: 0,
-    attempts: 0,
-    retries: 0,
-    usage: emptyUsageTotals(),
-  };
+  const progress = emptyChunkCounters();
   for await (const chunk of jobs.listChunks(jobId)) {
     const c = chunk.counters;
     progress.succeeded += c.succeeded;

@@ -1,23 +1,10 @@
-import { addUsage, emptyUsageTotals } from '../accounting';
-import type { ChunkCounters, ChunkRecord } from '../chunk';
-import { isChunkComplete } from '../chunk';
+import { addUsage } from '../accounting';
+import type { ChunkRecord } from '../chunk';
+import { emptyChunkCounters, isChunkComplete } from '../chunk';
 import type { JobRecord } from '../job';
 import { createJobRecord, isTerminalJobStatus } from '../job';
 import type { JobStore } from '../ports/job-store';
 import { JobStoreError } from '../ports/job-store';
-
-/** Zeroed chunk counters. */
-export function emptyChunkCounters(): ChunkCounters {
-  return {
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-    expired: 0,
-    attempts: 0,
-    retries: 0,
-    usage: emptyUsageTotals(),
-  };
-}
 
 /**
  * A JobStore in memory with the same conditional semantics as the DynamoDB adapter (both run the

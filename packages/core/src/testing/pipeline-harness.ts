@@ -5,9 +5,10 @@ import { silentLogger } from '../pipeline/logger';
 import type { PipelineConfig, PipelineDeps } from '../pipeline/pipeline-deps';
 import { defaultPipelineConfig } from '../pipeline/pipeline-deps';
 import { processWorkMessage } from '../pipeline/process-work-message';
+import { readResultsFile } from '../pipeline/read-job-results';
 import { startJob } from '../pipeline/start-job';
 import type { JobStore } from '../ports/job-store';
-import { ResultLine } from '../result-line';
+import type { ResultLine } from '../result-line';
 import type { WorkMessage } from '../work-message';
 import { createFakeClock, type FakeClock } from './fake-clock';
 import { createFakeModelClient, type FakeModelBehaviour, type FakeModelClient } from './fake-model-client';
@@ -102,16 +103,8 @@ export function createPipelineHarness(
     },
     results: async (jobId) => {
       const job = await jobs.getJob(jobId);
-      if (job?.outputs == null) throw new Error(`job ${jobId} has no outputs (${job?.status})`);
-      const body = await output.get(job.outputs.results);
-      if (body === null) throw new Error(`results of ${jobId} are missing`);
-      const text = new TextDecoder().decode(body);
-      return text === ''
-        ? []
-        : text
-            .trimEnd()
-            .split('\n')
-            .map((line) => ResultLine.parse(JSON.parse(line)));
+      if (job === null) throw new Error(`no job ${jobId}`);
+      return readResultsFile(output, job);
     },
   };
 }
