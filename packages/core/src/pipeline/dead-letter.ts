@@ -1,4 +1,6 @@
+import { isTerminalJobStatus } from '../job';
 import type { WorkMessage } from '../work-message';
+import { adoptOrphanedResults } from './adopt-orphaned-results';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { settleChunk } from './settle-chunk';
@@ -27,12 +29,15 @@ export async function handleDeadLetter(
     return;
   }
   const { jobId, chunk: index } = message;
+  const job = await deps.jobs.getJob(jobId);
+  if (job === null || isTerminalJobStatus(job.status)) return; // nothing left to settle
   const chunk = await deps.jobs.getChunk(jobId, index);
   if (chunk === null) {
     deps.log.warn('dead-lettered work item for an unknown chunk; dropping it', { jobId, chunk: index });
     return;
   }
-  let latest = chunk;
+  // A result a crashed delivery stored is still the line's answer: keep it rather than fail the line.
+  let latest = await adoptOrphanedResults(deps, chunk, message.lines);
   for (const ref of message.lines) {
     if (latest.recorded[String(ref.line)] !== undefined) continue;
     const attempts = latest.attempts[String(ref.line)] ?? 0;

@@ -2,6 +2,7 @@ import { estimateCost } from '../cost-estimate';
 import type { JobOutputs, JobProgress, JobRecord, JobStatus } from '../job';
 import { createSummaryBuilder, type JobSummary } from '../job-summary';
 import { toOpenAIBatchOutputLine } from '../openai-batch-output';
+import { QUEUE } from '../settings';
 import { USAGE_FIELDS } from '../usage';
 import { jobKeys } from './job-keys';
 import { sumJobProgress } from './job-progress';
@@ -24,7 +25,10 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
     now: deps.clock.now(),
     leaseMs: deps.config.finalizeLeaseMs,
   });
-  if (job === null) return { kind: 'not_granted' };
+  if (job === null) {
+    await retryWhileAnotherFinalizes(deps, jobId);
+    return { kind: 'not_granted' };
+  }
   deps.log.info('finalizing job', { jobId, chunks: job.chunksTotal, lines: job.linesTotal });
 
   const builder = createSummaryBuilder();
@@ -152,4 +156,16 @@ async function removeIntermediates(deps: PipelineDeps, jobId: string): Promise<v
     }
     if (batch.length > 0) await deps.output.delete(batch);
   }
+}
+
+/**
+ * Refused because another finalizer holds a live lease: that one may still die, and this request may be
+ * the last message for the job. Ask again once the lease has run out (a finished job ignores it).
+ */
+async function retryWhileAnotherFinalizes(deps: PipelineDeps, jobId: string): Promise<void> {
+  const job = await deps.jobs.getJob(jobId);
+  if (job === null || job.status !== 'finalizing' || job.finalizeLeaseUntil === null) return;
+  const waitMs = Math.max(0, job.finalizeLeaseUntil - deps.clock.now());
+  const delaySeconds = Math.min(QUEUE.maxDelaySeconds, Math.ceil(waitMs / 1000) + 1);
+  await deps.queue.send([{ type: 'finalize_job', jobId }], { delaySeconds });
 }

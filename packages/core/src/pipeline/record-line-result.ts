@@ -48,7 +48,8 @@ export async function recordLineResult(
     usage: result.usage,
     attempts: result.attempts,
   });
-  if (!outcome.recorded) {
+  // Lost the race: drop this copy, unless the winner adopted this very object (a crash-recovery path).
+  if (!outcome.recorded && outcome.chunk.recorded[String(result.line)]?.resultKey !== resultKey) {
     deps.log.warn('line already recorded by another delivery; dropping this result', {
       jobId,
       chunk,

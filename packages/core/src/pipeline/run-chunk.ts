@@ -3,10 +3,10 @@ import type { JobRecord } from '../job';
 import { isTerminalJobStatus } from '../job';
 import { decodeLineBytes } from '../jsonl-line-bytes';
 import { normalizeInputLine } from '../normalize-input-line';
-import { ResultLine } from '../result-line';
 import { QUEUE } from '../settings';
 import type { LineRef, RunChunkMessage } from '../work-message';
-import { jobKeys } from './job-keys';
+import { adoptOrphanedResults } from './adopt-orphaned-results';
+import { createCancelWatch } from './cancel-watch';
 import { jobRequestDefaults } from './job-request-defaults';
 import type { Limiter } from './limiter';
 import type { PipelineDeps } from './pipeline-deps';
@@ -55,50 +55,35 @@ export async function runChunk(
     });
   }
 
+  const handedBack: { ref: LineRef; delayMs: number }[] = [];
   let chunk = await requireChunk(deps, jobId, index);
-  let todo = message.lines.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
+  const unrecorded = message.lines.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
+  // Lines another live delivery holds are its to finish; come back after its lease in case it dies.
+  const now = deps.clock.now();
+  for (const ref of unrecorded) {
+    const lease = chunk.leases[String(ref.line)];
+    if (lease !== undefined && lease.until > now) handedBack.push({ ref, delayMs: lease.until - now });
+  }
+  let todo = unrecorded.filter((ref) => !handedBack.some((h) => h.ref.line === ref.line));
   if (todo.length > 0) chunk = await adoptOrphanedResults(deps, chunk, todo);
   todo = todo.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
 
-  if (todo.length > 0 && job.cancelRequested) {
-    for (const ref of todo) {
-      const attempts = chunk.attempts[String(ref.line)] ?? 0;
-      const error = {
-        code: 'cancelled' as const,
-        message: `line ${ref.line}: the job was cancelled before the line finished`,
-      };
-      const result = unansweredResult({
-        customId: ref.customId,
-        line: ref.line,
-        status: 'cancelled',
-        error,
-        attempts,
-        model: null,
-      });
-      await recordLineResult(deps, jobId, index, result);
-    }
-    todo = [];
-  }
-
-  const handedBack: { ref: LineRef; delayMs: number }[] = [];
-  const holder = deps.newToken();
   if (todo.length > 0) {
+    const holder = deps.newToken();
+    const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
     const texts = await readLineTexts(deps, job, todo);
     const defaults = jobRequestDefaults(deps.config, job);
     await Promise.all(
       todo.map((ref) =>
         invocation.limiter.run(async () => {
-          const text = texts.get(ref.line) ?? '';
-          const normalized = normalizeInputLine(text, ref.line, defaults);
+          const normalized = normalizeInputLine(texts.get(ref.line) ?? '', ref.line, defaults);
           if (normalized.kind === 'invalid') {
             // Fan-out validated this line against the same bytes (etag pinned): only a bug gets here.
             const result = unansweredResult({
-              customId: ref.customId,
-              line: ref.line,
+              ...lineOf(ref),
               status: 'failed',
               error: normalized.error,
               attempts: 0,
-              model: null,
             });
             await recordLineResult(deps, jobId, index, result);
             return;
@@ -114,6 +99,7 @@ export async function runChunk(
             attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
             jobDeadline: job.options.deadline ?? null,
             invocationDeadline: invocation.deadline,
+            isCancelled,
             ...(invocation.signal && { signal: invocation.signal }),
           }).catch(async (error: unknown) => {
             await release().catch(() => {});
@@ -130,59 +116,36 @@ export async function runChunk(
     );
   }
 
-  if (handedBack.length > 0) {
-    const delayMs = Math.max(...handedBack.map((h) => h.delayMs));
-    const delaySeconds = Math.min(QUEUE.maxDelaySeconds, Math.ceil(delayMs / 1000));
-    const lines = handedBack.map((h) => h.ref).sort((a, b) => a.line - b.line);
-    deps.log.info('handing lines back to the queue', {
-      jobId,
-      chunk: index,
-      lines: lines.length,
-      delaySeconds,
-    });
-    await deps.queue.send([{ ...message, lines, handoffs: message.handoffs + 1 }], { delaySeconds });
-  }
+  if (handedBack.length > 0) await handBack(deps, message, handedBack);
   await settleChunk(deps, await requireChunk(deps, jobId, index));
+}
+
+function lineOf(ref: LineRef): { customId: string; line: number; model: null } {
+  return { customId: ref.customId, line: ref.line, model: null };
+}
+
+/** Send the lines this delivery did not finish back to the queue, as one work item, after the longest wait. */
+async function handBack(
+  deps: PipelineDeps,
+  message: RunChunkMessage,
+  handedBack: readonly { ref: LineRef; delayMs: number }[],
+): Promise<void> {
+  const delayMs = Math.max(...handedBack.map((h) => h.delayMs));
+  const delaySeconds = Math.min(QUEUE.maxDelaySeconds, Math.ceil(delayMs / 1000));
+  const lines = handedBack.map((h) => h.ref).sort((a, b) => a.line - b.line);
+  deps.log.info('handing lines back to the queue', {
+    jobId: message.jobId,
+    chunk: message.chunk,
+    lines: lines.length,
+    delaySeconds,
+  });
+  await deps.queue.send([{ ...message, lines, handoffs: message.handoffs + 1 }], { delaySeconds });
 }
 
 async function requireChunk(deps: PipelineDeps, jobId: string, index: number): Promise<ChunkRecord> {
   const chunk = await deps.jobs.getChunk(jobId, index);
   if (chunk === null) throw new Error(`chunk ${index} of job ${jobId} does not exist`);
   return chunk;
-}
-
-/**
- * A delivery that crashed after storing a line's result but before recording it leaves the result
- * behind. Adopt it instead of paying for the call again: only lines with attempts can have one.
- */
-async function adoptOrphanedResults(
-  deps: PipelineDeps,
-  chunk: ChunkRecord,
-  todo: readonly LineRef[],
-): Promise<ChunkRecord> {
-  let current = chunk;
-  for (const ref of todo) {
-    if ((current.attempts[String(ref.line)] ?? 0) === 0) continue;
-    for await (const key of deps.output.list(jobKeys.lineResultPrefix(chunk.jobId, chunk.index, ref.line))) {
-      const body = await deps.output.get(key);
-      const parsed = body === null ? null : ResultLine.safeParse(JSON.parse(new TextDecoder().decode(body)));
-      if (parsed === null || !parsed.success) continue;
-      const outcome = await deps.jobs.recordLine(chunk.jobId, chunk.index, {
-        line: ref.line,
-        status: parsed.data.status,
-        resultKey: key,
-        usage: parsed.data.usage,
-        attempts: parsed.data.attempts,
-      });
-      deps.log.info('adopted a stored result left by an interrupted delivery', {
-        jobId: chunk.jobId,
-        line: ref.line,
-      });
-      current = outcome.chunk;
-      break;
-    }
-  }
-  return current;
 }
 
 /** Fetch the lines' bytes (one ranged GET for the chunk's span when it is small) and decode them. */

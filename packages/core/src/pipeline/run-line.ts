@@ -13,7 +13,7 @@ export type LineRunOutcome =
   | { readonly kind: 'finished'; readonly result: ResultLine }
   /** Not this invocation's to finish (time running out, a long wait ahead): send it back after `delayMs`. */
   | { readonly kind: 'handed_back'; readonly delayMs: number; readonly reason: string }
-  /** Another delivery recorded the line, or is running it now: nothing for this one to do. */
+  /** Another delivery recorded the line: nothing for this one to do. */
   | { readonly kind: 'skipped'; readonly reason: string };
 
 export interface LineRunContext {
@@ -30,6 +30,8 @@ export interface LineRunContext {
   readonly jobDeadline: number | null;
   /** When this invocation must be done (epoch ms). */
   readonly invocationDeadline: number;
+  /** Whether the job was cancelled (checked before every attempt). */
+  readonly isCancelled: () => Promise<boolean>;
   readonly signal?: AbortSignal;
 }
 
@@ -43,7 +45,11 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
   const { ref, body } = ctx;
   const startedAt = clock.now();
   let lastFailure: ModelCallFailure | null = null;
-  const finish = (status: 'failed' | 'expired', error: LineError, attempts: number): LineRunOutcome => ({
+  const finish = (
+    status: 'failed' | 'expired' | 'cancelled',
+    error: LineError,
+    attempts: number,
+  ): LineRunOutcome => ({
     kind: 'finished',
     result: unansweredResult({
       customId: ref.customId,
@@ -65,6 +71,14 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
           code: 'deadline_exceeded',
           message: `line ${ref.line}: the job's deadline passed before it finished`,
         },
+        attempts,
+      );
+    }
+    if (await ctx.isCancelled()) {
+      const attempts = await currentAttempts(deps, ctx);
+      return finish(
+        'cancelled',
+        { code: 'cancelled', message: `line ${ref.line}: the job was cancelled before the line finished` },
         attempts,
       );
     }

@@ -5,6 +5,7 @@ import { STORAGE } from '../settings';
 import { type FanOutOutcome, fanOut } from './fan-out';
 import { isValidJobId, jobIdForUpload } from './job-id';
 import type { PipelineDeps } from './pipeline-deps';
+import { requestFinalizeWhenDone } from './settle-chunk';
 
 /** An object-created notification, as S3 sends it (after URL-decoding the key). */
 export interface UploadEvent {
@@ -65,6 +66,8 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
   });
   if (!created && (job.chunksTotal !== null || isTerminalJobStatus(job.status))) {
     deps.log.info('duplicate upload event; job already fanned out', { jobId, status: job.status });
+    // A retried event after fan-out died between its last write and its finalize request: ask again.
+    if (!isTerminalJobStatus(job.status)) await requestFinalizeWhenDone(deps, job);
     return { kind: 'ignored', reason: `job ${jobId} already exists (${job.status})` };
   }
   if (!options.ok) {
