@@ -86,10 +86,38 @@ describe('thinkbatch run (the CLI contract)', () => {
       'zero',
     ]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--max-attempts must be a positive integer');
+    expect(result.stderr).toContain('--max-attempts must be an integer from 1 to 20');
   });
 
-  it('exits non-zero with the reason when the endpoint refuses every line', async () => {
+  it('rejects more attempts than a job may allow, before doing any work', async () => {
+    const result = await thinkbatch([
+      'run',
+      'examples/quickstart.jsonl',
+      '--simulate',
+      '--max-attempts',
+      '25',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--max-attempts must be an integer from 1 to 20, got "25"');
+  });
+
+  it('exits (does not hang) when the local runtime cannot start', async () => {
+    const notADirectory = join(dir, 'plain-file');
+    await writeFile(notADirectory, 'x');
+    const result = await thinkbatch([
+      'run',
+      'examples/quickstart.jsonl',
+      '--simulate',
+      '--data-dir',
+      notADirectory,
+      '--out',
+      join(dir, 'bad-data-dir'),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/ENOTDIR|not a directory/i);
+  });
+
+  it('completes, with the line failed loudly, when the endpoint cannot be reached', async () => {
     const input = join(dir, 'one.jsonl');
     await writeFile(input, '{"prompt": "hello"}\n');
     // Nothing listens on port 9 of 127.0.0.1: every attempt is a connection error, then the line fails.

@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
+import { JobOptions } from '@thinkbatch/core';
 import { runCommand, UsageError } from './run-command';
+
+/** The most attempts a job may allow (the job options schema's bound). */
+const MAX_ATTEMPTS_LIMIT = JobOptions.shape.maxAttempts.unwrap().maxValue ?? 20;
 
 const HELP = `thinkbatch — run JSONL prompt files through a reasoning model
 
@@ -18,11 +22,12 @@ Options:
   -h, --help           show this help
 `;
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
+function positiveInt(name: string, value: string | undefined, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`--${name} must be an integer from 1 to ${max}, got "${value}"`);
+  }
   return n;
 }
 
@@ -52,8 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(`unknown command "${command}" (try: thinkbatch run <input.jsonl>)`);
   if (input === undefined) throw new UsageError('missing input file: thinkbatch run <input.jsonl>');
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-  const maxAttempts = positiveInt('max-attempts', values['max-attempts']);
-  const concurrency = positiveInt('concurrency', values.concurrency);
+  const maxAttempts = positiveInt('max-attempts', values['max-attempts'], MAX_ATTEMPTS_LIMIT);
+  const concurrency = positiveInt('concurrency', values.concurrency, 1000);
   return runCommand(
     {
       input,

@@ -62,40 +62,45 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
   const inputPath = resolve(options.input);
   const info = await stat(inputPath).catch(() => null);
   if (info === null || !info.isFile()) throw new UsageError(`input file not found: ${options.input}`);
+  const givenKey = options.apiKey ?? io.env['NVIDIA_API_KEY'];
+  if (!options.simulate && (givenKey === undefined || givenKey === '')) {
+    throw new UsageError(
+      'no API key: set NVIDIA_API_KEY (or pass --api-key), or add --simulate to use the built-in simulated endpoint',
+    );
+  }
 
   const jobId = newJobId();
   const outDir = resolve(options.out ?? join('thinkbatch-out', jobId));
   await mkdir(outDir, { recursive: true });
   const log = createFileLogger(join(outDir, 'run.log'));
-
-  const simulatorKey = randomUUID();
-  const simulator = options.simulate ? await startSimulator({ apiKey: simulatorKey, seed: 1 }) : null;
-  const baseURL = simulator?.url ?? options.endpoint ?? io.env['THINKBATCH_ENDPOINT'] ?? ENDPOINT.baseURL;
-  const apiKey = simulator !== null ? simulatorKey : (options.apiKey ?? io.env['NVIDIA_API_KEY']);
-  if (apiKey === undefined || apiKey === '') {
-    await simulator?.close();
-    throw new UsageError(
-      'no API key: set NVIDIA_API_KEY (or pass --api-key), or add --simulate to use the built-in simulated endpoint',
-    );
-  }
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'thinkbatch-')));
-  const runtime = await startLocalRuntime({
-    dataDir,
-    model: createOpenAIModelClient({ baseURL, apiKey }),
-    log,
-    config: {
-      defaultModel: options.model ?? ENDPOINT.model,
-      ...(options.concurrency !== undefined && { lineConcurrency: options.concurrency }),
-      ...(options.maxAttempts !== undefined && { retry: { maxAttempts: options.maxAttempts } }),
-    },
-  });
+  // Everything started is stopped again, in reverse order, however the run ends.
+  const cleanups: (() => Promise<void>)[] = [];
   const reporter = createProgressReporter(io.stderr);
-  // Ctrl-C stops waiting; `finally` then stops the emulators and removes the temporary state.
+  // Ctrl-C stops waiting; the cleanups then stop the emulators and remove the temporary state.
   const interrupt = new AbortController();
   const onSignal = (): void => interrupt.abort(new InterruptedError(jobId, options.dataDir));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    const simulatorKey = randomUUID();
+    const simulator = options.simulate ? await startSimulator({ apiKey: simulatorKey, seed: 1 }) : null;
+    if (simulator !== null) cleanups.push(() => simulator.close());
+    const baseURL = simulator?.url ?? options.endpoint ?? io.env['THINKBATCH_ENDPOINT'] ?? ENDPOINT.baseURL;
+    const apiKey = simulator !== null ? simulatorKey : (givenKey ?? '');
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'thinkbatch-')));
+    if (options.dataDir === undefined) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const runtime = await startLocalRuntime({
+      dataDir,
+      model: createOpenAIModelClient({ baseURL, apiKey }),
+      log,
+      config: {
+        defaultModel: options.model ?? ENDPOINT.model,
+        ...(options.concurrency !== undefined && { lineConcurrency: options.concurrency }),
+        ...(options.maxAttempts !== undefined && { retry: { maxAttempts: options.maxAttempts } }),
+      },
+    });
+    cleanups.push(() => runtime.stop());
+
     io.stderr.write(
       `thinkbatch: job ${jobId}: ${options.input} → ${baseURL}${simulator ? ' (simulated)' : ''}\n`,
     );
@@ -127,9 +132,11 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     reporter.stop();
-    await runtime.stop();
-    await simulator?.close();
-    if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) =>
+        io.stderr.write(`thinkbatch: cleanup failed: ${String(error)}\n`),
+      );
+    }
   }
 }
 
@@ -153,10 +160,8 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
 /** Structured logs go to a file beside the results, so the terminal shows only progress. */
 function createFileLogger(path: string): Logger {
   const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    void appendFile(
-      path,
-      `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
-    );
+    const line = `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`;
+    appendFile(path, line).catch(() => {}); // a lost log line must not end the run
   };
   return {
     info: (message, fields) => write('info', message, fields),
