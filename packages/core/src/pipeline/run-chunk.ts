@@ -68,12 +68,15 @@ export async function runChunk(
   if (todo.length > 0) chunk = await adoptOrphanedResults(deps, chunk, todo);
   todo = todo.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
 
+  const failures: unknown[] = [];
   if (todo.length > 0) {
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
     const texts = await readLineTexts(deps, job, todo);
     const defaults = jobRequestDefaults(deps.config, job);
-    await Promise.all(
+    // Every line ends (recorded, handed back or failed) before this delivery decides anything: a line
+    // that throws must not leave its siblings running unseen after the message has been given up.
+    const settled = await Promise.allSettled(
       todo.map((ref) =>
         invocation.limiter.run(async () => {
           const normalized = normalizeInputLine(texts.get(ref.line) ?? '', ref.line, defaults);
@@ -114,10 +117,13 @@ export async function runChunk(
         }),
       ),
     );
+    for (const outcome of settled) if (outcome.status === 'rejected') failures.push(outcome.reason);
   }
 
   if (handedBack.length > 0) await handBack(deps, message, handedBack);
   await settleChunk(deps, await requireChunk(deps, jobId, index));
+  // An infrastructure failure on some line: the message comes back for it (recorded lines are skipped).
+  if (failures.length > 0) throw failures[0];
 }
 
 function lineOf(ref: LineRef): { customId: string; line: number; model: null } {
