@@ -31,6 +31,11 @@ export interface PipelineConfig {
    * queue with a delay instead of keeping the invocation asleep. @default 20_000
    */
   readonly handBackAfterMs: number;
+  /**
+   * A line another live delivery holds is handed back to be looked at again after its lease ends, or
+   * after this long if sooner (the holder may finish or fail early). @default 60_000
+   */
+  readonly heldLineRecheckMs: number;
   /** How long a finalizer holds a job before another may take over. @default 600_000 */
   readonly finalizeLeaseMs: number;
   /** Prices for the cost estimate in summary.json; none → no estimate. */
@@ -47,6 +52,7 @@ export const defaultPipelineConfig: PipelineConfig = {
   retry: {},
   attemptTimeoutMs: 600_000,
   handBackAfterMs: 20_000,
+  heldLineRecheckMs: 60_000,
   finalizeLeaseMs: 600_000,
   prices: null,
 };

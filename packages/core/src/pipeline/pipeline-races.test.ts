@@ -101,6 +101,27 @@ describe('pipeline races', () => {
     expect(h.model.callsFor('only')).toBe(2);
   });
 
+  it('hands a line back for a re-check when its claim finds another holder at the last moment', async () => {
+    const h = createPipelineHarness({ config: { heldLineRecheckMs: 30_000 } });
+    const job = await h.upload('claim-race.jsonl', simple('p1'));
+    const message = firstWorkItem(h);
+    let refusedOnce = false;
+    const jobs = {
+      ...h.jobs,
+      claimLineAttempt: async (...args: Parameters<typeof h.jobs.claimLineAttempt>) => {
+        if (refusedOnce) return h.jobs.claimLineAttempt(...args);
+        refusedOnce = true; // another delivery claimed it between our lease check and our claim
+        return { kind: 'held' as const, holder: 'other', until: h.clock.now() + 800_000 };
+      },
+    };
+    await runChunk({ ...h.deps, jobs }, message, invocation(h));
+    const handBack = h.queue.sent.find((s) => s.message.type === 'run_chunk' && s.message.handoffs === 1);
+    expect(handBack?.delaySeconds).toBe(30);
+    expect(h.model.calls).toHaveLength(0);
+    await h.drain();
+    expect((await h.results(job.jobId)).map((r) => r.status)).toEqual(['succeeded']);
+  });
+
   it('does not expire a line another delivery is answering right now', async () => {
     let duplicate: () => Promise<void> = async () => {};
     const h = createPipelineHarness({

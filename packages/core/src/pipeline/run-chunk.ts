@@ -62,7 +62,9 @@ export async function runChunk(
   const now = deps.clock.now();
   for (const ref of unrecorded) {
     const lease = chunk.leases[String(ref.line)];
-    if (lease !== undefined && lease.until > now) handedBack.push({ ref, delayMs: lease.until - now });
+    if (lease !== undefined && lease.until > now) {
+      handedBack.push({ ref, delayMs: Math.min(lease.until - now, deps.config.heldLineRecheckMs) });
+    }
   }
   let todo = unrecorded.filter((ref) => !handedBack.some((h) => h.ref.line === ref.line));
   if (todo.length > 0) chunk = await adoptOrphanedResults(deps, chunk, todo);

@@ -92,8 +92,12 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
       now,
     });
     if (claim.kind === 'recorded') return { kind: 'skipped', reason: 'recorded by another delivery' };
-    if (claim.kind === 'held')
-      return { kind: 'skipped', reason: `another delivery runs it until ${claim.until}` };
+    // Another live delivery runs it. Come back later rather than drop it: if that delivery dies, this
+    // hand-back is what still carries the line.
+    if (claim.kind === 'held') {
+      const delayMs = Math.min(Math.max(0, claim.until - now), deps.config.heldLineRecheckMs);
+      return { kind: 'handed_back', delayMs, reason: 'another delivery holds the line' };
+    }
     const attempt = claim.attempts;
     if (attempt > ctx.maxAttempts) {
       const detail =
