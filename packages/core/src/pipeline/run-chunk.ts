@@ -3,6 +3,7 @@ import type { JobRecord } from '../job';
 import { isTerminalJobStatus } from '../job';
 import { decodeLineBytes } from '../jsonl-line-bytes';
 import { normalizeInputLine } from '../normalize-input-line';
+import { parseRetryPolicyOptions } from '../retry-policy';
 import { QUEUE } from '../settings';
 import type { LineRef, RunChunkMessage } from '../work-message';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
@@ -25,8 +26,6 @@ export interface Invocation {
 
 /** A chunk read with one ranged GET unless its lines span more than this. */
 const MAX_SPAN_BYTES = 16 * 1024 * 1024;
-/** Endpoint calls per line when neither the job nor the deployment sets a limit. */
-const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
  * Run the unfinished lines of one chunk. Lines recorded by an earlier delivery are skipped (never
@@ -100,7 +99,7 @@ export async function runChunk(
             holder,
             ref,
             body: normalized.request.body,
-            maxAttempts: job.options.maxAttempts ?? deps.config.retry.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+            maxAttempts: job.options.maxAttempts ?? parseRetryPolicyOptions(deps.config.retry).maxAttempts,
             attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
             jobDeadline: job.options.deadline ?? null,
             invocationDeadline: invocation.deadline,
