@@ -1,6 +1,5 @@
 import { createSqsWorkQueue } from '@thinkbatch/aws-adapters';
-import { WorkMessage } from '@thinkbatch/core';
-import { describeWorkQueueContract } from '@thinkbatch/core/testing';
+import { decodeReceivedBody, describeWorkQueueContract } from '@thinkbatch/core/testing';
 import {
   type AwsClients,
   createAwsClients,
@@ -33,8 +32,6 @@ describeWorkQueueContract('SQS adapter on fauxqs', async () => {
   return {
     queue: createSqsWorkQueue({ sqs: clients.sqs, queueUrl }),
     receiveAll: async () =>
-      (await drainQueue(clients.sqs, queueUrl, { timeoutMs: 5_000 })).map((body) =>
-        WorkMessage.parse(JSON.parse(body)),
-      ),
+      (await drainQueue(clients.sqs, queueUrl, { timeoutMs: 5_000 })).map(decodeReceivedBody),
   };
 });

@@ -1,5 +1,6 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type JobSummary, jobKeys, type ResultLine, USAGE_FIELDS, WorkMessage } from '@thinkbatch/core';
+import { type JobSummary, jobKeys, type ResultLine, USAGE_FIELDS, type WorkMessage } from '@thinkbatch/core';
+import { decodeReceivedBody } from '@thinkbatch/core/testing';
 import { objectCreatedEvent } from '@thinkbatch/local';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ async function receiveAll(s: TestStack): Promise<{ event: SQSEvent; messages: Wo
       });
     }
   }
-  return { event: { Records: records }, messages: records.map((r) => WorkMessage.parse(JSON.parse(r.body))) };
+  return { event: { Records: records }, messages: records.map((r) => decodeReceivedBody(r.body)) };
 }
 
 const context = { getRemainingTimeInMillis: () => 900_000 };

@@ -3,14 +3,16 @@ import type {
   SendMessageBatchCommand,
   SendMessageBatchCommandOutput,
 } from '@aws-sdk/client-sqs';
-import type { Clock, WorkMessage } from '@thinkbatch/core';
-import { WorkQueueError } from '@thinkbatch/core';
+import type { Clock, RunChunkMessage, WorkMessage } from '@thinkbatch/core';
+import { isSqsMessageBody, WorkQueueError } from '@thinkbatch/core';
+import { decodeReceivedBody } from '@thinkbatch/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { SqsBatchSender } from './sqs-work-queue';
 import { createSqsWorkQueue } from './sqs-work-queue';
 
 interface SentEntry {
   readonly id: string;
+  readonly body: string;
   readonly message: WorkMessage;
   readonly delaySeconds: number | undefined;
 }
@@ -27,7 +29,8 @@ function fakeSqs(
     send: async (command: SendMessageBatchCommand): Promise<SendMessageBatchCommandOutput> => {
       const entries = (command.input.Entries ?? []).map((entry) => ({
         id: entry.Id ?? '',
-        message: JSON.parse(entry.MessageBody ?? 'null') as WorkMessage,
+        body: entry.MessageBody ?? '',
+        message: decodeReceivedBody(entry.MessageBody ?? ''),
         delaySeconds: entry.DelaySeconds,
       }));
       calls.push(entries);
@@ -51,7 +54,7 @@ function recordingClock(): Clock & { readonly sleeps: number[] } {
 }
 
 const finalize = (jobId: string): WorkMessage => ({ type: 'finalize_job', jobId });
-const chunk = (index: number, padding = 0): WorkMessage => ({
+const chunk = (index: number, padding = 0): RunChunkMessage => ({
   type: 'run_chunk',
   jobId: 'job-1',
   chunk: index,
@@ -76,6 +79,37 @@ describe('createSqsWorkQueue', () => {
     expect(calls.flat().map((entry) => entry.message)).toEqual(messages);
     expect(new Set(calls.flat().map((entry) => entry.id)).size).toBe(23);
     expect(calls.flat().every((entry) => entry.delaySeconds === 30)).toBe(true);
+  });
+
+  it('sends pure ASCII bodies that read back exactly, whatever the custom ids hold', async () => {
+    const { sender, calls } = fakeSqs(() => null);
+    const queue = createSqsWorkQueue({ sqs: sender, queueUrl: 'q' });
+    const ids = ['unicode-😀-漢字', 'nonchar-\uFFFE\uFFFF', 'lone-\uD800-\uDFFF', 'ctl-\u0001\u001F\u007F'];
+    const messages = ids.map(
+      (customId, i): WorkMessage => ({
+        ...chunk(i),
+        lines: [{ line: i + 1, customId, byteStart: 0, byteEnd: 1 }],
+      }),
+    );
+    await queue.send(messages);
+    for (const entry of calls.flat()) {
+      expect(entry.body).toMatch(/^[\u0020-\u007E]*$/);
+      expect(isSqsMessageBody(entry.body)).toBe(true);
+    }
+    expect(calls.flat().map((entry) => entry.message)).toEqual(messages);
+  });
+
+  it('measures the encoded body against the limit (U+FFFF is 3 bytes raw, 6 escaped)', async () => {
+    const { sender, calls } = fakeSqs(() => null);
+    const queue = createSqsWorkQueue({ sqs: sender, queueUrl: 'q' });
+    const message: WorkMessage = {
+      ...chunk(0),
+      lines: [{ line: 1, customId: '\uFFFF'.repeat(200_000), byteStart: 0, byteEnd: 1 }],
+    };
+    const error = await rejection(queue.send([message]));
+    expect(error).toBeInstanceOf(WorkQueueError);
+    expect(String(error)).toMatch(/run_chunk of job job-1 chunk 0 is 1200\d{3} bytes/);
+    expect(calls).toEqual([]);
   });
 
   it('splits batches at 1 MiB of bodies', async () => {

@@ -5,7 +5,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Clock, RandomSource, WorkMessage, WorkQueue } from '@thinkbatch/core';
-import { systemClock, WorkQueueError } from '@thinkbatch/core';
+import { encodeWorkMessageBody, systemClock, WorkQueueError } from '@thinkbatch/core';
 import { QUEUE } from '@thinkbatch/core/settings';
 import { awsErrorFacts } from './aws-error';
 import { planBatches, type QueueEntry, SQS_BATCH_LIMITS } from './sqs-batches';
@@ -40,8 +40,9 @@ function describeWorkMessage(message: WorkMessage): string {
 }
 
 /**
- * A WorkQueue on an SQS queue. Messages are JSON; they are sent in SendMessageBatch requests of at most 10
- * entries and 1 MiB. Entries listed as `Failed` inside a successful response are sent again after a full
+ * A WorkQueue on an SQS queue. Bodies are `encodeWorkMessageBody` JSON: pure ASCII, so SQS accepts them
+ * whatever the messages' strings hold. They are sent in SendMessageBatch requests of at most 10 entries
+ * and 1 MiB. Entries listed as `Failed` inside a successful response are sent again after a full
  * jitter backoff, unless SQS blames the sender (`SenderFault`, which no retry fixes). Whole-request failures
  * are already retried by the SDK; what still fails becomes a `WorkQueueError` with the SDK error as `cause`.
  */
@@ -103,7 +104,7 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
       }
       const byId = new Map<string, WorkMessage>();
       let pending: QueueEntry[] = messages.map((message, index) => {
-        const body = JSON.stringify(message);
+        const body = encodeWorkMessageBody(message);
         const bytes = encoder.encode(body).byteLength;
         if (bytes > SQS_BATCH_LIMITS.maxBytes) {
           throw new WorkQueueError(

@@ -31,3 +31,4 @@ export * from './retry-policy';
 export * from './settings';
 export * from './usage';
 export * from './work-message';
+export * from './work-message-body';

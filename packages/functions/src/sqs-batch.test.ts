@@ -1,4 +1,4 @@
-import type { WorkMessage } from '@thinkbatch/core';
+import { encodeWorkMessageBody, type WorkMessage } from '@thinkbatch/core';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { processSqsRecords } from './sqs-batch';
@@ -22,7 +22,7 @@ function record(messageId: string, body: string): SQSRecord {
   };
 }
 
-const finalize = (jobId: string): string => JSON.stringify({ type: 'finalize_job', jobId });
+const finalize = (jobId: string): string => encodeWorkMessageBody({ type: 'finalize_job', jobId });
 
 describe('processSqsRecords', () => {
   it('reports exactly the records whose work threw, by messageId', async () => {
@@ -40,6 +40,23 @@ describe('processSqsRecords', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
     expect(seen.map((m) => m.jobId).sort()).toEqual(['a', 'boom', 'c']);
     expect(logged).toEqual(['work item failed; it will be redelivered']);
+  });
+
+  it('reads escaped bodies back exactly, lone surrogates included', async () => {
+    const log = { info: () => {}, warn: () => {}, error: () => {} };
+    const customId = 'unicode-😀-漢字-\uFFFF-\uD800-\u0001';
+    const body = encodeWorkMessageBody({
+      type: 'run_chunk',
+      jobId: 'j',
+      chunk: 0,
+      handoffs: 0,
+      lines: [{ line: 1, customId, byteStart: 0, byteEnd: 1 }],
+    });
+    const seen: string[] = [];
+    await processSqsRecords([record('m1', body)], log, async (message) => {
+      if (message.type === 'run_chunk') seen.push(...message.lines.map((ref) => ref.customId));
+    });
+    expect(seen).toEqual([customId]);
   });
 
   it('drops a body that is not a work message instead of retrying it forever', async () => {

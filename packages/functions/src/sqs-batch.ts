@@ -1,4 +1,4 @@
-import { type Logger, WorkMessage } from '@thinkbatch/core';
+import { decodeWorkMessageBody, type Logger, type WorkMessage } from '@thinkbatch/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 
 /**
@@ -14,11 +14,15 @@ export async function processSqsRecords(
   const batchItemFailures: SQSBatchItemFailure[] = [];
   await Promise.all(
     records.map(async (record) => {
-      const message = parseBody(record.body);
-      if (message === null) {
-        log.error('dropping a message that is not a work message', { messageId: record.messageId });
+      const decoded = decodeWorkMessageBody(record.body);
+      if (decoded.kind === 'invalid') {
+        log.error('dropping a message that is not a work message', {
+          messageId: record.messageId,
+          reason: decoded.reason,
+        });
         return;
       }
+      const { message } = decoded;
       try {
         await work(message, record);
       } catch (error) {
@@ -32,13 +36,4 @@ export async function processSqsRecords(
     }),
   );
   return { batchItemFailures };
-}
-
-function parseBody(body: string): WorkMessage | null {
-  try {
-    const parsed = WorkMessage.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
 }

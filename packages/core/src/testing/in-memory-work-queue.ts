@@ -2,6 +2,7 @@ import type { WorkQueue } from '../ports/work-queue';
 import { WorkQueueError } from '../ports/work-queue';
 import { QUEUE } from '../settings';
 import type { WorkMessage } from '../work-message';
+import { decodeWorkMessageBody, encodeWorkMessageBody, isSqsMessageBody } from '../work-message-body';
 
 /** One message as the fake recorded it. */
 export interface SentMessage {
@@ -15,10 +16,16 @@ export interface InMemoryWorkQueue extends WorkQueue {
   drain(): SentMessage[];
 }
 
+const describeMessage = (message: WorkMessage): string =>
+  message.type === 'run_chunk'
+    ? `run_chunk of job ${message.jobId} chunk ${message.chunk}`
+    : `finalize_job of job ${message.jobId}`;
+
 /**
- * Create an in-memory work queue. It refuses what SQS would refuse (a message whose JSON is over
- * `QUEUE.maximumMessageSizeBytes`, a delay outside 0..`QUEUE.maxDelaySeconds` whole seconds) before
- * recording anything, so unit tests see the same failures as the SQS adapter.
+ * Create an in-memory work queue. It encodes each message as the SQS adapter does and refuses what SQS
+ * would refuse (a body over `QUEUE.maximumMessageSizeBytes`, a character outside the SQS set, a delay
+ * outside 0..`QUEUE.maxDelaySeconds` whole seconds) before recording anything, so unit tests see the same
+ * failures as the SQS adapter. What it records is the body read back, as a worker would receive it.
  */
 export function createInMemoryWorkQueue(): InMemoryWorkQueue {
   const sent: SentMessage[] = [];
@@ -33,19 +40,23 @@ export function createInMemoryWorkQueue(): InMemoryWorkQueue {
           `delaySeconds must be an integer in 0..${QUEUE.maxDelaySeconds}, got ${delaySeconds}`,
         );
       }
-      for (const message of messages) {
-        const bytes = encoder.encode(JSON.stringify(message)).byteLength;
+      const received = messages.map((message) => {
+        const body = encodeWorkMessageBody(message);
+        const bytes = encoder.encode(body).byteLength;
         if (bytes > QUEUE.maximumMessageSizeBytes) {
-          const what =
-            message.type === 'run_chunk'
-              ? `run_chunk of job ${message.jobId} chunk ${message.chunk}`
-              : `finalize_job of job ${message.jobId}`;
           throw new WorkQueueError(
-            `${what} is ${bytes} bytes, more than the queue limit of ${QUEUE.maximumMessageSizeBytes}`,
+            `${describeMessage(message)} is ${bytes} bytes, more than the queue limit of ${QUEUE.maximumMessageSizeBytes}`,
           );
         }
-      }
-      for (const message of messages) sent.push({ message: structuredClone(message), delaySeconds });
+        if (!isSqsMessageBody(body))
+          throw new WorkQueueError(`${describeMessage(message)} holds characters SQS refuses`);
+        // A worker drops a body that does not read back; sending one is a bug, so say so here.
+        const decoded = decodeWorkMessageBody(body);
+        if (decoded.kind !== 'ok')
+          throw new WorkQueueError(`${describeMessage(message)} does not read back: ${decoded.reason}`);
+        return decoded.message;
+      });
+      for (const message of received) sent.push({ message, delaySeconds });
     },
     drain: () => {
       const out = sent.slice(drained);

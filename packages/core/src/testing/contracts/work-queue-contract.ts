@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorkQueue } from '../../ports/work-queue';
 import { WorkQueueError } from '../../ports/work-queue';
 import { type RunChunkMessage, WorkMessage } from '../../work-message';
+import { decodeWorkMessageBody } from '../../work-message-body';
 
 /** A fresh, empty queue for one test, and a way to take out every message sent to it. */
 export interface WorkQueueContractSubject {
@@ -25,6 +26,33 @@ export function runChunkMessage(jobId: string, chunk: number, padding = 0): RunC
       { line: chunk * 2 + 2, customId: `c-${chunk}-b`, byteStart: 11, byteEnd: 25 },
     ],
   };
+}
+
+/**
+ * Custom ids that raw JSON would carry into a body SQS refuses or an emulator mangles: emoji and other
+ * astral characters, CJK, U+FFFE and U+FFFF, lone surrogates, C0 controls and DEL, and the longest id.
+ */
+export const AWKWARD_CUSTOM_IDS: readonly string[] = [
+  'unicode-😀-漢字',
+  '漢字かなカナ한국어',
+  '\u{1F600}\u{10FFFF}\u{10000}',
+  'nonchar-\uFFFE',
+  'nonchar-\uFFFF',
+  '\uFFFE\uFFFF',
+  'lone-high-\uD800',
+  'lone-low-\uDFFF',
+  '\uDFFF\uD800',
+  'ctl-\u0001-\u001F-\u007F-\u0000',
+  'ws-\t\n\r-\u2028\u2029-\u0085',
+  `${'😀'.repeat(100)}${'\uFFFF'.repeat(56)}`,
+  'x'.repeat(256),
+];
+
+/** A body as read from the queue, back into a `WorkMessage`; throws when it is not one. */
+export function decodeReceivedBody(body: string): WorkMessage {
+  const decoded = decodeWorkMessageBody(body);
+  if (decoded.kind !== 'ok') throw new Error(`received a body that is not a work message: ${decoded.reason}`);
+  return decoded.message;
 }
 
 /**
@@ -64,6 +92,25 @@ export function describeWorkQueueContract(name: string, make: () => Promise<Work
       const messages: WorkMessage[] = [runChunkMessage('job-a', 0), { type: 'finalize_job', jobId: 'job-a' }];
       await queue.send(messages);
       expect(byJson(await receiveAll())).toEqual(byJson(messages));
+    });
+
+    it('delivers messages whose custom ids hold any characters (SQS refuses some raw) exactly', async () => {
+      const { queue, receiveAll } = await make();
+      const messages: RunChunkMessage[] = AWKWARD_CUSTOM_IDS.map((customId, chunk) => ({
+        ...runChunkMessage('job-unicode', chunk),
+        lines: [{ line: chunk + 1, customId, byteStart: chunk * 300, byteEnd: chunk * 300 + 299 }],
+      }));
+      await queue.send(messages);
+      const received = (await receiveAll()).filter((m) => m.type === 'run_chunk');
+      received.sort((a, b) => a.chunk - b.chunk);
+      expect(received).toHaveLength(messages.length);
+      for (const [i, message] of received.entries()) {
+        // Compared as escaped JSON so that a lone surrogate that came back as U+FFFD shows as a difference.
+        expect(JSON.stringify(message.lines.map((ref) => ref.customId))).toBe(
+          JSON.stringify([AWKWARD_CUSTOM_IDS[i]]),
+        );
+      }
+      expect(received).toEqual(messages);
     });
 
     it('delivers more messages than fit in one batch, each once', async () => {
