@@ -1,8 +1,34 @@
-export * from './cli-args';
-export * from './fault';
-export * from './prompt-answer';
-export * from './prompt-key';
-export * from './server';
-export * from './simulator-options';
-export * from './simulator-stats';
-export * from './token-count';
+// The simulator's public surface. Everything else under src/ (and all of testing/) is internal.
+export { CLI_HELP, type CliCommand, DEFAULT_CLI_PORT, parseCliArgs } from './cli/cli-args';
+export type { SimulatorClock } from './clock';
+export { answerForPrompt, answerText, type PromptAnswer } from './completion/prompt-answer';
+export { promptKey, promptTextOf, type SimulatedMessage } from './completion/prompt-key';
+export {
+  REASONING_SHAPES,
+  type ReasoningShape,
+  type TokenDistribution,
+} from './completion/r1-response';
+export { CHARS_PER_TOKEN, estimateTokens } from './completion/token-count';
+export {
+  FAULT_NAMES,
+  type Fault,
+  type FaultContext,
+  type FaultName,
+  type FaultPlan,
+  type FaultRates,
+  type FaultSpec,
+  faultLabel,
+  type PromptFaultRule,
+  RETRY_AFTER_FORMATS,
+  type RetryAfterFormat,
+  resolveFault,
+} from './faults/fault';
+export { CUSTOM_ID_HEADER, type RunningSimulator, startSimulator } from './http/server';
+export type { LatencyOptions } from './limits/latency';
+export {
+  REALISTIC_R1_OPTIONS,
+  type ResolvedSimulatorOptions,
+  resolveSimulatorOptions,
+  type SimulatorOptions,
+} from './simulator-options';
+export { createStatsRecorder, type SimulatorStats, type StatsRecorder } from './simulator-stats';

@@ -25,19 +25,22 @@ function run(args: readonly string[]) {
   return { child, stdout: () => stdout, stderr: () => stderr };
 }
 
-async function waitFor(read: () => string, pattern: RegExp): Promise<RegExpExecArray> {
-  for (let i = 0; i < 200; i += 1) {
-    const match = pattern.exec(read());
+/** The first match of `pattern` in the child's stdout, checked each time it writes (no polling). */
+async function waitFor(cli: ReturnType<typeof run>, pattern: RegExp): Promise<RegExpExecArray> {
+  for (;;) {
+    const match = pattern.exec(cli.stdout());
     if (match) return match;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (cli.child.exitCode !== null || cli.child.stdout === null) {
+      throw new Error(`no ${pattern} in ${cli.stdout()}${cli.stderr()}`);
+    }
+    await Promise.race([once(cli.child.stdout, 'data'), once(cli.child, 'exit')]);
   }
-  throw new Error(`no ${pattern} in ${read()}`);
 }
 
 describe('simulator CLI (main.ts)', () => {
   it('prints its URL, serves requests, and prints stats on SIGTERM', async () => {
     const cli = run(['--port', '0', '--seed', '3', '--rpm', '1', '--retry-after', 'seconds']);
-    const [, url] = await waitFor(cli.stdout, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\n/);
+    const [, url] = await waitFor(cli, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\n/);
     const ask = () =>
       fetch(`${url}/chat/completions`, {
         method: 'POST',

@@ -1,5 +1,5 @@
-import { CLI_HELP, parseCliArgs } from './cli-args';
-import { startSimulator } from './server';
+import { CLI_HELP, parseCliArgs } from './cli/cli-args';
+import { startSimulator } from './http/server';
 
 /** CLI: start a simulator, print its base URL, stop on SIGINT/SIGTERM. */
 async function main(): Promise<void> {

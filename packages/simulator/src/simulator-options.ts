@@ -1,70 +1,7 @@
-import type { FaultSpec, RetryAfterFormat } from './fault';
-
-/** Where the simulated model puts its chain of thought (REFERENCE §1). */
-export const REASONING_SHAPES = [
-  'reasoning_content',
-  'reasoning',
-  'think_tags',
-  'closing_think_only',
-] as const;
-export type ReasoningShape = (typeof REASONING_SHAPES)[number];
-
-/** Time to first token (the wait before anything is generated). */
-export type LatencyOptions =
-  | { readonly kind: 'fixed'; readonly ms: number }
-  /** Log-normal: half the requests wait less than `medianMs`; `sigma` is the spread of ln(ms). */
-  | {
-      readonly kind: 'lognormal';
-      readonly medianMs: number;
-      readonly sigma: number;
-      readonly maxMs?: number;
-    };
-
-/** A log-normal token count, clamped to [min, max]. */
-export interface TokenDistribution {
-  readonly median: number;
-  readonly sigma: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-/** Probability (0–1) of each random fault per admitted request. Draws are seeded. */
-export interface FaultRates {
-  readonly http500?: number;
-  readonly http503?: number;
-  readonly connectionReset?: number;
-  readonly slowHeaders?: number;
-  readonly truncatedBody?: number;
-  readonly nonJsonBody?: number;
-  readonly missingUsage?: number;
-}
-
-/** What a fault plan sees about one request. */
-export interface FaultContext {
-  /** 0-based index of this chat request among all chat requests the simulator received. */
-  readonly requestIndex: number;
-  /** The parsed request body. */
-  readonly body: Readonly<Record<string, unknown>>;
-  /** All message contents joined with newlines. */
-  readonly promptText: string;
-  /** Hash of the messages, the key of `SimulatorStats.callsByPrompt`. */
-  readonly promptKey: string;
-  /** How many chat requests with the same messages came before this one. */
-  readonly attempt: number;
-  /** The `x-thinkbatch-custom-id` request header, when the client sent one. */
-  readonly customIdHint: string | null;
-}
-
-/** Scripted faults: return a fault for this request, or null to let it through (random faults still apply). */
-export type FaultPlan = (context: FaultContext) => FaultSpec | null | undefined;
-
-/** Scripted fault for every request whose prompt text contains `match`. */
-export interface PromptFaultRule {
-  readonly match: string;
-  readonly fault: FaultSpec;
-  /** Apply to the first `times` matching requests only, then let them succeed. @default Infinity */
-  readonly times?: number;
-}
+import { type SimulatorClock, systemClock } from './clock';
+import type { ReasoningShape, TokenDistribution } from './completion/r1-response';
+import type { FaultPlan, FaultRates, PromptFaultRule, RetryAfterFormat } from './faults/fault';
+import type { LatencyOptions } from './limits/latency';
 
 /** Configuration of a simulated endpoint. Everything is optional; defaults keep tests fast. */
 export interface SimulatorOptions {
@@ -113,6 +50,12 @@ export interface SimulatorOptions {
   readonly promptFaults?: readonly PromptFaultRule[];
   /** Larger request bodies are answered 413. @default 10485760 */
   readonly maxBodyBytes?: number;
+  /**
+   * Source of time for every wait (latency, slow headers, stream pacing) and timestamp (rate window,
+   * `created`). Inject one to drive the simulator from a test without sleeping.
+   * @default the system clock (`Date.now`, `setTimeout`)
+   */
+  readonly clock?: SimulatorClock;
 }
 
 /** Options with every default applied. */
@@ -158,6 +101,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     faultPlan: options.faultPlan ?? null,
     promptFaults: options.promptFaults ?? [],
     maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
+    clock: options.clock ?? systemClock,
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65_535) {
     throw new RangeError(`simulator option port must be an integer in 0–65535, got ${resolved.port}`);

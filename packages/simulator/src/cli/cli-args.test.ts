@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { REALISTIC_R1_OPTIONS } from '../simulator-options';
 import { CLI_HELP, DEFAULT_CLI_PORT, parseCliArgs } from './cli-args';
-import { REALISTIC_R1_OPTIONS } from './simulator-options';
 
 describe('parseCliArgs', () => {
   it('defaults to port 8787 and nothing else', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { promptKey } from '../completion/prompt-key';
 import { parseChatRequest } from './chat-request';
-import { promptKey } from './prompt-key';
 
 describe('parseChatRequest', () => {
   it('accepts a minimal body and reads stream, include_usage and max_tokens', () => {
@@ -69,25 +69,5 @@ describe('parseChatRequest', () => {
   ])('refuses %s', (_name, raw, code, param) => {
     const parsed = parseChatRequest(raw);
     expect(parsed).toMatchObject({ ok: false, problem: { code, param } });
-  });
-});
-
-describe('promptKey', () => {
-  it('depends on roles and contents only, and on their order', () => {
-    const a = promptKey([{ role: 'user', content: 'x' }]);
-    expect(a).toMatch(/^[0-9a-f]{16}$/);
-    expect(promptKey([{ role: 'user', content: 'x' }])).toBe(a);
-    expect(promptKey([{ role: 'system', content: 'x' }])).not.toBe(a);
-    expect(
-      promptKey([
-        { role: 'user', content: 'a' },
-        { role: 'user', content: 'b' },
-      ]),
-    ).not.toBe(
-      promptKey([
-        { role: 'user', content: 'b' },
-        { role: 'user', content: 'a' },
-      ]),
-    );
   });
 });

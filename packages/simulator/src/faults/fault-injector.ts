@@ -1,6 +1,14 @@
-import { type Fault, type FaultSpec, resolveFault } from './fault';
-import type { Random } from './seeded-random';
-import type { FaultContext, FaultPlan, FaultRates, PromptFaultRule } from './simulator-options';
+import type { Random } from '../seeded-random';
+import {
+  type Fault,
+  type FaultContext,
+  type FaultPlan,
+  type FaultRates,
+  type FaultSpec,
+  type PromptFaultRule,
+  RANDOM_FAULT_NAMES,
+  resolveFault,
+} from './fault';
 
 /** Chooses the fault, if any, for each admitted request. */
 export interface FaultInjector {
@@ -13,20 +21,9 @@ export interface FaultInjectorOptions {
   readonly faultRates: FaultRates;
 }
 
-/** Order in which random fault rates are laid out on [0, 1): fixed, so a seed replays the same faults. */
-const RATE_ORDER = [
-  'http500',
-  'http503',
-  'connectionReset',
-  'slowHeaders',
-  'truncatedBody',
-  'nonJsonBody',
-  'missingUsage',
-] as const satisfies readonly (keyof FaultRates)[];
-
 /** Sum of the rates: they are mutually exclusive outcomes of one draw, so it must not exceed 1. */
 export function totalFaultRate(rates: FaultRates): number {
-  return RATE_ORDER.reduce((sum, name) => sum + (rates[name] ?? 0), 0);
+  return RANDOM_FAULT_NAMES.reduce((sum, name) => sum + (rates[name] ?? 0), 0);
 }
 
 /**
@@ -51,9 +48,10 @@ export function createFaultInjector(options: FaultInjectorOptions, random: Rando
     return null;
   };
 
+  // Rates are laid out on [0, 1) in the fixed order of RANDOM_FAULT_NAMES, so a seed replays the same faults.
   const drawn = (u: number): Fault | null => {
     let cumulative = 0;
-    for (const name of RATE_ORDER) {
+    for (const name of RANDOM_FAULT_NAMES) {
       cumulative += options.faultRates[name] ?? 0;
       if (u < cumulative) return resolveFault(name);
     }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../testing/manual-clock';
 import { CONCURRENCY_RETRY_AFTER_MS, createRateLimiter } from './rate-limiter';
+
+/** A limiter with only a request window, on a clock the test moves. */
+function windowLimiter(requestsPerWindow: number, windowMs: number, start: number) {
+  const clock = createManualClock(start);
+  const limiter = createRateLimiter({ maxConcurrency: null, requestsPerWindow, windowMs, now: clock.now });
+  return { clock, limiter };
+}
 
 describe('createRateLimiter', () => {
   it('refuses beyond maxConcurrency until a slot is released, and tracks the peak', () => {
@@ -23,37 +31,25 @@ describe('createRateLimiter', () => {
   });
 
   it('slides the request window and says when the oldest request leaves it', () => {
-    let now = 10_000;
-    const limiter = createRateLimiter({
-      maxConcurrency: null,
-      requestsPerWindow: 2,
-      windowMs: 1000,
-      now: () => now,
-    });
+    const { clock, limiter } = windowLimiter(2, 1000, 10_000);
     const first = limiter.tryAdmit();
-    now += 400;
+    clock.advance(400);
     limiter.tryAdmit();
     if (first.admitted) first.release(); // releasing does not free window capacity
-    now += 100;
+    clock.advance(100);
     expect(limiter.tryAdmit()).toEqual({ admitted: false, reason: 'rpm', retryAfterMs: 500 });
-    now += 499;
+    clock.advance(499);
     expect(limiter.tryAdmit().admitted).toBe(false);
-    now += 1; // the first request is now exactly windowMs old
+    clock.advance(1); // the first request is now exactly windowMs old
     expect(limiter.tryAdmit().admitted).toBe(true);
     expect(limiter.tryAdmit()).toMatchObject({ admitted: false, reason: 'rpm', retryAfterMs: 400 });
   });
 
   it('does not count refused requests toward the window', () => {
-    let now = 0;
-    const limiter = createRateLimiter({
-      maxConcurrency: null,
-      requestsPerWindow: 1,
-      windowMs: 100,
-      now: () => now,
-    });
+    const { clock, limiter } = windowLimiter(1, 100, 0);
     limiter.tryAdmit();
     for (let i = 0; i < 5; i += 1) expect(limiter.tryAdmit().admitted).toBe(false);
-    now = 100;
+    clock.advance(100);
     expect(limiter.tryAdmit().admitted).toBe(true);
   });
 });

@@ -1,8 +1,20 @@
-/** Helpers for the simulator's own tests: plain fetch, no SDK. */
+/** A client for the simulator's own tests: plain fetch, no SDK. */
 
-export interface ChatMessageInput {
-  readonly role: string;
-  readonly content: string;
+/** A message of a completion as the tests read it. */
+export interface CompletionMessage {
+  role?: string;
+  content?: string;
+  reasoning_content?: string;
+  reasoning?: string;
+}
+
+/** A non-streamed completion as the tests read it. */
+export interface Completion {
+  id: string;
+  object: string;
+  model: string;
+  choices: { index: number; message: CompletionMessage; finish_reason: string }[];
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
 /** A minimal chat body for `prompt`. */

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFaultInjector } from '../faults/fault-injector';
+import { createRateLimiter } from '../limits/rate-limiter';
+import { deriveSeed, mulberry32 } from '../seeded-random';
+import { resolveSimulatorOptions, type SimulatorOptions } from '../simulator-options';
+import { createStatsRecorder, type SimulatorStats } from '../simulator-stats';
 import { type ChatHandlerDeps, serveChat } from './chat-handler';
 import { parseChatRequest } from './chat-request';
-import { createFaultInjector } from './fault-injector';
-import { sendError, sendJson } from './http-responses';
-import { createRateLimiter } from './rate-limiter';
 import { readBody } from './read-body';
-import { deriveSeed, mulberry32 } from './seeded-random';
-import { resolveSimulatorOptions, type SimulatorOptions } from './simulator-options';
-import { createStatsRecorder, type SimulatorStats } from './simulator-stats';
+import { type OpenAIErrorBody, sendError, sendJson } from './responses';
 
 /** A simulator listening on 127.0.0.1. */
 export interface RunningSimulator {
@@ -46,6 +46,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     maxConcurrency: config.maxConcurrency,
     requestsPerWindow: config.requestsPerMinute,
     windowMs: config.rateWindowMs,
+    now: () => config.clock.now(),
   });
   let requestIndex = 0;
   const deps: ChatHandlerDeps = {
@@ -74,27 +75,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (!res.writableFinished && !cutByServer && !controller.signal.aborted) stats.clientAbort();
       controller.abort();
     });
+    const refuse = (status: number, error: OpenAIErrorBody): void => {
+      stats.status(status);
+      sendError(res, status, error, headers);
+    };
+    const invalid = 'invalid_request_error';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     const route = `${req.method ?? 'GET'} ${path}`;
     if (path !== '/v1/models' && path !== '/v1/chat/completions') {
-      stats.status(404);
-      sendError(
-        res,
-        404,
-        { message: `Unknown request URL: ${route}.`, type: 'invalid_request_error', code: 'unknown_url' },
-        headers,
-      );
+      refuse(404, { message: `Unknown request URL: ${route}.`, type: invalid, code: 'unknown_url' });
       return;
     }
     const unauthorized = authProblem(req, config.apiKey);
     if (unauthorized !== null) {
-      stats.status(401);
-      sendError(
-        res,
-        401,
-        { message: unauthorized, type: 'invalid_request_error', code: 'invalid_api_key' },
-        headers,
-      );
+      refuse(401, { message: unauthorized, type: invalid, code: 'invalid_api_key' });
       return;
     }
     if (route === 'GET /v1/models') {
@@ -109,45 +103,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return;
     }
     if (route !== 'POST /v1/chat/completions') {
-      stats.status(405);
-      sendError(
-        res,
-        405,
-        {
-          message: `Method not allowed: ${route}.`,
-          type: 'invalid_request_error',
-          code: 'method_not_allowed',
-        },
-        headers,
-      );
+      refuse(405, { message: `Method not allowed: ${route}.`, type: invalid, code: 'method_not_allowed' });
       return;
     }
     const body = await readBody(req, config.maxBodyBytes);
     if (!body.ok) {
-      stats.status(413);
-      sendError(
-        res,
-        413,
-        { message: 'Request body too large.', type: 'invalid_request_error', code: 'request_too_large' },
-        headers,
-      );
+      refuse(413, { message: 'Request body too large.', type: invalid, code: 'request_too_large' });
       return;
     }
     const parsed = parseChatRequest(body.text);
     if (!parsed.ok) {
-      stats.status(400);
-      sendError(res, 400, { ...parsed.problem, type: 'invalid_request_error' }, headers);
+      refuse(400, { ...parsed.problem, type: invalid });
       return;
     }
     if (config.rejectUnknownModels && !config.models.includes(parsed.request.model)) {
-      stats.status(404);
       const message = `The model '${parsed.request.model}' does not exist.`;
-      sendError(
-        res,
-        404,
-        { message, type: 'invalid_request_error', code: 'model_not_found', param: 'model' },
-        headers,
-      );
+      refuse(404, { message, type: invalid, code: 'model_not_found', param: 'model' });
       return;
     }
     const customIdHeader = req.headers[CUSTOM_ID_HEADER];

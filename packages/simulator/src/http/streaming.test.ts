@@ -1,29 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from './server';
-import { REASONING_SHAPES, type SimulatorOptions } from './simulator-options';
-import { chatBody, joinDeltas, postChat, readSse, sseChunks, type TestChunk } from './test-support';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { REASONING_SHAPES } from '../completion/r1-response';
+import {
+  type Completion,
+  chatBody,
+  joinDeltas,
+  postChat,
+  readSse,
+  sseChunks,
+  type TestChunk,
+} from '../testing/chat-client';
+import { createSimulatorHarness } from '../testing/simulator-harness';
 
-const running: RunningSimulator[] = [];
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const simulator = await startSimulator({ latency: { kind: 'fixed', ms: 0 }, ...options });
-  running.push(simulator);
-  return simulator;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((simulator) => simulator.close()));
-});
-
-interface Message {
-  role?: string;
-  content?: string;
-  reasoning_content?: string;
-  reasoning?: string;
-}
-
-interface Plain {
-  choices: { message: Message; finish_reason: string }[];
-  usage?: unknown;
-}
+const { start, closeAll } = createSimulatorHarness();
+afterEach(closeAll);
 
 const PROMPT = 'What is 20+22? Please reason step by step, and put your final answer within \\boxed{}.';
 
@@ -61,7 +50,7 @@ describe('streaming', () => {
 
   it('streams exactly what the plain response carries, usage included', async () => {
     const simulator = await start();
-    const plain = (await (await postChat(simulator.url, chatBody(PROMPT))).json()) as Plain;
+    const plain = (await (await postChat(simulator.url, chatBody(PROMPT))).json()) as Completion;
     const read = await readSse(
       await postChat(
         simulator.url,
@@ -85,7 +74,7 @@ describe('streaming', () => {
 
   it.each(REASONING_SHAPES)('streams the %s shape in the fields it belongs to', async (shape) => {
     const simulator = await start({ shape });
-    const plain = (await (await postChat(simulator.url, chatBody(PROMPT))).json()) as Plain;
+    const plain = (await (await postChat(simulator.url, chatBody(PROMPT))).json()) as Completion;
     const message = plain.choices[0]?.message ?? {};
     const chunks = sseChunks(
       await readSse(await postChat(simulator.url, chatBody(PROMPT, { stream: true }))),
@@ -116,11 +105,12 @@ describe('streaming', () => {
 
   it('spreads chunks over the generation time: headers first, body later', async () => {
     const simulator = await start({ tokensPerSecond: 200, latency: { kind: 'fixed', ms: 0 } });
-    const started = performance.now();
+    const { clock } = simulator;
+    const started = clock.now();
     const response = await postChat(simulator.url, chatBody(PROMPT, { stream: true }));
-    const headersAfter = performance.now() - started;
-    await response.text();
-    const bodyAfter = performance.now() - started;
+    const headersAfter = clock.now() - started;
+    await clock.runUntil(response.text());
+    const bodyAfter = clock.now() - started;
     expect(headersAfter).toBeLessThan(150);
     expect(bodyAfter).toBeGreaterThan(150); // ≥ ~40 tokens at 200 tokens/s
   });
@@ -130,13 +120,16 @@ describe('streaming', () => {
     const controller = new AbortController();
     const response = await postChat(simulator.url, chatBody(PROMPT, { stream: true }), {}, controller.signal);
     const reader = response.body?.getReader();
+    await simulator.clock.advanceToNext(); // the first events are due: the server sends them
     await reader?.read();
     controller.abort();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The server notices the abort, stops sleeping on the clock and frees the slot.
+    await vi.waitFor(() => expect(simulator.stats().inFlight).toBe(0), { timeout: 10_000, interval: 5 });
     const stats = simulator.stats();
     expect(stats.clientAborts).toBe(1);
     expect(stats.inFlight).toBe(0);
     expect(stats.completedByPrompt).toEqual({});
-    expect((await postChat(simulator.url, chatBody('next', { max_tokens: 1 }))).status).toBe(200);
+    const next = simulator.clock.runUntil(postChat(simulator.url, chatBody('next', { max_tokens: 1 })));
+    expect((await next).status).toBe(200);
   });
 });

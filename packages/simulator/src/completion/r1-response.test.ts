@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerForPrompt } from './prompt-answer';
 import { promptKey } from './prompt-key';
-import { fieldText, generateR1Response, type R1Request, type R1Style } from './r1-response';
-import { REASONING_SHAPES } from './simulator-options';
+import { fieldText, generateR1Response, type R1Request, type R1Style, REASONING_SHAPES } from './r1-response';
 
 const request = (promptText: string, maxTokens: number | null = null): R1Request => ({
   promptText,

@@ -1,12 +1,8 @@
 import { parseArgs } from 'node:util';
-import { RETRY_AFTER_FORMATS } from './fault';
-import {
-  type FaultRates,
-  type LatencyOptions,
-  REALISTIC_R1_OPTIONS,
-  REASONING_SHAPES,
-  type SimulatorOptions,
-} from './simulator-options';
+import { REASONING_SHAPES } from '../completion/r1-response';
+import { type FaultRates, RETRY_AFTER_FORMATS } from '../faults/fault';
+import type { LatencyOptions } from '../limits/latency';
+import { REALISTIC_R1_OPTIONS, type SimulatorOptions } from '../simulator-options';
 
 /** Port the CLI listens on when given none. */
 export const DEFAULT_CLI_PORT = 8787;

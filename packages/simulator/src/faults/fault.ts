@@ -34,11 +34,8 @@ export type Fault =
   /** A normal answer without `usage` (streaming: no usage chunk even when asked for). */
   | { readonly kind: 'missingUsage' };
 
-/** Shorthand names for common faults, accepted wherever a `FaultSpec` is. */
-export const FAULT_NAMES = [
-  'http400',
-  'http401',
-  'http429',
+/** Faults that can also be drawn at random (`FaultRates`), in the order their rates share [0, 1). */
+export const RANDOM_FAULT_NAMES = [
   'http500',
   'http503',
   'connectionReset',
@@ -47,6 +44,10 @@ export const FAULT_NAMES = [
   'nonJsonBody',
   'missingUsage',
 ] as const;
+export type RandomFaultName = (typeof RANDOM_FAULT_NAMES)[number];
+
+/** Shorthand names for common faults, accepted wherever a `FaultSpec` is. */
+export const FAULT_NAMES = ['http400', 'http401', 'http429', ...RANDOM_FAULT_NAMES] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** A fault, by value or by shorthand name. */
@@ -76,4 +77,34 @@ export function resolveFault(spec: FaultSpec): Fault {
 /** The label a fault is counted under in `SimulatorStats.byFault` (`http503`, `connectionReset`, …). */
 export function faultLabel(fault: Fault): string {
   return fault.kind === 'status' ? `http${fault.status}` : fault.kind;
+}
+
+/** Probability (0–1) of each random fault per admitted request. Draws are seeded. */
+export type FaultRates = { readonly [Name in RandomFaultName]?: number };
+
+/** What a fault plan sees about one request. */
+export interface FaultContext {
+  /** 0-based index of this chat request among all chat requests the simulator received. */
+  readonly requestIndex: number;
+  /** The parsed request body. */
+  readonly body: Readonly<Record<string, unknown>>;
+  /** All message contents joined with newlines. */
+  readonly promptText: string;
+  /** Hash of the messages, the key of `SimulatorStats.callsByPrompt`. */
+  readonly promptKey: string;
+  /** How many chat requests with the same messages came before this one. */
+  readonly attempt: number;
+  /** The `x-thinkbatch-custom-id` request header, when the client sent one. */
+  readonly customIdHint: string | null;
+}
+
+/** Scripted faults: return a fault for this request, or null to let it through (random faults still apply). */
+export type FaultPlan = (context: FaultContext) => FaultSpec | null | undefined;
+
+/** Scripted fault for every request whose prompt text contains `match`. */
+export interface PromptFaultRule {
+  readonly match: string;
+  readonly fault: FaultSpec;
+  /** Apply to the first `times` matching requests only, then let them succeed. @default Infinity */
+  readonly times?: number;
 }

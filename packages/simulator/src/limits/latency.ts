@@ -1,5 +1,15 @@
-import { logNormal, type Random } from './seeded-random';
-import type { LatencyOptions } from './simulator-options';
+import { logNormal, type Random } from '../seeded-random';
+
+/** Time to first token (the wait before anything is generated). */
+export type LatencyOptions =
+  | { readonly kind: 'fixed'; readonly ms: number }
+  /** Log-normal: half the requests wait less than `medianMs`; `sigma` is the spread of ln(ms). */
+  | {
+      readonly kind: 'lognormal';
+      readonly medianMs: number;
+      readonly sigma: number;
+      readonly maxMs?: number;
+    };
 
 /** Inputs of the time one simulated request takes. */
 export interface LatencyModel {

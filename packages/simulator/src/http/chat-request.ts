@@ -1,4 +1,4 @@
-import { promptKey, promptTextOf, type SimulatedMessage } from './prompt-key';
+import { promptKey, promptTextOf, type SimulatedMessage } from '../completion/prompt-key';
 
 /** A chat completion request the simulator accepted. */
 export interface ChatRequest {

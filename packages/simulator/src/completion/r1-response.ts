@@ -1,8 +1,24 @@
+import { deriveSeed, logNormal, mulberry32 } from '../seeded-random';
 import { answerForPrompt, answerText, type PromptAnswer } from './prompt-answer';
 import { reasoningText } from './reasoning-text';
-import { deriveSeed, logNormal, mulberry32 } from './seeded-random';
-import type { ReasoningShape, TokenDistribution } from './simulator-options';
 import { CHARS_PER_TOKEN, estimateTokens } from './token-count';
+
+/** Where the simulated model puts its chain of thought. */
+export const REASONING_SHAPES = [
+  'reasoning_content',
+  'reasoning',
+  'think_tags',
+  'closing_think_only',
+] as const;
+export type ReasoningShape = (typeof REASONING_SHAPES)[number];
+
+/** A log-normal token count, clamped to [min, max]. */
+export interface TokenDistribution {
+  readonly median: number;
+  readonly sigma: number;
+  readonly min: number;
+  readonly max: number;
+}
 
 /** Message field a piece of output goes to. */
 export type OutputField = 'reasoning_content' | 'reasoning' | 'content';

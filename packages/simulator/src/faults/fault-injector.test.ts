@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { faultLabel, resolveFault } from './fault';
+import { mulberry32 } from '../seeded-random';
+import { type FaultContext, faultLabel, resolveFault } from './fault';
 import { createFaultInjector } from './fault-injector';
-import { mulberry32 } from './seeded-random';
-import type { FaultContext } from './simulator-options';
 
 const context = (promptText: string, requestIndex = 0): FaultContext => ({
   requestIndex,

@@ -1,33 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { promptKey } from './prompt-key';
-import { type RunningSimulator, startSimulator } from './server';
-import type { SimulatorOptions } from './simulator-options';
-import { chatBody, postChat } from './test-support';
+import { promptKey } from '../completion/prompt-key';
+import { type Completion, chatBody, postChat } from '../testing/chat-client';
+import { createManualClock } from '../testing/manual-clock';
+import { createSimulatorHarness, type TestSimulator } from '../testing/simulator-harness';
+import { startSimulator } from './server';
 
-const running: RunningSimulator[] = [];
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const simulator = await startSimulator({ latency: { kind: 'fixed', ms: 0 }, ...options });
-  running.push(simulator);
-  return simulator;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((simulator) => simulator.close()));
-});
-
-interface Message {
-  role?: string;
-  content?: string;
-  reasoning_content?: string;
-  reasoning?: string;
-}
-
-interface Completion {
-  id: string;
-  object: string;
-  model: string;
-  choices: { index: number; message: Message; finish_reason: string }[];
-  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
-}
+const { start, closeAll } = createSimulatorHarness();
+afterEach(closeAll);
 
 describe('startSimulator: HTTP surface', () => {
   it('listens on 127.0.0.1 at an ephemeral port and serves /v1/models', async () => {
@@ -144,7 +123,7 @@ describe('startSimulator: HTTP surface', () => {
   });
 
   it('gives the same answers for the same seed, on a new server too, and different ones for another seed', async () => {
-    const ask = async (simulator: RunningSimulator, prompt: string) =>
+    const ask = async (simulator: TestSimulator, prompt: string) =>
       ((await (await postChat(simulator.url, chatBody(prompt))).json()) as Completion).choices[0]?.message;
     const a = await start({ seed: 11 });
     const b = await start({ seed: 11 });
@@ -184,13 +163,16 @@ describe('startSimulator: HTTP surface', () => {
   });
 
   it('closes with requests in flight, and stops listening', async () => {
-    const simulator = await startSimulator({ latency: { kind: 'fixed', ms: 10_000 } });
+    const clock = createManualClock();
+    const simulator = await startSimulator({ latency: { kind: 'fixed', ms: 10_000 }, clock });
     const pending = postChat(simulator.url, chatBody('slow')).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await clock.sleeping(1);
     expect(simulator.stats().inFlight).toBe(1);
-    const started = Date.now();
+    const started = clock.now();
     await simulator.close();
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Time stood still: close cut the 10 s wait short instead of sitting it out.
+    expect(clock.now() - started).toBeLessThan(2_000);
+    expect(clock.pending).toBe(0);
     expect(await pending).toBeInstanceOf(Error);
     await expect(fetch(`${simulator.url}/models`)).rejects.toThrow();
   });

@@ -1,4 +1,4 @@
-import type { Random } from './seeded-random';
+import type { Random } from '../seeded-random';
 import { CHARS_PER_TOKEN } from './token-count';
 
 const MUSINGS = [

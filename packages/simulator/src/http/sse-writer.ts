@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { abortableSleep } from './abortable-sleep';
+import { type SimulatorClock, sleepUnlessAborted } from '../clock';
 
 /** Send the headers of a server-sent event stream. */
 export function startSse(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
@@ -33,6 +33,7 @@ export interface SseScheduleOptions {
   /** Spread the events evenly over this many ms (0: send at once). */
   readonly durationMs: number;
   readonly signal: AbortSignal;
+  readonly clock: SimulatorClock;
 }
 
 /**
@@ -44,13 +45,14 @@ export async function writeSseEvents(
   events: readonly unknown[],
   options: SseScheduleOptions,
 ): Promise<number> {
-  const start = performance.now();
+  const { clock, signal } = options;
+  const start = clock.now();
   let written = 0;
   for (const [index, event] of events.entries()) {
     const due = start + (options.durationMs * (index + 1)) / events.length;
-    const wait = due - performance.now();
-    if (wait >= 1 && !(await abortableSleep(wait, options.signal))) return written;
-    if (!(await writeSseData(res, JSON.stringify(event), options.signal))) return written;
+    const wait = due - clock.now();
+    if (wait >= 1 && !(await sleepUnlessAborted(clock, wait, signal))) return written;
+    if (!(await writeSseData(res, JSON.stringify(event), signal))) return written;
     written += 1;
   }
   return written;

@@ -1,18 +1,18 @@
 import type { ServerResponse } from 'node:http';
-import { abortableSleep } from './abortable-sleep';
+import { sleepUnlessAborted } from '../clock';
+import { type CompletionEnvelope, completionBody, completionChunks } from '../completion/completion-body';
+import { generateR1Response, type R1Response } from '../completion/r1-response';
+import { CHARS_PER_TOKEN } from '../completion/token-count';
+import { type Fault, faultLabel } from '../faults/fault';
+import type { FaultInjector } from '../faults/fault-injector';
+import { sampleTiming, type Timing } from '../limits/latency';
+import type { RateLimiter } from '../limits/rate-limiter';
+import { deriveSeed, mulberry32 } from '../seeded-random';
+import type { ResolvedSimulatorOptions } from '../simulator-options';
+import type { StatsRecorder } from '../simulator-stats';
 import type { ChatRequest } from './chat-request';
-import { type CompletionEnvelope, completionBody, completionChunks } from './completion-body';
-import { type Fault, faultLabel } from './fault';
-import type { FaultInjector } from './fault-injector';
-import { errorForStatus, retryAfterHeaders, sendError, sendJson } from './http-responses';
-import { sampleTiming, type Timing } from './latency';
-import { generateR1Response, type R1Response } from './r1-response';
-import type { RateLimiter } from './rate-limiter';
-import { deriveSeed, mulberry32 } from './seeded-random';
-import type { ResolvedSimulatorOptions } from './simulator-options';
-import type { StatsRecorder } from './simulator-stats';
+import { errorForStatus, retryAfterHeaders, sendError, sendJson } from './responses';
 import { endSse, startSse, writeSseData, writeSseEvents } from './sse-writer';
-import { CHARS_PER_TOKEN } from './token-count';
 
 /** Long-lived parts of the simulator that every chat request uses. */
 export interface ChatHandlerDeps {
@@ -99,7 +99,7 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
       fault,
       envelope: {
         id: `chatcmpl-sim${requestIndex}-${request.promptKey.slice(0, 8)}`,
-        created: Math.floor(Date.now() / 1000),
+        created: Math.floor(options.clock.now() / 1000),
         model: request.model,
       },
       timing: sampleTiming(options, response.usage.completion_tokens, latencyRandom),
@@ -115,7 +115,7 @@ async function sendAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> 
   const { exchange, timing, fault } = answer;
   const { res, headers, signal } = exchange;
   const wait = answer.headerDelayMs + timing.firstTokenMs + timing.generationMs;
-  if (!(await abortableSleep(wait, signal))) return;
+  if (!(await sleepUnlessAborted(deps.options.clock, wait, signal))) return;
   const body = completionBody(answer.envelope, answer.response, fault?.kind !== 'missingUsage');
   deps.stats.status(200);
   if (fault?.kind === 'nonJsonBody') {
@@ -146,7 +146,9 @@ async function sendAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> 
 async function streamAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> {
   const { exchange, timing, fault } = answer;
   const { res, headers, signal, request } = exchange;
-  if (!(await abortableSleep(answer.headerDelayMs + timing.firstTokenMs, signal))) return;
+  const { clock } = deps.options;
+  const wait = answer.headerDelayMs + timing.firstTokenMs;
+  if (!(await sleepUnlessAborted(clock, wait, signal))) return;
   deps.stats.status(200);
   startSse(res, headers);
   if (fault?.kind === 'nonJsonBody') {
@@ -160,12 +162,12 @@ async function streamAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void
   });
   if (fault?.kind === 'truncatedBody' || fault?.kind === 'connectionReset') {
     const sent = chunks.slice(0, Math.max(1, Math.floor(chunks.length / 2)));
-    await writeSseEvents(res, sent, { durationMs: timing.generationMs / 2, signal });
+    await writeSseEvents(res, sent, { durationMs: timing.generationMs / 2, signal, clock });
     if (fault.kind === 'truncatedBody') res.end();
     else exchange.cut();
     return;
   }
-  const written = await writeSseEvents(res, chunks, { durationMs: timing.generationMs, signal });
+  const written = await writeSseEvents(res, chunks, { durationMs: timing.generationMs, signal, clock });
   if (written < chunks.length) return;
   endSse(res);
   deps.stats.completed(request.promptKey);

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { RetryAfterFormat } from './fault';
+import type { RetryAfterFormat } from '../faults/fault';
 
 /** Body of an OpenAI-style error response. */
 export interface OpenAIErrorBody {

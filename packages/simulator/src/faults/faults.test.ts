@@ -1,17 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from './server';
-import type { SimulatorOptions } from './simulator-options';
-import { chatBody, postChat, readSse, sseChunks, type TestChunk } from './test-support';
+import type { SimulatorOptions } from '../simulator-options';
+import { chatBody, postChat, readSse, sseChunks, type TestChunk } from '../testing/chat-client';
+import { createSimulatorHarness } from '../testing/simulator-harness';
 
-const running: RunningSimulator[] = [];
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const simulator = await startSimulator({ latency: { kind: 'fixed', ms: 0 }, ...options });
-  running.push(simulator);
-  return simulator;
+const { start, closeAll } = createSimulatorHarness();
+afterEach(closeAll);
+
+/** The first `count` of `promises` to settle. */
+function firstSettled<T>(promises: readonly Promise<T>[], count: number): Promise<void> {
+  let settled = 0;
+  return new Promise((resolve) => {
+    for (const promise of promises) {
+      const onSettled = (): void => {
+        settled += 1;
+        if (settled === count) resolve();
+      };
+      promise.then(onSettled, onSettled);
+    }
+  });
 }
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((simulator) => simulator.close()));
-});
 
 const STREAM = { stream: true, stream_options: { include_usage: true } };
 
@@ -45,9 +52,9 @@ describe('random faults at rate 1', () => {
   it('slowHeaders holds the headers back, then answers normally', async () => {
     const simulator = await always('slowHeaders', { slowHeadersMs: 300 });
     for (const extra of [{}, STREAM]) {
-      const started = performance.now();
-      const response = await postChat(simulator.url, chatBody('hi', extra));
-      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+      const started = simulator.clock.now();
+      const response = await simulator.clock.runUntil(postChat(simulator.url, chatBody('hi', extra)));
+      expect(simulator.clock.now() - started).toBeGreaterThanOrEqual(290);
       expect(response.status).toBe(200);
       await response.text();
     }
@@ -151,7 +158,12 @@ describe('scripted faults', () => {
 describe('rate limits', () => {
   it('answers 429 beyond maxConcurrency, without a retry hint by default', async () => {
     const simulator = await start({ maxConcurrency: 2, latency: { kind: 'fixed', ms: 300 } });
-    const responses = await Promise.all([1, 2, 3, 4].map((i) => postChat(simulator.url, chatBody(`c${i}`))));
+    const pending = [1, 2, 3, 4].map((i) => postChat(simulator.url, chatBody(`c${i}`)));
+    // Two are admitted and wait out their latency (time stands still); the other two are refused meanwhile.
+    await firstSettled(pending, 2);
+    await simulator.clock.sleeping(2);
+    simulator.clock.advance(300);
+    const responses = await Promise.all(pending);
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([200, 200, 429, 429]);
     const refused = responses.find((response) => response.status === 429);
@@ -191,7 +203,7 @@ describe('rate limits', () => {
     const simulator = await start({ requestsPerMinute: 1, rateWindowMs: 200 });
     expect((await postChat(simulator.url, chatBody('a'))).status).toBe(200);
     expect((await postChat(simulator.url, chatBody('b'))).status).toBe(429);
-    await new Promise((resolve) => setTimeout(resolve, 220));
+    simulator.clock.advance(220);
     expect((await postChat(simulator.url, chatBody('c'))).status).toBe(200);
   });
 });
