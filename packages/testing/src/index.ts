@@ -1,0 +1,3 @@
+// The test kit's public surface: fakes, contract suites, harnesses and fixtures (filled in by the move
+// out of packages/core/src/testing).
+export {};
