@@ -1,6 +1,5 @@
 import { createDynamoJobStore } from '@thinkbatch/aws-adapters';
 import { JobStoreError } from '@thinkbatch/core';
-import { describeJobStoreContract, makeNewJob, uniqueJobId } from '@thinkbatch/core/testing';
 import {
   type AwsClients,
   createAwsClients,
@@ -8,6 +7,7 @@ import {
   ensureTable,
   startEmulators,
 } from '@thinkbatch/local';
+import { describeJobStoreContract, makeNewJob, uniqueJobId } from '@thinkbatch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const tableName = 'contract-jobs';

@@ -1,6 +1,5 @@
 import { createS3ObjectStore } from '@thinkbatch/aws-adapters';
 import { ObjectStoreError } from '@thinkbatch/core';
-import { describeObjectStoreContract } from '@thinkbatch/core/testing';
 import {
   type AwsClients,
   createAwsClients,
@@ -8,6 +7,7 @@ import {
   ensureBucket,
   startEmulators,
 } from '@thinkbatch/local';
+import { describeObjectStoreContract } from '@thinkbatch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let emulators: Emulators;

@@ -1,5 +1,4 @@
 import { createSqsWorkQueue } from '@thinkbatch/aws-adapters';
-import { decodeReceivedBody, describeWorkQueueContract } from '@thinkbatch/core/testing';
 import {
   type AwsClients,
   createAwsClients,
@@ -8,6 +7,7 @@ import {
   ensureQueue,
   startEmulators,
 } from '@thinkbatch/local';
+import { decodeReceivedBody, describeWorkQueueContract } from '@thinkbatch/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 let emulators: Emulators;

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type JobSummary, jobKeys, type ResultLine, USAGE_FIELDS, type WorkMessage } from '@thinkbatch/core';
-import { decodeReceivedBody } from '@thinkbatch/core/testing';
 import { objectCreatedEvent } from '@thinkbatch/local';
+import { decodeReceivedBody } from '@thinkbatch/testing';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonl, startTestStack, sumPrompt, type TestStack } from './stack';

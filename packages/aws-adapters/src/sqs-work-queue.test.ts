@@ -5,7 +5,7 @@ import type {
 } from '@aws-sdk/client-sqs';
 import type { Clock, RunChunkMessage, WorkMessage } from '@thinkbatch/core';
 import { isSqsMessageBody, WorkQueueError } from '@thinkbatch/core';
-import { decodeReceivedBody } from '@thinkbatch/core/testing';
+import { decodeReceivedBody } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { SqsBatchSender } from './sqs-work-queue';
 import { createSqsWorkQueue } from './sqs-work-queue';

@@ -1,10 +1,10 @@
 import type { ChatRequestBody } from '@thinkbatch/core';
+import { type Fault, startSimulator } from '@thinkbatch/simulator';
 import {
   type ContractScenario,
   describeModelClientContract,
   type ModelClientContractHarness,
-} from '@thinkbatch/core/testing';
-import { type Fault, startSimulator } from '@thinkbatch/simulator';
+} from '@thinkbatch/testing';
 import { createOpenAIModelClient } from './openai-model-client';
 
 const MARKER = 'contract-scenario:';

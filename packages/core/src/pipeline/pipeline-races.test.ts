@@ -1,7 +1,6 @@
+import { answerEcho, createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../ports/object-store';
-import { answerEcho } from '../testing/fake-model-client';
-import { createPipelineHarness } from '../testing/pipeline-harness';
 import type { RunChunkMessage, WorkMessage } from '../work-message';
 import { handleDeadLetter } from './dead-letter';
 import { createLimiter } from './limiter';

@@ -1,7 +1,5 @@
+import { AWKWARD_CUSTOM_IDS, answerEcho, createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
-import { AWKWARD_CUSTOM_IDS } from '../testing/contracts/work-queue-contract';
-import { answerEcho } from '../testing/fake-model-client';
-import { createPipelineHarness } from '../testing/pipeline-harness';
 import { handleDeadLetter } from './dead-letter';
 import { jobKeys } from './job-keys';
 

@@ -1,9 +1,8 @@
+import { answerEcho, createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { JobSummary } from '../job-summary';
 import type { ModelCallResult } from '../model-client';
 import type { ResultLine } from '../result-line';
-import { answerEcho } from '../testing/fake-model-client';
-import { createPipelineHarness } from '../testing/pipeline-harness';
 import { USAGE_FIELDS } from '../usage';
 import type { WorkMessage } from '../work-message';
 import { handleDeadLetter } from './dead-letter';

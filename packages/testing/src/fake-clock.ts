@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import type { Clock } from '@thinkbatch/core';
 
 /** A clock that only moves when told to (or when something sleeps on it). */
 export interface FakeClock extends Clock {

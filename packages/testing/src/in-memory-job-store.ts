@@ -1,10 +1,12 @@
-import { addUsage } from '../accounting';
-import type { ChunkRecord } from '../chunk';
-import { emptyChunkCounters, isChunkComplete } from '../chunk';
-import type { JobRecord } from '../job';
-import { createJobRecord, isTerminalJobStatus } from '../job';
-import type { JobStore } from '../ports/job-store';
-import { JobStoreError } from '../ports/job-store';
+import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
+import {
+  addUsage,
+  createJobRecord,
+  emptyChunkCounters,
+  isChunkComplete,
+  isTerminalJobStatus,
+  JobStoreError,
+} from '@thinkbatch/core';
 
 /**
  * A JobStore in memory with the same conditional semantics as the DynamoDB adapter (both run the

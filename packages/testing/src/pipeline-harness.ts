@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { JobRecord } from '../job';
-import { createLimiter } from '../pipeline/limiter';
-import { silentLogger } from '../pipeline/logger';
-import type { PipelineConfig, PipelineDeps } from '../pipeline/pipeline-deps';
-import { defaultPipelineConfig } from '../pipeline/pipeline-deps';
-import { processWorkMessage } from '../pipeline/process-work-message';
-import { readResultsFile } from '../pipeline/read-job-results';
-import { startJob } from '../pipeline/start-job';
-import type { JobStore } from '../ports/job-store';
-import type { ResultLine } from '../result-line';
-import type { WorkMessage } from '../work-message';
+import type {
+  JobRecord,
+  JobStore,
+  PipelineConfig,
+  PipelineDeps,
+  ResultLine,
+  WorkMessage,
+} from '@thinkbatch/core';
+import {
+  createLimiter,
+  defaultPipelineConfig,
+  processWorkMessage,
+  readResultsFile,
+  silentLogger,
+  startJob,
+} from '@thinkbatch/core';
 import { createFakeClock, type FakeClock } from './fake-clock';
 import { createFakeModelClient, type FakeModelBehaviour, type FakeModelClient } from './fake-model-client';
 import { createInMemoryJobStore } from './in-memory-job-store';

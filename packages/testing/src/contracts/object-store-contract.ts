@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { ObjectStore } from '@thinkbatch/core';
+import { ObjectStoreError } from '@thinkbatch/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ObjectStore } from '../../ports/object-store';
-import { ObjectStoreError } from '../../ports/object-store';
 
 /** A fresh store for one test, and how to clean up after it. */
 export interface ObjectStoreContractSubject {

@@ -1,8 +1,11 @@
-import type { WorkQueue } from '../ports/work-queue';
-import { WorkQueueError } from '../ports/work-queue';
-import { QUEUE } from '../settings';
-import type { WorkMessage } from '../work-message';
-import { decodeWorkMessageBody, encodeWorkMessageBody, isSqsMessageBody } from '../work-message-body';
+import type { WorkMessage, WorkQueue } from '@thinkbatch/core';
+import {
+  decodeWorkMessageBody,
+  encodeWorkMessageBody,
+  isSqsMessageBody,
+  QUEUE,
+  WorkQueueError,
+} from '@thinkbatch/core';
 
 /** One message as the fake recorded it. */
 export interface SentMessage {

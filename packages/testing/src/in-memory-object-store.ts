@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ByteRange, ObjectInfo, ObjectStore, PutOptions } from '../ports/object-store';
-import { ObjectStoreError } from '../ports/object-store';
+import type { ByteRange, ObjectInfo, ObjectStore, PutOptions } from '@thinkbatch/core';
+import { ObjectStoreError } from '@thinkbatch/core';
 
 interface StoredObject {
   readonly body: Uint8Array;

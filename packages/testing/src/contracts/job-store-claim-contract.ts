@@ -1,6 +1,6 @@
+import type { JobStore, LineAttemptClaim, LineClaim } from '@thinkbatch/core';
+import { JobStoreError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import type { JobStore, LineAttemptClaim, LineClaim } from '../../ports/job-store';
-import { JobStoreError } from '../../ports/job-store';
 import { makeLineRecord, makeNewJob, uniqueJobId } from './job-store-fixtures';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

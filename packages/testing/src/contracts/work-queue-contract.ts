@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { WorkQueue } from '@thinkbatch/core';
+import { decodeWorkMessageBody, type RunChunkMessage, WorkMessage, WorkQueueError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import type { WorkQueue } from '../../ports/work-queue';
-import { WorkQueueError } from '../../ports/work-queue';
-import { type RunChunkMessage, WorkMessage } from '../../work-message';
-import { decodeWorkMessageBody } from '../../work-message-body';
 
 /** A fresh, empty queue for one test, and a way to take out every message sent to it. */
 export interface WorkQueueContractSubject {

@@ -1,5 +1,4 @@
-import type { ChatRequestBody } from '../chat';
-import type { ModelCallResult } from '../model-client';
+import type { ChatRequestBody, ModelCallResult } from '@thinkbatch/core';
 import type { ContractScenario, ModelClientContractHarness } from './contracts/model-client-contract';
 import { describeModelClientContract } from './contracts/model-client-contract';
 import { answerEcho, createFakeModelClient, type FakeModelBehaviour } from './fake-model-client';

@@ -1,7 +1,4 @@
-import type { LineRecord } from '../../chunk';
-import type { NewJob } from '../../ports/job-store';
-import type { LineStatus } from '../../result-line';
-import type { LineUsage } from '../../usage';
+import type { LineRecord, LineStatus, LineUsage, NewJob } from '@thinkbatch/core';
 
 /** A job id no other test uses (stores may be shared between tests). */
 export function uniqueJobId(label: string): string {

@@ -1,8 +1,6 @@
+import type { ChunkRecord, JobStore } from '@thinkbatch/core';
+import { addUsage, emptyUsageTotals, JobStoreError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import { addUsage, emptyUsageTotals } from '../../accounting';
-import type { ChunkRecord } from '../../chunk';
-import type { JobStore } from '../../ports/job-store';
-import { JobStoreError } from '../../ports/job-store';
 import { makeLineRecord, makeLineUsage, makeNewJob, uniqueJobId } from './job-store-fixtures';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -1,7 +1,6 @@
+import type { ChatRequestBody, ModelCallResult, ModelClient } from '@thinkbatch/core';
+import { ChatCompletion } from '@thinkbatch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatRequestBody } from '../../chat';
-import { ChatCompletion } from '../../chat-completion';
-import type { ModelCallResult, ModelClient } from '../../model-client';
 
 /** How the endpoint behind a contract harness must answer a request built by `bodyFor`. */
 export type ContractScenario =

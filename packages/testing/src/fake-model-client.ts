@@ -1,5 +1,10 @@
-import type { ChatRequestBody } from '../chat';
-import type { ModelCallFailure, ModelCallOptions, ModelCallResult, ModelClient } from '../model-client';
+import type {
+  ChatRequestBody,
+  ModelCallFailure,
+  ModelCallOptions,
+  ModelCallResult,
+  ModelClient,
+} from '@thinkbatch/core';
 
 /** One recorded call to the fake. */
 export interface FakeModelCall {

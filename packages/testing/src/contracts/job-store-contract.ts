@@ -1,7 +1,6 @@
+import type { JobRecord, JobStore } from '@thinkbatch/core';
+import { JobStoreError } from '@thinkbatch/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../job';
-import type { JobStore } from '../../ports/job-store';
-import { JobStoreError } from '../../ports/job-store';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
