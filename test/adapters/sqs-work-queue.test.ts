@@ -2,12 +2,11 @@ import { createSqsWorkQueue } from '@thinkbatch/aws-adapters';
 import {
   type AwsClients,
   createAwsClients,
-  drainQueue,
   type Emulators,
   ensureQueue,
   startEmulators,
 } from '@thinkbatch/local';
-import { decodeReceivedBody, describeWorkQueueContract } from '@thinkbatch/testing';
+import { decodeReceivedBody, describeWorkQueueContract, drainQueue } from '@thinkbatch/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 let emulators: Emulators;

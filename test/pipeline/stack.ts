@@ -1,4 +1,4 @@
-import { type Logger, type ModelClient, type ResultLine, readResultsFile } from '@thinkbatch/core';
+import type { Logger, ModelClient, ResultLine } from '@thinkbatch/core';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import {
@@ -7,6 +7,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '@thinkbatch/simulator';
+import { readResultsFile } from '@thinkbatch/testing';
 
 /** A log that remembers messages, so tests can count what happened. */
 export function createRecordingLogger(): Logger & { messages: string[] } {

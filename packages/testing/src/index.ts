@@ -1,9 +1,11 @@
 // The test kit's public surface: in-memory fakes of the ports, the fake clock and model client, the
 // contract suites every adapter runs, and the pipeline harness. Only tests depend on this package.
 export * from './contracts/index';
+export * from './emulators/drain-queue';
 export * from './fake-clock';
 export * from './fake-model-client';
 export * from './in-memory-job-store';
 export * from './in-memory-object-store';
 export * from './in-memory-work-queue';
 export * from './pipeline-harness';
+export * from './read-results-file';

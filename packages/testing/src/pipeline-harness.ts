@@ -11,7 +11,6 @@ import {
   createLimiter,
   defaultPipelineConfig,
   processWorkMessage,
-  readResultsFile,
   silentLogger,
   startJob,
 } from '@thinkbatch/core';
@@ -20,6 +19,7 @@ import { createFakeModelClient, type FakeModelBehaviour, type FakeModelClient } 
 import { createInMemoryJobStore } from './in-memory-job-store';
 import { createInMemoryObjectStore, type InMemoryObjectStore } from './in-memory-object-store';
 import { createInMemoryWorkQueue, type InMemoryWorkQueue } from './in-memory-work-queue';
+import { readResultsFile } from './read-results-file';
 
 export interface PipelineHarness {
   readonly deps: PipelineDeps;

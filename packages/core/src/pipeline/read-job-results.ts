@@ -1,6 +1,5 @@
 import type { JobRecord } from '../job';
 import { readJsonlLines } from '../jsonl-reader';
-import type { ObjectStore } from '../ports/object-store';
 import { ResultLine } from '../result-line';
 import { jobKeys } from './job-keys';
 import type { PipelineDeps } from './pipeline-deps';
@@ -30,21 +29,4 @@ export async function* readJobResults(
       yield { text: record.text, result: ResultLine.parse(JSON.parse(record.text)) };
     }
   }
-}
-
-/** A finished job's `results.jsonl`, parsed (small jobs: tests and tools; it is read whole). */
-export async function readResultsFile(
-  output: ObjectStore,
-  job: Pick<JobRecord, 'jobId' | 'status' | 'outputs'>,
-): Promise<ResultLine[]> {
-  if (job.outputs === null) throw new Error(`job ${job.jobId} has no outputs (${job.status})`);
-  const body = await output.get(job.outputs.results);
-  if (body === null) throw new Error(`results of job ${job.jobId} are missing`);
-  const text = new TextDecoder().decode(body);
-  return text === ''
-    ? []
-    : text
-        .trimEnd()
-        .split('\n')
-        .map((line) => ResultLine.parse(JSON.parse(line)));
 }

@@ -1,4 +1,3 @@
 export * from './aws-clients';
-export * from './drain-queue';
 export * from './provision';
 export * from './start-emulators';

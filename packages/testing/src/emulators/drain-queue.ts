@@ -15,7 +15,7 @@ export interface DrainQueueOptions {
 
 /**
  * Receive and delete every message of a queue, waiting for delayed and in-flight ones until the queue's
- * counts are all zero; returns the bodies in the order received. For tests and tools, not for workers.
+ * counts are all zero; returns the bodies in the order received (contract tests read back what was sent).
  */
 export async function drainQueue(
   sqs: SQSClient,
