@@ -15,7 +15,6 @@ export * from './job-defaults';
 export * from './job-summary';
 export * from './jsonl-line-bytes';
 export * from './jsonl-reader';
-export * from './jsonl-writer';
 export * from './latency-histogram';
 export * from './model-client';
 export * from './normalize-input-line';
