@@ -1,7 +1,7 @@
-import type { ChunkRecord } from '../chunk';
-import { ResultLine } from '../result-line';
-import type { LineRef } from '../work-message';
-import { jobKeys } from './job-keys';
+import type { ChunkRecord } from '../job/chunk';
+import { jobKeys } from '../job/job-keys';
+import type { LineRef } from '../job/work-message';
+import { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
 
 /**

@@ -1,5 +1,5 @@
-import { isTerminalJobStatus } from '../job';
-import type { WorkMessage } from '../work-message';
+import { isTerminalJobStatus } from '../job/job';
+import type { WorkMessage } from '../job/work-message';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';

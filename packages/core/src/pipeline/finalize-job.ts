@@ -1,10 +1,10 @@
-import { estimateCost } from '../cost-estimate';
-import type { JobOutputs, JobProgress, JobRecord, JobStatus } from '../job';
-import { createSummaryBuilder, type JobSummary } from '../job-summary';
-import { toOpenAIBatchOutputLine } from '../openai-batch-output';
+import type { JobOutputs, JobProgress, JobRecord, JobStatus } from '../job/job';
+import { jobKeys } from '../job/job-keys';
+import { createSummaryBuilder, type JobSummary } from '../results/job-summary';
+import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
 import { QUEUE } from '../settings';
-import { USAGE_FIELDS } from '../usage';
-import { jobKeys } from './job-keys';
+import { estimateCost } from '../usage/cost-estimate';
+import { USAGE_FIELDS } from '../usage/usage';
 import { sumJobProgress } from './job-progress';
 import type { PipelineDeps } from './pipeline-deps';
 import { readJobResults } from './read-job-results';

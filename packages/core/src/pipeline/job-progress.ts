@@ -1,7 +1,7 @@
-import { mergeUsageTotals } from '../accounting';
-import { emptyChunkCounters } from '../chunk';
-import type { JobProgress } from '../job';
+import { emptyChunkCounters } from '../job/chunk';
+import type { JobProgress } from '../job/job';
 import type { JobStore } from '../ports/job-store';
+import { mergeUsageTotals } from '../usage/accounting';
 
 /** Live, exact counts of a job: the sum of its chunks' counters (each line is counted once there). */
 export async function sumJobProgress(jobs: JobStore, jobId: string): Promise<JobProgress> {

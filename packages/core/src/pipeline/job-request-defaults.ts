@@ -1,6 +1,6 @@
-import type { JobRecord } from '../job';
-import type { JobDefaults } from '../job-defaults';
-import { resolveJobDefaults } from '../job-defaults';
+import type { JobRecord } from '../job/job';
+import type { JobDefaults } from '../job/job-defaults';
+import { resolveJobDefaults } from '../job/job-defaults';
 import type { PipelineConfig } from './pipeline-deps';
 
 /** The request defaults a job applies to its lines: its own options over the deployment's model. */

@@ -1,12 +1,12 @@
-import type { Clock, RandomSource } from '../clock';
-import type { PriceTable } from '../cost-estimate';
-import type { ModelClient } from '../model-client';
+import type { Clock, RandomSource } from '../ports/clock';
 import type { JobStore } from '../ports/job-store';
+import type { Logger } from '../ports/logger';
+import type { ModelClient } from '../ports/model-client';
 import type { ObjectStore } from '../ports/object-store';
 import type { WorkQueue } from '../ports/work-queue';
-import type { RetryPolicyOptions } from '../retry-policy';
+import type { RetryPolicyOptions } from '../retry/retry-policy';
 import { ENDPOINT, FANOUT, WORKER } from '../settings';
-import type { Logger } from './logger';
+import type { PriceTable } from '../usage/cost-estimate';
 
 /** Tunables of the pipeline steps. Every field has a default (see `defaultPipelineConfig`). */
 export interface PipelineConfig {

@@ -1,7 +1,7 @@
 import { answerEcho, createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
+import type { RunChunkMessage, WorkMessage } from '../job/work-message';
 import type { ObjectStore } from '../ports/object-store';
-import type { RunChunkMessage, WorkMessage } from '../work-message';
 import { handleDeadLetter } from './dead-letter';
 import { createLimiter } from './limiter';
 import { processWorkMessage } from './process-work-message';

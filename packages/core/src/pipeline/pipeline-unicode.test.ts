@@ -1,7 +1,7 @@
 import { AWKWARD_CUSTOM_IDS, answerEcho, createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
+import { jobKeys } from '../job/job-keys';
 import { handleDeadLetter } from './dead-letter';
-import { jobKeys } from './job-keys';
 
 /** Escaped JSON of a list of strings: a lone surrogate turned into U+FFFD shows as a difference. */
 const exactly = (ids: readonly (string | null | undefined)[]): string => JSON.stringify(ids);

@@ -1,13 +1,13 @@
 import { answerEcho, createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
-import { JobSummary } from '../job-summary';
-import type { ModelCallResult } from '../model-client';
-import type { ResultLine } from '../result-line';
-import { USAGE_FIELDS } from '../usage';
-import type { WorkMessage } from '../work-message';
+import { jobKeys } from '../job/job-keys';
+import type { WorkMessage } from '../job/work-message';
+import type { ModelCallResult } from '../ports/model-client';
+import { JobSummary } from '../results/job-summary';
+import type { ResultLine } from '../results/result-line';
+import { USAGE_FIELDS } from '../usage/usage';
 import { handleDeadLetter } from './dead-letter';
 import { finalizeJob, progressMatchesSummary } from './finalize-job';
-import { jobKeys } from './job-keys';
 import { sumJobProgress } from './job-progress';
 
 const simple = (prompt: string, extra: Record<string, unknown> = {}): string =>

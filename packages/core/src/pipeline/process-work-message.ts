@@ -1,4 +1,4 @@
-import type { WorkMessage } from '../work-message';
+import type { WorkMessage } from '../job/work-message';
 import { finalizeJob } from './finalize-job';
 import type { PipelineDeps } from './pipeline-deps';
 import { type Invocation, runChunk } from './run-chunk';

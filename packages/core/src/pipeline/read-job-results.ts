@@ -1,7 +1,7 @@
-import type { JobRecord } from '../job';
-import { readJsonlLines } from '../jsonl-reader';
-import { ResultLine } from '../result-line';
-import { jobKeys } from './job-keys';
+import type { JobRecord } from '../job/job';
+import { jobKeys } from '../job/job-keys';
+import { readJsonlLines } from '../jsonl/jsonl-reader';
+import { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
 
 /** One result line as stored: its JSON text and the parsed value. */

@@ -1,6 +1,6 @@
-import type { ChunkRecord } from '../chunk';
-import type { LineError, LineStatus, ResultLine } from '../result-line';
-import { jobKeys } from './job-keys';
+import type { ChunkRecord } from '../job/chunk';
+import { jobKeys } from '../job/job-keys';
+import type { LineError, LineStatus, ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
 
 /** A result line for a line that never got an answer (input error, cancelled, expired, dead-lettered). */

@@ -1,11 +1,11 @@
-import type { ChunkRecord } from '../chunk';
-import type { JobRecord } from '../job';
-import { isTerminalJobStatus } from '../job';
-import { decodeLineBytes } from '../jsonl-line-bytes';
-import { normalizeInputLine } from '../normalize-input-line';
-import { parseRetryPolicyOptions } from '../retry-policy';
+import { normalizeInputLine } from '../input/normalize-input-line';
+import type { ChunkRecord } from '../job/chunk';
+import type { JobRecord } from '../job/job';
+import { isTerminalJobStatus } from '../job/job';
+import type { LineRef, RunChunkMessage } from '../job/work-message';
+import { decodeLineBytes } from '../jsonl/jsonl-line-bytes';
+import { parseRetryPolicyOptions } from '../retry/retry-policy';
 import { QUEUE } from '../settings';
-import type { LineRef, RunChunkMessage } from '../work-message';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
 import { createCancelWatch } from './cancel-watch';
 import { jobRequestDefaults } from './job-request-defaults';

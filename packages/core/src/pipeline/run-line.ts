@@ -1,10 +1,10 @@
-import type { ChatRequestBody } from '../chat';
-import { extractReasoning } from '../extract-reasoning';
-import type { ModelCallFailure } from '../model-client';
-import { normalizeUsage } from '../normalize-usage';
-import type { LineError, ResultLine } from '../result-line';
-import { decideRetry } from '../retry-policy';
-import type { LineRef } from '../work-message';
+import type { ChatRequestBody } from '../completion/chat';
+import { extractReasoning } from '../completion/extract-reasoning';
+import type { LineRef } from '../job/work-message';
+import type { ModelCallFailure } from '../ports/model-client';
+import type { LineError, ResultLine } from '../results/result-line';
+import { decideRetry } from '../retry/retry-policy';
+import { normalizeUsage } from '../usage/normalize-usage';
 import type { PipelineDeps } from './pipeline-deps';
 import { unansweredResult } from './record-line-result';
 

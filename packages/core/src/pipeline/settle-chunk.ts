@@ -1,8 +1,8 @@
-import type { ChunkRecord } from '../chunk';
-import { isChunkComplete } from '../chunk';
-import type { JobRecord } from '../job';
-import { isTerminalJobStatus } from '../job';
-import { jobKeys } from './job-keys';
+import type { ChunkRecord } from '../job/chunk';
+import { isChunkComplete } from '../job/chunk';
+import type { JobRecord } from '../job/job';
+import { isTerminalJobStatus } from '../job/job';
+import { jobKeys } from '../job/job-keys';
 import type { PipelineDeps } from './pipeline-deps';
 
 /**

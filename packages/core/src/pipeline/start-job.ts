@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { JobRecord } from '../job';
-import { isTerminalJobStatus, JobOptions } from '../job';
+import type { JobRecord } from '../job/job';
+import { isTerminalJobStatus, JobOptions } from '../job/job';
+import { isValidJobId, jobIdForUpload } from '../job/job-id';
 import { STORAGE } from '../settings';
 import { type FanOutOutcome, fanOut } from './fan-out';
-import { isValidJobId, jobIdForUpload } from './job-id';
 import type { PipelineDeps } from './pipeline-deps';
 import { requestFinalizeWhenDone } from './settle-chunk';
 

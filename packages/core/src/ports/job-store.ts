@@ -1,5 +1,5 @@
-import type { ChunkRecord, LineRecord } from '../chunk';
-import type { JobError, JobInput, JobOptions, JobOutputs, JobRecord, JobStatus } from '../job';
+import type { ChunkRecord, LineRecord } from '../job/chunk';
+import type { JobError, JobInput, JobOptions, JobOutputs, JobRecord, JobStatus } from '../job/job';
 
 export interface NewJob {
   readonly jobId: string;

@@ -1,4 +1,4 @@
-import type { WorkMessage } from '../work-message';
+import type { WorkMessage } from '../job/work-message';
 
 /**
  * Port: the work queue (SQS). Consumption is not part of the port: Lambda's event source (or the local

@@ -1,7 +1,7 @@
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../errors/thinkbatch-error';
+import type { LineErrorCode } from '../results/result-line';
+import { FANOUT } from '../settings';
 import { concat, LineSplitter } from './jsonl-line-splitter';
-import type { LineErrorCode } from './result-line';
-import { FANOUT } from './settings';
 
 const EMPTY = new Uint8Array(0);
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { addUsage, emptyUsageTotals } from './accounting';
-import type { CostEstimate } from './cost-estimate';
+import { addUsage, emptyUsageTotals } from '../usage/accounting';
+import type { CostEstimate } from '../usage/cost-estimate';
+import { UsageTotals } from '../usage/usage';
 import { createLatencyHistogram, LatencyPercentiles } from './latency-histogram';
 import type { LineStatus, ResultLine } from './result-line';
-import { UsageTotals } from './usage';
 
 const Count = z.number().int().nonnegative();
 

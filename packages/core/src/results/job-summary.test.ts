@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateCost } from './cost-estimate';
+import { estimateCost } from '../usage/cost-estimate';
+import { type LineUsage, USAGE_FIELDS } from '../usage/usage';
 import { createSummaryBuilder, JobSummary, MAX_SUMMARY_MODELS, OTHER_MODELS_KEY } from './job-summary';
 import type { LineStatus, ResultLine } from './result-line';
-import { type LineUsage, USAGE_FIELDS } from './usage';
 
 function usage(overrides: Partial<LineUsage> = {}): LineUsage {
   return {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, ThinkbatchError } from './errors';
-import type { ModelCallFailure } from './model-client';
+import { ConfigurationError, ThinkbatchError } from '../errors/thinkbatch-error';
+import type { ModelCallFailure } from '../ports/model-client';
 import {
   type AttemptFailure,
   classifyFailure,

@@ -1,5 +1,5 @@
-import type { ChatRequestBody } from './chat';
-import type { ChatCompletion } from './chat-completion';
+import type { ChatRequestBody } from '../completion/chat';
+import type { ChatCompletion } from '../completion/chat-completion';
 
 /** Options for one endpoint call (one attempt; retries are the caller's, see retry-policy). */
 export interface ModelCallOptions {

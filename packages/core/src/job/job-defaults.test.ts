@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../errors/thinkbatch-error';
 import { DEFAULT_JOB_DEFAULTS, JobDefaults, resolveJobDefaults } from './job-defaults';
 
 describe('job defaults', () => {

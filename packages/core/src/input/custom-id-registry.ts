@@ -1,5 +1,5 @@
-import { ThinkbatchError } from './errors';
-import type { LineError } from './result-line';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
+import type { LineError } from '../results/result-line';
 
 /** Outcome of claiming a custom_id for a line. */
 export type CustomIdClaim =

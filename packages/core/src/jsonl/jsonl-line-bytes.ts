@@ -1,4 +1,4 @@
-import { ThinkbatchError } from './errors';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from './chat';
+import type { ChatMessage } from '../completion/chat';
 import { foldSystemIntoUser } from './fold-system-into-user';
 
 const system = (content: string): ChatMessage => ({ role: 'system', content });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LineUsage } from './usage';
+import { LineUsage } from '../usage/usage';
 
 /** Final status of one input line. */
 export const LineStatus = z.enum(['succeeded', 'failed', 'cancelled', 'expired']);

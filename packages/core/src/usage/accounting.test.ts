@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
 import { addUsage, emptyUsageTotals, mergeUsageTotals } from './accounting';
-import { ThinkbatchError } from './errors';
 import { type LineUsage, USAGE_FIELDS, UsageTotals } from './usage';
 
 const count = fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: null });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../errors/thinkbatch-error';
 import { addUsage, emptyUsageTotals } from './accounting';
 import { estimateCost, PriceTable } from './cost-estimate';
-import { ConfigurationError } from './errors';
 import type { LineUsage, UsageTotals } from './usage';
 
 function usage(overrides: Partial<LineUsage> = {}): LineUsage {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from './chat';
+import type { ChatMessage } from '../completion/chat';
 
 /**
  * Move the system prompt into the first user turn: R1 is meant to be prompted without one. The texts of all

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigurationError } from './errors';
-import { ENDPOINT } from './settings';
+import { ConfigurationError } from '../errors/thinkbatch-error';
+import { ENDPOINT } from '../settings';
 
 /** Model used for lines that name none. */
 export const DEFAULT_MODEL: string = ENDPOINT.model;

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
-import type { ChatMessage, ChatRequestBody, NormalizedRequest } from './chat';
+import type { ChatMessage, ChatRequestBody, NormalizedRequest } from '../completion/chat';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
+import { DEFAULT_JOB_DEFAULTS, type JobDefaults } from '../job/job-defaults';
+import type { LineError, LineErrorCode } from '../results/result-line';
 import { describeJsonValue } from './describe-json-value';
-import { ThinkbatchError } from './errors';
 import { foldSystemIntoUser } from './fold-system-into-user';
 import {
   BatchInputLine,
@@ -9,8 +11,6 @@ import {
   MessagesInputLine,
   PromptInputLine,
 } from './input-line-schemas';
-import { DEFAULT_JOB_DEFAULTS, type JobDefaults } from './job-defaults';
-import type { LineError, LineErrorCode } from './result-line';
 
 /** Outcome of reading one input line. Invalid lines are values: they become failed result lines. */
 export type NormalizeInputLineResult =

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../errors/thinkbatch-error';
 import {
   DEFAULT_MAX_LINE_BYTES,
   type JsonlRecord,

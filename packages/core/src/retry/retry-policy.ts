@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { RandomSource } from './clock';
-import { ConfigurationError, ThinkbatchError } from './errors';
-import type { ModelCallFailure } from './model-client';
+import { ConfigurationError, ThinkbatchError } from '../errors/thinkbatch-error';
+import type { RandomSource } from '../ports/clock';
+import type { ModelCallFailure } from '../ports/model-client';
 
 /** How the retry policy sees one failed attempt. */
 export type FailureClass =

@@ -1,5 +1,5 @@
+import type { LineUsage } from '../usage/usage';
 import type { ResultLine } from './result-line';
-import type { LineUsage } from './usage';
 
 /** Token usage in OpenAI's shape. Only counts the endpoint reported are present: unknown is never 0. */
 export interface OpenAIUsage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ThinkbatchError } from './errors';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
 import { decodeLineBytes, InvalidUtf8Error } from './jsonl-line-bytes';
 
 const bytes = (...parts: (string | number[])[]): Uint8Array =>

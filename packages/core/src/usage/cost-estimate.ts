@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../errors/thinkbatch-error';
 import type { UsageTotals } from './usage';
 
 const UsdPerMillion = z.number().nonnegative().refine(Number.isFinite, 'must be finite');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ThinkbatchError } from './errors';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
 
 /**
  * Latency percentiles of a job, in whole milliseconds. Nearest-rank percentiles: exact for up to

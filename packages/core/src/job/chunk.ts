@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { emptyUsageTotals } from './accounting';
-import { LineStatus } from './result-line';
-import { type LineUsage, UsageTotals } from './usage';
+import { LineStatus } from '../results/result-line';
+import { emptyUsageTotals } from '../usage/accounting';
+import { type LineUsage, UsageTotals } from '../usage/usage';
 
 /** Where one line's recorded result is, and how it ended. */
 export const RecordedLine = z.object({

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_CUSTOM_ID_LENGTH } from './input-line-schemas';
+import { MAX_CUSTOM_ID_LENGTH } from '../input/input-line-schemas';
+import { QUEUE } from '../settings';
 import { JobOptions } from './job';
-import { QUEUE } from './settings';
 import type { RunChunkMessage, WorkMessage } from './work-message';
 import { decodeWorkMessageBody, encodeWorkMessageBody, isSqsMessageBody } from './work-message-body';
 

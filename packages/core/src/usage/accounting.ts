@@ -1,4 +1,4 @@
-import { ThinkbatchError } from './errors';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
 import { type LineUsage, USAGE_FIELDS, type UsageField, type UsageTotals } from './usage';
 
 type FieldCounts = Record<UsageField, number>;

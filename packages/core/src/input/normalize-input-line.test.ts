@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChatRequestBody, NormalizedRequest } from './chat';
-import { resolveJobDefaults } from './job-defaults';
+import { ChatRequestBody, NormalizedRequest } from '../completion/chat';
+import { resolveJobDefaults } from '../job/job-defaults';
 import { defaultCustomId, normalizeInputLine } from './normalize-input-line';
 
 const user = (content: string) => ({ role: 'user', content });
