@@ -41,7 +41,7 @@ describe('job items', () => {
   it('throws a JobStoreError naming the field of a corrupt job item', () => {
     const item = { ...jobToItem(job), status: { S: 'exploded' } };
     expect(() => jobFromItem(item)).toThrow(JobStoreError);
-    expect(() => jobFromItem(item)).toThrow(/stored job j1 is not valid: status/);
+    expect(() => jobFromItem(item)).toThrow(/invalid stored job j1:\n[\s\S]*→ at status/);
   });
 });
 
@@ -87,7 +87,7 @@ describe('chunk items', () => {
     const leases = marshall({ leases: { '2': { holder: 'h', until: 9_000 } } });
     expect(chunkFromItem({ ...item, ...leases }).leases).toEqual({ '2': { holder: 'h', until: 9_000 } });
     const corrupt = marshall({ leases: { '2': { until: 9_000 } } });
-    expect(() => chunkFromItem({ ...item, ...corrupt })).toThrow(/not valid: leases.2.holder/);
+    expect(() => chunkFromItem({ ...item, ...corrupt })).toThrow(/→ at leases.2.holder/);
   });
 
   it('stores a chunk without lines without a (forbidden) empty number set', () => {
@@ -98,7 +98,9 @@ describe('chunk items', () => {
 
   it('throws a JobStoreError when a counter is missing from a stored chunk', () => {
     const { c_retries: _dropped, ...item } = newChunkItem('j1', 1, [1]);
-    expect(() => chunkFromItem(item)).toThrow(/stored chunk 1 of job j1 is not valid: counters.retries/);
+    expect(() => chunkFromItem(item)).toThrow(
+      /invalid stored chunk 1 of job j1:\n[\s\S]*→ at counters.retries/,
+    );
     expect(() => chunkFromItem({ ...item, ...marshall({ c_retries: -1 }) })).toThrow(JobStoreError);
   });
 });

@@ -1,7 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ChunkCounters, JobRecord, UsageField } from '@thinkbatch/core';
-import { ChunkRecord, JobRecord as JobRecordSchema, JobStoreError, USAGE_FIELDS } from '@thinkbatch/core';
+import {
+  ChunkRecord,
+  JobRecord as JobRecordSchema,
+  JobStoreError,
+  parse,
+  USAGE_FIELDS,
+} from '@thinkbatch/core';
 import { STORAGE } from '@thinkbatch/core/settings';
 
 /**
@@ -81,10 +87,7 @@ export function jobToItem(job: JobRecord): Item {
 export function jobFromItem(item: Item): JobRecord {
   const fields = unmarshall(item);
   for (const field of NULLABLE_JOB_FIELDS) fields[field] ??= null;
-  const parsed = JobRecordSchema.safeParse(fields);
-  const { jobId } = fields;
-  if (!parsed.success) throw invalidStored(`job ${String(jobId)}`, parsed.error);
-  return parsed.data;
+  return parse(JobRecordSchema, fields, `stored job ${String(fields['jobId'])}`, JobStoreError);
 }
 
 /** Flat attribute names of the chunk counters. */
@@ -151,27 +154,6 @@ export function chunkFromItem(item: Item): ChunkRecord {
     usage: { ...sums, lines_with_usage: number(COUNTER_ATTRIBUTE.linesWithUsage), unknown },
   };
   const { jobId, index, lines, recorded, attempts, leases, enqueued } = fields;
-  const parsed = ChunkRecord.safeParse({
-    jobId,
-    index,
-    lines,
-    recorded,
-    attempts,
-    leases,
-    enqueued,
-    counters,
-  });
-  if (!parsed.success) throw invalidStored(`chunk ${String(index)} of job ${String(jobId)}`, parsed.error);
-  return parsed.data;
-}
-
-interface SchemaError extends Error {
-  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
-}
-
-function invalidStored(what: string, error: SchemaError): JobStoreError {
-  const issues = error.issues
-    .map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`)
-    .join('; ');
-  return new JobStoreError(`stored ${what} is not valid: ${issues}`, { cause: error });
+  const record = { jobId, index, lines, recorded, attempts, leases, enqueued, counters };
+  return parse(ChunkRecord, record, `stored chunk ${String(index)} of job ${String(jobId)}`, JobStoreError);
 }

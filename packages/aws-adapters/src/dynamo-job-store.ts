@@ -1,6 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
-import { createJobRecord, isChunkComplete, JobStoreError, TERMINAL_JOB_STATUSES } from '@thinkbatch/core';
+import {
+  createJobRecord,
+  ErrorCode,
+  isChunkComplete,
+  JobStoreError,
+  TERMINAL_JOB_STATUSES,
+} from '@thinkbatch/core';
 import { createExpressionContext } from './dynamo-expression';
 import {
   CHUNK_SORT_PREFIX,
@@ -50,12 +56,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   };
   const existingJob = async (jobId: string): Promise<JobRecord> => {
     const job = await getJob(jobId);
-    if (job === null) throw new JobStoreError(`job ${jobId} does not exist`);
+    if (job === null) throw new JobStoreError(`job ${jobId} does not exist`, { code: ErrorCode.notFound });
     return job;
   };
   const existingChunk = async (jobId: string, index: number): Promise<ChunkRecord> => {
     const chunk = await getChunk(jobId, index);
-    if (chunk === null) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
+    if (chunk === null)
+      throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
     return chunk;
   };
   return {
@@ -163,14 +170,18 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (item !== null) return { recorded: true, chunk: chunkFromItem(item) };
       const chunk = await existingChunk(jobId, index);
       if (!chunk.lines.includes(record.line)) {
-        throw new JobStoreError(`line ${record.line} is not in chunk ${index} of job ${jobId}`);
+        throw new JobStoreError(`line ${record.line} is not in chunk ${index} of job ${jobId}`, {
+          code: ErrorCode.conflict,
+        });
       }
       return { recorded: false, chunk };
     },
 
     completeChunk: async (jobId, index, now) => {
       if (!isChunkComplete(await existingChunk(jobId, index))) {
-        throw new JobStoreError(`chunk ${index} of job ${jobId} is not complete`);
+        throw new JobStoreError(`chunk ${index} of job ${jobId} is not complete`, {
+          code: ErrorCode.conflict,
+        });
       }
       const x = createExpressionContext();
       const done = x.path('completedChunks');

@@ -1,5 +1,5 @@
 import type { ChunkRecord, LineAttemptClaim, LineClaim } from '@thinkbatch/core';
-import { JobStoreError } from '@thinkbatch/core';
+import { ErrorCode, JobStoreError } from '@thinkbatch/core';
 import { createExpressionContext } from './dynamo-expression';
 import { PK } from './dynamo-job-items';
 import type { LineUpdate } from './dynamo-line-update';
@@ -49,7 +49,9 @@ export function refusedClaim(
   claim: LineClaim,
 ): Exclude<LineAttemptClaim, { kind: 'claimed' }> | null {
   if (!chunk.lines.includes(line)) {
-    throw new JobStoreError(`line ${line} is not in chunk ${chunk.index} of job ${chunk.jobId}`);
+    throw new JobStoreError(`line ${line} is not in chunk ${chunk.index} of job ${chunk.jobId}`, {
+      code: ErrorCode.conflict,
+    });
   }
   const key = String(line);
   if (chunk.recorded[key] !== undefined) return { kind: 'recorded' };

@@ -8,8 +8,8 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { JobStoreError } from '@thinkbatch/core';
-import { awsErrorFacts } from './aws-error';
+import { ErrorCode, JobStoreError } from '@thinkbatch/core';
+import { awsErrorFacts, isTransientAwsError } from './aws-error';
 import { createExpressionContext } from './dynamo-expression';
 import type { Item } from './dynamo-job-items';
 import { PK } from './dynamo-job-items';
@@ -40,7 +40,10 @@ export function createDynamoTable(db: DynamoDBClient, tableName: string): Dynamo
     } catch (error) {
       if (isConditionFailed(error)) throw error;
       const facts = awsErrorFacts(error);
-      throw new JobStoreError(`${what} on ${tableName}: ${facts.name}: ${facts.message}`, { cause: error });
+      throw new JobStoreError(`${what} on ${tableName}: ${facts.name}: ${facts.message}`, {
+        cause: error,
+        code: isTransientAwsError(facts) ? ErrorCode.unavailable : ErrorCode.unknown,
+      });
     }
   };
   const refusedAs = async <T>(refused: T, run: () => Promise<T>): Promise<T> => {

@@ -4,7 +4,7 @@ import type {
   SendMessageBatchCommandOutput,
 } from '@aws-sdk/client-sqs';
 import type { Clock, RunChunkMessage, WorkMessage } from '@thinkbatch/core';
-import { isSqsMessageBody, WorkQueueError } from '@thinkbatch/core';
+import { ConfigurationError, isSqsMessageBody, WorkQueueError } from '@thinkbatch/core';
 import { decodeReceivedBody } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { SqsBatchSender } from './sqs-work-queue';
@@ -229,6 +229,6 @@ describe('createSqsWorkQueue', () => {
   it('refuses a maxAttempts below 1', () => {
     expect(() =>
       createSqsWorkQueue({ queueUrl: 'q', maxAttempts: 0, sqs: fakeSqs(() => null).sender }),
-    ).toThrow(RangeError);
+    ).toThrow(ConfigurationError);
   });
 });

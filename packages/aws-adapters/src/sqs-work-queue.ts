@@ -5,7 +5,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Clock, RandomSource, WorkMessage, WorkQueue } from '@thinkbatch/core';
-import { encodeWorkMessageBody, systemClock, WorkQueueError } from '@thinkbatch/core';
+import {
+  ConfigurationError,
+  ErrorCode,
+  encodeWorkMessageBody,
+  systemClock,
+  WorkQueueError,
+} from '@thinkbatch/core';
 import { QUEUE } from '@thinkbatch/core/settings';
 import { awsErrorFacts } from './aws-error';
 import { planBatches, type QueueEntry, SQS_BATCH_LIMITS } from './sqs-batches';
@@ -56,7 +62,7 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
   const random = options.random ?? Math.random;
   const encoder = new TextEncoder();
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
-    throw new RangeError(`maxAttempts must be ≥ 1, got ${maxAttempts}`);
+    throw new ConfigurationError(`maxAttempts must be ≥ 1, got ${maxAttempts}`);
 
   const sendRound = async (
     entries: readonly QueueEntry[],
@@ -100,6 +106,7 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
       if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > QUEUE.maxDelaySeconds) {
         throw new WorkQueueError(
           `delaySeconds must be an integer in 0..${QUEUE.maxDelaySeconds}, got ${delaySeconds}`,
+          { code: ErrorCode.invalidValue },
         );
       }
       const byId = new Map<string, WorkMessage>();
@@ -109,6 +116,7 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
         if (bytes > SQS_BATCH_LIMITS.maxBytes) {
           throw new WorkQueueError(
             `${describeWorkMessage(message)} is ${bytes} bytes, more than the SQS limit of ${SQS_BATCH_LIMITS.maxBytes}`,
+            { code: ErrorCode.invalidValue },
           );
         }
         byId.set(String(index), message);

@@ -3,6 +3,8 @@ export * from './completion/accumulate-stream';
 export * from './completion/chat';
 export * from './completion/chat-completion';
 export * from './completion/extract-reasoning';
+export * from './errors/error-code';
+export * from './errors/parse';
 export * from './errors/thinkbatch-error';
 export * from './input/custom-id-registry';
 export * from './input/fold-system-into-user';

@@ -2,11 +2,15 @@ import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
 import {
   addUsage,
   createJobRecord,
+  ErrorCode,
   emptyChunkCounters,
   isChunkComplete,
   isTerminalJobStatus,
   JobStoreError,
 } from '@thinkbatch/core';
+
+const NOT_FOUND = { code: ErrorCode.notFound } as const;
+const CONFLICT = { code: ErrorCode.conflict } as const;
 
 /**
  * A JobStore in memory with the same conditional semantics as the DynamoDB adapter (both run the
@@ -20,12 +24,13 @@ export function createInMemoryJobStore(): JobStore {
 
   const job = (jobId: string): JobRecord => {
     const found = jobs.get(jobId);
-    if (found === undefined) throw new JobStoreError(`job ${jobId} does not exist`);
+    if (found === undefined) throw new JobStoreError(`job ${jobId} does not exist`, NOT_FOUND);
     return found;
   };
   const chunk = (jobId: string, index: number): ChunkRecord => {
     const found = chunks.get(chunkKey(jobId, index));
-    if (found === undefined) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
+    if (found === undefined)
+      throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, NOT_FOUND);
     return found;
   };
   const copy = <T>(value: T): T => structuredClone(value);
@@ -89,7 +94,7 @@ export function createInMemoryJobStore(): JobStore {
     claimLineAttempt: async (jobId, index, line, claim) => {
       const record = chunk(jobId, index);
       if (!record.lines.includes(line)) {
-        throw new JobStoreError(`line ${line} is not in chunk ${index} of job ${jobId}`);
+        throw new JobStoreError(`line ${line} is not in chunk ${index} of job ${jobId}`, CONFLICT);
       }
       const key = String(line);
       if (record.recorded[key] !== undefined) return { kind: 'recorded' };
@@ -109,7 +114,7 @@ export function createInMemoryJobStore(): JobStore {
     recordLine: async (jobId, index, line) => {
       const record = chunk(jobId, index);
       if (!record.lines.includes(line.line)) {
-        throw new JobStoreError(`line ${line.line} is not in chunk ${index} of job ${jobId}`);
+        throw new JobStoreError(`line ${line.line} is not in chunk ${index} of job ${jobId}`, CONFLICT);
       }
       if (record.recorded[String(line.line)] !== undefined) return { recorded: false, chunk: copy(record) };
       record.recorded[String(line.line)] = { status: line.status, resultKey: line.resultKey };
@@ -124,7 +129,7 @@ export function createInMemoryJobStore(): JobStore {
     completeChunk: async (jobId, index, now) => {
       const record = job(jobId);
       if (!isChunkComplete(chunk(jobId, index))) {
-        throw new JobStoreError(`chunk ${index} of job ${jobId} is not complete`);
+        throw new JobStoreError(`chunk ${index} of job ${jobId} is not complete`, CONFLICT);
       }
       const done = completedChunks.get(jobId) ?? new Set<number>();
       if (!done.has(index)) {

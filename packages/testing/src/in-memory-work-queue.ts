@@ -1,11 +1,14 @@
 import type { WorkMessage, WorkQueue } from '@thinkbatch/core';
 import {
   decodeWorkMessageBody,
+  ErrorCode,
   encodeWorkMessageBody,
   isSqsMessageBody,
   QUEUE,
   WorkQueueError,
 } from '@thinkbatch/core';
+
+const INVALID = { code: ErrorCode.invalidValue } as const;
 
 /** One message as the fake recorded it. */
 export interface SentMessage {
@@ -41,6 +44,7 @@ export function createInMemoryWorkQueue(): InMemoryWorkQueue {
       if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > QUEUE.maxDelaySeconds) {
         throw new WorkQueueError(
           `delaySeconds must be an integer in 0..${QUEUE.maxDelaySeconds}, got ${delaySeconds}`,
+          INVALID,
         );
       }
       const received = messages.map((message) => {
@@ -49,14 +53,18 @@ export function createInMemoryWorkQueue(): InMemoryWorkQueue {
         if (bytes > QUEUE.maximumMessageSizeBytes) {
           throw new WorkQueueError(
             `${describeMessage(message)} is ${bytes} bytes, more than the queue limit of ${QUEUE.maximumMessageSizeBytes}`,
+            INVALID,
           );
         }
         if (!isSqsMessageBody(body))
-          throw new WorkQueueError(`${describeMessage(message)} holds characters SQS refuses`);
+          throw new WorkQueueError(`${describeMessage(message)} holds characters SQS refuses`, INVALID);
         // A worker drops a body that does not read back; sending one is a bug, so say so here.
         const decoded = decodeWorkMessageBody(body);
         if (decoded.kind !== 'ok')
-          throw new WorkQueueError(`${describeMessage(message)} does not read back: ${decoded.reason}`);
+          throw new WorkQueueError(
+            `${describeMessage(message)} does not read back: ${decoded.reason}`,
+            INVALID,
+          );
         return decoded.message;
       });
       for (const message of received) sent.push({ message, delaySeconds });

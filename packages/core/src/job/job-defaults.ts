@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../errors/thinkbatch-error';
+import { parse } from '../errors/parse';
 import { ENDPOINT } from '../settings';
 
 /** Model used for lines that name none. */
@@ -40,10 +40,5 @@ export const DEFAULT_JOB_DEFAULTS: Readonly<JobDefaults> = Object.freeze(JobDefa
  * value that fails here is unusable configuration: throws `ConfigurationError`.
  */
 export function resolveJobDefaults(input: JobDefaultsInput = {}): JobDefaults {
-  const parsed = JobDefaults.safeParse(input);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new ConfigurationError(`invalid job defaults: ${detail}`, { cause: parsed.error });
-  }
-  return parsed.data;
+  return parse(JobDefaults, input, 'job defaults');
 }

@@ -112,7 +112,7 @@ describe('work message bodies', () => {
     expect(decodeWorkMessageBody('{nope')).toMatchObject({ kind: 'invalid', reason: /^not JSON/ });
     expect(decodeWorkMessageBody('{"type":"explode"}')).toMatchObject({
       kind: 'invalid',
-      reason: /^not a work message: type/,
+      reason: /^not a work message:\n[\s\S]*→ at type/,
     });
   });
 });

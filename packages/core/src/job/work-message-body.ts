@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { WorkMessage } from './work-message';
 
 /**
@@ -43,10 +44,7 @@ export function decodeWorkMessageBody(body: string): DecodedWorkMessageBody {
     return { kind: 'invalid', reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
   }
   const parsed = WorkMessage.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.join('.')}: `;
-    return { kind: 'invalid', reason: `not a work message: ${where}${issue?.message ?? 'invalid'}` };
-  }
+  if (!parsed.success)
+    return { kind: 'invalid', reason: `not a work message:\n${z.prettifyError(parsed.error)}` };
   return { kind: 'ok', message: parsed.data };
 }

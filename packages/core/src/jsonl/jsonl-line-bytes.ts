@@ -1,3 +1,4 @@
+import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 
 const LF = 0x0a;
@@ -9,6 +10,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Bytes that claim to be one JSONL line are not valid UTF-8. */
 export class InvalidUtf8Error extends ThinkbatchError {
   override name = 'InvalidUtf8Error';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { ...options, code: ErrorCode.invalidValue });
+  }
 }
 
 /** True when `bytes` starts with the UTF-8 byte order mark `EF BB BF`. */

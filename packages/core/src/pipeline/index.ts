@@ -4,6 +4,7 @@ export * from './finalize-job';
 export * from './job-progress';
 export * from './limiter';
 export * from './pipeline-deps';
+export * from './pipeline-error';
 export * from './process-work-message';
 export * from './read-job-results';
 export * from './run-chunk';

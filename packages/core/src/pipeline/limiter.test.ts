@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../errors/thinkbatch-error';
 import { createLimiter } from './limiter';
 
 describe('createLimiter', () => {
@@ -29,6 +30,6 @@ describe('createLimiter', () => {
   });
 
   it('rejects a non-positive concurrency', () => {
-    expect(() => createLimiter(0)).toThrow(RangeError);
+    expect(() => createLimiter(0)).toThrow(ConfigurationError);
   });
 });

@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../errors/thinkbatch-error';
+
 /** Runs at most `concurrency` tasks at once; the rest wait in FIFO order. */
 export interface Limiter {
   run<T>(task: () => Promise<T>): Promise<T>;
@@ -5,7 +7,7 @@ export interface Limiter {
 
 export function createLimiter(concurrency: number): Limiter {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    throw new ConfigurationError(`concurrency must be a positive integer, got ${concurrency}`);
   }
   let active = 0;
   const waiting: (() => void)[] = [];

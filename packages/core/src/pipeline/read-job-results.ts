@@ -1,8 +1,11 @@
+import { ErrorCode } from '../errors/error-code';
+import { parse } from '../errors/parse';
 import type { JobRecord } from '../job/job';
 import { jobKeys } from '../job/job-keys';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
 import { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
+import { PipelineError } from './pipeline-error';
 
 /** One result line as stored: its JSON text and the parsed value. */
 export interface StoredResultLine {
@@ -22,11 +25,17 @@ export async function* readJobResults(
   for (let index = 0; index < chunks; index += 1) {
     const key = jobKeys.chunkResults(job.jobId, index);
     const stream = await deps.output.stream(key);
-    if (stream === null) throw new Error(`job ${job.jobId}: chunk results ${key} are missing`);
+    if (stream === null)
+      throw new PipelineError(`job ${job.jobId}: chunk results ${key} are missing`, {
+        code: ErrorCode.notFound,
+      });
     for await (const record of readJsonlLines(stream, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
       if (record.kind === 'error')
-        throw new Error(`job ${job.jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
-      yield { text: record.text, result: ResultLine.parse(JSON.parse(record.text)) };
+        throw new PipelineError(
+          `job ${job.jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`,
+        );
+      const what = `result line ${record.lineNumber} of ${key}`;
+      yield { text: record.text, result: parse(ResultLine, JSON.parse(record.text), what, PipelineError) };
     }
   }
 }

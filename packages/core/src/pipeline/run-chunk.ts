@@ -1,3 +1,4 @@
+import { ErrorCode } from '../errors/error-code';
 import { normalizeInputLine } from '../input/normalize-input-line';
 import type { ChunkRecord } from '../job/chunk';
 import type { JobRecord } from '../job/job';
@@ -11,6 +12,7 @@ import { createCancelWatch } from './cancel-watch';
 import { jobRequestDefaults } from './job-request-defaults';
 import type { Limiter } from './limiter';
 import type { PipelineDeps } from './pipeline-deps';
+import { PipelineError } from './pipeline-error';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { runLine } from './run-line';
 import { settleChunk } from './settle-chunk';
@@ -151,7 +153,8 @@ async function handBack(
 
 async function requireChunk(deps: PipelineDeps, jobId: string, index: number): Promise<ChunkRecord> {
   const chunk = await deps.jobs.getChunk(jobId, index);
-  if (chunk === null) throw new Error(`chunk ${index} of job ${jobId} does not exist`);
+  if (chunk === null)
+    throw new PipelineError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
   return chunk;
 }
 
@@ -167,7 +170,8 @@ async function readLineTexts(
   const end = Math.max(...refs.map((r) => r.byteEnd));
   if (end - start <= MAX_SPAN_BYTES) {
     const span = await deps.input.get(key, { range: { start, end }, ifMatch: etag });
-    if (span === null) throw new Error(`input s3://${job.input.bucket}/${key} is gone`);
+    if (span === null)
+      throw new PipelineError(`input s3://${job.input.bucket}/${key} is gone`, { code: ErrorCode.notFound });
     for (const ref of refs)
       texts.set(ref.line, decodeLineBytes(span.subarray(ref.byteStart - start, ref.byteEnd - start)));
     return texts;
@@ -177,7 +181,8 @@ async function readLineTexts(
       range: { start: ref.byteStart, end: ref.byteEnd },
       ifMatch: etag,
     });
-    if (bytes === null) throw new Error(`input s3://${job.input.bucket}/${key} is gone`);
+    if (bytes === null)
+      throw new PipelineError(`input s3://${job.input.bucket}/${key} is gone`, { code: ErrorCode.notFound });
     texts.set(ref.line, decodeLineBytes(bytes));
   }
   return texts;

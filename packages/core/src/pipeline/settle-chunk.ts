@@ -1,9 +1,11 @@
+import { ErrorCode } from '../errors/error-code';
 import type { ChunkRecord } from '../job/chunk';
 import { isChunkComplete } from '../job/chunk';
 import type { JobRecord } from '../job/job';
 import { isTerminalJobStatus } from '../job/job';
 import { jobKeys } from '../job/job-keys';
 import type { PipelineDeps } from './pipeline-deps';
+import { PipelineError } from './pipeline-error';
 
 /**
  * When every line of a chunk is recorded: write the chunk's merged results (input order), count the
@@ -28,10 +30,13 @@ async function writeChunkResults(deps: Pick<PipelineDeps, 'output'>, chunk: Chun
   async function* lines(): AsyncGenerator<Uint8Array> {
     for (const line of chunk.lines) {
       const recorded = chunk.recorded[String(line)];
-      if (recorded === undefined) throw new Error(`chunk ${chunk.index}: line ${line} is not recorded`);
+      if (recorded === undefined)
+        throw new PipelineError(`chunk ${chunk.index}: line ${line} is not recorded`);
       const body = await output.get(recorded.resultKey);
       if (body === null)
-        throw new Error(`chunk ${chunk.index}: result object ${recorded.resultKey} is missing`);
+        throw new PipelineError(`chunk ${chunk.index}: result object ${recorded.resultKey} is missing`, {
+          code: ErrorCode.notFound,
+        });
       yield body;
       yield encoder.encode('\n');
     }

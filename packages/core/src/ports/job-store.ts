@@ -1,3 +1,5 @@
+import { ErrorCode } from '../errors/error-code';
+import { ThinkbatchError, type ThinkbatchErrorOptions } from '../errors/thinkbatch-error';
 import type { ChunkRecord, LineRecord } from '../job/chunk';
 import type { JobError, JobInput, JobOptions, JobOutputs, JobRecord, JobStatus } from '../job/job';
 
@@ -93,6 +95,14 @@ export interface JobStore {
   listChunks(jobId: string): AsyncIterable<ChunkRecord>;
 }
 
-export class JobStoreError extends Error {
+/**
+ * A job store failure. `code`: `not_found` (no such job or chunk), `conflict` (a line not in the chunk, a
+ * chunk not complete), `invalid_value` (a corrupt record or an argument it cannot store), `unavailable`
+ * (the database is unreachable or throttling) or `unknown`.
+ */
+export class JobStoreError extends ThinkbatchError {
   override name = 'JobStoreError';
+  constructor(message: string, options: ThinkbatchErrorOptions = {}) {
+    super(message, { code: ErrorCode.unknown, ...options });
+  }
 }

@@ -1,3 +1,6 @@
+import type { ErrorCode } from '../errors/error-code';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
+
 /** Metadata of a stored object. */
 export interface ObjectInfo {
   readonly size: number;
@@ -42,14 +45,14 @@ export interface ObjectStore {
   delete(keys: readonly string[]): Promise<void>;
 }
 
+/** The codes an object store failure carries. */
+export type ObjectStoreErrorCode = Extract<ErrorCode, 'precondition_failed' | 'unavailable' | 'unknown'>;
+
 /** Raised by object store adapters for failures other than "not found". */
-export class ObjectStoreError extends Error {
+export class ObjectStoreError extends ThinkbatchError {
   override name = 'ObjectStoreError';
-  constructor(
-    message: string,
-    readonly code: 'precondition_failed' | 'unavailable' | 'unknown',
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+  declare readonly code: ObjectStoreErrorCode;
+  constructor(message: string, code: ObjectStoreErrorCode, options: ErrorOptions = {}) {
+    super(message, { ...options, code });
   }
 }

@@ -1,3 +1,5 @@
+import { ErrorCode } from '../errors/error-code';
+import { ThinkbatchError, type ThinkbatchErrorOptions } from '../errors/thinkbatch-error';
 import type { WorkMessage } from '../job/work-message';
 
 /**
@@ -13,6 +15,10 @@ export interface WorkQueue {
   send(messages: readonly WorkMessage[], options?: { readonly delaySeconds?: number }): Promise<void>;
 }
 
-export class WorkQueueError extends Error {
+/** A send the queue did not accept. `code`: `invalid_value` (a message it refuses), `unavailable` or `unknown`. */
+export class WorkQueueError extends ThinkbatchError {
   override name = 'WorkQueueError';
+  constructor(message: string, options: ThinkbatchErrorOptions = {}) {
+    super(message, { code: ErrorCode.unknown, ...options });
+  }
 }

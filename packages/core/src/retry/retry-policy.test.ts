@@ -66,7 +66,7 @@ describe('parseRetryPolicyOptions', () => {
   it('rejects unusable values and unknown keys with a ConfigurationError', () => {
     expect(() => parseRetryPolicyOptions({ maxAttempts: 0 })).toThrow(ConfigurationError);
     expect(() => parseRetryPolicyOptions({ baseDelayMs: -1 })).toThrow(
-      /invalid retry policy options: baseDelayMs/,
+      /invalid retry policy options:\n[\s\S]*→ at baseDelayMs/,
     );
     expect(() => parseRetryPolicyOptions({ maxDelay: 5 })).toThrow(ConfigurationError);
     expect(() => decide({ options: { maxDelayMs: 1.5 } })).toThrow(/maxDelayMs/);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigurationError, ThinkbatchError } from '../errors/thinkbatch-error';
+import { parse } from '../errors/parse';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
 import type { RandomSource } from '../ports/clock';
 import type { ModelCallFailure } from '../ports/model-client';
 
@@ -52,10 +53,7 @@ export type RetryPolicyOptions = z.infer<typeof RetryPolicyOptions>;
 
 /** Validate retry settings and fill in defaults. Throws `ConfigurationError` on an unusable value. */
 export function parseRetryPolicyOptions(input: unknown = {}): RetryPolicyOptions {
-  const parsed = RetryPolicyOptions.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new ConfigurationError(`invalid retry policy options: ${detail}`, { cause: parsed.error });
+  return parse(RetryPolicyOptions, input, 'retry policy options');
 }
 
 /** The failures `decideRetry` judges; an `aborted` attempt is the caller's to handle (see `classifyFailure`). */

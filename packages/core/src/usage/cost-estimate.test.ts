@@ -83,7 +83,9 @@ describe('estimateCost', () => {
   it('rejects invalid prices with a ConfigurationError', () => {
     const totals = emptyUsageTotals();
     expect(() => estimateCost(totals, { input: -1, output: 1 })).toThrow(ConfigurationError);
-    expect(() => estimateCost(totals, { input: -1, output: 1 })).toThrow(/invalid price table: input:/);
+    expect(() => estimateCost(totals, { input: -1, output: 1 })).toThrow(
+      /invalid price table:\n[\s\S]*→ at input/,
+    );
     expect(() => estimateCost(totals, { input: 1, output: Number.POSITIVE_INFINITY })).toThrow(/output/);
     expect(() => estimateCost(totals, { input: 1, output: Number.NaN })).toThrow(ConfigurationError);
     expect(() => estimateCost(totals, { input: 1, output: 1, cached_input: -0.1 })).toThrow(/cached_input/);

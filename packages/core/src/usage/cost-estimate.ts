@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parse } from '../errors/parse';
 import { ConfigurationError } from '../errors/thinkbatch-error';
 import type { UsageTotals } from './usage';
 
@@ -57,12 +58,7 @@ export function estimateCost(
   prices: PriceTable,
   options: EstimateCostOptions = {},
 ): CostEstimate {
-  const parsed = PriceTable.safeParse(prices);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ConfigurationError(`invalid price table: ${detail}`, { cause: parsed.error });
-  }
-  const price = parsed.data;
+  const price = parse(PriceTable, prices, 'price table');
   const linesWithoutUsage = options.linesWithoutUsage ?? 0;
   if (!Number.isSafeInteger(linesWithoutUsage) || linesWithoutUsage < 0) {
     throw new ConfigurationError(

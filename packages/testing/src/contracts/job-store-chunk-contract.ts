@@ -1,21 +1,8 @@
 import type { ChunkRecord, JobStore } from '@thinkbatch/core';
-import { addUsage, emptyUsageTotals, JobStoreError } from '@thinkbatch/core';
+import { addUsage, ErrorCode, emptyUsageTotals, JobStoreError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import { makeLineRecord, makeLineUsage, makeNewJob, uniqueJobId } from './job-store-fixtures';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-}
-
-async function jobWithChunk(store: JobStore, lines: readonly number[], label: string): Promise<string> {
-  const jobId = uniqueJobId(label);
-  await store.createJob(makeNewJob(jobId));
-  await store.putChunk(jobId, 0, lines);
-  return jobId;
-}
+import { jobWithChunk, makeLineRecord, makeLineUsage, makeNewJob, uniqueJobId } from './job-store-fixtures';
+import { expectRejection } from './rejections';
 
 /** Chunk part of the JobStore contract: creation, exactly-once line records, chunk completion, listing. */
 export function describeChunkContract(store: () => JobStore): void {
@@ -51,7 +38,7 @@ export function describeChunkContract(store: () => JobStore): void {
       const jobId = await jobWithChunk(store(), [1], 'enqueue');
       await store().markChunkEnqueued(jobId, 0);
       expect((await store().getChunk(jobId, 0))?.enqueued).toBe(true);
-      expect(await rejection(store().markChunkEnqueued(jobId, 1))).toBeInstanceOf(JobStoreError);
+      await expectRejection(store().markChunkEnqueued(jobId, 1), JobStoreError, ErrorCode.notFound);
     });
 
     it('records a line with its status, attempts, retries and usage', async () => {
@@ -159,12 +146,10 @@ export function describeChunkContract(store: () => JobStore): void {
 
     it('refuses a line that is not in the chunk, and a missing chunk', async () => {
       const jobId = await jobWithChunk(store(), [1, 2], 'foreign');
-      expect(await rejection(store().recordLine(jobId, 0, makeLineRecord(jobId, 3)))).toBeInstanceOf(
-        JobStoreError,
-      );
-      expect(await rejection(store().recordLine(jobId, 1, makeLineRecord(jobId, 1)))).toBeInstanceOf(
-        JobStoreError,
-      );
+      const foreign = store().recordLine(jobId, 0, makeLineRecord(jobId, 3));
+      await expectRejection(foreign, JobStoreError, ErrorCode.conflict);
+      const missing = store().recordLine(jobId, 1, makeLineRecord(jobId, 1));
+      await expectRejection(missing, JobStoreError, ErrorCode.notFound);
       expect((await store().getChunk(jobId, 0))?.counters.succeeded).toBe(0);
     });
 
@@ -174,7 +159,7 @@ export function describeChunkContract(store: () => JobStore): void {
       await store().putChunk(jobId, 0, [1, 2]);
       await store().putChunk(jobId, 1, [3]);
       await store().recordLine(jobId, 0, makeLineRecord(jobId, 1));
-      expect(await rejection(store().completeChunk(jobId, 0, 2_000))).toBeInstanceOf(JobStoreError);
+      await expectRejection(store().completeChunk(jobId, 0, 2_000), JobStoreError, ErrorCode.conflict);
       await store().recordLine(jobId, 0, makeLineRecord(jobId, 2));
       expect(await store().completeChunk(jobId, 0, 2_000)).toMatchObject({ chunksDone: 1, updatedAt: 2_000 });
       expect(await store().completeChunk(jobId, 0, 2_500)).toMatchObject({ chunksDone: 1, updatedAt: 2_000 });
@@ -184,7 +169,7 @@ export function describeChunkContract(store: () => JobStore): void {
       );
       for (const job of results) expect(job.chunksDone).toBe(2);
       expect((await store().getJob(jobId))?.chunksDone).toBe(2);
-      expect(await rejection(store().completeChunk(jobId, 9, 3_000))).toBeInstanceOf(JobStoreError);
+      await expectRejection(store().completeChunk(jobId, 9, 3_000), JobStoreError, ErrorCode.notFound);
     });
 
     it('lists a job’s chunks in index order, and only that job’s', async () => {

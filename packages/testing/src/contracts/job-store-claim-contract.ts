@@ -1,21 +1,8 @@
 import type { JobStore, LineAttemptClaim, LineClaim } from '@thinkbatch/core';
-import { JobStoreError } from '@thinkbatch/core';
+import { ErrorCode, JobStoreError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import { makeLineRecord, makeNewJob, uniqueJobId } from './job-store-fixtures';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-}
-
-async function jobWithChunk(store: JobStore, lines: readonly number[], label: string): Promise<string> {
-  const jobId = uniqueJobId(label);
-  await store.createJob(makeNewJob(jobId));
-  await store.putChunk(jobId, 0, lines);
-  return jobId;
-}
+import { jobWithChunk, makeLineRecord } from './job-store-fixtures';
+import { expectRejection } from './rejections';
 
 const claim = (holder: string, now: number, until: number): LineClaim => ({ holder, now, until });
 
@@ -172,13 +159,11 @@ export function describeLineClaimContract(store: () => JobStore): void {
 
     it('refuses a missing chunk and a line not in the chunk with JobStoreError, changing nothing', async () => {
       const jobId = await jobWithChunk(store(), [1, 2], 'claim-foreign');
-      expect(await rejection(store().claimLineAttempt(jobId, 0, 3, claim('a', 1_000, 5_000)))).toBeInstanceOf(
-        JobStoreError,
-      );
-      expect(await rejection(store().claimLineAttempt(jobId, 1, 1, claim('a', 1_000, 5_000)))).toBeInstanceOf(
-        JobStoreError,
-      );
-      expect(await rejection(store().releaseLine(jobId, 1, 1, 'a'))).toBeInstanceOf(JobStoreError);
+      const foreign = store().claimLineAttempt(jobId, 0, 3, claim('a', 1_000, 5_000));
+      await expectRejection(foreign, JobStoreError, ErrorCode.conflict);
+      const missing = store().claimLineAttempt(jobId, 1, 1, claim('a', 1_000, 5_000));
+      await expectRejection(missing, JobStoreError, ErrorCode.notFound);
+      await expectRejection(store().releaseLine(jobId, 1, 1, 'a'), JobStoreError, ErrorCode.notFound);
       expect(await store().getChunk(jobId, 0)).toMatchObject({ attempts: {}, leases: {} });
       expect(await store().getChunk(jobId, 1)).toBeNull();
     });

@@ -1,9 +1,10 @@
 import type { JobRecord, JobStore } from '@thinkbatch/core';
-import { JobStoreError } from '@thinkbatch/core';
+import { ErrorCode, JobStoreError } from '@thinkbatch/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
+import { expectRejection } from './rejections';
 
 /** A job store for one test (it may be shared: every test uses its own job ids), and its cleanup. */
 export interface JobStoreContractSubject {
@@ -13,13 +14,6 @@ export interface JobStoreContractSubject {
 
 /** The store of the current test. */
 export type JobStoreProvider = () => JobStore;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-}
 
 /** Create a job whose chunks are all complete and counted, ready to finalize. */
 async function readyJob(store: JobStore, chunks: number, now = 2_000): Promise<string> {
@@ -99,17 +93,14 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
       it('returns null for a missing job and throws JobStoreError when mutating one', async () => {
         const jobId = uniqueJobId('missing');
         expect(await store().getJob(jobId)).toBeNull();
-        expect(
-          await rejection(store().transitionJob(jobId, { from: ['queued'], to: 'running', now: 1 })),
-        ).toBeInstanceOf(JobStoreError);
-        expect(await rejection(store().requestCancel(jobId, 1))).toBeInstanceOf(JobStoreError);
-        expect(await rejection(store().putChunk(jobId, 0, [1]))).toBeInstanceOf(JobStoreError);
-        expect(
-          await rejection(store().finishFanout(jobId, { chunksTotal: 1, linesTotal: 1, now: 1 })),
-        ).toBeInstanceOf(JobStoreError);
-        expect(await rejection(store().claimFinalize(jobId, { now: 1, leaseMs: 1 }))).toBeInstanceOf(
-          JobStoreError,
-        );
+        const notFound = (promise: Promise<unknown>) =>
+          expectRejection(promise, JobStoreError, ErrorCode.notFound);
+        await notFound(store().transitionJob(jobId, { from: ['queued'], to: 'running', now: 1 }));
+        await notFound(store().requestCancel(jobId, 1));
+        await notFound(store().putChunk(jobId, 0, [1]));
+        await notFound(store().finishFanout(jobId, { chunksTotal: 1, linesTotal: 1, now: 1 }));
+        await notFound(store().claimFinalize(jobId, { now: 1, leaseMs: 1 }));
+        await notFound(store().completeChunk(jobId, 0, 1));
       });
 
       it('transitions only from the allowed statuses', async () => {

@@ -1,4 +1,4 @@
-import type { LineRecord, LineStatus, LineUsage, NewJob } from '@thinkbatch/core';
+import type { JobStore, LineRecord, LineStatus, LineUsage, NewJob } from '@thinkbatch/core';
 
 /** A job id no other test uses (stores may be shared between tests). */
 export function uniqueJobId(label: string): string {
@@ -13,6 +13,18 @@ export function makeNewJob(jobId: string, now = 1_000): NewJob {
     options: { model: 'deepseek-ai/deepseek-r1', temperature: 0.6, maxAttempts: 3 },
     now,
   };
+}
+
+/** Create a job with one chunk (index 0) of `lines`; returns its id. */
+export async function jobWithChunk(
+  store: JobStore,
+  lines: readonly number[],
+  label: string,
+): Promise<string> {
+  const jobId = uniqueJobId(label);
+  await store.createJob(makeNewJob(jobId));
+  await store.putChunk(jobId, 0, lines);
+  return jobId;
 }
 
 /** Usage of one line: typical known counts, cache and estimate unknown; override any field. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ObjectStore } from '@thinkbatch/core';
-import { ObjectStoreError } from '@thinkbatch/core';
+import { ErrorCode, ObjectStoreError } from '@thinkbatch/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectRejection } from './rejections';
 
 /** A fresh store for one test, and how to clean up after it. */
 export interface ObjectStoreContractSubject {
@@ -34,12 +35,7 @@ async function collect<T>(items: AsyncIterable<T> | null): Promise<T[]> {
 }
 
 async function expectPreconditionFailed(promise: Promise<unknown>): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ObjectStoreError);
-  expect((error as ObjectStoreError).code).toBe('precondition_failed');
+  await expectRejection(promise, ObjectStoreError, ErrorCode.preconditionFailed);
 }
 
 /**

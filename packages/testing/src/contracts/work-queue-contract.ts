@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { WorkQueue } from '@thinkbatch/core';
-import { decodeWorkMessageBody, type RunChunkMessage, WorkMessage, WorkQueueError } from '@thinkbatch/core';
+import {
+  decodeWorkMessageBody,
+  ErrorCode,
+  type RunChunkMessage,
+  WorkMessage,
+  WorkQueueError,
+} from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
+import { expectRejection } from './rejections';
 
 /** A fresh, empty queue for one test, and a way to take out every message sent to it. */
 export interface WorkQueueContractSubject {
@@ -66,13 +73,6 @@ const byJson = (messages: readonly WorkMessage[]): string[] =>
     })
     .sort();
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-}
-
 /**
  * The WorkQueue contract: every implementation (in-memory fake, SQS adapter on an emulator) must pass it.
  * `make` is called once per test and must return an empty queue.
@@ -135,10 +135,11 @@ export function describeWorkQueueContract(name: string, make: () => Promise<Work
 
     it('refuses a single message over 1 MiB with a WorkQueueError naming it, sending nothing', async () => {
       const { queue, receiveAll } = await make();
-      const error = await rejection(
+      const error = await expectRejection(
         queue.send([runChunkMessage('job-ok', 0), runChunkMessage('job-huge', 7, 1024 * KiB)]),
+        WorkQueueError,
+        ErrorCode.invalidValue,
       );
-      expect(error).toBeInstanceOf(WorkQueueError);
       expect(String(error)).toMatch(/job-huge/);
       expect(String(error)).toMatch(/chunk 7/);
       expect(byJson(await receiveAll())).toEqual([]);
@@ -155,7 +156,11 @@ export function describeWorkQueueContract(name: string, make: () => Promise<Work
       const { queue, receiveAll } = await make();
       const message: WorkMessage = { type: 'finalize_job', jobId: 'job-bad-delay' };
       for (const delaySeconds of [-1, 901, 1.5]) {
-        expect(await rejection(queue.send([message], { delaySeconds }))).toBeInstanceOf(WorkQueueError);
+        await expectRejection(
+          queue.send([message], { delaySeconds }),
+          WorkQueueError,
+          ErrorCode.invalidValue,
+        );
       }
       expect(await receiveAll()).toEqual([]);
     });
