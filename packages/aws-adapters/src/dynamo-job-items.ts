@@ -3,6 +3,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ChunkCounters, JobRecord, UsageField } from '@thinkbatch/core';
 import {
   ChunkRecord,
+  emptyChunkCounters,
   JobRecord as JobRecordSchema,
   JobStoreError,
   parse,
@@ -111,6 +112,24 @@ export function unknownUsageAttribute(field: UsageField): string {
   return `unk_${field}`;
 }
 
+/** The chunk counters as their flat attributes (`c_failed`, `u_prompt_tokens`, `unk_reasoning_tokens`, …). */
+export function counterAttributes(counters: ChunkCounters): Record<string, number> {
+  const attributes: Record<string, number> = {
+    [COUNTER_ATTRIBUTE.succeeded]: counters.succeeded,
+    [COUNTER_ATTRIBUTE.failed]: counters.failed,
+    [COUNTER_ATTRIBUTE.cancelled]: counters.cancelled,
+    [COUNTER_ATTRIBUTE.expired]: counters.expired,
+    [COUNTER_ATTRIBUTE.attempts]: counters.attempts,
+    [COUNTER_ATTRIBUTE.retries]: counters.retries,
+    [COUNTER_ATTRIBUTE.linesWithUsage]: counters.usage.lines_with_usage,
+  };
+  for (const field of USAGE_FIELDS) {
+    attributes[usageAttribute(field)] = counters.usage[field];
+    attributes[unknownUsageAttribute(field)] = counters.usage.unknown[field];
+  }
+  return attributes;
+}
+
 /** A new chunk item: nothing recorded, every counter 0. */
 export function newChunkItem(jobId: string, index: number, lines: readonly number[]): Item {
   const fields: Record<string, unknown> = {
@@ -125,12 +144,8 @@ export function newChunkItem(jobId: string, index: number, lines: readonly numbe
     enqueued: false,
     // A number set cannot be empty: a chunk without lines has no lineSet (no line belongs to it).
     ...(lines.length > 0 ? { lineSet: new Set(lines) } : {}),
+    ...counterAttributes(emptyChunkCounters()),
   };
-  for (const attribute of Object.values(COUNTER_ATTRIBUTE)) fields[attribute] = 0;
-  for (const field of USAGE_FIELDS) {
-    fields[usageAttribute(field)] = 0;
-    fields[unknownUsageAttribute(field)] = 0;
-  }
   return marshall(fields);
 }
 

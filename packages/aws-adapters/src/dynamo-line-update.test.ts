@@ -1,4 +1,3 @@
-import { JobStoreError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
 import { lineUpdate } from './dynamo-line-update';
 
@@ -15,7 +14,7 @@ function resolved(update: ReturnType<typeof lineUpdate>): { update: string; cond
 }
 
 describe('lineUpdate', () => {
-  it('records the line and adds status, attempts, retries and every usage field in one update', () => {
+  it('records the line and adds what the counting rule says, counter by counter, in one update', () => {
     const { update, condition } = resolved(
       lineUpdate({
         line: 12,
@@ -34,24 +33,24 @@ describe('lineUpdate', () => {
     );
     expect(update).toBe(
       'SET recorded.12 = MAP REMOVE leases.12 ADD c_failed 1, c_attempts 3, c_retries 2, u_lines_with_usage 1, u_prompt_tokens 5, ' +
-        'u_completion_tokens 6, u_total_tokens 11, unk_reasoning_tokens 1, u_cached_prompt_tokens 0, unk_estimated_reasoning_tokens 1',
+        'u_completion_tokens 6, u_total_tokens 11, unk_reasoning_tokens 1, unk_estimated_reasoning_tokens 1',
     );
     expect(condition).toBe(
       'attribute_exists(pk) AND contains(lineSet, 12) AND attribute_not_exists(recorded.12)',
     );
   });
 
-  it('adds no usage for a line without usage, and no negative retries for zero attempts', () => {
+  it('adds only the status for a line without attempts or usage (no ADD of 0, no negative retries)', () => {
     const { update } = resolved(
       lineUpdate({ line: 1, status: 'expired', resultKey: 'k', attempts: 0, usage: null }),
     );
-    expect(update).toBe('SET recorded.1 = MAP REMOVE leases.1 ADD c_expired 1, c_attempts 0, c_retries 0');
+    expect(update).toBe('SET recorded.1 = MAP REMOVE leases.1 ADD c_expired 1');
   });
 
   it('refuses counts that are not non-negative safe integers', () => {
     expect(() =>
       lineUpdate({ line: 1, status: 'succeeded', resultKey: 'k', attempts: -1, usage: null }),
-    ).toThrow(JobStoreError);
+    ).toThrow(expect.objectContaining({ name: 'ThinkbatchError', code: 'invalid_value' }));
     const usage = {
       prompt_tokens: 1.5,
       completion_tokens: 1,
@@ -61,7 +60,7 @@ describe('lineUpdate', () => {
       estimated_reasoning_tokens: null,
     };
     expect(() => lineUpdate({ line: 1, status: 'succeeded', resultKey: 'k', attempts: 1, usage })).toThrow(
-      /usage.prompt_tokens/,
+      /prompt_tokens must be a non-negative safe integer/,
     );
   });
 });

@@ -1,7 +1,7 @@
 import type { LineRecord } from '@thinkbatch/core';
-import { JobStoreError, USAGE_FIELDS } from '@thinkbatch/core';
+import { lineCounterDelta } from '@thinkbatch/core';
 import { createExpressionContext, type ExpressionContext } from './dynamo-expression';
-import { COUNTER_ATTRIBUTE, PK, unknownUsageAttribute, usageAttribute } from './dynamo-job-items';
+import { counterAttributes, PK } from './dynamo-job-items';
 
 /** The parts of an UpdateItem request that record one line. */
 export interface LineUpdate {
@@ -13,39 +13,18 @@ export interface LineUpdate {
   >['ExpressionAttributeValues'];
 }
 
-function count(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new JobStoreError(`${what} must be a non-negative safe integer, got ${value}`);
-  }
-  return value;
-}
-
 /**
- * One conditional update that records a line exactly once: stores where its result is and adds its status,
- * attempts, retries and usage (known fields to their sums, unknown ones to their unknown counts) to the
- * chunk's flat counters, and drops the line's lease. The condition refuses a line that is not in the chunk or
- * is already recorded.
+ * One conditional update that records a line exactly once: stores where its result is, adds what the
+ * core's counting rule (`lineCounterDelta`) says the line adds to the chunk's flat counters (an `ADD` per
+ * counter it changes; every counter exists from the chunk's creation), and drops the line's lease. The
+ * condition refuses a line that is not in the chunk or is already recorded.
  */
 export function lineUpdate(record: LineRecord): LineUpdate {
   const x = createExpressionContext();
   const line = String(record.line);
-  const one = x.value(1);
-  const adds = [
-    `${x.path(COUNTER_ATTRIBUTE[record.status])} ${one}`,
-    `${x.path(COUNTER_ATTRIBUTE.attempts)} ${x.value(count(record.attempts, 'attempts'))}`,
-    `${x.path(COUNTER_ATTRIBUTE.retries)} ${x.value(Math.max(0, record.attempts - 1))}`,
-  ];
-  if (record.usage !== null) {
-    adds.push(`${x.path(COUNTER_ATTRIBUTE.linesWithUsage)} ${one}`);
-    for (const field of USAGE_FIELDS) {
-      const value = record.usage[field];
-      adds.push(
-        value === null
-          ? `${x.path(unknownUsageAttribute(field))} ${one}`
-          : `${x.path(usageAttribute(field))} ${x.value(count(value, `usage.${field}`))}`,
-      );
-    }
-  }
+  const adds = Object.entries(counterAttributes(lineCounterDelta(record)))
+    .filter(([, by]) => by !== 0)
+    .map(([attribute, by]) => `${x.path(attribute)} ${x.value(by)}`);
   const recorded = x.path('recorded', line);
   const UpdateExpression = `SET ${recorded} = ${x.value({ status: record.status, resultKey: record.resultKey })} REMOVE ${x.path('leases', line)} ADD ${adds.join(', ')}`;
   const ConditionExpression = `attribute_exists(${x.path(PK)}) AND contains(${x.path('lineSet')}, ${x.value(record.line)}) AND attribute_not_exists(${recorded})`;

@@ -1,12 +1,13 @@
 import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
 import {
-  addUsage,
+  addChunkCounters,
   createJobRecord,
   ErrorCode,
   emptyChunkCounters,
   isChunkComplete,
   isTerminalJobStatus,
   JobStoreError,
+  lineCounterDelta,
 } from '@thinkbatch/core';
 
 const NOT_FOUND = { code: ErrorCode.notFound } as const;
@@ -116,14 +117,11 @@ export function createInMemoryJobStore(): JobStore {
       if (!record.lines.includes(line.line)) {
         throw new JobStoreError(`line ${line.line} is not in chunk ${index} of job ${jobId}`, CONFLICT);
       }
+      const delta = lineCounterDelta(line);
       if (record.recorded[String(line.line)] !== undefined) return { recorded: false, chunk: copy(record) };
       record.recorded[String(line.line)] = { status: line.status, resultKey: line.resultKey };
       delete record.leases[String(line.line)];
-      const counters = record.counters;
-      counters[line.status] += 1;
-      counters.attempts += line.attempts;
-      counters.retries += Math.max(0, line.attempts - 1);
-      if (line.usage !== null) counters.usage = addUsage(counters.usage, line.usage);
+      record.counters = addChunkCounters(record.counters, delta);
       return { recorded: true, chunk: copy(record) };
     },
     completeChunk: async (jobId, index, now) => {

@@ -1,11 +1,9 @@
-import type { JobOutputs, JobProgress, JobRecord, JobStatus } from '../job/job';
+import type { JobOutputs, JobRecord, JobStatus } from '../job/job';
 import { jobKeys } from '../job/job-keys';
 import { createSummaryBuilder, type JobSummary } from '../results/job-summary';
 import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
 import { QUEUE } from '../settings';
 import { estimateCost } from '../usage/cost-estimate';
-import { USAGE_FIELDS } from '../usage/usage';
-import { sumJobProgress } from './job-progress';
 import type { PipelineDeps } from './pipeline-deps';
 import { readJobResults } from './read-job-results';
 
@@ -68,7 +66,6 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
 
   const status = finalStatus(job, builder);
   const now = deps.clock.now();
-  const progress = await sumJobProgress(deps.jobs, jobId);
   const preliminary = builder.build({
     jobId,
     status,
@@ -89,14 +86,6 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
     finishedAt: now,
     cost,
   });
-  if (!progressMatchesSummary(progress, summary)) {
-    // The results and the live counters come from the same records; a difference is a bug worth shouting about.
-    deps.log.error('accounting mismatch between results and job counters', {
-      jobId,
-      progress,
-      summary: summary.counts,
-    });
-  }
   await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, {
     contentType: 'application/json',
   });
@@ -120,24 +109,6 @@ function finalStatus(job: JobRecord, builder: ReturnType<typeof createSummaryBui
   if (job.cancelRequested && counts.cancelled > 0) return 'cancelled';
   if (counts.expired > 0) return 'expired';
   return 'completed';
-}
-
-/** The live counters and the merged results come from the same records: they must agree exactly. */
-export function progressMatchesSummary(progress: JobProgress, summary: JobSummary): boolean {
-  const counts = summary.counts;
-  const sameCounts =
-    progress.succeeded === counts.succeeded &&
-    progress.failed === counts.failed &&
-    progress.cancelled === counts.cancelled &&
-    progress.expired === counts.expired &&
-    progress.attempts === summary.attempts &&
-    progress.retries === summary.retries;
-  const sameUsage = USAGE_FIELDS.every(
-    (field) =>
-      progress.usage[field] === summary.usage[field] &&
-      progress.usage.unknown[field] === summary.usage.unknown[field],
-  );
-  return sameCounts && sameUsage && progress.usage.lines_with_usage === summary.usage.lines_with_usage;
 }
 
 /**

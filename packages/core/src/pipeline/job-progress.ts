@@ -1,20 +1,11 @@
 import { emptyChunkCounters } from '../job/chunk';
 import type { JobProgress } from '../job/job';
+import { addChunkCounters } from '../job/line-counters';
 import type { JobStore } from '../ports/job-store';
-import { mergeUsageTotals } from '../usage/accounting';
 
 /** Live, exact counts of a job: the sum of its chunks' counters (each line is counted once there). */
 export async function sumJobProgress(jobs: JobStore, jobId: string): Promise<JobProgress> {
-  const progress = emptyChunkCounters();
-  for await (const chunk of jobs.listChunks(jobId)) {
-    const c = chunk.counters;
-    progress.succeeded += c.succeeded;
-    progress.failed += c.failed;
-    progress.cancelled += c.cancelled;
-    progress.expired += c.expired;
-    progress.attempts += c.attempts;
-    progress.retries += c.retries;
-    progress.usage = mergeUsageTotals(progress.usage, c.usage);
-  }
+  let progress = emptyChunkCounters();
+  for await (const chunk of jobs.listChunks(jobId)) progress = addChunkCounters(progress, chunk.counters);
   return progress;
 }

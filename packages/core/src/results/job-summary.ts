@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { addUsage, emptyUsageTotals } from '../usage/accounting';
+import { emptyChunkCounters } from '../job/chunk';
+import { addChunkCounters, lineCounterDelta } from '../job/line-counters';
 import type { CostEstimate } from '../usage/cost-estimate';
 import { UsageTotals } from '../usage/usage';
 import { createLatencyHistogram, LatencyPercentiles } from './latency-histogram';
-import type { LineStatus, ResultLine } from './result-line';
+import type { ResultLine } from './result-line';
 
 const Count = z.number().int().nonnegative();
 
@@ -108,28 +109,22 @@ function copyCost(cost: CostEstimate | null): SummaryCost | null {
  * and `MAX_SUMMARY_MODELS`.
  */
 export function createSummaryBuilder(): SummaryBuilder {
-  const byStatus: Record<LineStatus, number> = { succeeded: 0, failed: 0, cancelled: 0, expired: 0 };
-  let usage = emptyUsageTotals();
+  let counters = emptyChunkCounters();
   let unknownUsageLines = 0;
-  let attempts = 0;
-  let retries = 0;
   const latency = createLatencyHistogram();
   const models = new Map<string, number>();
   const failedByCode = new Map<string, number>();
 
-  const counts = (): SummaryCounts => ({
-    total: byStatus.succeeded + byStatus.failed + byStatus.cancelled + byStatus.expired,
-    ...byStatus,
-  });
+  const counts = (): SummaryCounts => {
+    const { succeeded, failed, cancelled, expired } = counters;
+    return { total: succeeded + failed + cancelled + expired, succeeded, failed, cancelled, expired };
+  };
 
   return {
     counts,
     add(line) {
-      byStatus[line.status] += 1;
-      attempts += line.attempts;
-      retries += Math.max(0, line.attempts - 1);
-      if (line.usage !== null) usage = addUsage(usage, line.usage);
-      else if (line.attempts > 0) unknownUsageLines += 1;
+      counters = addChunkCounters(counters, lineCounterDelta(line));
+      if (line.usage === null && line.attempts > 0) unknownUsageLines += 1;
       if (line.latency_ms !== null) latency.record(line.latency_ms);
       if (line.model !== null) {
         const known = models.has(line.model) || models.size < MAX_SUMMARY_MODELS;
@@ -144,10 +139,10 @@ export function createSummaryBuilder(): SummaryBuilder {
         job_id: meta.jobId,
         status: meta.status,
         counts: counts(),
-        usage: { ...usage, unknown: { ...usage.unknown } },
+        usage: { ...counters.usage, unknown: { ...counters.usage.unknown } },
         lines_with_unknown_usage: unknownUsageLines,
-        attempts,
-        retries,
+        attempts: counters.attempts,
+        retries: counters.retries,
         timings: {
           started_at: isoOrNull(startedAt),
           finished_at: isoOrNull(finishedAt),

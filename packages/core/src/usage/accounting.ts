@@ -1,3 +1,4 @@
+import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 import { type LineUsage, USAGE_FIELDS, type UsageField, type UsageTotals } from './usage';
 
@@ -35,7 +36,9 @@ function safeAdd(a: number, b: number, what: string): number {
 
 function assertCount(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ThinkbatchError(`usage accounting: ${what} must be a non-negative safe integer, got ${value}`);
+    throw new ThinkbatchError(`usage accounting: ${what} must be a non-negative safe integer, got ${value}`, {
+      code: ErrorCode.invalidValue,
+    });
   }
 }
 

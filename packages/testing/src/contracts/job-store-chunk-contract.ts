@@ -1,5 +1,5 @@
 import type { ChunkRecord, JobStore } from '@thinkbatch/core';
-import { addUsage, ErrorCode, emptyUsageTotals, JobStoreError } from '@thinkbatch/core';
+import { addUsage, ErrorCode, emptyUsageTotals, JobStoreError, ThinkbatchError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
 import { jobWithChunk, makeLineRecord, makeLineUsage, makeNewJob, uniqueJobId } from './job-store-fixtures';
 import { expectRejection } from './rejections';
@@ -142,6 +142,19 @@ export function describeChunkContract(store: () => JobStore): void {
         cached_prompt_tokens: 2,
       });
       expect(chunk?.counters.usage.lines_with_usage).toBe(3);
+    });
+
+    it('refuses a record whose counts are not non-negative integers, recording nothing', async () => {
+      const jobId = await jobWithChunk(store(), [1], 'bad-counts');
+      const negative = store().recordLine(jobId, 0, makeLineRecord(jobId, 1, { attempts: -1 }));
+      await expectRejection(negative, ThinkbatchError, ErrorCode.invalidValue);
+      const fractional = makeLineRecord(jobId, 1, { usage: makeLineUsage({ prompt_tokens: 1.5 }) });
+      await expectRejection(
+        store().recordLine(jobId, 0, fractional),
+        ThinkbatchError,
+        ErrorCode.invalidValue,
+      );
+      expect(await store().getChunk(jobId, 0)).toMatchObject({ recorded: {}, counters: { succeeded: 0 } });
     });
 
     it('refuses a line that is not in the chunk, and a missing chunk', async () => {

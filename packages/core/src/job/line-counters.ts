@@ -1,0 +1,51 @@
+import { ErrorCode } from '../errors/error-code';
+import { ThinkbatchError } from '../errors/thinkbatch-error';
+import { addUsage, mergeUsageTotals } from '../usage/accounting';
+import { type ChunkCounters, emptyChunkCounters, type LineRecord } from './chunk';
+
+/** What the counting rule reads of a finished line: a `LineRecord` and a `ResultLine` both have it. */
+export type CountedLine = Pick<LineRecord, 'status' | 'attempts' | 'usage'>;
+
+/**
+ * The one counting rule: what a finished line adds to the counters of its chunk, and so to its job's
+ * progress and summary. 1 to its status; its endpoint attempts; its retries (attempts beyond the
+ * first); and its usage, when it has one: each known field to its sum, each unknown field 1 to its
+ * unknown count, 1 to `lines_with_usage`. The job stores (in memory, DynamoDB), the live progress and
+ * `summary.json` all count through it. Throws `ThinkbatchError` (`invalid_value`) on a count that is
+ * not a non-negative safe integer, before anything is counted.
+ */
+export function lineCounterDelta(line: CountedLine): ChunkCounters {
+  const { attempts } = line;
+  if (!Number.isSafeInteger(attempts) || attempts < 0) {
+    throw new ThinkbatchError(`attempts must be a non-negative safe integer, got ${attempts}`, {
+      code: ErrorCode.invalidValue,
+    });
+  }
+  const delta = emptyChunkCounters();
+  delta[line.status] = 1;
+  delta.attempts = attempts;
+  delta.retries = Math.max(0, attempts - 1);
+  if (line.usage !== null) delta.usage = addUsage(delta.usage, line.usage);
+  return delta;
+}
+
+/**
+ * Counters of two disjoint sets of lines, added: a chunk plus a line's delta, or a job's chunks summed.
+ * Exact; throws `ThinkbatchError` past `Number.MAX_SAFE_INTEGER`.
+ */
+export function addChunkCounters(a: ChunkCounters, b: ChunkCounters): ChunkCounters {
+  const sum = (x: number, y: number, what: string): number => {
+    const total = x + y;
+    if (!Number.isSafeInteger(total)) throw new ThinkbatchError(`counter overflow: ${what} ${x} + ${y}`);
+    return total;
+  };
+  return {
+    succeeded: sum(a.succeeded, b.succeeded, 'succeeded'),
+    failed: sum(a.failed, b.failed, 'failed'),
+    cancelled: sum(a.cancelled, b.cancelled, 'cancelled'),
+    expired: sum(a.expired, b.expired, 'expired'),
+    attempts: sum(a.attempts, b.attempts, 'attempts'),
+    retries: sum(a.retries, b.retries, 'retries'),
+    usage: mergeUsageTotals(a.usage, b.usage),
+  };
+}
