@@ -64,6 +64,8 @@ export interface LoadRecorder {
 
 export interface LoadRecorderOptions {
   readonly now: () => number;
+  /** When the simulator started (the origin of phases and buckets). @default now() at creation */
+  readonly startedAt?: number;
   readonly windowMs: number;
   /** Phases of the limit schedule, from time 0. */
   readonly phases: readonly LimitPhase[];
@@ -78,10 +80,9 @@ const noPeaks = (): Mutable<WindowPeaks> => ({
   admittedTokens: 0,
 });
 
-/** A load recorder; the simulator "started" when it is created. */
 export function createLoadRecorder(options: LoadRecorderOptions): LoadRecorder {
   const { now, windowMs } = options;
-  const startedAt = now();
+  const startedAt = options.startedAt ?? now();
   const peaks = noPeaks();
   const phasePeaks = options.phases.map(noPeaks);
   const buckets = new Map<number, Mutable<LoadBucket> & { rateLimited: Mutable<RateLimitCounts> }>();

@@ -50,8 +50,10 @@ export interface StatsRecorder {
 }
 
 export interface StatsRecorderOptions {
-  /** Time source of the load stats; the simulator starts when the recorder is created. @default Date.now */
+  /** Time source of the load stats. @default Date.now */
   readonly now?: () => number;
+  /** Origin of the load stats' phases and timeline. @default now() when the recorder is created */
+  readonly startedAt?: number;
   /** Sliding window of the load stats (the rate limiter's). @default 60000 */
   readonly windowMs?: number;
   /** Phases of the limit schedule. @default one phase without limits */
@@ -73,6 +75,7 @@ const NO_LIMITS: LimitPhase = {
 export function createStatsRecorder(options: StatsRecorderOptions = {}): StatsRecorder {
   const load = createLoadRecorder({
     now: options.now ?? Date.now,
+    ...(options.startedAt === undefined ? {} : { startedAt: options.startedAt }),
     windowMs: options.windowMs ?? 60_000,
     phases: options.phases ?? [NO_LIMITS],
   });

@@ -51,7 +51,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const now = (): number => config.clock.now();
   const startedAt = now();
   const phases = limitPhasesOf(config);
-  const stats = createStatsRecorder({ now, windowMs: config.rateWindowMs, phases });
+  const stats = createStatsRecorder({ now, startedAt, windowMs: config.rateWindowMs, phases });
   const limiter = createRateLimiter({
     windowMs: config.rateWindowMs,
     limitsAt: (at) => phaseAt(phases, at - startedAt),

@@ -27,8 +27,8 @@ describe('resolveLimitPhases', () => {
 
   it('rejects negative times and limits that are not positive', () => {
     expect(() => resolveLimitPhases(BASE, [{ atMs: -1 }])).toThrow(/atMs must be >= 0/);
-    expect(() => resolveLimitPhases(BASE, [{ atMs: 5, tokensPerMinute: 0 }])).toThrow(
-      /limitSchedule\[0\]\.tokensPerMinute must be > 0/,
+    expect(() => resolveLimitPhases(BASE, [{ atMs: 9 }, { atMs: 5, tokensPerMinute: 0 }])).toThrow(
+      /limitSchedule\[1\]\.tokensPerMinute must be > 0/,
     );
     expect(() => resolveLimitPhases({ ...BASE, requestsPerMinute: -3 }, [])).toThrow(/requestsPerMinute/);
   });

@@ -34,25 +34,26 @@ function checkLimit(name: string, value: number | null | undefined): void {
   }
 }
 
+/** Phases in time order; the first starts at 0. */
+export type LimitPhases = readonly [LimitPhase, ...LimitPhase[]];
+
 /**
  * The phases of a run: the base limits from time 0, then each step (sorted by `atMs`, stable) applied on
  * top of the phase before it. Throws on a negative time or a limit that is not positive (caller bug).
  */
-/** Phases in time order; the first starts at 0. */
-export type LimitPhases = readonly [LimitPhase, ...LimitPhase[]];
-
 export function resolveLimitPhases(base: EndpointLimits, steps: readonly LimitStep[]): LimitPhases {
   for (const name of LIMIT_NAMES) checkLimit(name, base[name]);
-  const sorted = [...steps].sort((a, b) => a.atMs - b.atMs);
-  let current: LimitPhase = { atMs: 0, ...base };
-  const phases: [LimitPhase, ...LimitPhase[]] = [current];
-  for (const [index, step] of sorted.entries()) {
+  for (const [index, step] of steps.entries()) {
     if (!(step.atMs >= 0 && Number.isFinite(step.atMs))) {
       throw new RangeError(`simulator option limitSchedule[${index}].atMs must be >= 0, got ${step.atMs}`);
     }
+    for (const name of LIMIT_NAMES) checkLimit(`limitSchedule[${index}].${name}`, step[name]);
+  }
+  let current: LimitPhase = { atMs: 0, ...base };
+  const phases: [LimitPhase, ...LimitPhase[]] = [current];
+  for (const step of [...steps].sort((a, b) => a.atMs - b.atMs)) {
     const next: { -readonly [K in keyof LimitPhase]: LimitPhase[K] } = { ...current, atMs: step.atMs };
     for (const name of LIMIT_NAMES) {
-      checkLimit(`limitSchedule[${index}].${name}`, step[name]);
       const value = step[name];
       if (value !== undefined) next[name] = value;
     }
