@@ -13,6 +13,22 @@ export interface WorkQueue {
   send(messages: readonly WorkMessage[], options?: { readonly delaySeconds?: number }): Promise<void>;
 }
 
+/**
+ * A send that failed after the adapter's own retries. `permanent` says no retry can help (the queue
+ * refused the message as the sender's fault, the queue does not exist, access is denied): the caller
+ * fails the job instead of throwing for another delivery.
+ */
 export class WorkQueueError extends Error {
   override name = 'WorkQueueError';
+  /** @default false */
+  readonly permanent: boolean;
+  constructor(message: string, options?: ErrorOptions & { readonly permanent?: boolean }) {
+    super(message, options);
+    this.permanent = options?.permanent ?? false;
+  }
+}
+
+/** Whether an error is a send the queue will never accept, however often it is retried. */
+export function isPermanentQueueFailure(error: unknown): error is WorkQueueError {
+  return error instanceof WorkQueueError && error.permanent;
 }

@@ -4,3 +4,4 @@ export * from './fake-model-client';
 export * from './in-memory-job-store';
 export * from './in-memory-object-store';
 export * from './in-memory-work-queue';
+export * from './pipeline-harness';

@@ -5,6 +5,7 @@ import { JobStoreError } from '../../ports/job-store';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
+import { describeSweepContract } from './job-store-sweep-contract';
 
 /** A job store for one test (it may be shared: every test uses its own job ids), and its cleanup. */
 export interface JobStoreContractSubject {
@@ -75,6 +76,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
           linesTotal: null,
           chunksDone: 0,
           finalizeLeaseUntil: null,
+          fanOutResumes: 0,
           cancelRequested: false,
           error: null,
           outputs: null,
@@ -277,5 +279,6 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
 
     describeChunkContract(store);
     describeLineClaimContract(store);
+    describeSweepContract(store);
   });
 }
