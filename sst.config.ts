@@ -16,7 +16,7 @@ export default $config({
   },
   async run() {
     const { inputs, outputs } = await import('./infra/storage');
-    const { workQueue, deadLetterQueue } = await import('./infra/queue');
+    const { workQueue, deadLetterQueue, fanOutFailures } = await import('./infra/queue');
     const { jobsTable } = await import('./infra/table');
     await import('./infra/functions');
     return {
@@ -24,6 +24,7 @@ export default $config({
       outputBucket: outputs.name,
       workQueueUrl: workQueue.url,
       deadLetterQueueUrl: deadLetterQueue.url,
+      fanOutFailuresQueueUrl: fanOutFailures.url,
       jobsTable: jobsTable.name,
     };
   },

@@ -1,12 +1,39 @@
-import { DEAD_LETTER_HANDLER, FAN_OUT_HANDLER, functionArgs, WORKER_HANDLER } from './args/handlers';
-import { DEAD_LETTER_SUBSCRIPTION, fanOutNotification, WORKER_SUBSCRIPTION } from './args/triggers';
+import {
+  DEAD_LETTER_HANDLER,
+  FAN_OUT_FAILURE_HANDLER,
+  FAN_OUT_HANDLER,
+  functionArgs,
+  SWEEPER_HANDLER,
+  WORKER_HANDLER,
+  withOnFailureDestination,
+} from './args/handlers';
+import {
+  DEAD_LETTER_SUBSCRIPTION,
+  FAN_OUT_FAILURE_SUBSCRIPTION,
+  fanOutNotification,
+  sweeperSchedule,
+  WORKER_SUBSCRIPTION,
+} from './args/triggers';
 import { link } from './links';
-import { deadLetterQueue, workQueue } from './queue';
+import { deadLetterQueue, fanOutFailures, workQueue } from './queue';
 import { endpointEnv } from './secrets';
 import { inputs } from './storage';
 
-/** Fan-out: started by uploads to the input bucket. */
-export const fanOut = inputs.notify(fanOutNotification(functionArgs(FAN_OUT_HANDLER, link, endpointEnv)));
+/**
+ * Fan-out: started by uploads to the input bucket (an async invocation). After its retries, a failed
+ * event goes to `fanOutFailures` instead of being dropped.
+ */
+export const fanOut = inputs.notify(
+  fanOutNotification(
+    withOnFailureDestination(functionArgs(FAN_OUT_HANDLER, link, endpointEnv), fanOutFailures.arn),
+  ),
+);
+
+/** Fan-out failure consumer: ends the job of each failed upload `failed` (`fan_out_failed`). */
+export const fanOutFailureConsumer = fanOutFailures.subscribe(
+  functionArgs(FAN_OUT_FAILURE_HANDLER, link, endpointEnv),
+  FAN_OUT_FAILURE_SUBSCRIPTION,
+);
 
 /** Workers: consume the work queue (SQS allows one subscriber per queue). */
 export const worker = workQueue.subscribe(
@@ -18,4 +45,10 @@ export const worker = workQueue.subscribe(
 export const deadLetterConsumer = deadLetterQueue.subscribe(
   functionArgs(DEAD_LETTER_HANDLER, link, endpointEnv),
   DEAD_LETTER_SUBSCRIPTION,
+);
+
+/** Sweeper: resumes or ends jobs whose steps stopped making progress, on a schedule. */
+export const sweeper = new sst.aws.CronV2(
+  'Sweeper',
+  sweeperSchedule(functionArgs(SWEEPER_HANDLER, link, endpointEnv)),
 );

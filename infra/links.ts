@@ -1,3 +1,4 @@
+import { STORAGE } from '../packages/core/src/settings';
 import { ACCESS, type LinkName } from './args/access';
 import { workQueue } from './queue';
 import { nvidiaApiKey } from './secrets';
@@ -15,6 +16,15 @@ export const links = {
   JobsTable: new sst.Linkable('JobsTable', {
     properties: { name: jobsTable.name },
     include: [sst.aws.permission({ actions: [...ACCESS.JobsTable.actions], resources: [jobsTable.arn] })],
+  }),
+  UnfinishedJobs: new sst.Linkable('UnfinishedJobs', {
+    properties: { indexName: STORAGE.unfinishedJobsIndex },
+    include: [
+      sst.aws.permission({
+        actions: [...ACCESS.UnfinishedJobs.actions],
+        resources: [$interpolate`${jobsTable.arn}/index/${STORAGE.unfinishedJobsIndex}`],
+      }),
+    ],
   }),
   WorkQueue: new sst.Linkable('WorkQueue', {
     properties: { url: workQueue.url },

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER, FANOUT, QUEUE, STORAGE, WORKER } from '../packages/core/src/settings';
+import {
+  DEAD_LETTER,
+  FAN_OUT_FAILURES,
+  FANOUT,
+  QUEUE,
+  STORAGE,
+  SWEEPER,
+  WORKER,
+} from '../packages/core/src/settings';
 import { VISIBILITY_TIMEOUT_FACTOR } from './args/queues';
 
 /** Hard limits of the AWS services (REFERENCE §3), not choices. */
@@ -10,6 +18,9 @@ const SQS_MAX_VISIBILITY_SECONDS = 12 * 3600;
 const SQS_MAX_DELAY_SECONDS = 900;
 const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
 const SQS_MAX_BATCH_WINDOW_SECONDS = 300;
+const LAMBDA_MAX_ASYNC_RETRIES = 2;
+/** Lambda's waits between async retries of a failed invocation: about 1, then 2 minutes. */
+const LAMBDA_ASYNC_RETRY_WAITS_SECONDS = 60 + 120;
 
 describe('shared settings respect AWS limits and recommendations', () => {
   it('gives the work queue a visibility timeout of at least 6 × the worker timeout, within the SQS maximum', () => {
@@ -47,7 +58,13 @@ describe('shared settings respect AWS limits and recommendations', () => {
   });
 
   it('keeps every function timeout within Lambda’s 900 s', () => {
-    for (const timeout of [WORKER.timeoutSeconds, FANOUT.timeoutSeconds, DEAD_LETTER.timeoutSeconds]) {
+    for (const timeout of [
+      WORKER.timeoutSeconds,
+      FANOUT.timeoutSeconds,
+      DEAD_LETTER.timeoutSeconds,
+      FAN_OUT_FAILURES.timeoutSeconds,
+      SWEEPER.timeoutSeconds,
+    ]) {
       expect(timeout).toBeGreaterThan(0);
       expect(timeout).toBeLessThanOrEqual(LAMBDA_MAX_TIMEOUT_SECONDS);
     }
@@ -79,6 +96,30 @@ describe('shared settings respect AWS limits and recommendations', () => {
       expect(memory).toBeGreaterThanOrEqual(128);
       expect(memory).toBeLessThanOrEqual(10_240);
     }
+  });
+
+  it('retries a failed fan-out as often as Lambda allows, and keeps its failure records within SQS limits', () => {
+    expect(FANOUT.asyncRetries).toBe(LAMBDA_MAX_ASYNC_RETRIES);
+    expect(FAN_OUT_FAILURES.retentionSeconds).toBeLessThanOrEqual(SQS_MAX_RETENTION_SECONDS);
+    expect(VISIBILITY_TIMEOUT_FACTOR * FAN_OUT_FAILURES.timeoutSeconds).toBeLessThanOrEqual(
+      SQS_MAX_VISIBILITY_SECONDS,
+    );
+    expect(FAN_OUT_FAILURES.batchSize).toBeLessThanOrEqual(10);
+  });
+
+  it('calls a fan-out stalled only after any fan-out invocation, retries included, must have ended', () => {
+    expect(SWEEPER.fanOutStalledAfterSeconds).toBeGreaterThan(
+      FANOUT.timeoutSeconds + LAMBDA_ASYNC_RETRY_WAITS_SECONDS,
+    );
+    expect(SWEEPER.timeoutSeconds).toBeGreaterThanOrEqual(FANOUT.timeoutSeconds); // it may resume one
+    expect(SWEEPER.maxFanOutResumes).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sweeps more often than anything it waits for', () => {
+    const interval = SWEEPER.intervalMinutes * 60;
+    expect(Number.isInteger(SWEEPER.intervalMinutes)).toBe(true);
+    expect(interval).toBeLessThan(SWEEPER.fanOutStalledAfterSeconds);
+    expect(interval).toBeLessThan(SWEEPER.finalizeStalledAfterSeconds);
   });
 
   it('starts jobs only for a narrow key pattern: a non-empty folder prefix and the .jsonl suffix', () => {

@@ -1,7 +1,4 @@
-import { STORAGE } from '../packages/core/src/settings';
+import { JOBS_TABLE_ARGS } from './args/table';
 
-/** Job state: one partition per job (job item and chunk items), on-demand capacity (SST's default). */
-export const jobsTable = new sst.aws.Dynamo('Jobs', {
-  fields: { [STORAGE.tablePartitionKey]: 'string', [STORAGE.tableSortKey]: 'string' },
-  primaryIndex: { hashKey: STORAGE.tablePartitionKey, rangeKey: STORAGE.tableSortKey },
-});
+/** Job state: one partition per job (job item and chunk items), and the index of unfinished jobs. */
+export const jobsTable = new sst.aws.Dynamo('Jobs', JOBS_TABLE_ARGS);

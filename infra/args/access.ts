@@ -26,6 +26,14 @@ export const ACCESS = {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   },
   /**
+   * The sparse index of unfinished jobs (`STORAGE.unfinishedJobsIndex`): a Query on that index only,
+   * for the sweeper. Granted on the index's ARN, which the table's grant does not cover.
+   */
+  UnfinishedJobs: {
+    kind: 'index',
+    actions: ['dynamodb:Query'],
+  },
+  /**
    * Sending work (SendMessageBatch is authorised as `sqs:SendMessage`). The worker's own receive,
    * delete and visibility rights come with its subscription, not with this link.
    */

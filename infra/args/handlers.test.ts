@@ -1,14 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER, FANOUT, WORKER } from '../../packages/core/src/settings';
+import { DEAD_LETTER, FAN_OUT_FAILURES, FANOUT, SWEEPER, WORKER } from '../../packages/core/src/settings';
 import { ACCESS, type LinkName } from './access';
 import {
   DEAD_LETTER_HANDLER,
+  FAN_OUT_FAILURE_HANDLER,
   FAN_OUT_HANDLER,
   functionArgs,
   type HandlerSpec,
+  SWEEPER_HANDLER,
   WORKER_HANDLER,
+  withOnFailureDestination,
 } from './handlers';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -16,6 +19,8 @@ const HANDLERS = {
   fanOut: FAN_OUT_HANDLER,
   worker: WORKER_HANDLER,
   deadLetter: DEAD_LETTER_HANDLER,
+  fanOutFailure: FAN_OUT_FAILURE_HANDLER,
+  sweeper: SWEEPER_HANDLER,
 } as const;
 const linkedBy = (name: LinkName) =>
   Object.entries(HANDLERS)
@@ -41,6 +46,11 @@ describe('handler specs', () => {
       memoryMb: WORKER.memoryMb,
     });
     expect(DEAD_LETTER_HANDLER.timeoutSeconds).toBe(DEAD_LETTER.timeoutSeconds);
+    expect(FAN_OUT_FAILURE_HANDLER.timeoutSeconds).toBe(FAN_OUT_FAILURES.timeoutSeconds);
+    expect(SWEEPER_HANDLER).toMatchObject({
+      timeoutSeconds: SWEEPER.timeoutSeconds,
+      memoryMb: SWEEPER.memoryMb,
+    });
   });
 
   it('builds SST function args: explicit nodejs24.x, durations and sizes in SST units, links resolved', () => {
@@ -84,7 +94,7 @@ describe('least privilege', () => {
   });
 
   it('grants named actions of the right service only, never wildcards', () => {
-    const service = { bucket: 's3', table: 'dynamodb', queue: 'sqs' } as const;
+    const service = { bucket: 's3', table: 'dynamodb', index: 'dynamodb', queue: 'sqs' } as const;
     for (const access of Object.values(ACCESS)) {
       if (access.kind === 'secret') continue;
       const actions =
@@ -94,9 +104,44 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets only the sweeper list unfinished jobs, and only by Query', () => {
+    expect(linkedBy('UnfinishedJobs')).toEqual(['sweeper']);
+    expect(ACCESS.UnfinishedJobs.actions).toEqual(['dynamodb:Query']);
+  });
+
+  it('gives the fan-out failure consumer neither the key nor the work queue: it only fails jobs', () => {
+    expect(FAN_OUT_FAILURE_HANDLER.links).toEqual(['InputBucket', 'OutputBucket', 'JobsTable']);
+  });
+
+  it('gives the sweeper what a resumed fan-out needs, and not the key', () => {
+    for (const name of FAN_OUT_HANDLER.links) expect(SWEEPER_HANDLER.links).toContain(name);
+    expect(SWEEPER_HANDLER.links).not.toContain('NvidiaApiKey');
+  });
+
   it('never lets a handler scan the table or receive from the work queue through its link', () => {
     expect(ACCESS.JobsTable.actions).not.toContain('dynamodb:Scan');
     expect(ACCESS.WorkQueue.actions).not.toContain('sqs:ReceiveMessage');
     expect(ACCESS.WorkQueue.actions).not.toContain('sqs:DeleteMessage');
+  });
+});
+
+describe('the fan-out’s asynchronous invocation', () => {
+  const args = withOnFailureDestination(
+    functionArgs(FAN_OUT_HANDLER, (name) => name, {}),
+    'arn:failures',
+  );
+
+  it('is retried twice, so SST creates the event invoke config, and then goes to the failure queue', () => {
+    expect(FANOUT.asyncRetries).toBe(2);
+    expect(args.retries).toBe(FANOUT.asyncRetries);
+    expect(args.transform).toEqual({
+      eventInvokeConfig: { destinationConfig: { onFailure: { destination: 'arn:failures' } } },
+    });
+  });
+
+  it('may send to that queue and nothing else beyond its links', () => {
+    expect(args.permissions).toEqual([{ actions: ['sqs:SendMessage'], resources: ['arn:failures'] }]);
+    expect(args.link).toEqual([...FAN_OUT_HANDLER.links]);
+    expect(args.handler).toBe(FAN_OUT_HANDLER.handler);
   });
 });

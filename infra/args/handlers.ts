@@ -1,4 +1,4 @@
-import { DEAD_LETTER, FANOUT, WORKER } from '../../packages/core/src/settings';
+import { DEAD_LETTER, FAN_OUT_FAILURES, FANOUT, SWEEPER, WORKER } from '../../packages/core/src/settings';
 import type { LinkName } from './access';
 
 /** The Lambda runtime, set explicitly so an SST upgrade cannot change it silently. */
@@ -43,6 +43,49 @@ export const DEAD_LETTER_HANDLER = {
   memoryMb: DEAD_LETTER_MEMORY_MB,
   links: ['OutputBucket', 'JobsTable', 'WorkQueue'],
 } as const satisfies HandlerSpec;
+
+/** Memory of the fan-out failure consumer: it fails jobs and writes their (small) outputs. @default 512 */
+export const FAN_OUT_FAILURE_MEMORY_MB = 512;
+
+/**
+ * Fan-out failure consumer: reads the failed S3 event's upload (for its job id), fails the job and
+ * writes its outputs. It sends no work.
+ */
+export const FAN_OUT_FAILURE_HANDLER = {
+  handler: 'packages/functions/src/fan-out-failure.handler',
+  timeoutSeconds: FAN_OUT_FAILURES.timeoutSeconds,
+  memoryMb: FAN_OUT_FAILURE_MEMORY_MB,
+  links: ['InputBucket', 'OutputBucket', 'JobsTable'],
+} as const satisfies HandlerSpec;
+
+/**
+ * Sweeper: lists unfinished jobs, resumes stalled fan-outs (so the fan-out's links), fails what cannot
+ * finish, re-requests lost finalizes. The only handler that reads the index of unfinished jobs.
+ */
+export const SWEEPER_HANDLER = {
+  handler: 'packages/functions/src/sweeper.handler',
+  timeoutSeconds: SWEEPER.timeoutSeconds,
+  memoryMb: SWEEPER.memoryMb,
+  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'UnfinishedJobs', 'WorkQueue'],
+} as const satisfies HandlerSpec;
+
+/**
+ * Arguments for a function invoked asynchronously (S3 → fan-out) whose failures must not be dropped:
+ * Lambda retries a throwing invocation `FANOUT.asyncRetries` times, then sends its failure record
+ * (the event and the last error) to `destinationArn`. SST creates the event invoke config only when
+ * `retries` is set, and adds the on-failure destination through its `transform`; Lambda sends the record
+ * with the function's role, hence the one `sqs:SendMessage` permission on that queue.
+ */
+export function withOnFailureDestination<Args extends object, Arn>(args: Args, destinationArn: Arn) {
+  return {
+    ...args,
+    retries: FANOUT.asyncRetries,
+    permissions: [{ actions: ['sqs:SendMessage'], resources: [destinationArn] }],
+    transform: {
+      eventInvokeConfig: { destinationConfig: { onFailure: { destination: destinationArn } } },
+    },
+  };
+}
 
 /**
  * The SST function arguments for a handler. `resolve` maps a link name to the linkable component

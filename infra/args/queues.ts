@@ -1,4 +1,4 @@
-import { DEAD_LETTER, QUEUE } from '../../packages/core/src/settings';
+import { DEAD_LETTER, FAN_OUT_FAILURES, QUEUE } from '../../packages/core/src/settings';
 
 /**
  * AWS's rule for a queue that feeds a Lambda function: visibility timeout ≥ 6 × the function timeout,
@@ -38,3 +38,13 @@ export function workQueueArgs<Arn>(deadLetterQueueArn: Arn) {
     },
   } as const;
 }
+
+/**
+ * The fan-out's on-failure destination: Lambda puts the record of an S3 event whose fan-out threw on
+ * every attempt here. Kept as long as SQS allows (the record may be the only trace of the upload), with a
+ * visibility timeout that fits its consumer.
+ */
+export const FAN_OUT_FAILURES_QUEUE_ARGS = {
+  visibilityTimeout: `${VISIBILITY_TIMEOUT_FACTOR * FAN_OUT_FAILURES.timeoutSeconds} seconds`,
+  transform: { queue: { messageRetentionSeconds: FAN_OUT_FAILURES.retentionSeconds } },
+} as const satisfies sst.aws.QueueArgs;

@@ -1,7 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER, QUEUE, STORAGE, WORKER } from '../../packages/core/src/settings';
-import { DEAD_LETTER_QUEUE_ARGS, VISIBILITY_TIMEOUT_FACTOR, workQueueArgs } from './queues';
-import { DEAD_LETTER_SUBSCRIPTION, fanOutNotification, WORKER_SUBSCRIPTION } from './triggers';
+import {
+  DEAD_LETTER,
+  FAN_OUT_FAILURES,
+  QUEUE,
+  STORAGE,
+  SWEEPER,
+  WORKER,
+} from '../../packages/core/src/settings';
+import {
+  DEAD_LETTER_QUEUE_ARGS,
+  FAN_OUT_FAILURES_QUEUE_ARGS,
+  VISIBILITY_TIMEOUT_FACTOR,
+  workQueueArgs,
+} from './queues';
+import { JOBS_TABLE_ARGS } from './table';
+import {
+  DEAD_LETTER_SUBSCRIPTION,
+  FAN_OUT_FAILURE_SUBSCRIPTION,
+  fanOutNotification,
+  sweeperSchedule,
+  WORKER_SUBSCRIPTION,
+} from './triggers';
 
 describe('fan-out notification', () => {
   it('is one notification, for created objects matching the input prefix and suffix only', () => {
@@ -34,6 +53,32 @@ describe('queue subscriptions', () => {
   it('drains dead letters with partial batch responses', () => {
     expect(DEAD_LETTER_SUBSCRIPTION.batch).toEqual({ size: DEAD_LETTER.batchSize, partialResponses: true });
   });
+
+  it('drains fan-out failure records with partial batch responses', () => {
+    expect(FAN_OUT_FAILURE_SUBSCRIPTION.batch).toEqual({
+      size: FAN_OUT_FAILURES.batchSize,
+      partialResponses: true,
+    });
+  });
+});
+
+describe('sweeper schedule', () => {
+  it('runs the sweeper every SWEEPER.intervalMinutes, without scheduler retries', () => {
+    expect(sweeperSchedule('fn')).toEqual({ function: 'fn', schedule: 'rate(5 minutes)', retries: 0 });
+    expect(SWEEPER.intervalMinutes).toBe(5);
+  });
+});
+
+describe('job table', () => {
+  it('declares the sparse index of unfinished jobs the local runtime also creates: hash key only, keys projected', () => {
+    expect(JOBS_TABLE_ARGS).toEqual({
+      fields: { pk: 'string', sk: 'string', [STORAGE.unfinishedJobsKey]: 'string' },
+      primaryIndex: { hashKey: 'pk', rangeKey: 'sk' },
+      globalIndexes: {
+        [STORAGE.unfinishedJobsIndex]: { hashKey: STORAGE.unfinishedJobsKey, projection: 'keys-only' },
+      },
+    });
+  });
 });
 
 describe('queues', () => {
@@ -55,5 +100,12 @@ describe('queues', () => {
     expect(DEAD_LETTER_QUEUE_ARGS.transform.queue.messageRetentionSeconds).toBeGreaterThan(
       workQueueArgs('arn:dlq').transform.queue.messageRetentionSeconds,
     );
+  });
+
+  it('keeps fan-out failure records as long as SQS allows, invisible for 6 × their consumer timeout', () => {
+    expect(FAN_OUT_FAILURES_QUEUE_ARGS).toEqual({
+      visibilityTimeout: `${VISIBILITY_TIMEOUT_FACTOR * FAN_OUT_FAILURES.timeoutSeconds} seconds`,
+      transform: { queue: { messageRetentionSeconds: 14 * 24 * 3600 } },
+    });
   });
 });

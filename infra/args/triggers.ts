@@ -1,4 +1,4 @@
-import { DEAD_LETTER, STORAGE, WORKER } from '../../packages/core/src/settings';
+import { DEAD_LETTER, FAN_OUT_FAILURES, STORAGE, SWEEPER, WORKER } from '../../packages/core/src/settings';
 
 /**
  * The input bucket's only notification (SST allows one `notify()` per bucket): objects created under
@@ -41,3 +41,23 @@ export const DEAD_LETTER_SUBSCRIPTION = {
     partialResponses: true,
   },
 } as const satisfies sst.aws.QueueSubscriberArgs;
+
+/** How the fan-out failure consumer drains failure records: partial batch responses. */
+export const FAN_OUT_FAILURE_SUBSCRIPTION = {
+  batch: {
+    size: FAN_OUT_FAILURES.batchSize,
+    partialResponses: true,
+  },
+} as const satisfies sst.aws.QueueSubscriberArgs;
+
+/**
+ * The sweeper's schedule (EventBridge Scheduler through `sst.aws.CronV2`): every
+ * `SWEEPER.intervalMinutes`. No scheduler retries: the next run comes soon and does the same.
+ */
+export function sweeperSchedule<Fn>(fn: Fn) {
+  return {
+    function: fn,
+    schedule: `rate(${SWEEPER.intervalMinutes} minutes)` as const,
+    retries: 0,
+  };
+}

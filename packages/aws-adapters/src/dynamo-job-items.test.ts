@@ -15,6 +15,7 @@ const job: JobRecord = {
   linesTotal: null,
   chunksDone: 1,
   finalizeLeaseUntil: null,
+  fanOutResumes: 0,
   cancelRequested: false,
   error: null,
   outputs: null,
@@ -31,6 +32,17 @@ describe('job items', () => {
     expect(Object.keys(item)).not.toContain('finishedAt');
     expect(item['chunksTotal']).toEqual({ N: '3' });
     expect(jobFromItem(item)).toEqual(job);
+  });
+
+  it('keys an unfinished job into the sparse index, and a terminal one not', () => {
+    expect(jobToItem(job)['unfinished']).toEqual({ S: 'JOB' });
+    expect(jobToItem({ ...job, status: 'validating' })['unfinished']).toEqual({ S: 'JOB' });
+    expect(Object.keys(jobToItem({ ...job, status: 'failed' }))).not.toContain('unfinished');
+  });
+
+  it('reads an item written before fanOutResumes existed as 0 resumes', () => {
+    const { fanOutResumes: _, ...older } = jobToItem(job);
+    expect(jobFromItem(older).fanOutResumes).toBe(0);
   });
 
   it('ignores the completedChunks set when reading a job', () => {

@@ -4,6 +4,7 @@ import type { ChunkCounters, JobRecord, UsageField } from '@thinkbatch/core';
 import {
   ChunkRecord,
   emptyChunkCounters,
+  isTerminalJobStatus,
   JobRecord as JobRecordSchema,
   JobStoreError,
   parse,
@@ -16,7 +17,10 @@ import { STORAGE } from '@thinkbatch/core/settings';
  *
  * - job:   pk `JOB#<jobId>`, sk `JOB`; the JobRecord's fields as top-level attributes (null fields are
  *   absent, so `if_not_exists` can set them once), plus `completedChunks` (number set of chunk indexes
- *   counted into `chunksDone`).
+ *   counted into `chunksDone`), and `unfinished` = `JOB` while the job is not terminal: the key of the
+ *   sparse index `STORAGE.unfinishedJobsIndex` (KEYS_ONLY), removed by the transition to a terminal
+ *   status, so the index holds unfinished jobs only. One index partition: its items change only when a
+ *   job starts or ends, so that is fine for any realistic number of jobs in flight.
  * - chunk: pk `JOB#<jobId>`, sk `CHUNK#<index, 8 digits>`; `jobId`, `index`, `lines` (list, input order),
  *   `lineSet` (number set, for `contains`), `recorded`, `attempts` and `leases` (maps keyed by line
  *   number; they exist from creation, as a nested `SET` needs its parent map), `enqueued`, and the counters as flat numbers: `c_<status>`, `c_attempts`, `c_retries`,
@@ -37,6 +41,11 @@ export const JOB_SORT_KEY = 'JOB';
 export const CHUNK_SORT_PREFIX = 'CHUNK#';
 /** Chunk indexes are zero-padded to this many digits so the sort key orders numerically. */
 const INDEX_DIGITS = 8;
+
+/** Hash key attribute of the sparse index of unfinished jobs. */
+export const UNFINISHED = STORAGE.unfinishedJobsKey;
+/** Its only value: every unfinished job is under it. */
+export const UNFINISHED_MARK = 'JOB';
 
 /** Partition key attribute name. */
 export const PK = STORAGE.tablePartitionKey;
@@ -81,6 +90,7 @@ const NULLABLE_JOB_FIELDS = [
 export function jobToItem(job: JobRecord): Item {
   const fields: Record<string, unknown> = { ...job, [PK]: jobPartition(job.jobId), [SK]: JOB_SORT_KEY };
   for (const field of NULLABLE_JOB_FIELDS) if (fields[field] === null) delete fields[field];
+  if (!isTerminalJobStatus(job.status)) fields[UNFINISHED] = UNFINISHED_MARK;
   return marshall(fields, { removeUndefinedValues: true });
 }
 

@@ -4,9 +4,11 @@ import {
   createJobRecord,
   ErrorCode,
   isChunkComplete,
+  isTerminalJobStatus,
   JobStoreError,
   TERMINAL_JOB_STATUSES,
 } from '@thinkbatch/core';
+import { STORAGE } from '@thinkbatch/core/settings';
 import { createExpressionContext } from './dynamo-expression';
 import {
   CHUNK_SORT_PREFIX,
@@ -20,6 +22,8 @@ import {
   newChunkItem,
   PK,
   SK,
+  UNFINISHED,
+  UNFINISHED_MARK,
 } from './dynamo-job-items';
 import { claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
 import { lineUpdate } from './dynamo-line-update';
@@ -34,8 +38,10 @@ export interface DynamoJobStoreOptions {
   readonly tableName: string;
   /** @default new DynamoDBClient({}) (region and credentials from the environment) */
   readonly dynamodb?: DynamoDBClient;
-  /** Items per Query page in `listChunks` (DynamoDB also ends a page at 1 MB). @default no limit */
+  /** Items per Query page in `listChunks` and `listUnfinishedJobs` (DynamoDB also ends a page at 1 MB). @default no limit */
   readonly queryPageSize?: number;
+  /** The sparse index of unfinished jobs (hash key `STORAGE.unfinishedJobsKey`, KEYS_ONLY). @default STORAGE.unfinishedJobsIndex */
+  readonly unfinishedJobsIndex?: string;
 }
 
 /**
@@ -45,6 +51,7 @@ export interface DynamoJobStoreOptions {
  */
 export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   const { tableName, queryPageSize } = options;
+  const unfinishedJobsIndex = options.unfinishedJobsIndex ?? STORAGE.unfinishedJobsIndex;
   const table = createDynamoTable(options.dynamodb ?? new DynamoDBClient({}), tableName);
   const getJob = async (jobId: string): Promise<JobRecord | null> => {
     const item = await table.get(`GetItem job ${jobId}`, jobKey(jobId));
@@ -83,16 +90,18 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       const status = x.path('status');
       const now = x.value(change.now);
       const sets = [`${status} = ${x.value(change.to)}`, `${x.path('updatedAt')} = ${now}`];
+      const terminal = isTerminalJobStatus(change.to);
       if (change.to === 'running')
         sets.push(`${x.path('startedAt')} = if_not_exists(${x.path('startedAt')}, ${now})`);
-      if ((TERMINAL_JOB_STATUSES as readonly string[]).includes(change.to))
-        sets.push(`${x.path('finishedAt')} = ${now}`);
+      if (terminal) sets.push(`${x.path('finishedAt')} = ${now}`);
       if (change.error !== undefined) sets.push(`${x.path('error')} = ${x.value(change.error)}`);
       if (change.outputs !== undefined) sets.push(`${x.path('outputs')} = ${x.value(change.outputs)}`);
+      // A terminal job leaves the sparse index of unfinished jobs.
+      const remove = terminal ? ` REMOVE ${x.path(UNFINISHED)}` : '';
       const from = change.from.map((s) => x.value(s)).join(', ');
       const item = await table.update(`UpdateItem job ${jobId} → ${change.to}`, {
         Key: jobKey(jobId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${remove}`,
         ConditionExpression: `attribute_exists(${x.path(PK)}) AND ${status} IN (${from})`,
         ...x.attributes(),
       });
@@ -232,6 +241,52 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       await existingJob(jobId);
       return null;
     },
+
+    claimFanOutResume: async (jobId, { now, stalledBefore, maxResumes }) => {
+      const x = createExpressionContext();
+      const resumes = x.path('fanOutResumes');
+      const terminal = TERMINAL_JOB_STATUSES.map((s) => x.value(s)).join(', ');
+      const item = await table.update(`UpdateItem job ${jobId} claim fan-out resume`, {
+        Key: jobKey(jobId),
+        UpdateExpression: `SET ${x.path('updatedAt')} = ${x.value(now)} ADD ${resumes} ${x.value(1)}`,
+        ConditionExpression: [
+          `attribute_exists(${x.path(PK)})`,
+          `attribute_not_exists(${x.path('chunksTotal')})`,
+          `NOT (${x.path('status')} IN (${terminal}))`,
+          `${x.path('updatedAt')} <= ${x.value(stalledBefore)}`,
+          `(attribute_not_exists(${resumes}) OR ${resumes} < ${x.value(maxResumes)})`,
+        ].join(' AND '),
+        ...x.attributes(),
+      });
+      if (item !== null) return jobFromItem(item);
+      await existingJob(jobId);
+      return null;
+    },
+
+    listUnfinishedJobs: () =>
+      (async function* () {
+        let start: Item | undefined;
+        do {
+          const x = createExpressionContext();
+          const page = await table.queryIndex(`Query ${unfinishedJobsIndex}`, unfinishedJobsIndex, {
+            KeyConditionExpression: `${x.path(UNFINISHED)} = ${x.value(UNFINISHED_MARK)}`,
+            ...(queryPageSize === undefined ? {} : { Limit: queryPageSize }),
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+            ...x.attributes(),
+          });
+          for (const key of page.Items ?? []) {
+            // The index is eventually consistent and KEYS_ONLY: read the job itself, and skip what ended.
+            const pk = key[PK];
+            const sk = key[SK];
+            if (pk === undefined || sk === undefined) continue;
+            const item = await table.get(`GetItem unfinished job ${pk.S}`, { [PK]: pk, [SK]: sk });
+            if (item === null) continue;
+            const job = jobFromItem(item);
+            if (!isTerminalJobStatus(job.status)) yield job;
+          }
+          start = page.LastEvaluatedKey;
+        } while (start !== undefined);
+      })(),
 
     listChunks: (jobId) =>
       (async function* () {

@@ -27,6 +27,12 @@ export interface DynamoTable {
     what: string,
     input: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead'>,
   ): Promise<QueryCommandOutput>;
+  /** One Query page of a global secondary index (eventually consistent: GSIs offer nothing else). */
+  queryIndex(
+    what: string,
+    indexName: string,
+    input: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'IndexName'>,
+  ): Promise<QueryCommandOutput>;
 }
 
 const isConditionFailed = (error: unknown): boolean =>
@@ -86,5 +92,7 @@ export function createDynamoTable(db: DynamoDBClient, tableName: string): Dynamo
       }),
     query: (what, input) =>
       call(what, () => db.send(new QueryCommand({ TableName: tableName, ConsistentRead: true, ...input }))),
+    queryIndex: (what, indexName, input) =>
+      call(what, () => db.send(new QueryCommand({ TableName: tableName, IndexName: indexName, ...input }))),
   };
 }

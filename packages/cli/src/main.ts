@@ -21,9 +21,9 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(
-      `thinkbatch: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    // One line, never a stack trace: a RunFailedError names run.log, where its details are.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`thinkbatch: ${message.split('\n')[0] ?? message}\n`);
     process.exitCode = 1;
   },
 );

@@ -11,7 +11,7 @@ import {
   newJobId,
   sumJobProgress,
 } from '@thinkbatch/core';
-import { startLocalRuntime } from '@thinkbatch/local';
+import { type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
 import { downloadOutputs } from './download-outputs';
@@ -55,6 +55,20 @@ export class UsageError extends Error {
 }
 
 /**
+ * The run could not finish (the input could not be read, the local runtime failed): printed as one line,
+ * exit code 1. The details (stack included) are in `run.log`; outputs written so far are downloaded.
+ */
+export class RunFailedError extends Error {
+  override name = 'RunFailedError';
+}
+
+/**
+ * Send work to this SQS queue URL instead of the embedded work queue: rehearses a deployment whose work
+ * queue is missing (the job then fails with `fan_out_failed`). Read once, at the start of a run.
+ */
+export const WORK_QUEUE_URL_ENV = 'THINKBATCH_WORK_QUEUE_URL';
+
+/**
  * Run one JSONL file through the whole pipeline on the embedded default and wait for it. Exit code 0
  * when the job completed (failed lines included: they are in errors.jsonl), 1 when it did not.
  */
@@ -81,6 +95,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
   const onSignal = (): void => interrupt.abort(new InterruptedError(jobId, options.dataDir));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let runtime: LocalRuntime | undefined;
+  const workQueueUrl = io.env[WORK_QUEUE_URL_ENV] || undefined;
   try {
     const simulatorKey = randomUUID();
     const simulator = options.simulate ? await startSimulator({ apiKey: simulatorKey, seed: 1 }) : null;
@@ -89,31 +105,37 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     const apiKey = simulator !== null ? simulatorKey : (givenKey ?? '');
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'thinkbatch-')));
     if (options.dataDir === undefined) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const runtime = await startLocalRuntime({
+    const local = await startLocalRuntime({
       dataDir,
       model: createOpenAIModelClient({ baseURL, apiKey }),
       log,
+      ...(workQueueUrl !== undefined && { workQueueUrl }),
       config: {
         defaultModel: options.model ?? ENDPOINT.model,
         ...(options.concurrency !== undefined && { lineConcurrency: options.concurrency }),
         ...(options.maxAttempts !== undefined && { retry: { maxAttempts: options.maxAttempts } }),
       },
     });
-    cleanups.push(() => runtime.stop());
+    runtime = local;
+    cleanups.push(() => local.stop());
 
     io.stderr.write(
       `thinkbatch: job ${jobId}: ${options.input} → ${baseURL}${simulator ? ' (simulated)' : ''}\n`,
     );
     const started = Date.now();
-    await runtime.submit(createReadStream(inputPath), {
-      jobId,
-      name: `${jobId}.jsonl`,
-      ...(options.maxAttempts !== undefined && { options: { maxAttempts: options.maxAttempts } }),
-    });
-    const job = await runtime.waitForJob(jobId, {
+    await local
+      .submit(createReadStream(inputPath), {
+        jobId,
+        name: `${jobId}.jsonl`,
+        ...(options.maxAttempts !== undefined && { options: { maxAttempts: options.maxAttempts } }),
+      })
+      .catch((error: unknown) => {
+        throw new RunFailedError(`cannot submit ${options.input}: ${messageOf(error)}`, { cause: error });
+      });
+    const job = await local.waitForJob(jobId, {
       signal: interrupt.signal,
       onPoll: async (current) => {
-        const progress = await sumJobProgress(runtime.deps.jobs, jobId);
+        const progress = await sumJobProgress(local.deps.jobs, jobId);
         reporter.update({
           status: current.status,
           done: progress.succeeded + progress.failed + progress.cancelled + progress.expired,
@@ -125,9 +147,25 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
       },
     });
     reporter.stop();
-    const files = await downloadOutputs(runtime.deps.output, job, outDir);
-    io.stdout.write(await describeOutcome(job, files));
+    const { written, missing } = await downloadOutputs(local.deps.output, job, outDir);
+    io.stdout.write(await describeOutcome(job, written));
+    if (job.status !== 'completed') {
+      const reason = job.error === null ? '' : `: ${job.error.code}: ${job.error.message}`;
+      const kept = written.length > 0 ? `; outputs so far in ${outDir}` : '';
+      io.stderr.write(`thinkbatch: job ${jobId} ${job.status}${reason}${kept}\n`);
+    }
+    if (missing.length > 0) log.error('outputs named by the job are missing', { jobId, missing });
     return job.status === 'completed' ? 0 : 1;
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error;
+    reporter.stop();
+    const details = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log.error('run failed', { jobId, error: details });
+    const kept = runtime === undefined ? [] : await downloadWhatExists(runtime, jobId, outDir);
+    const where = kept.length > 0 ? `; outputs so far in ${outDir}` : '';
+    throw new RunFailedError(`${messageOf(error)}${where} (details in ${join(outDir, 'run.log')})`, {
+      cause: error,
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -137,6 +175,23 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
         io.stderr.write(`thinkbatch: cleanup failed: ${String(error)}\n`),
       );
     }
+  }
+}
+
+/** One line for an error: its message (a RunFailedError's already says what failed). */
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+/** Download the outputs the job has, if any, ignoring every error (the run is failing already). */
+async function downloadWhatExists(runtime: LocalRuntime, jobId: string, outDir: string): Promise<string[]> {
+  try {
+    const job = await runtime.deps.jobs.getJob(jobId);
+    if (job === null) return [];
+    return [...(await downloadOutputs(runtime.deps.output, job, outDir)).written];
+  } catch {
+    return [];
   }
 }
 
@@ -152,6 +207,10 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
       `tokens: ${usage.prompt_tokens} prompt, ${usage.completion_tokens} completion (${usage.reasoning_tokens} reasoning), ${usage.total_tokens} total`,
     );
     if (counts.failed > 0) lines.push(`${counts.failed} failed line(s): see errors.jsonl`);
+    if (job.status === 'failed')
+      lines.push(
+        'these are the lines recorded before the job failed; the others never ran: submit the file again to run them',
+      );
   }
   for (const file of files) lines.push(`  ${file}`);
   return `${lines.join('\n')}\n`;

@@ -34,6 +34,48 @@ export const FANOUT = {
   maxChunkBytes: 4 * 1024 * 1024,
   /** Longest accepted input line; longer lines fail with `line_too_large`. @default 8 MiB */
   maxLineBytes: 8 * 1024 * 1024,
+  /**
+   * Retries of an asynchronous invocation (the S3 event) that threw, as Lambda counts them; then the
+   * event goes to the fan-out failure queue. @default 2 (Lambda's maximum)
+   */
+  asyncRetries: 2,
+} as const;
+
+/**
+ * Where an S3 event goes after the fan-out threw on every attempt (Lambda's on-failure destination),
+ * and the consumer that fails the job with the error.
+ */
+export const FAN_OUT_FAILURES = {
+  /** Kept as long as SQS allows: a failure record is the only trace of an upload whose fan-out died. */
+  retentionSeconds: 14 * 24 * 3600,
+  /** @default 120 */
+  timeoutSeconds: 120,
+  /** @default 10 */
+  batchSize: 10,
+} as const;
+
+/**
+ * The sweeper: a scheduled step that ends or resumes jobs whose steps stopped making progress (a fan-out
+ * that died with its event lost, a finalize request that never came).
+ */
+export const SWEEPER = {
+  /** How often it runs. @default 5 */
+  intervalMinutes: 5,
+  /** It may resume a fan-out in its own invocation, so it gets the fan-out's limits. */
+  timeoutSeconds: FANOUT.timeoutSeconds,
+  memoryMb: FANOUT.memoryMb,
+  /**
+   * An unfinished fan-out whose job has not changed for this long is stalled: longer than one fan-out
+   * invocation can run plus Lambda's delays between async retries (1 and 2 minutes). @default 20 min
+   */
+  fanOutStalledAfterSeconds: FANOUT.timeoutSeconds + 5 * 60,
+  /** Times the sweeper resumes a stalled fan-out before it fails the job (`fan_out_stalled`). @default 2 */
+  maxFanOutResumes: 2,
+  /**
+   * A job whose chunks are all done but that has not started finalizing after this long gets another
+   * finalize request (an expired finalize lease gets one at once). @default 15 min
+   */
+  finalizeStalledAfterSeconds: 15 * 60,
 } as const;
 
 /** The work queue and its dead-letter queue (REFERENCE §3). */
@@ -71,6 +113,13 @@ export const STORAGE = {
   /** DynamoDB key attribute names. */
   tablePartitionKey: 'pk',
   tableSortKey: 'sk',
+  /**
+   * A sparse global secondary index of the jobs that are not terminal: its key attribute exists on a job
+   * item only until the job ends, so listing unfinished jobs never reads finished ones or chunks.
+   */
+  unfinishedJobsIndex: 'unfinished-jobs',
+  /** Hash key attribute of that index (string). */
+  unfinishedJobsKey: 'unfinished',
 } as const;
 
 /** The default endpoint: DeepSeek-R1 on NVIDIA's OpenAI-compatible API. */

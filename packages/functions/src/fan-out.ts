@@ -1,5 +1,5 @@
-import { startJob } from '@thinkbatch/core';
-import type { S3Event } from 'aws-lambda';
+import { startJob, type UploadEvent } from '@thinkbatch/core';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { type DepsProvider, once } from './deps-provider';
 import { depsFromEnvironment } from './environment';
 
@@ -8,24 +8,30 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
+/** The upload an S3 event record announces. */
+export function uploadEventOf(record: S3EventRecord): UploadEvent {
+  const { bucket, object } = record.s3;
+  return {
+    bucket: bucket.name,
+    key: decodeS3Key(object.key),
+    ...(object.sequencer !== undefined && { sequencer: object.sequencer }),
+    ...(object.eTag !== undefined && { etag: object.eTag }),
+    ...(object.versionId !== undefined && { versionId: object.versionId }),
+  };
+}
+
 /**
- * Fan-out: one S3 object-created event starts (or resumes) a job per record. Errors throw, so Lambda's
- * async retries run it again; startJob and fan-out are idempotent.
+ * Fan-out: one S3 object-created event starts (or resumes) a job per record. Transient errors throw, so
+ * Lambda's async retries run it again (startJob and fan-out are idempotent); after the last retry the
+ * event goes to the on-failure destination, whose consumer fails the job (`fan-out-failure.ts`).
  */
 export function createFanOutHandler(getDeps: DepsProvider): (event: S3Event) => Promise<void> {
   return async (event) => {
     const deps = await getDeps();
     for (const record of event.Records) {
-      const { bucket, object } = record.s3;
-      const outcome = await startJob(deps, {
-        bucket: bucket.name,
-        key: decodeS3Key(object.key),
-        sequencer: object.sequencer,
-        etag: object.eTag,
-        ...(object.versionId !== undefined && { versionId: object.versionId }),
-      });
+      const outcome = await startJob(deps, uploadEventOf(record));
       if (outcome.kind === 'ignored')
-        deps.log.info('upload ignored', { key: object.key, reason: outcome.reason });
+        deps.log.info('upload ignored', { key: record.s3.object.key, reason: outcome.reason });
       else deps.log.info('fan-out done', { jobId: outcome.job.jobId, outcome: outcome.fanOut.kind });
     }
   };

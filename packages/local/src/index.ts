@@ -1,3 +1,4 @@
+export * from './async-invoke';
 export * from './emulators/index';
 export * from './local-runtime';
 export * from './s3-event';

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
+  createDynamoJobStore,
+  createS3ObjectStore,
+  createSqsWorkQueueWithFailureKinds,
+} from '@thinkbatch/aws-adapters';
+import {
+  type Clock,
   createJsonLogger,
   DEAD_LETTER,
   defaultPipelineConfig,
+  FAN_OUT_FAILURES,
+  FANOUT,
   isTerminalJobStatus,
   type JobOptions,
   type JobRecord,
@@ -13,11 +21,22 @@ import {
   type PipelineConfig,
   type PipelineDeps,
   STORAGE,
+  SWEEPER,
+  type SweepReport,
   systemClock,
   UPLOAD_METADATA,
   WORKER,
+  type WorkQueue,
 } from '@thinkbatch/core';
-import { createDeadLetterHandler, createFanOutHandler, createWorkerHandler } from '@thinkbatch/functions';
+import {
+  createDeadLetterHandler,
+  createFanOutFailureHandler,
+  createFanOutHandler,
+  createSweeperHandler,
+  createWorkerHandler,
+} from '@thinkbatch/functions';
+import type { S3Event } from 'aws-lambda';
+import { type AsyncInvokeOutcome, createAsyncInvoker } from './async-invoke';
 import {
   type AwsClients,
   createAwsClients,
@@ -48,13 +67,39 @@ export interface LocalRuntimeOptions {
    * handlers itself (receive, invoke, crash) on the same resources. @default true
    */
   readonly eventSources?: boolean;
+  /**
+   * Send work to this queue URL instead of the provisioned work queue (workers still consume the
+   * provisioned one). A queue that does not exist rehearses a misconfigured deployment: fan-out fails
+   * the job with `fan_out_failed`. @default the provisioned work queue
+   */
+  readonly workQueueUrl?: string;
+  /** Wrap the work queue every handler sends through (fault injection in tests). @default none */
+  readonly wrapWorkQueue?: (queue: WorkQueue) => WorkQueue;
+  /**
+   * Waits before the fan-out's async retries (there are `FANOUT.asyncRetries`). Lambda waits about 1 and
+   * 2 minutes; locally seconds, so a run is not held up. @default [1_000, 2_000]
+   */
+  readonly fanOutRetryDelaysMs?: readonly number[];
+  /**
+   * The sweeper (`sweepStalledJobs`), run every `intervalMs` as the deployed schedule does, reading the
+   * time from `clock`; `false` runs it only through `sweep()`.
+   * @default { intervalMs: SWEEPER.intervalMinutes × 60_000, clock: systemClock }
+   */
+  readonly sweeper?: { readonly intervalMs?: number; readonly clock?: Clock } | false;
 }
+
+/** Local waits before the fan-out's async retries (Lambda's are minutes). */
+export const LOCAL_FAN_OUT_RETRY_DELAYS_MS = [1_000, 2_000] as const;
 
 /** The Lambda handlers, wired to this runtime's deps. */
 export interface LocalHandlers {
   readonly fanOut: ReturnType<typeof createFanOutHandler>;
   readonly worker: ReturnType<typeof createWorkerHandler>;
   readonly deadLetter: ReturnType<typeof createDeadLetterHandler>;
+  readonly fanOutFailure: ReturnType<typeof createFanOutFailureHandler>;
+  readonly sweeper: ReturnType<typeof createSweeperHandler>;
+  /** The fan-out invoked as S3 invokes it: asynchronously, with retries, then the failure destination. */
+  readonly fanOutAsync: (event: S3Event) => Promise<AsyncInvokeOutcome>;
 }
 
 export interface SubmitOptions {
@@ -70,8 +115,14 @@ export interface LocalRuntime {
   readonly endpoints: Emulators;
   readonly resources: ProvisionedResources;
   readonly handlers: LocalHandlers;
-  /** Upload a JSONL body to the input bucket and deliver its object-created event, as S3 would. */
+  /**
+   * Upload a JSONL body to the input bucket and deliver its object-created event, as S3 would: an async
+   * invocation of the fan-out (retries, then the failure destination). Resolves once the invocation
+   * ended, never with the fan-out's error: a job that could not be fanned out ends `failed`.
+   */
   submit(body: Uint8Array | string | AsyncIterable<Uint8Array>, options?: SubmitOptions): Promise<string>;
+  /** Run the sweeper once now (what its interval runs). */
+  sweep(): Promise<SweepReport>;
   /** Resolve when the job reaches a terminal status (or rejects after `timeoutMs`). */
   waitForJob(
     jobId: string,
@@ -115,11 +166,15 @@ async function assembleRuntime(
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * workerTimeoutMs) / 1000),
   });
 
+  const sqsQueue = createSqsWorkQueueWithFailureKinds({
+    sqs: clients.sqs,
+    queueUrl: options.workQueueUrl ?? resources.queueUrl,
+  });
   const deps: PipelineDeps = {
     input: createS3ObjectStore({ s3: clients.s3, bucket: resources.inputBucket }),
     output: createS3ObjectStore({ s3: clients.s3, bucket: resources.outputBucket }),
     jobs: createDynamoJobStore({ dynamodb: clients.dynamodb, tableName: resources.tableName }),
-    queue: createSqsWorkQueue({ sqs: clients.sqs, queueUrl: resources.queueUrl }),
+    queue: options.wrapWorkQueue?.(sqsQueue) ?? sqsQueue,
     model: options.model,
     clock: systemClock,
     random: Math.random,
@@ -132,10 +187,30 @@ async function assembleRuntime(
   const stopping = new AbortController();
   const worker = createWorkerHandler(provide, { signal: stopping.signal });
   const deadLetter = createDeadLetterHandler(provide);
+  const fanOutFailure = createFanOutFailureHandler(provide);
+  const sweeperClock = (options.sweeper === false ? undefined : options.sweeper?.clock) ?? systemClock;
+  const sweeper = createSweeperHandler(async () => ({ ...deps, clock: sweeperClock }));
+  const fanOutAsync = createAsyncInvoker<S3Event>({
+    handler: fanOut,
+    retries: FANOUT.asyncRetries,
+    retryDelaysMs: options.fanOutRetryDelaysMs ?? LOCAL_FAN_OUT_RETRY_DELAYS_MS,
+    functionArn: `arn:aws:lambda:${endpoints.region}:000000000000:function:thinkbatch-local-fan-out`,
+    log,
+    sleep: (ms) => systemClock.sleep(ms, stopping.signal),
+    onFailure: async (record) => {
+      await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: resources.fanOutFailuresUrl,
+          MessageBody: JSON.stringify(record),
+        }),
+      );
+    },
+  });
 
-  const [workArn, deadLetterArn] = await Promise.all([
+  const [workArn, deadLetterArn, fanOutFailuresArn] = await Promise.all([
     queueArn(clients.sqs, resources.queueUrl),
     queueArn(clients.sqs, resources.dlqUrl),
+    queueArn(clients.sqs, resources.fanOutFailuresUrl),
   ]);
   const sources: SqsEventSource[] = [];
   if (options.eventSources ?? true) {
@@ -163,15 +238,34 @@ async function assembleRuntime(
         log,
         handler: deadLetter,
       }),
+      startSqsEventSource({
+        sqs: clients.sqs,
+        queueUrl: resources.fanOutFailuresUrl,
+        queueArn: fanOutFailuresArn,
+        region: endpoints.region,
+        batchSize: FAN_OUT_FAILURES.batchSize,
+        maxConcurrency: 1,
+        log,
+        handler: fanOutFailure,
+      }),
     );
   }
+  const sweeps =
+    options.sweeper === false
+      ? null
+      : startInterval(
+          options.sweeper?.intervalMs ?? SWEEPER.intervalMinutes * 60_000,
+          () => sweeper().then(() => undefined),
+          log,
+        );
 
   return {
     deps,
     clients,
     endpoints,
     resources,
-    handlers: { fanOut, worker, deadLetter },
+    handlers: { fanOut, worker, deadLetter, fanOutFailure, sweeper, fanOutAsync },
+    sweep: sweeper,
     submit: async (body, submitOptions = {}) => {
       const jobId = submitOptions.jobId ?? newJobId();
       const key = `${STORAGE.inputPrefix}${submitOptions.name ?? `${jobId}${STORAGE.inputSuffix}`}`;
@@ -184,7 +278,7 @@ async function assembleRuntime(
       const info = await deps.input.head(key);
       if (info === null) throw new Error(`upload of ${key} vanished`);
       const sequencer = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-      await fanOut(
+      await fanOutAsync(
         objectCreatedEvent({
           bucket: resources.inputBucket,
           key,
@@ -211,9 +305,34 @@ async function assembleRuntime(
     },
     stop: async () => {
       stopping.abort(new Error('local runtime stopping'));
+      await sweeps?.stop();
       await Promise.all(sources.map((s) => s.stop()));
       clients.destroy();
       await endpoints.stop();
+    },
+  };
+}
+
+/** Run `task` every `intervalMs` (never two at once) until stopped; a failed run is logged. */
+function startInterval(
+  intervalMs: number,
+  task: () => Promise<void>,
+  log: Logger,
+): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (running !== null) return;
+    running = task()
+      .catch((error: unknown) => log.error('sweep failed', { error: String(error) }))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
     },
   };
 }

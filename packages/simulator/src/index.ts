@@ -23,12 +23,21 @@ export {
   type RetryAfterFormat,
   resolveFault,
 } from './faults/fault';
-export { CUSTOM_ID_HEADER, type RunningSimulator, startSimulator } from './http/server';
+export { CUSTOM_ID_HEADER, type RunningSimulator, STATS_PATH, startSimulator } from './http/server';
 export type { LatencyOptions } from './limits/latency';
+export type { EndpointLimits, LimitPhase, LimitStep } from './limits/limit-schedule';
+export { CONCURRENCY_RETRY_AFTER_MS, type RateLimitReason } from './limits/rate-limiter';
+export { admissionTokens } from './limits/token-charge';
+export type { LoadBucket, LoadStats, PhaseLoad, RateLimitCounts, WindowPeaks } from './load-stats';
 export {
   REALISTIC_R1_OPTIONS,
   type ResolvedSimulatorOptions,
   resolveSimulatorOptions,
   type SimulatorOptions,
 } from './simulator-options';
-export { createStatsRecorder, type SimulatorStats, type StatsRecorder } from './simulator-stats';
+export {
+  createStatsRecorder,
+  type SimulatorStats,
+  type StatsRecorder,
+  type StatsRecorderOptions,
+} from './simulator-stats';

@@ -39,8 +39,20 @@ async function waitFor(cli: ReturnType<typeof run>, pattern: RegExp): Promise<Re
 
 describe('simulator CLI (main.ts)', () => {
   it('prints its URL, serves requests, and prints stats on SIGTERM', async () => {
-    const cli = run(['--port', '0', '--seed', '3', '--rpm', '1', '--retry-after', 'seconds']);
+    const cli = run([
+      '--port',
+      '0',
+      '--seed',
+      '3',
+      '--rpm',
+      '1',
+      '--retry-after',
+      'seconds',
+      '--tpm',
+      '1000',
+    ]);
     const [, url] = await waitFor(cli, /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)\n/);
+    const [, statsUrl] = await waitFor(cli, /stats at (http:\/\/127\.0\.0\.1:\d+\/_stats)\n/);
     const ask = () =>
       fetch(`${url}/chat/completions`, {
         method: 'POST',
@@ -52,6 +64,10 @@ describe('simulator CLI (main.ts)', () => {
     const second = await ask();
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('60');
+    expect(await (await fetch(statsUrl ?? '')).json()).toMatchObject({
+      admitted: 1,
+      load: { phases: [{ requestsPerMinute: 1, tokensPerMinute: 1000 }] },
+    });
     cli.child.kill('SIGTERM');
     const [code] = (await once(cli.child, 'exit')) as [number | null];
     expect(code).toBe(0);

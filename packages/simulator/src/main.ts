@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   }
   const simulator = await startSimulator(command.options);
   process.stdout.write(`thinkbatch simulator listening on ${simulator.url}\n`);
+  process.stdout.write(`stats at ${simulator.statsUrl}\n`);
   const stop = (): void => {
     simulator.close().then(
       () => process.stdout.write(`${JSON.stringify(simulator.stats())}\n`),

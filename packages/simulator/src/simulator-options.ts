@@ -2,6 +2,7 @@ import { type SimulatorClock, systemClock } from './clock';
 import type { ReasoningShape, TokenDistribution } from './completion/r1-response';
 import type { FaultPlan, FaultRates, PromptFaultRule, RetryAfterFormat } from './faults/fault';
 import type { LatencyOptions } from './limits/latency';
+import { type LimitPhases, type LimitStep, resolveLimitPhases } from './limits/limit-schedule';
 
 /** Configuration of a simulated endpoint. Everything is optional; defaults keep tests fast. */
 export interface SimulatorOptions {
@@ -34,11 +35,39 @@ export interface SimulatorOptions {
   readonly streamChunkTokens?: number;
   /** Requests served at once; more are answered 429. null: unlimited. @default null */
   readonly maxConcurrency?: number | null;
-  /** Requests admitted per `rateWindowMs` sliding window; more are answered 429. null: unlimited. @default null */
+  /**
+   * Requests admitted per `rateWindowMs` sliding window; more are answered 429 (`rpm`). Only admitted
+   * requests count. null: unlimited. @default null
+   */
   readonly requestsPerMinute?: number | null;
-  /** Length of the rate window. Shrink it in tests. @default 60000 */
+  /**
+   * Tokens admitted per `rateWindowMs` sliding window; a request that would go over is answered 429
+   * (`tpm`). A request is charged at admission, as OpenAI does, and never refunded: its prompt tokens
+   * plus its `max_tokens` (or `max_completion_tokens`); without either, plus the completion tokens its
+   * answer will have (the simulated model knows them up front, where a provider would reserve its
+   * default cap). A request charged more than the limit is refused for good, without a retry hint.
+   * null: unlimited. @default null
+   */
+  readonly tokensPerMinute?: number | null;
+  /**
+   * Length of the sliding window of `requestsPerMinute` and `tokensPerMinute` (and of the load stats).
+   * Shrink it to compress time: 1000 enforces a per-minute limit per second. @default 60000
+   */
   readonly rateWindowMs?: number;
-  /** Retry hint on rate-limit 429s (NVIDIA documents none). @default 'none' */
+  /**
+   * Limits that change while the simulator runs: each step sets the limits it names (null lifts one) at
+   * `atMs` after the simulator started, on its clock; the others keep their value. The limits above
+   * hold from 0 until the first step. Example, 1,200/min → 400/min → 1,200/min:
+   * `[{ atMs: 20_000, requestsPerMinute: 400 }, { atMs: 40_000, requestsPerMinute: 1200 }]`.
+   * @default []
+   */
+  readonly limitSchedule?: readonly LimitStep[];
+  /**
+   * Retry hint on the rate limiter's 429s (NVIDIA documents none): `retry-after` in whole seconds
+   * (rounded up), `retry-after-ms`, both, or none. The hint is the time until the limits admit the
+   * request again: when enough of the window has slid out, or when the first call in flight expects to
+   * finish. @default 'none'
+   */
   readonly retryAfterFormat?: RetryAfterFormat;
   /** @default {} (no random faults) */
   readonly faultRates?: FaultRates;
@@ -94,7 +123,9 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     streamChunkTokens: options.streamChunkTokens ?? 4,
     maxConcurrency: options.maxConcurrency ?? null,
     requestsPerMinute: options.requestsPerMinute ?? null,
+    tokensPerMinute: options.tokensPerMinute ?? null,
     rateWindowMs: options.rateWindowMs ?? 60_000,
+    limitSchedule: options.limitSchedule ?? [],
     retryAfterFormat: options.retryAfterFormat ?? 'none',
     faultRates: options.faultRates ?? {},
     slowHeadersMs: options.slowHeadersMs ?? 3_000,
@@ -108,6 +139,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
   }
   positive('maxConcurrency', resolved.maxConcurrency);
   positive('requestsPerMinute', resolved.requestsPerMinute);
+  positive('tokensPerMinute', resolved.tokensPerMinute);
+  limitPhasesOf(resolved); // throws on a bad schedule
   positive('rateWindowMs', resolved.rateWindowMs);
   positive('tokensPerSecond', resolved.tokensPerSecond);
   positive('streamChunkTokens', resolved.streamChunkTokens);
@@ -122,4 +155,10 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     }
   }
   return resolved;
+}
+
+/** The phases of the limit schedule, the base limits first. */
+export function limitPhasesOf(options: ResolvedSimulatorOptions): LimitPhases {
+  const { requestsPerMinute, tokensPerMinute, maxConcurrency } = options;
+  return resolveLimitPhases({ requestsPerMinute, tokensPerMinute, maxConcurrency }, options.limitSchedule);
 }

@@ -164,5 +164,22 @@ export function createInMemoryJobStore(): JobStore {
         const mine = [...chunks.values()].filter((c) => c.jobId === jobId).sort((a, b) => a.index - b.index);
         for (const c of mine) yield copy(c);
       })(),
+    listUnfinishedJobs: () =>
+      (async function* () {
+        const unfinished = [...jobs.values()].filter((j) => !isTerminalJobStatus(j.status));
+        for (const j of unfinished) yield copy(j);
+      })(),
+    claimFanOutResume: async (jobId, { now, stalledBefore, maxResumes }) => {
+      const record = job(jobId);
+      const grantable =
+        record.chunksTotal === null &&
+        !isTerminalJobStatus(record.status) &&
+        record.updatedAt <= stalledBefore &&
+        record.fanOutResumes < maxResumes;
+      if (!grantable) return null;
+      record.fanOutResumes += 1;
+      record.updatedAt = now;
+      return copy(record);
+    },
   };
 }

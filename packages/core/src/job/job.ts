@@ -17,6 +17,14 @@ export const JobStatus = z.enum([
 ]);
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/** Statuses of a job that is still going: the sweeper watches these. */
+export const UNFINISHED_JOB_STATUSES = [
+  'validating',
+  'queued',
+  'running',
+  'finalizing',
+] as const satisfies readonly JobStatus[];
+
 /** Statuses after which nothing changes any more. */
 export const TERMINAL_JOB_STATUSES = [
   'completed',
@@ -90,6 +98,8 @@ export const JobRecord = z.object({
   chunksDone: z.number().int().nonnegative(),
   /** Epoch ms until which a finalizer holds the job; a later finalizer may take over after it. */
   finalizeLeaseUntil: z.number().int().nullable(),
+  /** Times the sweeper resumed a stalled fan-out (bounded by `maxFanOutResumes`); 0 for older records. */
+  fanOutResumes: z.number().int().nonnegative().default(0),
   cancelRequested: z.boolean(),
   error: JobError.nullable(),
   outputs: JobOutputs.nullable(),
@@ -120,6 +130,7 @@ export function createJobRecord(job: {
     linesTotal: null,
     chunksDone: 0,
     finalizeLeaseUntil: null,
+    fanOutResumes: 0,
     cancelRequested: false,
     error: null,
     outputs: null,

@@ -8,7 +8,9 @@ import type { LineRef, RunChunkMessage } from '../job/work-message';
 import type { JsonlRecord } from '../jsonl/jsonl-reader';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
 import { ObjectStoreError } from '../ports/object-store';
+import { isPermanentQueueFailure } from '../ports/work-queue';
 import type { LineError } from '../results/result-line';
+import { failJob, JOB_FAILURE_CODES } from './fail-job';
 import { jobRequestDefaults } from './job-request-defaults';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
@@ -38,11 +40,27 @@ const SEND_GROUP = 10;
  * enqueue the valid ones as chunk work items (claim checks: byte ranges, never prompts). Re-running it on
  * the same job (an interrupted fan-out, a duplicate event) recomputes the same chunks and skips chunks
  * already enqueued and lines already recorded, so no work is duplicated.
- * Transient storage errors throw (the caller retries); an input that is gone or changed fails the job.
+ * Transient errors throw (the caller retries: Lambda's async retries, then the failure destination);
+ * failures no retry can fix end the job `failed` at once: an input that is gone or changed, a work
+ * queue that refuses the work for good.
  */
 export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOutOutcome> {
   if (job.chunksTotal !== null) return { kind: 'skipped', reason: 'fan-out already finished' };
   if (isTerminalJobStatus(job.status)) return { kind: 'skipped', reason: `job is ${job.status}` };
+  try {
+    return await readAndEnqueue(deps, job);
+  } catch (error) {
+    if (!isPermanentQueueFailure(error)) throw error;
+    return failFanOut(
+      deps,
+      job,
+      JOB_FAILURE_CODES.fanOutFailed,
+      `the work queue refused this job's work: ${error.message}`,
+    );
+  }
+}
+
+async function readAndEnqueue(deps: PipelineDeps, job: JobRecord): Promise<FanOutOutcome> {
   const { jobId, input } = job;
   const defaults = jobRequestDefaults(deps.config, job);
   const linesPerChunk = job.options.linesPerChunk ?? deps.config.linesPerChunk;
@@ -52,7 +70,7 @@ export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOut
     source = await deps.input.stream(input.key, { ifMatch: input.etag });
   } catch (error) {
     if (error instanceof ObjectStoreError && error.code === 'precondition_failed') {
-      return failJob(
+      return failFanOut(
         deps,
         job,
         'input_changed',
@@ -62,7 +80,7 @@ export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOut
     throw error;
   }
   if (source === null)
-    return failJob(deps, job, 'input_missing', `input s3://${input.bucket}/${input.key} does not exist`);
+    return failFanOut(deps, job, 'input_missing', `input s3://${input.bucket}/${input.key} does not exist`);
 
   const registry = createCustomIdRegistry();
   const pending: { chunk: number; message: RunChunkMessage }[] = [];
@@ -153,18 +171,12 @@ async function persistChunk(
   return { type: 'run_chunk', jobId, chunk: open.index, lines: refs, handoffs: 0 };
 }
 
-async function failJob(
+async function failFanOut(
   deps: PipelineDeps,
   job: JobRecord,
   code: string,
   message: string,
 ): Promise<FanOutOutcome> {
-  deps.log.error('job failed at fan-out', { jobId: job.jobId, code, message });
-  await deps.jobs.transitionJob(job.jobId, {
-    from: ['validating', 'queued', 'running'],
-    to: 'failed',
-    now: deps.clock.now(),
-    error: { code, message },
-  });
+  await failJob(deps, job.jobId, { code, message });
   return { kind: 'failed', reason: message };
 }

@@ -1,6 +1,11 @@
 import type { JobOutputs, JobRecord, JobStatus } from '../job/job';
 import { jobKeys } from '../job/job-keys';
-import { createSummaryBuilder, type JobSummary } from '../results/job-summary';
+import {
+  createSummaryBuilder,
+  type JobSummary,
+  type SummaryBuilder,
+  type SummaryMeta,
+} from '../results/job-summary';
 import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
 import { QUEUE } from '../settings';
 import { estimateCost } from '../usage/cost-estimate';
@@ -66,25 +71,11 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
 
   const status = finalStatus(job, builder);
   const now = deps.clock.now();
-  const preliminary = builder.build({
+  const summary = buildSummaryWithCost(deps, builder, {
     jobId,
     status,
     startedAt: job.startedAt ?? job.createdAt,
     finishedAt: now,
-    cost: null,
-  });
-  const cost =
-    deps.config.prices === null
-      ? null
-      : estimateCost(preliminary.usage, deps.config.prices, {
-          linesWithoutUsage: preliminary.lines_with_unknown_usage,
-        });
-  const summary = builder.build({
-    jobId,
-    status,
-    startedAt: job.startedAt ?? job.createdAt,
-    finishedAt: now,
-    cost,
   });
   await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, {
     contentType: 'application/json',
@@ -103,8 +94,23 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
   return { kind: 'finalized', status, summary };
 }
 
+/** The summary of the lines added to `builder`, with a cost estimate when prices are configured. */
+export function buildSummaryWithCost(
+  deps: Pick<PipelineDeps, 'config'>,
+  builder: SummaryBuilder,
+  meta: Omit<SummaryMeta, 'cost'>,
+): JobSummary {
+  const prices = deps.config.prices;
+  if (prices === null) return builder.build({ ...meta, cost: null });
+  const preliminary = builder.build({ ...meta, cost: null });
+  const cost = estimateCost(preliminary.usage, prices, {
+    linesWithoutUsage: preliminary.lines_with_unknown_usage,
+  });
+  return builder.build({ ...meta, cost });
+}
+
 /** cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines included). */
-function finalStatus(job: JobRecord, builder: ReturnType<typeof createSummaryBuilder>): JobStatus {
+function finalStatus(job: JobRecord, builder: SummaryBuilder): JobStatus {
   const counts = builder.counts();
   if (job.cancelRequested && counts.cancelled > 0) return 'cancelled';
   if (counts.expired > 0) return 'expired';
@@ -115,7 +121,7 @@ function finalStatus(job: JobRecord, builder: ReturnType<typeof createSummaryBui
  * Once the outputs are in place and the job is terminal (no finalizer can run again), the per-line
  * results and chunk files are only copies: delete them so a job leaves its outputs and nothing else.
  */
-async function removeIntermediates(deps: PipelineDeps, jobId: string): Promise<void> {
+export async function removeIntermediates(deps: Pick<PipelineDeps, 'output'>, jobId: string): Promise<void> {
   for (const prefix of [jobKeys.linesPrefix(jobId), jobKeys.chunksPrefix(jobId)]) {
     let batch: string[] = [];
     for await (const key of deps.output.list(prefix)) {

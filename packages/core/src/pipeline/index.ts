@@ -1,5 +1,7 @@
 export * from './dead-letter';
+export * from './fail-job';
 export * from './fan-out';
+export * from './fan-out-failure';
 export * from './finalize-job';
 export * from './job-progress';
 export * from './limiter';
@@ -9,3 +11,4 @@ export * from './process-work-message';
 export * from './read-job-results';
 export * from './run-chunk';
 export * from './start-job';
+export * from './sweep-stalled-jobs';

@@ -5,7 +5,7 @@ import type { ModelClient } from '../ports/model-client';
 import type { ObjectStore } from '../ports/object-store';
 import type { WorkQueue } from '../ports/work-queue';
 import type { RetryPolicyOptions } from '../retry/retry-policy';
-import { ENDPOINT, FANOUT, WORKER } from '../settings';
+import { ENDPOINT, FANOUT, SWEEPER, WORKER } from '../settings';
 import type { PriceTable } from '../usage/cost-estimate';
 
 /** Tunables of the pipeline steps. Every field has a default (see `defaultPipelineConfig`). */
@@ -40,6 +40,12 @@ export interface PipelineConfig {
   readonly finalizeLeaseMs: number;
   /** Prices for the cost estimate in summary.json; none → no estimate. */
   readonly prices: PriceTable | null;
+  /** The sweeper resumes a fan-out whose job has not changed for this long. @default SWEEPER.fanOutStalledAfterSeconds × 1000 */
+  readonly fanOutStalledAfterMs: number;
+  /** Sweeper resumes of a stalled fan-out before the job fails (`fan_out_stalled`). @default SWEEPER.maxFanOutResumes */
+  readonly maxFanOutResumes: number;
+  /** The sweeper requests finalize again for a job all done but not finalizing after this long. @default SWEEPER.finalizeStalledAfterSeconds × 1000 */
+  readonly finalizeStalledAfterMs: number;
 }
 
 export const defaultPipelineConfig: PipelineConfig = {
@@ -55,6 +61,9 @@ export const defaultPipelineConfig: PipelineConfig = {
   heldLineRecheckMs: 60_000,
   finalizeLeaseMs: 600_000,
   prices: null,
+  fanOutStalledAfterMs: SWEEPER.fanOutStalledAfterSeconds * 1000,
+  maxFanOutResumes: SWEEPER.maxFanOutResumes,
+  finalizeStalledAfterMs: SWEEPER.finalizeStalledAfterSeconds * 1000,
 };
 
 /** Everything the pipeline steps need, injected by the composition root (Lambda handler or local runtime). */

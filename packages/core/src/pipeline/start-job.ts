@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { JobRecord } from '../job/job';
+import type { JobInput, JobRecord } from '../job/job';
 import { isTerminalJobStatus, JobOptions } from '../job/job';
 import { isValidJobId, jobIdForUpload } from '../job/job-id';
 import { STORAGE } from '../settings';
+import { failJob } from './fail-job';
 import { type FanOutOutcome, fanOut } from './fan-out';
 import type { PipelineDeps } from './pipeline-deps';
 import { requestFinalizeWhenDone } from './settle-chunk';
@@ -29,11 +30,25 @@ export type StartJobOutcome =
   | { readonly kind: 'started'; readonly job: JobRecord; readonly fanOut: FanOutOutcome }
   | { readonly kind: 'ignored'; readonly reason: string };
 
+/** What an upload event names: the job it starts and the options it asks for. */
+export type UploadIdentity =
+  | {
+      readonly kind: 'upload';
+      readonly jobId: string;
+      readonly input: JobInput;
+      readonly options: { ok: true; value: JobOptions } | { ok: false; message: string };
+    }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
 /**
- * Start a job for an uploaded input file and fan it out. Idempotent: a duplicate event finds the job and
- * stops, unless fan-out never finished (no `chunksTotal` yet), in which case it resumes it.
+ * The job an upload event starts: the uploader's job id (metadata), else a hash of bucket, key and the
+ * event's identity (see `jobIdForUpload`). Every step that reads an upload event (start, the fan-out
+ * failure record) derives the id here, so they find the same job.
  */
-export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<StartJobOutcome> {
+export async function identifyUpload(
+  deps: Pick<PipelineDeps, 'input'>,
+  event: UploadEvent,
+): Promise<UploadIdentity> {
   if (event.bucket !== deps.input.bucket)
     return { kind: 'ignored', reason: `bucket ${event.bucket} is not the input bucket` };
   if (!event.key.startsWith(STORAGE.inputPrefix) || !event.key.endsWith(STORAGE.inputSuffix)) {
@@ -47,16 +62,25 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
 
   const identity = event.sequencer ?? event.versionId ?? event.etag ?? info.etag;
   const requestedId = info.metadata[UPLOAD_METADATA.jobId];
-  const jobId = requestedId ?? jobIdForUpload({ bucket: event.bucket, key: event.key, identity });
-  const now = deps.clock.now();
-  const input = { bucket: event.bucket, key: event.key, etag: info.etag, size: info.size };
+  if (requestedId !== undefined && !isValidJobId(requestedId))
+    return { kind: 'ignored', reason: `job id "${requestedId}" must be 1-64 of [A-Za-z0-9_-]` };
+  return {
+    kind: 'upload',
+    jobId: requestedId ?? jobIdForUpload({ bucket: event.bucket, key: event.key, identity }),
+    input: { bucket: event.bucket, key: event.key, etag: info.etag, size: info.size },
+    options: parseOptions(info.metadata[UPLOAD_METADATA.options]),
+  };
+}
 
-  const options = parseOptions(info.metadata[UPLOAD_METADATA.options]);
-  const idProblem =
-    requestedId !== undefined && !isValidJobId(requestedId)
-      ? `job id "${requestedId}" must be 1-64 of [A-Za-z0-9_-]`
-      : null;
-  if (idProblem !== null) return { kind: 'ignored', reason: idProblem };
+/**
+ * Start a job for an uploaded input file and fan it out. Idempotent: a duplicate event finds the job and
+ * stops, unless fan-out never finished (no `chunksTotal` yet), in which case it resumes it.
+ */
+export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<StartJobOutcome> {
+  const upload = await identifyUpload(deps, event);
+  if (upload.kind === 'ignored') return upload;
+  const { jobId, input, options } = upload;
+  const now = deps.clock.now();
 
   const { created, job } = await deps.jobs.createJob({
     jobId,
@@ -68,23 +92,25 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
     deps.log.info('duplicate upload event; job already fanned out', { jobId, status: job.status });
     // A retried event after fan-out died between its last write and its finalize request: ask again.
     if (!isTerminalJobStatus(job.status)) await requestFinalizeWhenDone(deps, job);
+    // A retried event after a failure path died before writing the outputs: write them.
+    else if (job.status === 'failed' && job.outputs === null && job.error !== null)
+      await failJob(deps, jobId, job.error);
     return { kind: 'ignored', reason: `job ${jobId} already exists (${job.status})` };
   }
   if (!options.ok) {
-    const failed = await deps.jobs.transitionJob(jobId, {
-      from: ['validating'],
-      to: 'failed',
-      now,
-      error: { code: 'invalid_options', message: options.message },
-    });
+    const failed = await failJob(deps, jobId, { code: 'invalid_options', message: options.message });
     return { kind: 'started', job: failed ?? job, fanOut: { kind: 'failed', reason: options.message } };
   }
   deps.log.info(created ? 'job created' : 'resuming an unfinished fan-out', {
     jobId,
     key: event.key,
-    size: info.size,
+    size: input.size,
   });
-  return { kind: 'started', job, fanOut: await fanOut(deps, job) };
+  // A resumed fan-out is progress: the sweeper measures a stalled fan-out from the job's last change.
+  const current = created
+    ? job
+    : ((await deps.jobs.transitionJob(jobId, { from: [job.status], to: job.status, now })) ?? job);
+  return { kind: 'started', job: current, fanOut: await fanOut(deps, current) };
 }
 
 function parseOptions(

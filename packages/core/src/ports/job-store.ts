@@ -93,6 +93,21 @@ export interface JobStore {
   ): Promise<JobRecord | null>;
   /** The job's chunks in index order, paged transparently. */
   listChunks(jobId: string): AsyncIterable<ChunkRecord>;
+  /**
+   * Every job that is not terminal yet, in no particular order, paged transparently (for the sweeper).
+   * Reads only unfinished jobs (a sparse index in DynamoDB), never finished ones or chunks.
+   */
+  listUnfinishedJobs(): AsyncIterable<JobRecord>;
+  /**
+   * Take the right to resume a stalled fan-out: granted when fan-out has not finished (no `chunksTotal`),
+   * the job is not terminal, it has not changed since `stalledBefore` (epoch ms) and has been resumed
+   * fewer than `maxResumes` times. Counts the resume and sets `updatedAt`, so concurrent sweepers get
+   * one grant; null when not granted.
+   */
+  claimFanOutResume(
+    jobId: string,
+    claim: { readonly now: number; readonly stalledBefore: number; readonly maxResumes: number },
+  ): Promise<JobRecord | null>;
 }
 
 /**

@@ -15,10 +15,24 @@ export interface WorkQueue {
   send(messages: readonly WorkMessage[], options?: { readonly delaySeconds?: number }): Promise<void>;
 }
 
-/** A send the queue did not accept. `code`: `invalid_value` (a message it refuses), `unavailable` or `unknown`. */
+/**
+ * A send that failed after the adapter's own retries. `permanent` says no retry can help (the queue
+ * refused the message as the sender's fault, the queue does not exist, access is denied): the caller
+ * fails the job instead of throwing for another delivery. `code`: `invalid_value` (a message the queue
+ * refuses), `unavailable` or `unknown`.
+ */
 export class WorkQueueError extends ThinkbatchError {
   override name = 'WorkQueueError';
-  constructor(message: string, options: ThinkbatchErrorOptions = {}) {
-    super(message, { code: ErrorCode.unknown, ...options });
+  /** @default false */
+  readonly permanent: boolean;
+  constructor(message: string, options: ThinkbatchErrorOptions & { readonly permanent?: boolean } = {}) {
+    const { permanent = false, ...rest } = options;
+    super(message, { code: ErrorCode.unknown, ...rest });
+    this.permanent = permanent;
   }
+}
+
+/** Whether an error is a send the queue will never accept, however often it is retried. */
+export function isPermanentQueueFailure(error: unknown): error is WorkQueueError {
+  return error instanceof WorkQueueError && error.permanent;
 }

@@ -45,6 +45,8 @@ export type SummaryTimings = z.infer<typeof SummaryTimings>;
 export const JobSummary = z.object({
   job_id: z.string(),
   status: z.string(),
+  /** Why a `failed` job failed as a whole; its counts are then of the lines recorded before it failed. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
   counts: SummaryCounts,
   /** Exact token sums over the lines that carried usage (see `UsageTotals` for unknown counts). */
   usage: UsageTotals,
@@ -71,6 +73,8 @@ export interface SummaryMeta {
   readonly finishedAt: number | null;
   /** From `estimateCost`; null when no price table is configured. @default null */
   readonly cost?: CostEstimate | null;
+  /** The job-level error of a failed job. @default null (no `error` field) */
+  readonly error?: { readonly code: string; readonly message: string } | null;
 }
 
 /** Builds a `JobSummary` from result lines streamed through it, in any order. */
@@ -138,6 +142,7 @@ export function createSummaryBuilder(): SummaryBuilder {
       return {
         job_id: meta.jobId,
         status: meta.status,
+        ...(meta.error != null && { error: { code: meta.error.code, message: meta.error.message } }),
         counts: counts(),
         usage: { ...counters.usage, unknown: { ...counters.usage.unknown } },
         lines_with_unknown_usage: unknownUsageLines,

@@ -1,10 +1,10 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { QUEUE } from '@thinkbatch/core/settings';
+import { FAN_OUT_FAILURES, QUEUE, STORAGE } from '@thinkbatch/core/settings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from './aws-clients';
-import { DEFAULT_RESOURCE_NAMES, provisionResources } from './provision';
+import { DEFAULT_RESOURCE_NAMES, ensureTable, provisionResources } from './provision';
 import { type Emulators, startEmulators } from './start-emulators';
 
 describe('provisionResources', () => {
@@ -51,6 +51,36 @@ describe('provisionResources', () => {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
     expect(Table?.BillingModeSummary?.BillingMode ?? 'PAY_PER_REQUEST').toBe('PAY_PER_REQUEST');
+    expect(Table?.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: STORAGE.unfinishedJobsIndex,
+        KeySchema: [{ AttributeName: STORAGE.unfinishedJobsKey, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+        IndexStatus: 'ACTIVE',
+      }),
+    ]);
+    const failures = await attributesOf(resources.fanOutFailuresUrl);
+    expect(failures['MessageRetentionPeriod']).toBe(String(FAN_OUT_FAILURES.retentionSeconds));
+  });
+
+  it('refuses, saying why, a table from an older data directory without the index of unfinished jobs', async () => {
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: 'older-table',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await expect(ensureTable(clients.dynamodb, 'older-table')).rejects.toThrow(
+      `table older-table has no index ${STORAGE.unfinishedJobsIndex}: its data directory predates it`,
+    );
   });
 
   it('is idempotent, and brings an existing queue to a new visibility timeout and receive count', async () => {
@@ -59,6 +89,7 @@ describe('provisionResources', () => {
       outputBucket: 'out-x',
       queueName: 'q-x',
       dlqName: 'dlq-x',
+      fanOutFailuresName: 'fail-x',
       tableName: 'table-x',
     };
     const first = await provisionResources(clients, { ...names, visibilityTimeoutSeconds: 3 });

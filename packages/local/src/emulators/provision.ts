@@ -1,4 +1,11 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
@@ -7,7 +14,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { QUEUE, STORAGE } from '@thinkbatch/core/settings';
+import { FAN_OUT_FAILURES, QUEUE, STORAGE } from '@thinkbatch/core/settings';
 
 /** Names of everything thinkbatch needs. */
 export interface ResourceNames {
@@ -15,6 +22,8 @@ export interface ResourceNames {
   readonly outputBucket: string;
   readonly queueName: string;
   readonly dlqName: string;
+  /** Where fan-out events go after their async retries (Lambda's on-failure destination). */
+  readonly fanOutFailuresName: string;
   readonly tableName: string;
 }
 
@@ -24,6 +33,7 @@ export const DEFAULT_RESOURCE_NAMES = {
   outputBucket: 'thinkbatch-output',
   queueName: 'thinkbatch-work',
   dlqName: 'thinkbatch-work-dlq',
+  fanOutFailuresName: 'thinkbatch-fan-out-failures',
   tableName: 'thinkbatch-jobs',
 } as const satisfies ResourceNames;
 
@@ -41,6 +51,7 @@ export interface ProvisionedResources {
   readonly outputBucket: string;
   readonly queueUrl: string;
   readonly dlqUrl: string;
+  readonly fanOutFailuresUrl: string;
   readonly tableName: string;
 }
 
@@ -83,32 +94,61 @@ export async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string
   return arn;
 }
 
-/** Create the job table (`pk`/`sk` string keys, on-demand) unless it exists, and wait until it is active. */
+/** The job table's attributes used as keys (of the table and of its index): strings. */
+const KEY_ATTRIBUTES: AttributeDefinition[] = [
+  STORAGE.tablePartitionKey,
+  STORAGE.tableSortKey,
+  STORAGE.unfinishedJobsKey,
+].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+
+/** The sparse index of unfinished jobs, as `infra/table.ts` declares it: hash key only, keys projected. */
+export const UNFINISHED_JOBS_INDEX: GlobalSecondaryIndex = {
+  IndexName: STORAGE.unfinishedJobsIndex,
+  KeySchema: [{ AttributeName: STORAGE.unfinishedJobsKey, KeyType: 'HASH' }],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+
+/**
+ * Create the job table (`pk`/`sk` string keys, on-demand, the index of unfinished jobs) unless it exists,
+ * and wait until it is active. A table without the index (an older data directory) is refused.
+ */
 export async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
-  const pk = STORAGE.tablePartitionKey;
-  const sk = STORAGE.tableSortKey;
   try {
     await dynamodb.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [
-          { AttributeName: pk, AttributeType: 'S' },
-          { AttributeName: sk, AttributeType: 'S' },
-        ],
+        AttributeDefinitions: KEY_ATTRIBUTES,
         KeySchema: [
-          { AttributeName: pk, KeyType: 'HASH' },
-          { AttributeName: sk, KeyType: 'RANGE' },
+          { AttributeName: STORAGE.tablePartitionKey, KeyType: 'HASH' },
+          { AttributeName: STORAGE.tableSortKey, KeyType: 'RANGE' },
         ],
+        GlobalSecondaryIndexes: [UNFINISHED_JOBS_INDEX],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
   } catch (error) {
     if (errorName(error) !== 'ResourceInUseException') throw error;
   }
+  const table = await waitUntilActive(dynamodb, tableName);
+  const hasIndex = (table.GlobalSecondaryIndexes ?? []).some(
+    (index) => index.IndexName === STORAGE.unfinishedJobsIndex,
+  );
+  // dynalite accepts an UpdateTable that adds an index but never builds it: refuse clearly instead.
+  if (!hasIndex) {
+    throw new Error(
+      `table ${tableName} has no index ${STORAGE.unfinishedJobsIndex}: its data directory predates it; start with a new data directory`,
+    );
+  }
+}
+
+async function waitUntilActive(dynamodb: DynamoDBClient, tableName: string): Promise<TableDescription> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every(
+      (index) => index.IndexStatus === 'ACTIVE',
+    );
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return Table;
     if (Date.now() > deadline)
       throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -116,8 +156,8 @@ export async function ensureTable(dynamodb: DynamoDBClient, tableName: string): 
 }
 
 /**
- * Create the buckets, the work queue with its dead-letter queue (attributes from `QUEUE`) and the job table
- * (`pk`/`sk` string keys, on-demand). Idempotent: on an existing data directory it finds what exists and
+ * Create the buckets, the work queue with its dead-letter queue (attributes from `QUEUE`), the fan-out
+ * failure queue, and the job table (`pk`/`sk` string keys, on-demand, the index of unfinished jobs). Idempotent: on an existing data directory it finds what exists and
  * resets the queues' attributes to the wanted values.
  */
 export async function provisionResources(
@@ -130,6 +170,7 @@ export async function provisionResources(
     outputBucket: options.outputBucket ?? DEFAULT_RESOURCE_NAMES.outputBucket,
     queueName: options.queueName ?? DEFAULT_RESOURCE_NAMES.queueName,
     dlqName: options.dlqName ?? DEFAULT_RESOURCE_NAMES.dlqName,
+    fanOutFailuresName: options.fanOutFailuresName ?? DEFAULT_RESOURCE_NAMES.fanOutFailuresName,
     tableName: options.tableName ?? DEFAULT_RESOURCE_NAMES.tableName,
   };
   await Promise.all([
@@ -151,11 +192,15 @@ export async function provisionResources(
     MaximumMessageSize: String(QUEUE.maximumMessageSizeBytes),
     RedrivePolicy: JSON.stringify(redrivePolicy),
   });
+  const fanOutFailuresUrl = await ensureQueue(sqs, names.fanOutFailuresName, {
+    MessageRetentionPeriod: String(FAN_OUT_FAILURES.retentionSeconds),
+  });
   return {
     inputBucket: names.inputBucket,
     outputBucket: names.outputBucket,
     queueUrl,
     dlqUrl,
+    fanOutFailuresUrl,
     tableName: names.tableName,
   };
 }

@@ -34,8 +34,14 @@ describe('parseCliArgs', () => {
       '3',
       '--rpm',
       '40',
+      '--tpm',
+      '90000',
       '--rate-window-ms',
       '1000',
+      '--limit-step',
+      '20000:rpm=400',
+      '--limit-step',
+      '40000:rpm=1200,tpm=unlimited,concurrency=8',
       '--retry-after',
       'milliseconds',
       '--slow-headers-ms',
@@ -70,7 +76,12 @@ describe('parseCliArgs', () => {
         timeScale: 0.5,
         maxConcurrency: 3,
         requestsPerMinute: 40,
+        tokensPerMinute: 90_000,
         rateWindowMs: 1000,
+        limitSchedule: [
+          { atMs: 20_000, requestsPerMinute: 400 },
+          { atMs: 40_000, requestsPerMinute: 1200, tokensPerMinute: null, maxConcurrency: 8 },
+        ],
         retryAfterFormat: 'milliseconds',
         slowHeadersMs: 700,
         reportReasoningTokens: false,
@@ -110,6 +121,20 @@ describe('parseCliArgs', () => {
       message: expect.stringMatching(/--shape must be one of reasoning_content/),
     });
     expect(parseCliArgs(['--retry-after', 'hours'])).toMatchObject({ kind: 'error' });
+    for (const step of [
+      'rpm=4',
+      '1000:rpm',
+      '1000:qps=4',
+      '1000:toString=4',
+      '1000:rpm=many',
+      'x:rpm=4',
+      '1:2:rpm=4',
+    ]) {
+      expect(parseCliArgs(['--limit-step', step])).toEqual({
+        kind: 'error',
+        message: expect.stringContaining(`--limit-step needs <atMs>:<limit>=<n|unlimited>`),
+      });
+    }
     expect(parseCliArgs(['--bogus'])).toMatchObject({
       kind: 'error',
       message: expect.stringMatching(/bogus/),
@@ -121,6 +146,11 @@ describe('parseCliArgs', () => {
     for (const flag of [
       '--port',
       '--rpm',
+      '--tpm',
+      '--rate-window-ms',
+      '--limit-step',
+      '--tokens-per-second',
+      '/_stats',
       '--concurrency',
       '--fault-reset',
       '--shape',

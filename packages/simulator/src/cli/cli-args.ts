@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { REASONING_SHAPES } from '../completion/r1-response';
 import { type FaultRates, RETRY_AFTER_FORMATS } from '../faults/fault';
 import type { LatencyOptions } from '../limits/latency';
+import type { EndpointLimits, LimitStep } from '../limits/limit-schedule';
 import { REALISTIC_R1_OPTIONS, type SimulatorOptions } from '../simulator-options';
 
 /** Port the CLI listens on when given none. */
@@ -25,9 +26,15 @@ Usage: pnpm exec tsx packages/simulator/src/main.ts [flags]
   --tokens-per-second <n>    generation speed after the first token        [instant]
   --time-scale <x>           multiply every latency (0.01 = 100x faster)   [1]
   --concurrency <n>          max requests at once, more get 429            [unlimited]
-  --rpm <n>                  max requests per minute, more get 429         [unlimited]
-  --rate-window-ms <n>       length of the --rpm window                    [60000]
-  --retry-after <format>     hint on 429: ${RETRY_AFTER_FORMATS.join(' | ')}  [none]
+  --rpm <n>                  max requests per window, more get 429         [unlimited]
+  --tpm <n>                  max tokens per window, more get 429           [unlimited]
+                             (charged at admission: prompt + max_tokens, or the whole answer without it)
+  --rate-window-ms <n>       sliding window of --rpm/--tpm (1000: per-minute limits per second) [60000]
+  --limit-step <at>:<limits> change limits <at> ms after start (repeatable), e.g.
+                             --limit-step 20000:rpm=400 --limit-step 40000:rpm=1200,concurrency=unlimited
+                             (limits: rpm, tpm, concurrency; a number or "unlimited")
+  --retry-after <format>     hint on rate-limit 429s: ${RETRY_AFTER_FORMATS.join(' | ')}  [none]
+                             (the time until the limits admit again; seconds rounded up)
   --fault-500 <p>            probability of HTTP 500                       [0]
   --fault-503 <p>            probability of HTTP 503                       [0]
   --fault-reset <p>          probability of a destroyed connection         [0]
@@ -37,6 +44,9 @@ Usage: pnpm exec tsx packages/simulator/src/main.ts [flags]
   --fault-non-json <p>       probability of a 200 with a non-JSON body     [0]
   --fault-missing-usage <p>  probability of an answer without usage        [0]
   --help                     show this help
+
+Stats (requests received, admitted, 429s by limit, succeeded, per-window peaks, timeline) are served as
+JSON at GET /_stats on the same server, and printed on exit.
 `;
 
 export type CliCommand =
@@ -55,6 +65,7 @@ const NUMBER_FLAGS = [
   'time-scale',
   'concurrency',
   'rpm',
+  'tpm',
   'rate-window-ms',
   'slow-headers-ms',
   'fault-500',
@@ -111,12 +122,60 @@ function latencyOf(n: Map<NumberFlag, number>, base: LatencyOptions | undefined)
   return { kind: 'lognormal', medianMs: median ?? 10, sigma: sigma ?? 0.5 };
 }
 
+const STEP_LIMITS = {
+  rpm: 'requestsPerMinute',
+  tpm: 'tokensPerMinute',
+  concurrency: 'maxConcurrency',
+} as const satisfies Record<string, keyof EndpointLimits>;
+
+/** One `--limit-step <atMs>:<name>=<n|unlimited>[,…]` as a step, or an Error saying what is wrong. */
+function limitStep(text: string): LimitStep | Error {
+  const problem = new Error(
+    `--limit-step needs <atMs>:<limit>=<n|unlimited>[,…] with limits ${Object.keys(STEP_LIMITS).join(', ')}, got "${text}"`,
+  );
+  const [at, limits, ...rest] = text.split(':');
+  const atMs = Number(at);
+  if (
+    at === undefined ||
+    at.trim() === '' ||
+    !Number.isFinite(atMs) ||
+    limits === undefined ||
+    rest.length > 0
+  ) {
+    return problem;
+  }
+  const step: Mutable<LimitStep> = { atMs };
+  for (const assignment of limits.split(',')) {
+    const [name, raw, ...extra] = assignment.split('=');
+    const option =
+      name !== undefined && Object.hasOwn(STEP_LIMITS, name)
+        ? STEP_LIMITS[name as keyof typeof STEP_LIMITS]
+        : undefined;
+    const value = raw === 'unlimited' ? null : Number(raw);
+    if (option === undefined || raw === undefined || raw.trim() === '' || extra.length > 0) return problem;
+    if (value !== null && !Number.isFinite(value)) return problem;
+    step[option] = value;
+  }
+  return step;
+}
+
+function limitSchedule(texts: readonly string[]): LimitStep[] | Error {
+  const steps: LimitStep[] = [];
+  for (const text of texts) {
+    const step = limitStep(text);
+    if (step instanceof Error) return step;
+    steps.push(step);
+  }
+  return steps;
+}
+
 /** Flags as `parseArgs` returns them; number flags stay strings until `numbers` reads them. */
 interface CliValues {
   readonly help?: boolean | undefined;
   readonly realistic?: boolean | undefined;
   readonly model?: string[] | undefined;
   readonly shape?: string | undefined;
+  readonly 'limit-step'?: string[] | undefined;
   readonly [flag: string]: unknown;
 }
 
@@ -138,6 +197,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         model: { type: 'string', multiple: true },
         shape: { type: 'string' },
         'retry-after': { type: 'string' },
+        'limit-step': { type: 'string', multiple: true },
       },
     }));
   } catch (error) {
@@ -150,6 +210,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (shape instanceof Error) return { kind: 'error', message: shape.message };
   const retryAfter = choice('--retry-after', values['retry-after'], RETRY_AFTER_FORMATS);
   if (retryAfter instanceof Error) return { kind: 'error', message: retryAfter.message };
+  const schedule = limitSchedule(values['limit-step'] ?? []);
+  if (schedule instanceof Error) return { kind: 'error', message: schedule.message };
   const realistic: SimulatorOptions = values.realistic === true ? REALISTIC_R1_OPTIONS : {};
   const faultRates: Record<string, number> = {};
   for (const [flag, name] of Object.entries(RATE_FLAGS)) {
@@ -168,6 +230,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     timeScale: 'time-scale',
     maxConcurrency: 'concurrency',
     requestsPerMinute: 'rpm',
+    tokensPerMinute: 'tpm',
     rateWindowMs: 'rate-window-ms',
     slowHeadersMs: 'slow-headers-ms',
   } as const satisfies Partial<Record<keyof SimulatorOptions, NumberFlag>>;
@@ -182,6 +245,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (latency !== undefined) options.latency = latency;
   if (retryAfter !== undefined) options.retryAfterFormat = retryAfter;
   if (Object.keys(faultRates).length > 0) options.faultRates = faultRates;
+  if (schedule.length > 0) options.limitSchedule = schedule;
   if (values['hide-reasoning-tokens'] === true) options.reportReasoningTokens = false;
   return { kind: 'run', options };
 }

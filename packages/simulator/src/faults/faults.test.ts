@@ -173,7 +173,7 @@ describe('rate limits', () => {
       error: { code: 'rate_limit_exceeded', message: expect.stringContaining('concurrent') },
     });
     const stats = simulator.stats();
-    expect(stats.rateLimited).toEqual({ concurrency: 2, rpm: 0 });
+    expect(stats.rateLimited).toEqual({ concurrency: 2, rpm: 0, tpm: 0 });
     expect(stats.maxInFlight).toBe(2);
   });
 
@@ -196,7 +196,7 @@ describe('rate limits', () => {
     expect(Object.fromEntries(Object.entries(hints).filter(([, value]) => value !== undefined))).toEqual(
       headers,
     );
-    expect(simulator.stats().rateLimited).toEqual({ concurrency: 0, rpm: 1 });
+    expect(simulator.stats().rateLimited).toEqual({ concurrency: 0, rpm: 1, tpm: 0 });
   });
 
   it('admits again once the window has slid', async () => {

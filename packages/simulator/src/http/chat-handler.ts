@@ -6,11 +6,13 @@ import { CHARS_PER_TOKEN } from '../completion/token-count';
 import { type Fault, faultLabel } from '../faults/fault';
 import type { FaultInjector } from '../faults/fault-injector';
 import { sampleTiming, type Timing } from '../limits/latency';
-import type { RateLimiter } from '../limits/rate-limiter';
+import type { RateLimiter, Refusal } from '../limits/rate-limiter';
+import { admissionTokens } from '../limits/token-charge';
 import { deriveSeed, mulberry32 } from '../seeded-random';
 import type { ResolvedSimulatorOptions } from '../simulator-options';
 import type { StatsRecorder } from '../simulator-stats';
 import type { ChatRequest } from './chat-request';
+import { rateLimitError } from './rate-limit-error';
 import { errorForStatus, retryAfterHeaders, sendError, sendJson } from './responses';
 import { endSse, startSse, writeSseData, writeSseEvents } from './sse-writer';
 
@@ -53,19 +55,21 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
   const { res, request, headers } = exchange;
   const { options, stats } = deps;
   const requestIndex = deps.nextRequestIndex();
-  const calls = stats.chatRequest(request.promptKey);
-  const admission = deps.limiter.tryAdmit();
+  // The answer is a pure function of the request: known before admission, so the token limit can
+  // charge it (see `admissionTokens`).
+  const response = generateR1Response(
+    { promptText: request.promptText, promptKey: request.promptKey, maxTokens: request.maxTokens },
+    options,
+  );
+  const { prompt_tokens: promptTokens, completion_tokens: completionTokens } = response.usage;
+  const tokens = admissionTokens(promptTokens, request.maxTokens, completionTokens);
+  const calls = stats.chatRequest(request.promptKey, tokens);
+  const admission = deps.limiter.tryAdmit(tokens);
   if (!admission.admitted) {
-    stats.rateLimited(admission.reason);
-    stats.status(429);
-    const message =
-      admission.reason === 'rpm'
-        ? 'Too many requests per minute (simulated).'
-        : 'Too many concurrent requests (simulated).';
-    const hint = retryAfterHeaders(admission.retryAfterMs, options.retryAfterFormat);
-    sendError(res, 429, errorForStatus(429, message), { ...headers, ...hint });
+    sendRateLimited(exchange, admission, deps);
     return;
   }
+  stats.admitted(tokens);
   try {
     const fault = deps.faults.pick({
       requestIndex,
@@ -88,10 +92,6 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
       exchange.cut();
       return;
     }
-    const response = generateR1Response(
-      { promptText: request.promptText, promptKey: request.promptKey, maxTokens: request.maxTokens },
-      options,
-    );
     const latencyRandom = mulberry32(deriveSeed(options.seed, 'latency', String(requestIndex)));
     const answer: Answer = {
       exchange,
@@ -102,13 +102,28 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
         created: Math.floor(options.clock.now() / 1000),
         model: request.model,
       },
-      timing: sampleTiming(options, response.usage.completion_tokens, latencyRandom),
+      timing: sampleTiming(options, completionTokens, latencyRandom),
       headerDelayMs: fault?.kind === 'slowHeaders' ? (fault.delayMs ?? options.slowHeadersMs) : 0,
     };
+    const { timing, headerDelayMs } = answer;
+    admission.expectReleaseAt(
+      options.clock.now() + headerDelayMs + timing.firstTokenMs + timing.generationMs,
+    );
     await (request.stream ? streamAnswer(answer, deps) : sendAnswer(answer, deps));
   } finally {
     admission.release();
   }
+}
+
+/** A 429 from the rate limiter, with the retry hint the options ask for. */
+function sendRateLimited(exchange: ChatExchange, refusal: Refusal, deps: ChatHandlerDeps): void {
+  const { stats, options } = deps;
+  stats.rateLimited(refusal.reason);
+  stats.status(429);
+  const hint =
+    refusal.retryAfterMs === null ? {} : retryAfterHeaders(refusal.retryAfterMs, options.retryAfterFormat);
+  const body = rateLimitError(refusal, exchange.request.model);
+  sendError(exchange.res, 429, body, { ...exchange.headers, ...hint });
 }
 
 async function sendAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> {

@@ -144,6 +144,19 @@ describe('startSimulator: HTTP surface', () => {
     expect(body.choices[0]?.message.content).toBe('');
   });
 
+  it('takes the time to first token plus completion tokens at tokensPerSecond to answer', async () => {
+    const simulator = await start({
+      latency: { kind: 'fixed', ms: 200 },
+      tokensPerSecond: 100,
+      timeScale: 2,
+    });
+    const { clock } = simulator;
+    const started = clock.now();
+    const response = await clock.runUntil(postChat(simulator.url, chatBody('Explain', { max_tokens: 10 })));
+    expect(((await response.json()) as Completion).usage?.completion_tokens).toBe(10);
+    expect(clock.now() - started).toBe((200 + 100) * 2); // 10 tokens at 100/s, all scaled by 2
+  });
+
   it('counts calls per prompt key, successes apart', async () => {
     const simulator = await start({ promptFaults: [{ match: 'flaky', fault: 'http503', times: 1 }] });
     await postChat(simulator.url, chatBody('flaky one'));

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFaultInjector } from '../faults/fault-injector';
+import { phaseAt } from '../limits/limit-schedule';
 import { createRateLimiter } from '../limits/rate-limiter';
 import { deriveSeed, mulberry32 } from '../seeded-random';
-import { resolveSimulatorOptions, type SimulatorOptions } from '../simulator-options';
+import { limitPhasesOf, resolveSimulatorOptions, type SimulatorOptions } from '../simulator-options';
 import { createStatsRecorder, type SimulatorStats } from '../simulator-stats';
 import { type ChatHandlerDeps, serveChat } from './chat-handler';
 import { parseChatRequest } from './chat-request';
@@ -16,10 +17,15 @@ export interface RunningSimulator {
   /** Base URL for an OpenAI client, ending in `/v1` (e.g. `http://127.0.0.1:41234/v1`). */
   readonly url: string;
   readonly port: number;
+  /** `GET` it for `stats()` as JSON (e.g. `http://127.0.0.1:41234/_stats`); needs no API key. */
+  readonly statsUrl: string;
   stats(): SimulatorStats;
   /** Stop accepting, cut every open connection and wait for the server to close. */
   close(): Promise<void>;
 }
+
+/** Path of the stats of a running simulator, on the same server (outside `/v1`). */
+export const STATS_PATH = '/_stats';
 
 /** Header a client may send so scripted faults can key on a line's custom id. */
 export const CUSTOM_ID_HEADER = 'x-thinkbatch-custom-id';
@@ -37,17 +43,21 @@ function authProblem(req: IncomingMessage, apiKey: string | null): string | null
 
 /**
  * Start a simulated DeepSeek-R1 endpoint speaking the OpenAI chat completions API over real HTTP:
- * `POST /v1/chat/completions` (plain and SSE streaming), `GET /v1/models`. Binds 127.0.0.1 only.
+ * `POST /v1/chat/completions` (plain and SSE streaming), `GET /v1/models`, and its own stats at
+ * `GET /_stats`. Binds 127.0.0.1 only.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const config = resolveSimulatorOptions(options);
-  const stats = createStatsRecorder();
+  const now = (): number => config.clock.now();
+  const startedAt = now();
+  const phases = limitPhasesOf(config);
+  const stats = createStatsRecorder({ now, startedAt, windowMs: config.rateWindowMs, phases });
   const limiter = createRateLimiter({
-    maxConcurrency: config.maxConcurrency,
-    requestsPerWindow: config.requestsPerMinute,
     windowMs: config.rateWindowMs,
-    now: () => config.clock.now(),
+    limitsAt: (at) => phaseAt(phases, at - startedAt),
+    now,
   });
+  const snapshot = (): SimulatorStats => stats.snapshot(limiter.inFlight, limiter.maxInFlight);
   let requestIndex = 0;
   const deps: ChatHandlerDeps = {
     options: config,
@@ -60,6 +70,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const bugHeaders = new WeakMap<ServerResponse, Record<string, string>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    if (path === STATS_PATH) {
+      // Not counted: a benchmark may poll it without changing what it measures. No API key either.
+      if (req.method === 'GET') sendJson(res, 200, snapshot());
+      else
+        sendError(res, 405, { message: `Use GET ${STATS_PATH}.`, type: 'invalid_request_error', code: null });
+      return;
+    }
     stats.request();
     const headers = { 'x-request-id': `sim-${randomUUID()}` };
     bugHeaders.set(res, headers);
@@ -80,7 +98,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       sendError(res, status, error, headers);
     };
     const invalid = 'invalid_request_error';
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     const route = `${req.method ?? 'GET'} ${path}`;
     if (path !== '/v1/models' && path !== '/v1/chat/completions') {
       refuse(404, { message: `Unknown request URL: ${route}.`, type: invalid, code: 'unknown_url' });
@@ -154,7 +171,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   return {
     url: `http://127.0.0.1:${port}/v1`,
     port,
-    stats: () => stats.snapshot(limiter.inFlight, limiter.maxInFlight),
+    statsUrl: `http://127.0.0.1:${port}${STATS_PATH}`,
+    stats: snapshot,
     close: async () => {
       for (const controller of active) controller.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
+import { describeSweepContract } from './job-store-sweep-contract';
 import { expectRejection } from './rejections';
 
 /** A job store for one test (it may be shared: every test uses its own job ids), and its cleanup. */
@@ -68,6 +69,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
           linesTotal: null,
           chunksDone: 0,
           finalizeLeaseUntil: null,
+          fanOutResumes: 0,
           cancelRequested: false,
           error: null,
           outputs: null,
@@ -267,5 +269,6 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
 
     describeChunkContract(store);
     describeLineClaimContract(store);
+    describeSweepContract(store);
   });
 }
