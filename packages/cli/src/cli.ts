@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { JobOptions } from '@thinkbatch/core';
+import { defaultPipelineConfig, JobOptions } from '@thinkbatch/core';
 import { runCommand, UsageError } from './run-command';
 
 /** The most attempts a job may allow (the job options schema's bound). */
@@ -14,9 +14,9 @@ Options:
   --out DIR            where results.jsonl, errors.jsonl and summary.json go (default ./thinkbatch-out/<job-id>/)
   --endpoint URL       OpenAI-compatible base URL (default $THINKBATCH_ENDPOINT, else NVIDIA's)
   --api-key KEY        endpoint key (default $NVIDIA_API_KEY)
-  --model ID           model for lines that name none (default deepseek-ai/deepseek-r1)
-  --max-attempts N     endpoint calls per line, retries included (default 5)
-  --concurrency N      lines in flight per worker invocation (default 8)
+  --model ID           model for lines that name none (default ${defaultPipelineConfig.defaultModel})
+  --max-attempts N     endpoint calls per line, retries included (default ${defaultPipelineConfig.retry.maxAttempts})
+  --concurrency N      lines in flight per worker invocation (default ${defaultPipelineConfig.lineConcurrency})
   --simulate           use the built-in simulated reasoning endpoint (no key needed)
   --data-dir DIR       keep the local emulators' state here (default: a temporary directory)
   -h, --help           show this help

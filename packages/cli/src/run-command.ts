@@ -111,7 +111,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
       log,
       ...(workQueueUrl !== undefined && { workQueueUrl }),
       config: {
-        defaultModel: options.model ?? ENDPOINT.model,
+        ...(options.model !== undefined && { defaultModel: options.model }),
         ...(options.concurrency !== undefined && { lineConcurrency: options.concurrency }),
         ...(options.maxAttempts !== undefined && { retry: { maxAttempts: options.maxAttempts } }),
       },

@@ -9,12 +9,12 @@ import {
 } from '@thinkbatch/aws-adapters';
 import {
   createJsonLogger,
-  defaultPipelineConfig,
   ENDPOINT,
   type JobStore,
   type ModelClient,
   type ObjectStore,
   type PipelineDeps,
+  parsePipelineConfig,
   systemClock,
   type WorkQueue,
 } from '@thinkbatch/core';
@@ -73,6 +73,6 @@ export function depsFromEnvironment(): PipelineDeps {
     random: Math.random,
     newToken: () => randomUUID().slice(0, 12),
     log: createJsonLogger({ function: env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'thinkbatch' }),
-    config: { ...defaultPipelineConfig, defaultModel: env['THINKBATCH_MODEL'] || ENDPOINT.model },
+    config: parsePipelineConfig({ defaultModel: env['THINKBATCH_MODEL'] || undefined }),
   };
 }

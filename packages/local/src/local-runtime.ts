@@ -9,7 +9,6 @@ import {
   type Clock,
   createJsonLogger,
   DEAD_LETTER,
-  defaultPipelineConfig,
   FAN_OUT_FAILURES,
   FANOUT,
   isTerminalJobStatus,
@@ -18,8 +17,9 @@ import {
   type Logger,
   type ModelClient,
   newJobId,
-  type PipelineConfig,
+  type PipelineConfigInput,
   type PipelineDeps,
+  parsePipelineConfig,
   STORAGE,
   SWEEPER,
   type SweepReport,
@@ -53,8 +53,8 @@ export interface LocalRuntimeOptions {
   /** Emulator state on disk; in memory when omitted. */
   readonly dataDir?: string;
   readonly model: ModelClient;
-  /** Pipeline tunables (defaults: the deployed ones). */
-  readonly config?: Partial<PipelineConfig>;
+  /** Pipeline tunables, validated once by `parsePipelineConfig` (defaults: the deployed ones). */
+  readonly config?: PipelineConfigInput;
   /** The worker's simulated Lambda timeout. @default WORKER.timeoutSeconds × 1000 */
   readonly workerTimeoutMs?: number;
   /** Work queue visibility timeout. @default 6 × the worker timeout, as on AWS */
@@ -180,7 +180,7 @@ async function assembleRuntime(
     random: Math.random,
     newToken: () => randomUUID().slice(0, 12),
     log,
-    config: { ...defaultPipelineConfig, ...options.config },
+    config: parsePipelineConfig(options.config),
   };
   const provide = async (): Promise<PipelineDeps> => deps;
   const fanOut = createFanOutHandler(provide);

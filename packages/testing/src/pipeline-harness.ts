@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type {
   JobRecord,
   JobStore,
-  PipelineConfig,
+  PipelineConfigInput,
   PipelineDeps,
   ResultLine,
   WorkMessage,
 } from '@thinkbatch/core';
 import {
   createLimiter,
-  defaultPipelineConfig,
+  parsePipelineConfig,
   processWorkMessage,
   silentLogger,
   startJob,
@@ -43,7 +43,7 @@ export interface PipelineHarness {
 
 /** The pipeline wired to in-memory fakes, a fake clock and a fake model: for unit tests of the steps. */
 export function createPipelineHarness(
-  options: { behaviour?: FakeModelBehaviour; config?: Partial<PipelineConfig>; invocationMs?: number } = {},
+  options: { behaviour?: FakeModelBehaviour; config?: PipelineConfigInput; invocationMs?: number } = {},
 ): PipelineHarness {
   const input = createInMemoryObjectStore('input-bucket', { chunkSize: 7 });
   const output = createInMemoryObjectStore('output-bucket');
@@ -65,7 +65,7 @@ export function createPipelineHarness(
     },
     newToken: () => randomUUID().slice(0, 8),
     log: silentLogger,
-    config: { ...defaultPipelineConfig, linesPerChunk: 3, ...options.config },
+    config: parsePipelineConfig({ linesPerChunk: 3, ...options.config }),
   };
   const invocationMs = options.invocationMs ?? 900_000;
 

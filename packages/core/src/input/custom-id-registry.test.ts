@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolveJobDefaults } from '../job/job-defaults';
 import { createCustomIdRegistry } from './custom-id-registry';
 import { normalizeInputLine } from './normalize-input-line';
 
@@ -54,7 +55,7 @@ describe('createCustomIdRegistry', () => {
     ];
     const registry = createCustomIdRegistry();
     const outcomes = texts.map((text, index) => {
-      const result = normalizeInputLine(text, index + 1);
+      const result = normalizeInputLine(text, index + 1, resolveJobDefaults({ model: 'm' }));
       const customId = result.kind === 'valid' ? result.request.customId : result.customId;
       return registry.claim(customId, index + 1);
     });

@@ -4,12 +4,15 @@ import { ChatRequestBody, NormalizedRequest } from '../completion/chat';
 import { resolveJobDefaults } from '../job/job-defaults';
 import { defaultCustomId, normalizeInputLine } from './normalize-input-line';
 
+const R1 = 'deepseek-ai/deepseek-r1';
+const DEFAULTS = resolveJobDefaults({ model: R1 });
+
 const user = (content: string) => ({ role: 'user', content });
 const line = (value: unknown): string => JSON.stringify(value);
 const batchLine = (body: unknown, extra: Record<string, unknown> = {}): string =>
   line({ custom_id: 'b-1', method: 'POST', url: '/v1/chat/completions', body, ...extra });
 
-function valid(text: string, lineNumber = 1, defaults = resolveJobDefaults()) {
+function valid(text: string, lineNumber = 1, defaults = DEFAULTS) {
   const result = normalizeInputLine(text, lineNumber, defaults);
   if (result.kind !== 'valid') throw new Error(`expected valid, got ${JSON.stringify(result)}`);
   expect(NormalizedRequest.parse(result.request)).toEqual(result.request);
@@ -18,7 +21,7 @@ function valid(text: string, lineNumber = 1, defaults = resolveJobDefaults()) {
 }
 
 function invalid(text: string, lineNumber = 1) {
-  const result = normalizeInputLine(text, lineNumber);
+  const result = normalizeInputLine(text, lineNumber, DEFAULTS);
   if (result.kind !== 'invalid') throw new Error(`expected invalid, got ${JSON.stringify(result)}`);
   return result;
 }
@@ -46,7 +49,7 @@ describe('normalizeInputLine: simple lines', () => {
     const request = valid(
       line({ custom_id: 'q1', prompt: 'x', ...params }),
       2,
-      resolveJobDefaults({ max_tokens: 5, top_p: 0.5 }),
+      resolveJobDefaults({ model: R1, max_tokens: 5, top_p: 0.5 }),
     );
     expect(request.customId).toBe('q1');
     expect(request.body).toEqual({ messages: [user('x')], ...params });
@@ -77,7 +80,7 @@ describe('normalizeInputLine: simple lines', () => {
       { role: 'assistant', content: 'A1' },
       user('Q2'),
     ]);
-    const kept = valid(line({ messages }), 1, resolveJobDefaults({ foldSystemPrompt: false }));
+    const kept = valid(line({ messages }), 1, resolveJobDefaults({ model: R1, foldSystemPrompt: false }));
     expect(kept.body.messages).toEqual(messages);
   });
 
@@ -135,7 +138,7 @@ describe('normalizeInputLine: OpenAI Batch lines', () => {
   });
 
   it('gives no default max_tokens beside max_completion_tokens', () => {
-    const defaults = resolveJobDefaults({ max_tokens: 4096 });
+    const defaults = resolveJobDefaults({ model: R1, max_tokens: 4096 });
     const body = valid(batchLine({ messages: [user('x')], max_completion_tokens: 10 }), 1, defaults).body;
     expect(body).not.toHaveProperty('max_tokens');
     expect(body).toHaveProperty('max_completion_tokens', 10);
@@ -150,7 +153,7 @@ describe('normalizeInputLine: OpenAI Batch lines', () => {
     [{ custom_id: undefined }, 'line 3: custom_id is required'],
     [{ extra: 1 }, 'line 3: unknown key "extra" (allowed: custom_id, method, url, body)'],
   ])('rejects %j', (override, message) => {
-    const result = normalizeInputLine(batchLine({ messages: [user('x')] }, override), 3);
+    const result = normalizeInputLine(batchLine({ messages: [user('x')] }, override), 3, DEFAULTS);
     expect(result).toMatchObject({ kind: 'invalid', error: { code: 'invalid_request', message } });
   });
 
@@ -189,7 +192,7 @@ describe('normalizeInputLine: errors', () => {
     ['"text"', 'line 7: expected a JSON object, got "text"'],
     ['42', 'line 7: expected a JSON object, got 42'],
   ])('%j is invalid_json', (text, message) => {
-    expect(normalizeInputLine(text, 7)).toEqual({
+    expect(normalizeInputLine(text, 7, DEFAULTS)).toEqual({
       kind: 'invalid',
       customId: 'line-7',
       error: { code: 'invalid_json', message },
@@ -292,8 +295,8 @@ describe('normalizeInputLine: errors', () => {
   });
 
   it('throws on a line number that is not a positive integer (a bug)', () => {
-    expect(() => normalizeInputLine('{}', 0)).toThrow(/positive integer, got 0/);
-    expect(() => normalizeInputLine('{}', 1.5)).toThrow(/positive integer/);
+    expect(() => normalizeInputLine('{}', 0, DEFAULTS)).toThrow(/positive integer, got 0/);
+    expect(() => normalizeInputLine('{}', 1.5, DEFAULTS)).toThrow(/positive integer/);
   });
 
   it('defaultCustomId is line-<n>', () => {
@@ -330,7 +333,7 @@ describe('normalizeInputLine: properties', () => {
         fc.oneof(fc.jsonValue(), fc.dictionary(key, value)),
         fc.integer({ min: 1, max: 1e6 }),
         (json, lineNumber) => {
-          const result = normalizeInputLine(JSON.stringify(json) ?? 'null', lineNumber);
+          const result = normalizeInputLine(JSON.stringify(json) ?? 'null', lineNumber, DEFAULTS);
           if (result.kind === 'valid') {
             expect(NormalizedRequest.parse(result.request)).toEqual(result.request);
             expect(result.request.body).not.toHaveProperty('stream');

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ChatMessage, ChatRequestBody, NormalizedRequest } from '../completion/chat';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
-import { DEFAULT_JOB_DEFAULTS, type JobDefaults } from '../job/job-defaults';
+import type { JobDefaults } from '../job/job-defaults';
 import type { LineError, LineErrorCode } from '../results/result-line';
 import { describeJsonValue } from './describe-json-value';
 import { foldSystemIntoUser } from './fold-system-into-user';
@@ -136,7 +136,7 @@ function buildBody(
 export function normalizeInputLine(
   text: string,
   lineNumber: number,
-  defaults: JobDefaults = DEFAULT_JOB_DEFAULTS,
+  defaults: JobDefaults,
 ): NormalizeInputLineResult {
   if (!Number.isInteger(lineNumber) || lineNumber < 1) {
     throw new ThinkbatchError(

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors/thinkbatch-error';
-import { DEFAULT_JOB_DEFAULTS, JobDefaults, resolveJobDefaults } from './job-defaults';
+import { JobDefaults, jobRequestDefaults, resolveJobDefaults } from './job-defaults';
 
 describe('job defaults', () => {
-  it('defaults to R1 at temperature 0.6 with the system prompt folded, and no top_p or max_tokens', () => {
-    expect(DEFAULT_JOB_DEFAULTS).toEqual({
-      model: 'deepseek-ai/deepseek-r1',
+  it('defaults to temperature 0.6 with the system prompt folded, and no top_p or max_tokens', () => {
+    expect(resolveJobDefaults({ model: 'm' })).toEqual({
+      model: 'm',
       temperature: 0.6,
       foldSystemPrompt: true,
     });
-    expect(resolveJobDefaults()).toEqual(DEFAULT_JOB_DEFAULTS);
-    expect(Object.isFrozen(DEFAULT_JOB_DEFAULTS)).toBe(true);
   });
 
   it('keeps what is given and fills the rest', () => {
@@ -25,15 +23,33 @@ describe('job defaults', () => {
   });
 
   it('accepts a whole options object and strips the keys it does not know', () => {
-    const options = { top_p: 0.7, maxAttempts: 5, openaiBatchOutput: true };
-    expect(JobDefaults.parse(options)).toEqual({ ...DEFAULT_JOB_DEFAULTS, top_p: 0.7 });
+    const options = { model: 'm', top_p: 0.7, maxAttempts: 5, openaiBatchOutput: true };
+    expect(JobDefaults.parse(options)).toEqual({
+      model: 'm',
+      temperature: 0.6,
+      foldSystemPrompt: true,
+      top_p: 0.7,
+    });
   });
 
   it('throws ConfigurationError for unusable values', () => {
-    expect(() => resolveJobDefaults({ temperature: 3 })).toThrow(ConfigurationError);
-    expect(() => resolveJobDefaults({ max_tokens: 0 })).toThrow(
+    expect(() => resolveJobDefaults({ model: 'm', temperature: 3 })).toThrow(ConfigurationError);
+    expect(() => resolveJobDefaults({ model: 'm', max_tokens: 0 })).toThrow(
       /invalid job defaults:\n[\s\S]*→ at max_tokens/,
     );
     expect(() => resolveJobDefaults({ model: '' })).toThrow(/model/);
+  });
+});
+
+describe('jobRequestDefaults', () => {
+  it("takes the job's own options over the deployment's default model", () => {
+    expect(jobRequestDefaults({}, 'deployment/model')).toEqual({
+      model: 'deployment/model',
+      temperature: 0.6,
+      foldSystemPrompt: true,
+    });
+    expect(
+      jobRequestDefaults({ model: 'job/model', temperature: 0.2, maxAttempts: 3, linesPerChunk: 9 }, 'd/m'),
+    ).toEqual({ model: 'job/model', temperature: 0.2, foldSystemPrompt: true });
   });
 });

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { parse } from '../errors/parse';
-import { ENDPOINT } from '../settings';
-
-/** Model used for lines that name none. */
-export const DEFAULT_MODEL: string = ENDPOINT.model;
+import type { JobOptions } from './job';
 
 /** DeepSeek's recommended temperature for R1 (0.5–0.7, 0.6 recommended). */
 export const DEFAULT_TEMPERATURE = 0.6;
@@ -13,8 +10,8 @@ export const DEFAULT_TEMPERATURE = 0.6;
  * wins. Unknown keys are stripped, so a whole `JobOptions` object can be passed in.
  */
 export const JobDefaults = z.object({
-  /** Model for lines that name none. @default 'deepseek-ai/deepseek-r1' */
-  model: z.string().min(1).max(256).default(DEFAULT_MODEL),
+  /** Model for lines that name none: the job's `model`, else the deployment's `PipelineConfig.defaultModel`. */
+  model: z.string().min(1).max(256),
   /** Temperature for lines that give none. @default 0.6 */
   temperature: z.number().min(0).max(2).default(DEFAULT_TEMPERATURE),
   /** top_p for lines that give none; not sent when unset. */
@@ -29,16 +26,18 @@ export const JobDefaults = z.object({
   foldSystemPrompt: z.boolean().default(true),
 });
 export type JobDefaults = z.output<typeof JobDefaults>;
-/** What a caller may give: every field optional. */
+/** What a caller may give: the model, and any of the rest. */
 export type JobDefaultsInput = z.input<typeof JobDefaults>;
-
-/** The defaults of a job that sets none. */
-export const DEFAULT_JOB_DEFAULTS: Readonly<JobDefaults> = Object.freeze(JobDefaults.parse({}));
 
 /**
  * Fill the unset fields of `input` with their defaults. Job options are validated at submission, so a
  * value that fails here is unusable configuration: throws `ConfigurationError`.
  */
-export function resolveJobDefaults(input: JobDefaultsInput = {}): JobDefaults {
+export function resolveJobDefaults(input: JobDefaultsInput): JobDefaults {
   return parse(JobDefaults, input, 'job defaults');
+}
+
+/** The request defaults a job applies to its lines: its own options, over the deployment's default model. */
+export function jobRequestDefaults(options: JobOptions, defaultModel: string): JobDefaults {
+  return resolveJobDefaults({ ...options, model: options.model ?? defaultModel });
 }

@@ -39,22 +39,22 @@ export function isTerminalJobStatus(status: JobStatus): boolean {
 
 /** Options of a job, given at submission (object metadata, CLI flags or an existing job record). */
 export const JobOptions = z.strictObject({
-  /** Model for lines that name none. @default 'deepseek-ai/deepseek-r1' */
+  /** Model for lines that name none. @default the deployment's `PipelineConfig.defaultModel` */
   model: z.string().min(1).max(256).optional(),
-  /** Temperature for lines that give none. @default 0.6 */
+  /** Temperature for lines that give none. @default `JobDefaults`' (0.6) */
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().gt(0).max(1).optional(),
   /** max_tokens for lines that give none. */
   max_tokens: z.number().int().positive().optional(),
-  /** Fold system messages into the first user turn (R1 wants no system prompt). @default true */
+  /** Fold system messages into the first user turn (R1 wants no system prompt). @default `JobDefaults`' (true) */
   foldSystemPrompt: z.boolean().optional(),
-  /** Endpoint calls per line, retries included. @default 5 */
+  /** Endpoint calls per line, retries included. @default `PipelineConfig.retry.maxAttempts` */
   maxAttempts: z.number().int().min(1).max(20).optional(),
-  /** Per-attempt timeout in ms. @default 600_000 */
+  /** Per-attempt timeout in ms. @default `PipelineConfig.attemptTimeoutMs` */
   attemptTimeoutMs: z.number().int().min(1_000).max(900_000).optional(),
   /** Epoch ms after which no line starts; unfinished lines end as `expired`. */
   deadline: z.number().int().positive().optional(),
-  /** Lines per work item. @default FANOUT.linesPerChunk */
+  /** Lines per work item. @default `PipelineConfig.linesPerChunk` */
   linesPerChunk: z.number().int().min(1).max(500).optional(),
   /** Also write `openai-batch-output.jsonl` in OpenAI Batch output format. @default false */
   openaiBatchOutput: z.boolean().optional(),

@@ -3,7 +3,7 @@ import { createCustomIdRegistry } from '../input/custom-id-registry';
 import { normalizeInputLine } from '../input/normalize-input-line';
 import type { JobRecord } from '../job/job';
 import { isTerminalJobStatus } from '../job/job';
-import type { JobDefaults } from '../job/job-defaults';
+import { type JobDefaults, jobRequestDefaults } from '../job/job-defaults';
 import type { LineRef, RunChunkMessage } from '../job/work-message';
 import type { JsonlRecord } from '../jsonl/jsonl-reader';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
@@ -11,7 +11,6 @@ import { ObjectStoreError } from '../ports/object-store';
 import { isPermanentQueueFailure } from '../ports/work-queue';
 import type { LineError } from '../results/result-line';
 import { failJob, JOB_FAILURE_CODES } from './fail-job';
-import { jobRequestDefaults } from './job-request-defaults';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { requestFinalizeWhenDone, settleChunk } from './settle-chunk';
@@ -62,7 +61,7 @@ export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOut
 
 async function readAndEnqueue(deps: PipelineDeps, job: JobRecord): Promise<FanOutOutcome> {
   const { jobId, input } = job;
-  const defaults = jobRequestDefaults(deps.config, job);
+  const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
   const linesPerChunk = job.options.linesPerChunk ?? deps.config.linesPerChunk;
 
   let source: AsyncIterable<Uint8Array> | null;
@@ -96,7 +95,7 @@ async function readAndEnqueue(deps: PipelineDeps, job: JobRecord): Promise<FanOu
   };
   const closeChunk = async (): Promise<void> => {
     if (open.entries.length === 0) return;
-    const message = await persistChunk(deps, jobId, open, job.options.model ?? defaults.model);
+    const message = await persistChunk(deps, jobId, open, defaults.model);
     if (message !== null) pending.push({ chunk: open.index, message });
     if (pending.length >= SEND_GROUP) await flushSends();
     open = { index: open.index + 1, entries: [], bytes: 0 };

@@ -5,6 +5,7 @@ export * from './fan-out-failure';
 export * from './finalize-job';
 export * from './job-progress';
 export * from './limiter';
+export * from './pipeline-config';
 export * from './pipeline-deps';
 export * from './pipeline-error';
 export * from './process-work-message';

@@ -3,13 +3,12 @@ import { normalizeInputLine } from '../input/normalize-input-line';
 import type { ChunkRecord } from '../job/chunk';
 import type { JobRecord } from '../job/job';
 import { isTerminalJobStatus } from '../job/job';
+import { jobRequestDefaults } from '../job/job-defaults';
 import type { LineRef, RunChunkMessage } from '../job/work-message';
 import { decodeLineBytes } from '../jsonl/jsonl-line-bytes';
-import { parseRetryPolicyOptions } from '../retry/retry-policy';
 import { QUEUE } from '../settings';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
 import { createCancelWatch } from './cancel-watch';
-import { jobRequestDefaults } from './job-request-defaults';
 import type { Limiter } from './limiter';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
@@ -76,7 +75,7 @@ export async function runChunk(
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
     const texts = await readLineTexts(deps, job, todo);
-    const defaults = jobRequestDefaults(deps.config, job);
+    const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
     // Every line ends (recorded, handed back or failed) before this delivery decides anything: a line
     // that throws must not leave its siblings running unseen after the message has been given up.
     const settled = await Promise.allSettled(
@@ -101,7 +100,7 @@ export async function runChunk(
             holder,
             ref,
             body: normalized.request.body,
-            maxAttempts: job.options.maxAttempts ?? parseRetryPolicyOptions(deps.config.retry).maxAttempts,
+            maxAttempts: job.options.maxAttempts ?? deps.config.retry.maxAttempts,
             attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
             jobDeadline: job.options.deadline ?? null,
             invocationDeadline: invocation.deadline,

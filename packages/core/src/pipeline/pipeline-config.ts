@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { parse } from '../errors/parse';
+import { JobOptions } from '../job/job';
+import { RetryPolicyOptions } from '../retry/retry-policy';
+import { ENDPOINT, FANOUT, SWEEPER, WORKER } from '../settings';
+import { PriceTable } from '../usage/cost-estimate';
+
+const Count = z.number().int().positive();
+const Milliseconds = z.number().int().nonnegative();
+
+/**
+ * The tunables of the pipeline steps, and the one home of their defaults: a composition root (Lambda
+ * environment, local runtime, CLI) parses what it was given once, with `parsePipelineConfig`, and the
+ * steps read the result as it is. Numbers that infra shares come from `settings.ts`. A job's own options
+ * (`JobOptions`) override the job-level ones (model, lines per chunk, attempts, attempt timeout).
+ */
+export const PipelineConfig = z.strictObject({
+  /** Model for jobs and lines that name none. @default ENDPOINT.model ('deepseek-ai/deepseek-r1') */
+  defaultModel: JobOptions.shape.model.unwrap().default(ENDPOINT.model),
+  /** Lines per chunk unless the job says otherwise. @default FANOUT.linesPerChunk */
+  linesPerChunk: JobOptions.shape.linesPerChunk.unwrap().default(FANOUT.linesPerChunk),
+  /** A chunk closes early when its lines' bytes reach this. @default FANOUT.maxChunkBytes */
+  maxChunkBytes: Count.default(FANOUT.maxChunkBytes),
+  /** Longest accepted input line; longer ones fail `line_too_large`. @default FANOUT.maxLineBytes */
+  maxLineBytes: Count.default(FANOUT.maxLineBytes),
+  /** Lines in flight at once per invocation. @default WORKER.lineConcurrency */
+  lineConcurrency: Count.default(WORKER.lineConcurrency),
+  /** Stop starting lines / attempts when less than this remains of the invocation. @default WORKER.reserveMs */
+  reserveMs: Milliseconds.default(WORKER.reserveMs),
+  /** The retry policy, its defaults filled in; a job's `maxAttempts` overrides `maxAttempts`. */
+  retry: RetryPolicyOptions.prefault({}),
+  /** Per-attempt timeout unless the job says otherwise. @default 600_000 */
+  attemptTimeoutMs: JobOptions.shape.attemptTimeoutMs.unwrap().default(600_000),
+  /**
+   * A retry that must wait longer than this (a 429 storm, a long Retry-After) hands the line back to the
+   * queue with a delay instead of keeping the invocation asleep. @default 20_000
+   */
+  handBackAfterMs: Milliseconds.default(20_000),
+  /**
+   * A line another live delivery holds is handed back to be looked at again after its lease ends, or
+   * after this long if sooner (the holder may finish or fail early). @default 60_000
+   */
+  heldLineRecheckMs: Milliseconds.default(60_000),
+  /** How long a finalizer holds a job before another may take over. @default 600_000 */
+  finalizeLeaseMs: Count.default(600_000),
+  /** Prices for the cost estimate in summary.json; null → no estimate. @default null */
+  prices: PriceTable.nullable().default(null),
+  /** The sweeper resumes a fan-out whose job has not changed for this long. @default SWEEPER.fanOutStalledAfterSeconds × 1000 */
+  fanOutStalledAfterMs: Milliseconds.default(SWEEPER.fanOutStalledAfterSeconds * 1000),
+  /** Sweeper resumes of a stalled fan-out before the job fails (`fan_out_stalled`). @default SWEEPER.maxFanOutResumes */
+  maxFanOutResumes: z.number().int().nonnegative().default(SWEEPER.maxFanOutResumes),
+  /** The sweeper requests finalize again for a job all done but not finalizing after this long. @default SWEEPER.finalizeStalledAfterSeconds × 1000 */
+  finalizeStalledAfterMs: Milliseconds.default(SWEEPER.finalizeStalledAfterSeconds * 1000),
+});
+/** A parsed configuration: every field set and valid. */
+export type PipelineConfig = z.output<typeof PipelineConfig>;
+/** What a composition root may give: every field optional (the retry policy's too). */
+export type PipelineConfigInput = z.input<typeof PipelineConfig>;
+
+/**
+ * Validate a pipeline configuration and fill in its defaults, once, at a composition root. Throws
+ * `ConfigurationError` naming every bad or unknown field.
+ */
+export function parsePipelineConfig(input: PipelineConfigInput = {}): PipelineConfig {
+  return parse(PipelineConfig, input, 'pipeline config');
+}
+
+/** The configuration of a deployment that sets nothing. */
+export const defaultPipelineConfig: PipelineConfig = parsePipelineConfig();
