@@ -17,6 +17,7 @@ Options:
   --model ID           model for lines that name none (default ${defaultPipelineConfig.defaultModel})
   --max-attempts N     endpoint calls per line, retries included (default ${defaultPipelineConfig.retry.maxAttempts})
   --concurrency N      lines in flight per worker invocation (default ${defaultPipelineConfig.lineConcurrency})
+  --prices FILE        JSON prices per model (USD per 1M tokens) for a cost estimate in summary.json
   --simulate           use the built-in simulated reasoning endpoint (no key needed)
   --data-dir DIR       keep the local emulators' state here (default: a temporary directory)
   -h, --help           show this help
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       model: { type: 'string' },
       'max-attempts': { type: 'string' },
       concurrency: { type: 'string' },
+      prices: { type: 'string' },
       simulate: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -69,6 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(values.model !== undefined && { model: values.model }),
       ...(maxAttempts !== undefined && { maxAttempts }),
       ...(concurrency !== undefined && { concurrency }),
+      ...(values.prices !== undefined && { prices: values.prices }),
       ...(values['data-dir'] !== undefined && { dataDir: values['data-dir'] }),
     },
     { env: process.env, stdout: process.stdout, stderr: process.stderr },

@@ -9,6 +9,8 @@ import {
   type JobSummary,
   type Logger,
   newJobId,
+  type PriceList,
+  parsePriceList,
   sumJobProgress,
 } from '@thinkbatch/core';
 import { type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
@@ -26,6 +28,8 @@ export interface RunCommandOptions {
   readonly model?: string;
   readonly maxAttempts?: number;
   readonly concurrency?: number;
+  /** A JSON price list file (`PriceList`): summary.json then carries a cost estimate. */
+  readonly prices?: string;
   readonly simulate: boolean;
   /** Keep emulator state here (default: a temporary directory removed afterwards). */
   readonly dataDir?: string;
@@ -83,6 +87,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     );
   }
 
+  const prices = options.prices === undefined ? undefined : await readPriceList(options.prices);
   const jobId = newJobId();
   const outDir = resolve(options.out ?? join('thinkbatch-out', jobId));
   await mkdir(outDir, { recursive: true });
@@ -112,6 +117,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
       ...(workQueueUrl !== undefined && { workQueueUrl }),
       config: {
         ...(options.model !== undefined && { defaultModel: options.model }),
+        ...(prices !== undefined && { prices }),
         ...(options.concurrency !== undefined && { lineConcurrency: options.concurrency }),
         ...(options.maxAttempts !== undefined && { retry: { maxAttempts: options.maxAttempts } }),
       },
@@ -195,6 +201,17 @@ async function downloadWhatExists(runtime: LocalRuntime, jobId: string, outDir: 
   }
 }
 
+/** The `--prices` file, checked before anything starts: a bad one is the user's to fix. */
+async function readPriceList(path: string): Promise<PriceList> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) throw new UsageError(`prices file not found: ${path}`);
+  try {
+    return parsePriceList(text, path);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\n\s*/g, ' ') : String(error));
+  }
+}
+
 async function describeOutcome(job: JobRecord, files: readonly string[]): Promise<string> {
   const lines = [`job ${job.jobId} ${job.status}`];
   if (job.error !== null) lines.push(`error: ${job.error.code}: ${job.error.message}`);
@@ -206,6 +223,7 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
       `lines: ${counts.total} (${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.cancelled} cancelled, ${counts.expired} expired)`,
       `tokens: ${usage.prompt_tokens} prompt, ${usage.completion_tokens} completion (${usage.reasoning_tokens} reasoning), ${usage.total_tokens} total`,
     );
+    if (summary.cost != null) lines.push(`estimated cost: $${summary.cost.total} (${summary.cost.basis})`);
     if (counts.failed > 0) lines.push(`${counts.failed} failed line(s): see errors.jsonl`);
     if (job.status === 'failed')
       lines.push(

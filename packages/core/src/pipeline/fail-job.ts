@@ -3,7 +3,7 @@ import { jobKeys } from '../job/job-keys';
 import { createSummaryBuilder } from '../results/job-summary';
 import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
 import { ResultLine } from '../results/result-line';
-import { buildSummaryWithCost, removeIntermediates } from './finalize-job';
+import { removeIntermediates } from './finalize-job';
 import type { PipelineDeps } from './pipeline-deps';
 import type { StoredResultLine } from './read-job-results';
 
@@ -80,12 +80,13 @@ async function writeFailureOutputs(deps: PipelineDeps, job: JobRecord): Promise<
       { contentType: 'application/x-ndjson' },
     );
   }
-  const summary = buildSummaryWithCost(deps, builder, {
+  const summary = builder.build({
     jobId,
     status: 'failed',
     startedAt: job.startedAt ?? job.createdAt,
     finishedAt: job.finishedAt ?? deps.clock.now(),
     error: job.error,
+    prices: deps.config.prices,
   });
   await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, {
     contentType: 'application/json',

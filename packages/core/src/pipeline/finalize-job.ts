@@ -1,14 +1,8 @@
 import type { JobOutputs, JobRecord, JobStatus } from '../job/job';
 import { jobKeys } from '../job/job-keys';
-import {
-  createSummaryBuilder,
-  type JobSummary,
-  type SummaryBuilder,
-  type SummaryMeta,
-} from '../results/job-summary';
+import { createSummaryBuilder, type JobSummary, type SummaryBuilder } from '../results/job-summary';
 import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
 import { QUEUE } from '../settings';
-import { estimateCost } from '../usage/cost-estimate';
 import type { PipelineDeps } from './pipeline-deps';
 import { readJobResults } from './read-job-results';
 
@@ -71,11 +65,12 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
 
   const status = finalStatus(job, builder);
   const now = deps.clock.now();
-  const summary = buildSummaryWithCost(deps, builder, {
+  const summary = builder.build({
     jobId,
     status,
     startedAt: job.startedAt ?? job.createdAt,
     finishedAt: now,
+    prices: deps.config.prices,
   });
   await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, {
     contentType: 'application/json',
@@ -92,21 +87,6 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
   else await removeIntermediates(deps, jobId);
   deps.log.info('job finished', { jobId, status, counts: summary.counts });
   return { kind: 'finalized', status, summary };
-}
-
-/** The summary of the lines added to `builder`, with a cost estimate when prices are configured. */
-export function buildSummaryWithCost(
-  deps: Pick<PipelineDeps, 'config'>,
-  builder: SummaryBuilder,
-  meta: Omit<SummaryMeta, 'cost'>,
-): JobSummary {
-  const prices = deps.config.prices;
-  if (prices === null) return builder.build({ ...meta, cost: null });
-  const preliminary = builder.build({ ...meta, cost: null });
-  const cost = estimateCost(preliminary.usage, prices, {
-    linesWithoutUsage: preliminary.lines_with_unknown_usage,
-  });
-  return builder.build({ ...meta, cost });
 }
 
 /** cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines included). */

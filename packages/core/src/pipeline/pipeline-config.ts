@@ -3,7 +3,7 @@ import { parse } from '../errors/parse';
 import { JobOptions } from '../job/job';
 import { RetryPolicyOptions } from '../retry/retry-policy';
 import { ENDPOINT, FANOUT, SWEEPER, WORKER } from '../settings';
-import { PriceTable } from '../usage/cost-estimate';
+import { PriceList } from '../usage/cost-estimate';
 
 const Count = z.number().int().positive();
 const Milliseconds = z.number().int().nonnegative();
@@ -43,8 +43,8 @@ export const PipelineConfig = z.strictObject({
   heldLineRecheckMs: Milliseconds.default(60_000),
   /** How long a finalizer holds a job before another may take over. @default 600_000 */
   finalizeLeaseMs: Count.default(600_000),
-  /** Prices for the cost estimate in summary.json; null → no estimate. @default null */
-  prices: PriceTable.nullable().default(null),
+  /** Prices per model for the cost estimate in summary.json; null → no estimate. @default null */
+  prices: PriceList.nullable().default(null),
   /** The sweeper resumes a fan-out whose job has not changed for this long. @default SWEEPER.fanOutStalledAfterSeconds × 1000 */
   fanOutStalledAfterMs: Milliseconds.default(SWEEPER.fanOutStalledAfterSeconds * 1000),
   /** Sweeper resumes of a stalled fan-out before the job fails (`fan_out_stalled`). @default SWEEPER.maxFanOutResumes */

@@ -46,6 +46,32 @@ async function summaryOf(
 }
 
 describe('pipeline on in-memory ports', () => {
+  it('writes a cost estimate into summary.json when prices are configured, per model', async () => {
+    const prices = { 'deepseek-ai/deepseek-r1': { input: 0.55, cached_input: 0.14, output: 2.19 } };
+    const h = createPipelineHarness({ config: { prices } });
+    const job = await h.upload(
+      'priced.jsonl',
+      `${[simple('p1'), simple('p2'), simple('p3', { model: 'x/y' })].join('\n')}\n`,
+    );
+    await h.drain();
+    const summary = JobSummary.parse(await summaryOf(h, job.jobId));
+    const r1 = sumUsage((await h.results(job.jobId)).filter((r) => r.model === 'deepseek-ai/deepseek-r1'));
+    const expected = ((r1['prompt_tokens'] ?? 0) * 0.55 + (r1['completion_tokens'] ?? 0) * 2.19) / 1e6;
+    expect(summary.cost).toMatchObject({
+      currency: 'USD',
+      partial: true,
+      basis:
+        'partial: 1 line of x/y without a price; 2 lines without cached_prompt_tokens priced as uncached',
+    });
+    expect(summary.cost?.total).toBeCloseTo(expected, 6);
+    expect(summary.cost?.total).toBeGreaterThan(0);
+
+    const unpriced = createPipelineHarness();
+    const plain = await unpriced.upload('plain.jsonl', `${simple('p1')}\n`);
+    await unpriced.drain();
+    expect((await summaryOf(unpriced, plain.jobId))['cost']).toBeNull();
+  });
+
   it('runs both input formats to one ordered result line per non-blank line, tokens summed exactly', async () => {
     const h = createPipelineHarness();
     const text = [

@@ -123,21 +123,62 @@ describe('createSummaryBuilder', () => {
     });
   });
 
-  it('copies the cost estimate fields into the summary', () => {
+  it('carries no cost without prices, and the cost of each model at its prices with them', () => {
     const builder = createSummaryBuilder();
     builder.add(resultLine());
-    const preliminary = builder.build(meta);
-    const cost = estimateCost(preliminary.usage, { input: 1, output: 2 });
-    const summary = builder.build({ ...meta, cost: { ...cost, extra: 'dropped' } as typeof cost });
+    builder.add(resultLine({ model: 'other/model', usage: usage({ prompt_tokens: 1_000_000 }) }));
+    expect(builder.build(meta).cost).toBeNull();
+    const prices = {
+      'deepseek-ai/deepseek-r1': { input: 1, output: 2 },
+      'other/model': { input: 3, output: 0 },
+    };
+    const summary = builder.build({ ...meta, prices });
     expect(summary.cost).toEqual({
       currency: 'USD',
-      input: 0.00001,
+      total: 3.00021, // 10 × 1 + 100 × 2 (R1), 1M × 3 (other), per 1M
+      input: 3.00001,
       output: 0.0002,
-      total: 0.00021,
       partial: false,
-      basis: 'complete: 1 line',
+      basis: 'complete: 2 lines',
     });
+    expect(Object.keys(summary.cost ?? {})).toEqual([
+      'currency',
+      'total',
+      'input',
+      'output',
+      'partial',
+      'basis',
+    ]);
     expect(JobSummary.parse(summary)).toEqual(summary);
+  });
+
+  it('marks the cost partial when a model has no price or a line no usage', () => {
+    const builder = createSummaryBuilder();
+    builder.add(resultLine());
+    builder.add(resultLine({ model: 'unpriced/model' }));
+    builder.add(resultLine({ status: 'failed', usage: null, attempts: 2 }));
+    const summary = builder.build({
+      ...meta,
+      prices: { 'deepseek-ai/deepseek-r1': { input: 1, output: 2 } },
+    });
+    expect(summary.cost).toMatchObject({
+      total: 0.00021,
+      partial: true,
+      basis: 'partial: 1 line without usage, 1 line of unpriced/model without a price',
+    });
+  });
+
+  it('prices a single model exactly as estimateCost prices its totals', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 100_000 }), { minLength: 1, maxLength: 20 }), (prompts) => {
+        const builder = createSummaryBuilder();
+        for (const prompt_tokens of prompts) builder.add(resultLine({ usage: usage({ prompt_tokens }) }));
+        const price = { input: 0.55, cached_input: 0.14, output: 2.19 };
+        const summary = builder.build({ ...meta, prices: { 'deepseek-ai/deepseek-r1': price } });
+        const expected = estimateCost(summary.usage, price);
+        expect(summary.cost).toEqual(expected);
+      }),
+    );
   });
 
   it('builds the same summary twice and later adds do not change an earlier one', () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { emptyChunkCounters } from '../job/chunk';
 import { addChunkCounters, lineCounterDelta } from '../job/line-counters';
-import type { CostEstimate } from '../usage/cost-estimate';
+import { addUsage, emptyUsageTotals } from '../usage/accounting';
+import { type CostEstimate, estimateJobCost, type PriceList } from '../usage/cost-estimate';
 import { UsageTotals } from '../usage/usage';
 import { createLatencyHistogram, LatencyPercentiles } from './latency-histogram';
 import type { ResultLine } from './result-line';
@@ -18,7 +19,7 @@ export const SummaryCounts = z.object({
 });
 export type SummaryCounts = z.infer<typeof SummaryCounts>;
 
-/** A cost estimate as `estimateCost` makes it (see cost-estimate). */
+/** A cost estimate as `estimateJobCost` makes it (see cost-estimate). */
 export const SummaryCost = z.object({
   currency: z.literal('USD'),
   total: z.number().nonnegative(),
@@ -71,8 +72,8 @@ export interface SummaryMeta {
   readonly status: string;
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
-  /** From `estimateCost`; null when no price table is configured. @default null */
-  readonly cost?: CostEstimate | null;
+  /** Prices per model for the cost estimate (`estimateJobCost`); none → `cost: null`. @default null */
+  readonly prices?: PriceList | null;
   /** The job-level error of a failed job. @default null (no `error` field) */
   readonly error?: { readonly code: string; readonly message: string } | null;
 }
@@ -91,6 +92,8 @@ export interface SummaryBuilder {
 export const MAX_SUMMARY_MODELS = 20;
 /** Key of `models` for lines whose model is beyond the first `MAX_SUMMARY_MODELS` names. */
 export const OTHER_MODELS_KEY = '(other)';
+/** Key under which the cost estimate counts usage of lines that name no model (none has a price). */
+const NO_MODEL_KEY = '(no model)';
 
 function increment(record: Map<string, number>, key: string): void {
   record.set(key, (record.get(key) ?? 0) + 1);
@@ -101,22 +104,22 @@ function isoOrNull(epochMs: number | null): string | null {
 }
 
 /** Copy the summary's fields only, so extra fields of the estimate never leak into `summary.json`. */
-function copyCost(cost: CostEstimate | null): SummaryCost | null {
-  if (cost === null) return null;
+function copyCost(cost: CostEstimate): SummaryCost {
   const { currency, total, input, output, partial, basis } = cost;
   return { currency, total, input, output, partial, basis };
 }
 
 /**
- * Create an empty builder. Memory does not grow with the number of lines: counters, usage totals, a
- * fixed-size latency histogram (percentiles within 1 %, `max` exact) and maps bounded by the error codes
- * and `MAX_SUMMARY_MODELS`.
+ * Create an empty builder. Memory does not grow with the number of lines: counters, usage totals (also per
+ * model, for the cost), a fixed-size latency histogram (percentiles within 1 %, `max` exact) and maps
+ * bounded by the error codes and `MAX_SUMMARY_MODELS`.
  */
 export function createSummaryBuilder(): SummaryBuilder {
   let counters = emptyChunkCounters();
   let unknownUsageLines = 0;
   const latency = createLatencyHistogram();
   const models = new Map<string, number>();
+  const usageByModel = new Map<string, UsageTotals>();
   const failedByCode = new Map<string, number>();
 
   const counts = (): SummaryCounts => {
@@ -130,10 +133,14 @@ export function createSummaryBuilder(): SummaryBuilder {
       counters = addChunkCounters(counters, lineCounterDelta(line));
       if (line.usage === null && line.attempts > 0) unknownUsageLines += 1;
       if (line.latency_ms !== null) latency.record(line.latency_ms);
+      let model = NO_MODEL_KEY;
       if (line.model !== null) {
         const known = models.has(line.model) || models.size < MAX_SUMMARY_MODELS;
-        increment(models, known ? line.model : OTHER_MODELS_KEY);
+        model = known ? line.model : OTHER_MODELS_KEY;
+        increment(models, model);
       }
+      if (line.usage !== null)
+        usageByModel.set(model, addUsage(usageByModel.get(model) ?? emptyUsageTotals(), line.usage));
       if (line.status === 'failed') increment(failedByCode, line.error?.code ?? 'unknown');
     },
     build(meta) {
@@ -154,7 +161,10 @@ export function createSummaryBuilder(): SummaryBuilder {
           wall_ms: wallMs,
           latency_ms: latency.percentiles(),
         },
-        cost: copyCost(meta.cost ?? null),
+        cost:
+          meta.prices == null
+            ? null
+            : copyCost(estimateJobCost(usageByModel, meta.prices, { linesWithoutUsage: unknownUsageLines })),
         models: Object.fromEntries(models),
         failed_by_code: Object.fromEntries(failedByCode),
       };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors/thinkbatch-error';
 import { addUsage, emptyUsageTotals } from './accounting';
-import { estimateCost, PriceTable } from './cost-estimate';
+import { estimateCost, estimateJobCost, PriceTable, parsePriceList } from './cost-estimate';
 import type { LineUsage, UsageTotals } from './usage';
 
 function usage(overrides: Partial<LineUsage> = {}): LineUsage {
@@ -95,5 +95,59 @@ describe('estimateCost', () => {
   it('PriceTable rejects unknown keys (a typo must not silently price at 0)', () => {
     expect(PriceTable.safeParse({ input: 1, output: 1, cache_input: 0.1 }).success).toBe(false);
     expect(PriceTable.parse({ input: 0, output: 0 })).toEqual({ input: 0, output: 0 });
+  });
+});
+
+describe('estimateJobCost', () => {
+  const other = { input: 1, output: 1 };
+
+  it("prices each model's usage at its own prices and adds them up", () => {
+    const byModel = new Map([
+      ['r1', totalsOf(usage(), usage())],
+      ['other', totalsOf(usage({ cached_prompt_tokens: null }))],
+    ]);
+    expect(estimateJobCost(byModel, { r1: R1, other })).toEqual({
+      currency: 'USD',
+      input: 0.0021, // 2,000 × 0.55 (r1) + 1,000 × 1 (other), per 1M
+      output: 0.0538, // 20,000 × 2.19 + 10,000 × 1
+      total: 0.0559,
+      partial: false,
+      basis: 'complete: 3 lines',
+    });
+  });
+
+  it('names the lines of a model without a price and calls the estimate partial', () => {
+    const byModel = new Map([
+      ['r1', totalsOf(usage())],
+      ['mystery', totalsOf(usage(), usage())],
+    ]);
+    expect(estimateJobCost(byModel, { r1: R1 }, { linesWithoutUsage: 1 })).toMatchObject({
+      total: estimateCost(totalsOf(usage()), R1).total,
+      partial: true,
+      basis: 'partial: 1 line without usage, 2 lines of mystery without a price',
+    });
+    expect(estimateJobCost(new Map(), { r1: R1 })).toMatchObject({ total: 0, partial: false });
+  });
+
+  it('rejects an invalid price list', () => {
+    expect(() => estimateJobCost(new Map(), { r1: { input: -1, output: 1 } })).toThrow(ConfigurationError);
+  });
+});
+
+describe('parsePriceList', () => {
+  it('reads prices per model from JSON', () => {
+    expect(parsePriceList('{"deepseek-reasoner": {"input": 0.55, "output": 2.19}}', 'prices.json')).toEqual({
+      'deepseek-reasoner': { input: 0.55, output: 2.19 },
+    });
+  });
+
+  it('names the source when the text is not JSON or not a price list', () => {
+    expect(() => parsePriceList('{', 'prices.json')).toThrow(/^prices\.json is not JSON/);
+    expect(() => parsePriceList('{"m": {"input": 1}}', 'prices.json')).toThrow(
+      /invalid price list in prices\.json:\n[\s\S]*→ at m\.output/,
+    );
+    expect(() => parsePriceList('{"m": {"input": 1, "output": 1, "cache": 1}}', 'env')).toThrow(
+      ConfigurationError,
+    );
   });
 });
