@@ -1,87 +1,36 @@
-import type { JobOutputs, JobRecord, JobStatus } from '../job/job';
-import { jobKeys } from '../job/job-keys';
-import { createSummaryBuilder, type JobSummary, type SummaryBuilder } from '../results/job-summary';
-import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
-import { QUEUE } from '../settings';
+import type { JobRecord, JobStatus } from '../job/job';
+import type { JobSummary, SummaryCounts } from '../results/job-summary';
+import { claimFinalizeOrRetryLater } from './finalize-claim';
+import { writeResultFiles, writeSummary } from './job-outputs';
 import type { PipelineDeps } from './pipeline-deps';
 import { readJobResults } from './read-job-results';
+import { removeIntermediates } from './remove-intermediates';
 
 export type FinalizeOutcome =
   | { readonly kind: 'finalized'; readonly status: JobStatus; readonly summary: JobSummary }
   | { readonly kind: 'not_granted' };
 
-const encoder = new TextEncoder();
-
 /**
- * Merge a job's chunk results into its outputs, once: the job store grants one finalizer at a time (a
- * lease another may take over after a crash). Outputs are written from the recorded results only, so a
- * second run writes the same bytes. Memory is bounded by one line.
+ * Merge a job's chunk results into its outputs, once: the job store grants one finalizer at a time.
+ * The chunk files are read once, in order, into every output; outputs come from the recorded results
+ * only, so a second run writes the same bytes. Then the job becomes terminal and its intermediate files
+ * go.
  */
 export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<FinalizeOutcome> {
-  const job = await deps.jobs.claimFinalize(jobId, {
-    now: deps.clock.now(),
-    leaseMs: deps.config.finalizeLeaseMs,
-  });
-  if (job === null) {
-    await retryWhileAnotherFinalizes(deps, jobId);
-    return { kind: 'not_granted' };
-  }
+  const job = await claimFinalizeOrRetryLater(deps, jobId);
+  if (job === null) return { kind: 'not_granted' };
   deps.log.info('finalizing job', { jobId, chunks: job.chunksTotal, lines: job.linesTotal });
 
-  const builder = createSummaryBuilder();
-  await deps.output.putStream(
-    jobKeys.results(jobId),
-    (async function* () {
-      for await (const { text, result } of readJobResults(deps, job)) {
-        builder.add(result);
-        yield encoder.encode(`${text}\n`);
-      }
-    })(),
-    { contentType: 'application/x-ndjson' },
-  );
-  await deps.output.putStream(
-    jobKeys.errors(jobId),
-    (async function* () {
-      for await (const { text, result } of readJobResults(deps, job)) {
-        if (result.status !== 'succeeded') yield encoder.encode(`${text}\n`);
-      }
-    })(),
-    { contentType: 'application/x-ndjson' },
-  );
-  const openaiBatch = job.options.openaiBatchOutput === true ? jobKeys.openaiBatch(jobId) : null;
-  if (openaiBatch !== null) {
-    await deps.output.putStream(
-      openaiBatch,
-      (async function* () {
-        for await (const { result } of readJobResults(deps, job)) {
-          yield encoder.encode(
-            `${JSON.stringify(toOpenAIBatchOutputLine(result, { batchRequestIdPrefix: jobId, createdAt: job.createdAt }))}\n`,
-          );
-        }
-      })(),
-      { contentType: 'application/x-ndjson' },
-    );
-  }
-
-  const status = finalStatus(job, builder);
+  const files = await writeResultFiles(deps, job, readJobResults(deps, job));
+  const status = finalJobStatus(job, files.summary.counts());
   const now = deps.clock.now();
-  const summary = builder.build({
+  const summary = await writeSummary(deps, files.summary, {
     jobId,
     status,
     startedAt: job.startedAt ?? job.createdAt,
     finishedAt: now,
-    prices: deps.config.prices,
   });
-  await deps.output.put(jobKeys.summary(jobId), `${JSON.stringify(summary, null, 2)}\n`, {
-    contentType: 'application/json',
-  });
-
-  const outputs: JobOutputs = {
-    results: jobKeys.results(jobId),
-    errors: jobKeys.errors(jobId),
-    summary: jobKeys.summary(jobId),
-    openaiBatch,
-  };
+  const outputs = files.outputs;
   const done = await deps.jobs.transitionJob(jobId, { from: ['finalizing'], to: status, now, outputs });
   if (done === null) deps.log.warn('job left finalizing before this finalizer finished', { jobId });
   else await removeIntermediates(deps, jobId);
@@ -90,39 +39,8 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
 }
 
 /** cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines included). */
-function finalStatus(job: JobRecord, builder: SummaryBuilder): JobStatus {
-  const counts = builder.counts();
+export function finalJobStatus(job: Pick<JobRecord, 'cancelRequested'>, counts: SummaryCounts): JobStatus {
   if (job.cancelRequested && counts.cancelled > 0) return 'cancelled';
   if (counts.expired > 0) return 'expired';
   return 'completed';
-}
-
-/**
- * Once the outputs are in place and the job is terminal (no finalizer can run again), the per-line
- * results and chunk files are only copies: delete them so a job leaves its outputs and nothing else.
- */
-export async function removeIntermediates(deps: Pick<PipelineDeps, 'output'>, jobId: string): Promise<void> {
-  for (const prefix of [jobKeys.linesPrefix(jobId), jobKeys.chunksPrefix(jobId)]) {
-    let batch: string[] = [];
-    for await (const key of deps.output.list(prefix)) {
-      batch.push(key);
-      if (batch.length === 1000) {
-        await deps.output.delete(batch);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await deps.output.delete(batch);
-  }
-}
-
-/**
- * Refused because another finalizer holds a live lease: that one may still die, and this request may be
- * the last message for the job. Ask again once the lease has run out (a finished job ignores it).
- */
-async function retryWhileAnotherFinalizes(deps: PipelineDeps, jobId: string): Promise<void> {
-  const job = await deps.jobs.getJob(jobId);
-  if (job === null || job.status !== 'finalizing' || job.finalizeLeaseUntil === null) return;
-  const waitMs = Math.max(0, job.finalizeLeaseUntil - deps.clock.now());
-  const delaySeconds = Math.min(QUEUE.maxDelaySeconds, Math.ceil(waitMs / 1000) + 1);
-  await deps.queue.send([{ type: 'finalize_job', jobId }], { delaySeconds });
 }

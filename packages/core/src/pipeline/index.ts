@@ -10,6 +10,7 @@ export * from './pipeline-deps';
 export * from './pipeline-error';
 export * from './process-work-message';
 export * from './read-job-results';
+export * from './remove-intermediates';
 export * from './run-chunk';
 export * from './start-job';
 export * from './sweep-stalled-jobs';

@@ -39,3 +39,36 @@ export async function* readJobResults(
     }
   }
 }
+
+/**
+ * The lines recorded so far, in input order, read from their result objects: a failed job may have
+ * incomplete chunks, so there are no chunk files to merge. A missing object is logged and left out.
+ * Memory is bounded by one chunk record.
+ */
+export async function* readRecordedResults(
+  deps: Pick<PipelineDeps, 'jobs' | 'output' | 'log'>,
+  jobId: string,
+): AsyncGenerator<StoredResultLine> {
+  const decoder = new TextDecoder();
+  for await (const chunk of deps.jobs.listChunks(jobId)) {
+    for (const line of chunk.lines) {
+      const recorded = chunk.recorded[String(line)];
+      if (recorded === undefined) continue;
+      const body = await deps.output.get(recorded.resultKey);
+      if (body === null) {
+        deps.log.error('recorded result object is missing; leaving the line out', {
+          jobId,
+          chunk: chunk.index,
+          line,
+          resultKey: recorded.resultKey,
+        });
+        continue;
+      }
+      const text = decoder.decode(body);
+      yield {
+        text,
+        result: parse(ResultLine, JSON.parse(text), `result object ${recorded.resultKey}`, PipelineError),
+      };
+    }
+  }
+}
