@@ -23,10 +23,15 @@ function firstWorkItem(h: ReturnType<typeof createPipelineHarness>): RunChunkMes
 /** Races between deliveries, crashes and cancels that must still end with one result per line. */
 describe('pipeline races', () => {
   it('keeps the recorded result when a concurrent delivery adopted the object its writer is about to drop', async () => {
+    // The first delivery's call for p2 answers only after the second delivery has run.
+    let secondDeliveryDone = (): void => {};
+    const afterSecondDelivery = new Promise<void>((resolve) => {
+      secondDeliveryDone = resolve;
+    });
     const h = createPipelineHarness({
       behaviour: (args) =>
-        args.prompt === 'p2'
-          ? new Promise((r) => setTimeout(() => r(answerEcho(args)), 20))
+        args.prompt === 'p2' && args.callsForPrompt === 0
+          ? afterSecondDelivery.then(() => answerEcho(args))
           : answerEcho(args),
     });
     const job = await h.upload('adopt-race.jsonl', [simple('p1'), simple('p2')].join('\n'));
@@ -41,6 +46,7 @@ describe('pipeline races', () => {
           raced = true;
           h.clock.advance(1_000_000); // the first delivery's lease looks stale to the second
           await runChunk(h.deps, message, invocation(h));
+          secondDeliveryDone();
         }
       },
     };

@@ -334,9 +334,15 @@ describe('pipeline on in-memory ports', () => {
   });
 
   it('lets only one of two concurrent deliveries of the same work item pay for each line', async () => {
+    // Every call waits until three calls are in flight, so both deliveries are running at once.
+    let open = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const h = createPipelineHarness({
       behaviour: async (args) => {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (h.model.calls.length >= 3) open();
+        await gate;
         return answerEcho(args);
       },
     });

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
+import { describeLineModelContract } from './job-store-model-contract';
 import { describeSweepContract } from './job-store-sweep-contract';
 import { expectRejection } from './rejections';
 
@@ -269,6 +270,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
 
     describeChunkContract(store);
     describeLineClaimContract(store);
+    describeLineModelContract(store);
     describeSweepContract(store);
   });
 }
