@@ -3,7 +3,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ChunkCounters, JobRecord, UsageField } from '@thinkbatch/core';
 import {
   ChunkRecord,
-  emptyChunkCounters,
+  createChunkRecord,
   isTerminalJobStatus,
   JobRecord as JobRecordSchema,
   JobStoreError,
@@ -142,19 +142,14 @@ export function counterAttributes(counters: ChunkCounters): Record<string, numbe
 
 /** A new chunk item: nothing recorded, every counter 0. */
 export function newChunkItem(jobId: string, index: number, lines: readonly number[]): Item {
+  const { counters, ...chunk } = createChunkRecord(jobId, index, lines);
   const fields: Record<string, unknown> = {
     [PK]: jobPartition(jobId),
     [SK]: chunkSortKey(index),
-    jobId,
-    index,
-    lines: [...lines],
-    recorded: {},
-    attempts: {},
-    leases: {},
-    enqueued: false,
+    ...chunk,
     // A number set cannot be empty: a chunk without lines has no lineSet (no line belongs to it).
     ...(lines.length > 0 ? { lineSet: new Set(lines) } : {}),
-    ...counterAttributes(emptyChunkCounters()),
+    ...counterAttributes(counters),
   };
   return marshall(fields);
 }

@@ -1,9 +1,9 @@
 import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
 import {
   addChunkCounters,
+  createChunkRecord,
   createJobRecord,
   ErrorCode,
-  emptyChunkCounters,
   isChunkComplete,
   isTerminalJobStatus,
   JobStoreError,
@@ -72,16 +72,7 @@ export function createInMemoryJobStore(): JobStore {
       const key = chunkKey(jobId, index);
       const existing = chunks.get(key);
       if (existing !== undefined) return { created: false, chunk: copy(existing) };
-      const record: ChunkRecord = {
-        jobId,
-        index,
-        lines: [...lines],
-        recorded: {},
-        attempts: {},
-        leases: {},
-        counters: emptyChunkCounters(),
-        enqueued: false,
-      };
+      const record = createChunkRecord(jobId, index, lines);
       chunks.set(key, record);
       return { created: true, chunk: copy(record) };
     },

@@ -1,5 +1,6 @@
 // The test kit's public surface: in-memory fakes of the ports, the fake clock and model client, the
 // contract suites every adapter runs, and the pipeline harness. Only tests depend on this package.
+export * from './arbitraries';
 export * from './contracts/index';
 export * from './emulators/drain-queue';
 export * from './fake-clock';

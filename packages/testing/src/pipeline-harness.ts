@@ -45,20 +45,18 @@ export interface PipelineHarness {
 export function createPipelineHarness(
   options: { behaviour?: FakeModelBehaviour; config?: PipelineConfigInput; invocationMs?: number } = {},
 ): PipelineHarness {
-  const input = createInMemoryObjectStore('input-bucket', { chunkSize: 7 });
-  const output = createInMemoryObjectStore('output-bucket');
-  const jobs = createInMemoryJobStore();
-  const queue = createInMemoryWorkQueue();
-  const model = createFakeModelClient(options.behaviour);
-  const clock = createFakeClock();
+  const fakes = {
+    input: createInMemoryObjectStore('input-bucket', { chunkSize: 7 }),
+    output: createInMemoryObjectStore('output-bucket'),
+    jobs: createInMemoryJobStore(),
+    queue: createInMemoryWorkQueue(),
+    model: createFakeModelClient(options.behaviour),
+    clock: createFakeClock(),
+  };
+  const { input, output, jobs, queue, clock } = fakes;
   let seed = 1;
   const deps: PipelineDeps = {
-    input,
-    output,
-    jobs,
-    queue,
-    model,
-    clock,
+    ...fakes,
     random: () => {
       seed = (seed * 16807) % 2147483647;
       return (seed - 1) / 2147483646;
@@ -70,13 +68,8 @@ export function createPipelineHarness(
   const invocationMs = options.invocationMs ?? 900_000;
 
   return {
+    ...fakes,
     deps,
-    input,
-    output,
-    jobs,
-    queue,
-    model,
-    clock,
     upload: async (name, text, uploadOptions = {}) => {
       const key = `inputs/${name}`;
       await input.put(key, text, uploadOptions.metadata ? { metadata: uploadOptions.metadata } : {});

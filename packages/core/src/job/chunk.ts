@@ -59,6 +59,20 @@ export interface LineRecord {
   readonly attempts: number;
 }
 
+/** A chunk as fan-out creates it: its lines, nothing recorded, attempted or leased, every counter 0. */
+export function createChunkRecord(jobId: string, index: number, lines: readonly number[]): ChunkRecord {
+  return {
+    jobId,
+    index,
+    lines: [...lines],
+    recorded: {},
+    attempts: {},
+    leases: {},
+    counters: emptyChunkCounters(),
+    enqueued: false,
+  };
+}
+
 export function isChunkComplete(chunk: ChunkRecord): boolean {
   return chunk.lines.every((line) => chunk.recorded[String(line)] !== undefined);
 }

@@ -1,3 +1,4 @@
+import { lineStatus, lineUsage } from '@thinkbatch/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LineStatus } from '../results/result-line';
@@ -6,27 +7,15 @@ import type { LineUsage } from '../usage/usage';
 import { emptyChunkCounters } from './chunk';
 import { addChunkCounters, type CountedLine, lineCounterDelta } from './line-counters';
 
-const count = fc.option(fc.nat({ max: 1_000_000 }), { nil: null });
-const usage: fc.Arbitrary<LineUsage | null> = fc.option(
-  fc.record({
-    prompt_tokens: count,
-    completion_tokens: count,
-    total_tokens: count,
-    reasoning_tokens: count,
-    cached_prompt_tokens: count,
-    estimated_reasoning_tokens: count,
-  }),
-  { nil: null },
-);
 const line: fc.Arbitrary<CountedLine> = fc.record({
-  status: fc.constantFrom<LineStatus>('succeeded', 'failed', 'cancelled', 'expired'),
+  status: lineStatus,
   attempts: fc.nat({ max: 20 }),
-  usage,
+  usage: fc.option(lineUsage(), { nil: null }),
 });
 
 describe('lineCounterDelta', () => {
   it('adds 1 to the status, the attempts, the retries beyond the first, and the usage', () => {
-    const lineUsage: LineUsage = {
+    const reported: LineUsage = {
       prompt_tokens: 5,
       completion_tokens: 7,
       total_tokens: null,
@@ -34,12 +23,12 @@ describe('lineCounterDelta', () => {
       cached_prompt_tokens: 0,
       estimated_reasoning_tokens: null,
     };
-    expect(lineCounterDelta({ status: 'failed', attempts: 3, usage: lineUsage })).toEqual({
+    expect(lineCounterDelta({ status: 'failed', attempts: 3, usage: reported })).toEqual({
       ...emptyChunkCounters(),
       failed: 1,
       attempts: 3,
       retries: 2,
-      usage: addUsage(emptyUsageTotals(), lineUsage),
+      usage: addUsage(emptyUsageTotals(), reported),
     });
     expect(lineCounterDelta({ status: 'expired', attempts: 0, usage: null })).toEqual({
       ...emptyChunkCounters(),

@@ -1,21 +1,10 @@
+import { lineStatus, lineUsage, makeLineUsage as usage } from '@thinkbatch/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../usage/cost-estimate';
-import { type LineUsage, USAGE_FIELDS } from '../usage/usage';
+import { USAGE_FIELDS } from '../usage/usage';
 import { createSummaryBuilder, JobSummary, MAX_SUMMARY_MODELS, OTHER_MODELS_KEY } from './job-summary';
-import type { LineStatus, ResultLine } from './result-line';
-
-function usage(overrides: Partial<LineUsage> = {}): LineUsage {
-  return {
-    prompt_tokens: 10,
-    completion_tokens: 100,
-    total_tokens: 110,
-    reasoning_tokens: 80,
-    cached_prompt_tokens: null,
-    estimated_reasoning_tokens: null,
-    ...overrides,
-  };
-}
+import type { ResultLine } from './result-line';
 
 let nextLine = 1;
 function resultLine(overrides: Partial<ResultLine> = {}): ResultLine {
@@ -209,19 +198,9 @@ describe('createSummaryBuilder', () => {
   });
 
   it('token totals are the exact sums of the lines, whatever the order', () => {
-    const count = fc.option(fc.integer({ min: 0, max: 2_000_000 }), { nil: null });
-    const arbitraryUsage = fc.record({
-      prompt_tokens: count,
-      completion_tokens: count,
-      total_tokens: count,
-      reasoning_tokens: count,
-      cached_prompt_tokens: count,
-      estimated_reasoning_tokens: count,
-    });
-    const status = fc.constantFrom<LineStatus>('succeeded', 'failed', 'cancelled', 'expired');
     const line = fc.record({
-      usage: fc.option(arbitraryUsage, { nil: null }),
-      status,
+      usage: fc.option(lineUsage(2_000_000), { nil: null }),
+      status: lineStatus,
       attempts: fc.integer({ min: 0, max: 10 }),
     });
     fc.assert(

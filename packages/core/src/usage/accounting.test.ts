@@ -1,33 +1,13 @@
+import { lineUsage, makeLineUsage as usage } from '@thinkbatch/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 import { addUsage, emptyUsageTotals, mergeUsageTotals } from './accounting';
 import { type LineUsage, USAGE_FIELDS, UsageTotals } from './usage';
 
-const count = fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: null });
-const lineUsage: fc.Arbitrary<LineUsage> = fc.record({
-  prompt_tokens: count,
-  completion_tokens: count,
-  total_tokens: count,
-  reasoning_tokens: count,
-  cached_prompt_tokens: count,
-  estimated_reasoning_tokens: count,
-});
-const lines = fc.array(lineUsage, { maxLength: 30 });
+const lines = fc.array(lineUsage(), { maxLength: 30 });
 const sumAll = (usages: readonly LineUsage[]): UsageTotals => usages.reduce(addUsage, emptyUsageTotals());
 const totals = lines.map(sumAll);
-
-function usage(overrides: Partial<LineUsage> = {}): LineUsage {
-  return {
-    prompt_tokens: 10,
-    completion_tokens: 100,
-    total_tokens: 110,
-    reasoning_tokens: 80,
-    cached_prompt_tokens: null,
-    estimated_reasoning_tokens: null,
-    ...overrides,
-  };
-}
 
 describe('addUsage', () => {
   it('sums known fields and counts null fields as unknown', () => {

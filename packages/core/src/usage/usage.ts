@@ -33,27 +33,26 @@ export const USAGE_FIELDS = [
 ] as const satisfies readonly (keyof LineUsage)[];
 export type UsageField = (typeof USAGE_FIELDS)[number];
 
+const Count = z.number().int().nonnegative();
+
+/** One non-negative count per usage field. */
+const FieldCounts = z.object({
+  prompt_tokens: Count,
+  completion_tokens: Count,
+  total_tokens: Count,
+  reasoning_tokens: Count,
+  cached_prompt_tokens: Count,
+  estimated_reasoning_tokens: Count,
+});
+
 /**
  * Token totals of a job: the exact sum of each field over the lines that reported it, and for each field
  * the number of lines that carried usage but left that field unknown (so a reader knows a total is partial).
  */
-export const UsageTotals = z.object({
-  prompt_tokens: z.number().int().nonnegative(),
-  completion_tokens: z.number().int().nonnegative(),
-  total_tokens: z.number().int().nonnegative(),
-  reasoning_tokens: z.number().int().nonnegative(),
-  cached_prompt_tokens: z.number().int().nonnegative(),
-  estimated_reasoning_tokens: z.number().int().nonnegative(),
+export const UsageTotals = FieldCounts.extend({
   /** Lines counted into these totals (lines that carried a usage object). */
-  lines_with_usage: z.number().int().nonnegative(),
+  lines_with_usage: Count,
   /** Per field: lines that carried usage but did not report that field. */
-  unknown: z.object({
-    prompt_tokens: z.number().int().nonnegative(),
-    completion_tokens: z.number().int().nonnegative(),
-    total_tokens: z.number().int().nonnegative(),
-    reasoning_tokens: z.number().int().nonnegative(),
-    cached_prompt_tokens: z.number().int().nonnegative(),
-    estimated_reasoning_tokens: z.number().int().nonnegative(),
-  }),
+  unknown: FieldCounts,
 });
 export type UsageTotals = z.infer<typeof UsageTotals>;

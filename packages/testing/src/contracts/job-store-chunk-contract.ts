@@ -1,6 +1,14 @@
 import type { ChunkRecord, JobStore } from '@thinkbatch/core';
-import { addUsage, ErrorCode, emptyUsageTotals, JobStoreError, ThinkbatchError } from '@thinkbatch/core';
+import {
+  addUsage,
+  ErrorCode,
+  emptyChunkCounters,
+  emptyUsageTotals,
+  JobStoreError,
+  ThinkbatchError,
+} from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
+import { unknownLineUsage } from '../arbitraries';
 import { jobWithChunk, makeLineRecord, makeLineUsage, makeNewJob, uniqueJobId } from './job-store-fixtures';
 import { expectRejection } from './rejections';
 
@@ -17,15 +25,7 @@ export function describeChunkContract(store: () => JobStore): void {
         recorded: {},
         attempts: {},
         leases: {},
-        counters: {
-          succeeded: 0,
-          failed: 0,
-          cancelled: 0,
-          expired: 0,
-          attempts: 0,
-          retries: 0,
-          usage: emptyUsageTotals(),
-        },
+        counters: emptyChunkCounters(),
         enqueued: false,
       };
       expect(await store().putChunk(jobId, 3, [7, 8, 10])).toEqual({ created: true, chunk: expected });
@@ -113,14 +113,7 @@ export function describeChunkContract(store: () => JobStore): void {
         makeLineRecord(jobId, 4, { status: 'expired', attempts: 0, usage: null }),
         makeLineRecord(jobId, 5, {
           status: 'cancelled',
-          usage: {
-            prompt_tokens: null,
-            completion_tokens: null,
-            total_tokens: null,
-            reasoning_tokens: null,
-            cached_prompt_tokens: null,
-            estimated_reasoning_tokens: null,
-          },
+          usage: unknownLineUsage(),
         }),
       ];
       await Promise.all(lines.map((line) => store().recordLine(jobId, 0, line)));

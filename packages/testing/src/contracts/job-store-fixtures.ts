@@ -31,9 +31,9 @@ export async function jobWithChunk(
 export function makeLineUsage(overrides: Partial<LineUsage> = {}): LineUsage {
   return {
     prompt_tokens: 10,
-    completion_tokens: 200,
-    total_tokens: 210,
-    reasoning_tokens: 150,
+    completion_tokens: 100,
+    total_tokens: 110,
+    reasoning_tokens: 80,
     cached_prompt_tokens: null,
     estimated_reasoning_tokens: null,
     ...overrides,

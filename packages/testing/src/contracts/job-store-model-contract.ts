@@ -5,11 +5,11 @@ import {
   type JobStore,
   type LineAttemptClaim,
   type LineRecord,
-  type LineStatus,
   lineCounterDelta,
 } from '@thinkbatch/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { lineStatus, lineUsage } from '../arbitraries';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
 
 /** The chunk every run works on. */
@@ -132,26 +132,14 @@ class AdvanceCommand implements LineCommand {
 
 const line = fc.constantFrom(...LINES);
 const holder = fc.constantFrom(...HOLDERS);
-const count = fc.option(fc.nat({ max: 10_000 }), { nil: null, freq: 4 });
-const usage = fc.option(
-  fc.record({
-    prompt_tokens: count,
-    completion_tokens: count,
-    total_tokens: count,
-    reasoning_tokens: count,
-    cached_prompt_tokens: count,
-    estimated_reasoning_tokens: count,
-  }),
-  { nil: null },
-);
-const status = fc.constantFrom<LineStatus>('succeeded', 'failed', 'cancelled', 'expired');
+const usage = fc.option(lineUsage(10_000), { nil: null });
 
 /** Every command, with arguments from small domains so that they collide often. */
 export const lineCommands: fc.Arbitrary<LineCommand>[] = [
   fc.tuple(line, holder, fc.integer({ min: 0, max: 5_000 })).map(([l, h, ms]) => new ClaimCommand(l, h, ms)),
   fc.tuple(line, holder).map(([l, h]) => new ReleaseCommand(l, h)),
   fc
-    .tuple(line, status, fc.nat({ max: 6 }), usage, fc.nat({ max: 99 }))
+    .tuple(line, lineStatus, fc.nat({ max: 6 }), usage, fc.nat({ max: 99 }))
     .map(
       ([l, s, attempts, u, token]) =>
         new RecordCommand({ line: l, status: s, attempts, usage: u, resultKey: `lines/${l}.${token}.json` }),
