@@ -78,7 +78,7 @@ export const SWEEPER = {
   finalizeStalledAfterSeconds: 15 * 60,
 } as const;
 
-/** The work queue and its dead-letter queue (REFERENCE §3). */
+/** The work queue and its dead-letter queue. */
 export const QUEUE = {
   /** ≥ 6 × the worker timeout, as AWS recommends for SQS event sources. */
   visibilityTimeoutSeconds: 6 * WORKER.timeoutSeconds,

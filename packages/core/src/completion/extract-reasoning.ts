@@ -1,6 +1,6 @@
 import type { ChatCompletion } from './chat-completion';
 
-/** Where the chain of thought was found in a completion (see REFERENCE §1). */
+/** Where the chain of thought was found in a completion. */
 export const REASONING_SHAPES = [
   /** `message.reasoning_content` beside `content` (DeepSeek API, NVIDIA). */
   'reasoning_content',

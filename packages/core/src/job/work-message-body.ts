@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { WorkMessage } from './work-message';
 
 /**
- * The characters SQS accepts in a message body (REFERENCE §3): #x9 | #xA | #xD | #x20–#xD7FF |
+ * The characters SQS accepts in a message body (SendMessage, SQS API Reference): #x9 | #xA | #xD | #x20–#xD7FF |
  * #xE000–#xFFFD | #x10000–#x10FFFF. Lone surrogates, U+FFFE, U+FFFF and most C0 controls are refused.
  */
 const SQS_BODY = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
