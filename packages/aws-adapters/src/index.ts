@@ -1,4 +1,3 @@
 export * from './dynamo-job-store';
 export * from './s3-object-store';
-export * from './sqs-failure-kinds';
 export * from './sqs-work-queue';
