@@ -38,10 +38,7 @@ describe('DynamoDB adapter specifics', () => {
 
   it('wraps SDK failures in JobStoreError with the cause (missing table)', async () => {
     const store = createDynamoJobStore({ dynamodb: local.clients.dynamodb, tableName: 'no-such-table' });
-    const error = await store.getJob('x').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const error = await store.getJob('x').catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(JobStoreError);
     expect(String(error)).toMatch(/ResourceNotFoundException/);
     expect((error as JobStoreError).cause).toBeInstanceOf(Error);

@@ -26,10 +26,7 @@ describeObjectStoreContract('S3 adapter on fauxqs', async () => {
 describe('S3 adapter errors', () => {
   it('throws ObjectStoreError (not null) when the bucket does not exist on GET, with the SDK error as cause', async () => {
     const store = createS3ObjectStore({ s3: local.clients.s3, bucket: 'no-such-bucket' });
-    const error = await store.get('key').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const error = await store.get('key').catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(ObjectStoreError);
     expect((error as ObjectStoreError).code).toBe('unknown');
     expect(String(error)).toMatch(/NoSuchBucket/);
@@ -42,10 +39,7 @@ describe('S3 adapter errors', () => {
     await gone.stop();
     const offline = createAwsClients({ ...gone, s3Endpoint: gone.s3Endpoint });
     const store = createS3ObjectStore({ s3: offline.s3, bucket: 'b' });
-    const error = await store.head('key').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const error = await store.head('key').catch((reason: unknown) => reason);
     offline.destroy();
     expect(error).toBeInstanceOf(ObjectStoreError);
     expect((error as ObjectStoreError).code).toBe('unavailable');

@@ -51,28 +51,19 @@ describe('thinkbatch run (the CLI contract)', () => {
     expect(result.stderr).toContain('input file not found: no/such/file.jsonl');
   });
 
-  it('rejects a bad flag value', async () => {
+  it.each([
+    ['zero', '--max-attempts must be an integer from 1 to 20'],
+    ['25', '--max-attempts must be an integer from 1 to 20, got "25"'], // more than a job may allow
+  ])('rejects --max-attempts %s before doing any work', async (value, message) => {
     const result = await thinkbatch([
       'run',
       'examples/quickstart.jsonl',
       '--simulate',
       '--max-attempts',
-      'zero',
+      value,
     ]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--max-attempts must be an integer from 1 to 20');
-  });
-
-  it('rejects more attempts than a job may allow, before doing any work', async () => {
-    const result = await thinkbatch([
-      'run',
-      'examples/quickstart.jsonl',
-      '--simulate',
-      '--max-attempts',
-      '25',
-    ]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--max-attempts must be an integer from 1 to 20, got "25"');
+    expect(result.stderr).toContain(message);
   });
 
   it('exits (does not hang) when the local runtime cannot start', async () => {

@@ -192,10 +192,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
     const processed: string[] = [];
     let inFlight = 0;
     let peak = 0;
-    let reachMaximum = (): void => {};
-    const maximumReached = new Promise<void>((resolve) => {
-      reachMaximum = resolve;
-    });
+    const { promise: maximumReached, resolve: reachMaximum } = Promise.withResolvers<void>();
     const source = start(
       queues,
       async ({ Records }) => {
@@ -224,10 +221,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
     const { sqs: counting, receives } = countingClient();
     await sendBodies(sqs(), queues.queueUrl, ['first']);
     const events: string[] = [];
-    let release = (): void => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: gate, resolve: release } = Promise.withResolvers<void>();
     const source = start(
       queues,
       async ({ Records }) => {

@@ -273,10 +273,7 @@ describe('createOpenAIModelClient: timeouts and aborts while the body streams', 
    */
   async function trickle() {
     const simulator = await simulate({ tokensPerSecond: 1 });
-    let headersArrived = (): void => {};
-    const headers = new Promise<void>((resolve) => {
-      headersArrived = resolve;
-    });
+    const { promise: headers, resolve: headersArrived } = Promise.withResolvers<void>();
     const client = createOpenAIModelClient({
       baseURL: simulator.url,
       apiKey: KEY,
