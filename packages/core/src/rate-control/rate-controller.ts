@@ -32,6 +32,8 @@ const START_GROWTH = 1.5;
 const PAUSE_COST_SHARE = 0.02;
 /** The rate counts as bound in a round in which at least this share of it was handed out. */
 const RATE_USE_TO_BIND = 0.9;
+/** Fewer accepted calls than this in the last window say nothing about the rate limit. */
+const MIN_CALLS_FOR_LEVEL = 4;
 /** Smallest rate allowance, requests per minute. */
 const MIN_REQUESTS_PER_MINUTE = 0.5;
 
@@ -291,13 +293,18 @@ export function recordUnusedStarts(
   return count === 0 ? state : addToBucket(state, settings, now, { sent: -count });
 }
 
-/** Requests per minute the endpoint accepted over the last whole window of buckets (started less refused). */
-export function acceptedPerMinute(state: RateControllerState, settings: RateGateSettings, now: number): number {
+/** Calls the endpoint accepted over the last whole window of buckets (started less refused). */
+function acceptedInWindow(state: RateControllerState, settings: RateGateSettings, now: number): number {
   const current = bucketIndex(now, settings);
   const accepted = state.recent
     .filter((b) => b.index < current && b.index >= current - BUCKETS_PER_WINDOW)
     .reduce((sum, b) => sum + b.sent - b.refused, 0);
-  return Math.max(0, (accepted * 60_000) / settings.windowMs);
+  return Math.max(0, accepted);
+}
+
+/** Requests per minute the endpoint accepted over the last whole window of buckets. */
+export function acceptedPerMinute(state: RateControllerState, settings: RateGateSettings, now: number): number {
+  return (acceptedInWindow(state, settings, now) * 60_000) / settings.windowMs;
 }
 
 /** The most calls in flight any accepted call started with, over the last window and now. */
@@ -312,18 +319,26 @@ function ewma(previous: number, sample: number, weight: number, first: boolean):
   return first ? sample : previous + weight * (sample - previous);
 }
 
-/**
- * Apply one call's outcome at `now`. `level` is the endpoint's calls in flight when the call started,
- * as well as the gate can tell (the holder's own count then, plus what the others last reported);
- * `slotsLeased` is how many calls the gate lets be in flight now, the level an in-flight cut starts from.
- */
+/** How full the in-flight allowance is, as the gate sees it when an outcome arrives. */
+export interface InFlightView {
+  /**
+   * Calls in flight when the call started, as well as the gate can tell: the holder's own count then
+   * plus what the other holders last reported.
+   */
+  readonly level: number;
+  /** Slots of all live leases: where an in-flight cut starts from. */
+  readonly leased: number;
+  /** Slots really used (calls in flight plus start times held), as last reported. */
+  readonly used: number;
+}
+
+/** Apply one call's outcome at `now`. */
 export function recordOutcome(
   state: RateControllerState,
   settings: RateGateSettings,
   now: number,
   outcome: CallOutcome,
-  level: number,
-  slotsLeased: number,
+  view: InFlightView,
 ): RateControllerState {
   switch (outcome.kind) {
     case 'failed':
@@ -337,7 +352,7 @@ export function recordOutcome(
           ? state.tokensPerCall
           : ewma(state.tokensPerCall ?? 0, outcome.tokens, SLOW_WEIGHT, state.tokensPerCall === null);
       return {
-        ...addToBucket(state, settings, outcome.startedAt, { peakAccepted: level }),
+        ...addToBucket(state, settings, outcome.startedAt, { peakAccepted: view.level }),
         rate: countAccepted(state.rate, 1),
         inFlight: countAccepted(state.inFlight, 1),
         latency: {
@@ -355,8 +370,7 @@ export function recordOutcome(
         settings,
         now,
         outcome,
-        level,
-        slotsLeased,
+        view,
       );
   }
 }
@@ -365,16 +379,17 @@ export function recordOutcome(
  * A 429: pause every caller (for the server's Retry-After, capped, or one request interval) and cut the
  * limit that was being pushed past what worked — the one in slow start or probing (only one probes at a
  * time), or still settling from its last cut; both when both or neither were (at the start, or when a
- * limit dropped). The rate is cut from
- * what the endpoint accepted over the last window, the in-flight allowance from the slots leased.
+ * limit dropped) — the in-flight allowance only if its slots were all in use. A call refused with more
+ * calls in flight than any accepted call saw over the window hit a concurrency limit, whatever probed.
+ * The rate is cut from what the endpoint accepted over the last window, the in-flight allowance from the
+ * slots leased (or the crowded level).
  */
 function refused(
   state: RateControllerState,
   settings: RateGateSettings,
   now: number,
   outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
-  level: number,
-  slotsLeased: number,
+  view: InFlightView,
 ): RateControllerState {
   const rules = rateRules(state, settings);
   const concurrency = inFlightRules(state, settings);
@@ -382,14 +397,21 @@ function refused(
   const inFlightProbing = isAnswerable(state.inFlight, now, concurrency);
   const peak = peakAccepted(state, settings, now);
   // More calls in flight than any accepted call saw over the window: a concurrency limit, whatever probes.
-  const crowded = peak > 0 && level > peak;
+  const crowded = peak > 0 && view.level > peak;
+  const full = view.used >= allowance(state, settings).inFlight - 1;
+  // Too little traffic in the window to measure the limit by: cut from the allowance itself.
+  const rateLevel =
+    acceptedInWindow(state, settings, now) >= MIN_CALLS_FOR_LEVEL
+      ? acceptedPerMinute(state, settings, now)
+      : state.rate.value;
   const rate =
     !crowded && (rateProbing || !inFlightProbing)
-      ? cutLimit(state.rate, outcome.startedAt, now, acceptedPerMinute(state, settings, now), rules)
+      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rules)
       : state.rate;
+  const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
   const inFlight =
-    crowded || inFlightProbing || !rateProbing
-      ? cutLimit(state.inFlight, outcome.startedAt, now, Math.max(1, crowded ? level : slotsLeased), concurrency)
+    crowded || inFlightProbing || (!rateProbing && full)
+      ? cutLimit(state.inFlight, outcome.startedAt, now, inFlightLevel, concurrency)
       : state.inFlight;
   const interval = 60_000 / Math.max(rate.value, MIN_REQUESTS_PER_MINUTE);
   const pauseMs = Math.min(settings.maxPauseMs, outcome.retryAfterMs ?? Math.ceil(interval));

@@ -110,15 +110,16 @@ function absorb(previous: RateGateState, report: LeaseReport, { now, settings }:
   let controller = stepController(previous.controller, settings, now);
   const counts = { ...previous.counts };
   let lastRateLimitedAt = previous.lastRateLimitedAt;
-  const slotsLeased = sum(leases, 'slots');
+  const leased = sum(leases, 'slots');
+  const used = sum(leases, 'inUse') + sum(leases, 'held');
   // The others' calls in flight as last reported, plus the reporter's own count at each call's start.
   const others = sum(
     leases.filter((lease) => lease.id !== report.leaseId),
     'inUse',
   );
   for (const outcome of report.outcomes) {
-    const level = others + whole(outcome.inFlightAtStart);
-    controller = recordOutcome(controller, settings, now, outcome, level, slotsLeased);
+    const view = { level: others + whole(outcome.inFlightAtStart), leased, used };
+    controller = recordOutcome(controller, settings, now, outcome, view);
     if (outcome.kind === 'succeeded') counts.succeeded += 1;
     else if (outcome.kind === 'failed') counts.failed += 1;
     else {
