@@ -1,5 +1,5 @@
-import type { RateGate } from './rate-gate';
 import { createInMemoryRateGate } from './in-memory-rate-gate';
+import type { RateGate } from './rate-gate';
 import { describeRateGateContract } from './testing/rate-gate-contract';
 
 // One process: every holder of a key shares one gate object.

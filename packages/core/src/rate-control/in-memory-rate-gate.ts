@@ -35,7 +35,9 @@ export function createInMemoryRateGate(options: InMemoryRateGateOptions): InMemo
   const { clock, key } = options;
   let state = startGateState(settings, clock.now());
   const context = (): GateContext => ({ now: clock.now(), settings });
-  const apply = async <T>(transition: (s: RateGateState, c: GateContext) => { state: RateGateState; result: T }) => {
+  const apply = async <T>(
+    transition: (s: RateGateState, c: GateContext) => { state: RateGateState; result: T },
+  ) => {
     const next = transition(state, context());
     state = next.state;
     return next.result;

@@ -144,7 +144,8 @@ function grow(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEst
     const step = Math.max((target - estimate.value) / 2, target * MIN_RECOVERY_STEP);
     return { ...estimate, value: Math.min(target, estimate.value + step) };
   }
-  const held = estimate.acceptedSinceCut >= rules.probeAfterCalls || estimate.roundsAtTarget >= MAX_HOLD_ROUNDS;
+  const held =
+    estimate.acceptedSinceCut >= rules.probeAfterCalls || estimate.roundsAtTarget >= MAX_HOLD_ROUNDS;
   if (!held || estimate.roundsAtTarget < 1 || rules.mayProbe === false) {
     return { ...estimate, roundsAtTarget: estimate.roundsAtTarget + 1 };
   }
@@ -191,7 +192,8 @@ export function cutLimit(
   level: number,
   rules: LimitRules,
 ): LimitEstimate {
-  if (estimate.cutAt !== null && startedAt < estimate.cutAt + (rules.settleMs ?? rules.roundMs)) return estimate;
+  if (estimate.cutAt !== null && startedAt < estimate.cutAt + (rules.settleMs ?? rules.roundMs))
+    return estimate;
   const failedAt = Math.max(rules.floor, Math.min(estimate.value, level));
   const decreased = rules.decrease * failedAt;
   const fallback = estimate.lastGood === null ? decreased : Math.min(estimate.lastGood, failedAt);

@@ -136,7 +136,8 @@ export function observedLatencyMs(state: RateControllerState): number | null {
 export function isQueueing(state: RateControllerState): boolean {
   const { latency } = state;
   return (
-    latency.samples >= MIN_LATENCY_SAMPLES && latency.fastPerToken > QUEUEING_FACTOR * latency.baselinePerToken
+    latency.samples >= MIN_LATENCY_SAMPLES &&
+    latency.fastPerToken > QUEUEING_FACTOR * latency.baselinePerToken
   );
 }
 
@@ -303,7 +304,11 @@ function acceptedInWindow(state: RateControllerState, settings: RateGateSettings
 }
 
 /** Requests per minute the endpoint accepted over the last whole window of buckets. */
-export function acceptedPerMinute(state: RateControllerState, settings: RateGateSettings, now: number): number {
+export function acceptedPerMinute(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): number {
   return (acceptedInWindow(state, settings, now) * 60_000) / settings.windowMs;
 }
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AcquireRequest, AcquireResult, Lease, LeaseReport, ReportResult, WaitReason } from './rate-gate';
 import {
   acceptedPerMinute,
   allowance,
@@ -14,6 +13,14 @@ import {
   startHorizonMs,
   stepController,
 } from './rate-controller';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  Lease,
+  LeaseReport,
+  ReportResult,
+  WaitReason,
+} from './rate-gate';
 import type { RateGateSettings } from './rate-gate-settings';
 import type { RateGateSnapshot } from './rate-gate-snapshot';
 
@@ -272,7 +279,11 @@ export function gateRelease(
 }
 
 /** The state for display, as of `now` (rounds closed and expired leases dropped, nothing stored). */
-export function describeGate(previous: RateGateState, key: string, { now, settings }: GateContext): RateGateSnapshot {
+export function describeGate(
+  previous: RateGateState,
+  key: string,
+  { now, settings }: GateContext,
+): RateGateSnapshot {
   const controller = stepController(previous.controller, settings, now);
   const leases = previous.leases.filter((lease) => lease.expiresAt > now);
   const limits = allowance(controller, settings);

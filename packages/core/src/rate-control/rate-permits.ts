@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
-import type { RateGate, WaitReason } from './rate-gate';
 import type { CallOutcome, CallResult } from './rate-controller';
+import type { RateGate, WaitReason } from './rate-gate';
 
 /** Options of {@link createRatePermits}. */
 export interface RatePermitsOptions {
@@ -166,7 +166,10 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
         startsHeld: starts.length,
         want: {
           requests: Math.max(0, waiting - starts.length),
-          slots: Math.max(0, Math.min(maxInFlight, inUse + Math.max(waiting, starts.length)) - heldSlots(now)),
+          slots: Math.max(
+            0,
+            Math.min(maxInFlight, inUse + Math.max(waiting, starts.length)) - heldSlots(now),
+          ),
           ...(tokens === undefined ? {} : { tokensPerRequest: tokens }),
         },
       });
@@ -179,7 +182,9 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       expiresAt = result.lease.expiresAt;
       for (const at of result.starts) starts.push({ at, until: at + Math.max(1, result.spacingMs) });
       askAfter =
-        result.wait === null ? after : after + (result.wait.until - after) * 2 ** Math.max(0, emptyStreak - 1);
+        result.wait === null
+          ? after
+          : after + (result.wait.until - after) * 2 ** Math.max(0, emptyStreak - 1);
       waitingForSlots = result.wait?.reason === 'in_flight';
       if (result.wait !== null) lastReason = result.wait.reason;
       notePause(result.pausedUntil);

@@ -118,7 +118,9 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       expect(b.starts).toHaveLength(0);
       expect(b.wait?.reason).toBe('in_flight');
       await first.release({ holder: 'a', leaseId: a.lease.id, inUse: 0, outcomes: [] });
-      const again = await second.acquire(request('b', { leaseId: b.lease.id, want: { requests: 2, slots: 2 } }));
+      const again = await second.acquire(
+        request('b', { leaseId: b.lease.id, want: { requests: 2, slots: 2 } }),
+      );
       expect(again.lease.id).toBe(b.lease.id);
       expect(again.lease.slots).toBe(2);
       expect(again.starts).toHaveLength(2);
@@ -130,7 +132,9 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const key = uniqueGateKey('expiry');
       const settings = { maxInFlight: 2 };
       const gate = factory({ key, settings, clock });
-      const dead = await gate.acquire(request('dead', { holdUntil: clock.now() + 1_000, want: { requests: 0, slots: 2 } }));
+      const dead = await gate.acquire(
+        request('dead', { holdUntil: clock.now() + 1_000, want: { requests: 0, slots: 2 } }),
+      );
       expect(dead.lease.slots).toBe(2);
       expect(dead.lease.expiresAt).toBe(clock.now() + 1_000);
       const starved = await gate.acquire(request('alive', { want: { requests: 0, slots: 2 } }));
@@ -164,7 +168,9 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       expect(other.wait).toEqual({ until: clock.now() + 5_000, reason: 'paused' });
       expect(other.pausedUntil).toBe(clock.now() + 5_000);
       clock.advance(5_000);
-      const after = await b.acquire(request('b', { leaseId: other.lease.id, want: { requests: 3, slots: 3 } }));
+      const after = await b.acquire(
+        request('b', { leaseId: other.lease.id, want: { requests: 3, slots: 3 } }),
+      );
       expect(after.starts.length).toBeGreaterThan(0);
       expect(after.starts[0]).toBeGreaterThanOrEqual(clock.now());
       const snapshot = await b.snapshot();
@@ -189,7 +195,9 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const after = await factory({ key, settings, clock }).snapshot();
       expect(after.allowance.requestsPerMinute).toBeLessThan(before.allowance.requestsPerMinute);
       expect(after.pausedUntil).toBeGreaterThan(clock.now());
-      expect(after.pausedUntil ?? 0).toBeLessThanOrEqual(clock.now() + 60_000 / after.allowance.requestsPerMinute + 1);
+      expect(after.pausedUntil ?? 0).toBeLessThanOrEqual(
+        clock.now() + 60_000 / after.allowance.requestsPerMinute + 1,
+      );
     });
 
     it('a snapshot shows allowance, leases, calls in flight and counts, and parses', async () => {
@@ -202,7 +210,9 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
         holder: 'a',
         leaseId: lease.lease.id,
         inUse: 1,
-        outcomes: [{ kind: 'succeeded', latencyMs: 900, tokens: 1_234, startedAt: clock.now(), inFlightAtStart: 1 }],
+        outcomes: [
+          { kind: 'succeeded', latencyMs: 900, tokens: 1_234, startedAt: clock.now(), inFlightAtStart: 1 },
+        ],
         waitedMs: 250,
       });
       const snapshot = RateGateSnapshot.parse(await gate.snapshot());

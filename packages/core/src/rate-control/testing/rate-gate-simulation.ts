@@ -1,5 +1,5 @@
-import type { RateGate } from '../rate-gate';
 import type { CallResult } from '../rate-controller';
+import type { RateGate } from '../rate-gate';
 import { createRatePermits } from '../rate-permits';
 import type { SimulatedEndpoint, SimulatedLimits } from './simulated-endpoint';
 import type { VirtualClock } from './virtual-clock';

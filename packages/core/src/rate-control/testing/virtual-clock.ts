@@ -35,7 +35,10 @@ export function createVirtualClock(start?: number): VirtualClock {
     while (low < high) {
       const mid = (low + high) >> 1;
       const other = sleepers[mid];
-      if (other !== undefined && (other.at < sleeper.at || (other.at === sleeper.at && other.seq < sleeper.seq)))
+      if (
+        other !== undefined &&
+        (other.at < sleeper.at || (other.at === sleeper.at && other.seq < sleeper.seq))
+      )
         low = mid + 1;
       else high = mid;
     }
