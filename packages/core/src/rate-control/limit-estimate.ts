@@ -76,7 +76,7 @@ const MAX_PROBE_GAIN = 1;
 /** A slow endpoint still probes after this many rounds at the target, however few calls it took. */
 const MAX_HOLD_ROUNDS = 20;
 /** Recovery closes at least this fraction of the target per round. */
-const MIN_RECOVERY_STEP = 0.02;
+const MIN_RECOVERY_STEP = 0.03;
 
 /** A fresh estimate at `value`, before any refusal. */
 export function startLimit(value: number, now: number): LimitEstimate {

@@ -168,6 +168,7 @@ export function gateAcquire(
   let leaseSeq = state.leaseSeq;
   const held = leases[absorbed.index];
   if (held === undefined) {
+    // A new lease (or one that expired while its holder lived on): it starts with no slots.
     leaseSeq += 1;
     lease = {
       id: `${request.holder}#${leaseSeq}`,
@@ -219,9 +220,8 @@ export function gateAcquire(
     controller = recordStarts(controller, settings, starts);
   }
   if (wait === null && usable < wantRequests) {
-    // Slots, not start times, are the limit (no queue of starts): the in-flight allowance is bound.
-    // Ask again after about one latency, when calls have had time to finish.
-    // Bound only when the slots are really used (in flight or holding a start), not merely held.
+    // Slots are short. The in-flight allowance counts as bound only when its slots are really used (by
+    // calls or start times), not merely held. Ask again after about one latency, when calls have ended.
     const others = leases.filter((_, i) => i !== index);
     const used = sum(others, 'inUse') + sum(others, 'held') + lease.inUse + lease.held;
     if (slotGrant < wantSlots && used >= limits.inFlight - 1) {
