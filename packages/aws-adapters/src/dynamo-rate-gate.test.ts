@@ -148,7 +148,9 @@ describe('DynamoDB rate gate', () => {
     expect((error as RateGateError).cause).toBeInstanceOf(Error);
 
     const { client, items } = fakeTable();
-    items.set(`GATE#${key}|GATE`, { version: { N: '1' }, state: { S: '{"format":2}' } });
-    await expect(gateOn(client).acquire(request('a'))).rejects.toThrow(/not a gate state/);
+    for (const state of ['{"format":2}', 'not json']) {
+      items.set(`GATE#${key}|GATE`, { version: { N: '1' }, state: { S: state } });
+      await expect(gateOn(client).acquire(request('a'))).rejects.toThrow(/not a gate state/);
+    }
   });
 });

@@ -105,7 +105,13 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
     const item = out.Item;
     if (item === undefined) return { version: 0, state: startGateState(settings, clock.now()) };
     const version = Number(item['version']?.N);
-    const parsed = RateGateState.safeParse(JSON.parse(item['state']?.S ?? 'null'));
+    let json: unknown = null;
+    try {
+      json = JSON.parse(item['state']?.S ?? 'null');
+    } catch {
+      // Not JSON: reported below as not a gate state.
+    }
+    const parsed = RateGateState.safeParse(json);
     if (!Number.isSafeInteger(version) || !parsed.success) {
       throw new RateGateError(`rate gate ${key} on ${tableName}: the item is not a gate state`, {
         cause: parsed.error,

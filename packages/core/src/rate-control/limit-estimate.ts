@@ -10,7 +10,7 @@ export const LimitEstimate = z.object({
   value: z.number().positive(),
   /** The level at which the last 429 was refused, once one was; recovery aims just below it. */
   failedAt: z.number().positive().nullable(),
-  /** When that cut happened (epoch ms); later 429s within a round belong to the same episode. */
+  /** When that cut happened (epoch ms); refusals of calls started soon after belong to the same episode. */
   cutAt: z.number().nullable(),
   /** Start of the current round (epoch ms). */
   roundStartedAt: z.number(),
@@ -71,7 +71,7 @@ export interface LimitRules {
 
 /** First probe step above the target: 1 %, then 2 %, 4 %, … so a raised limit is found in O(log) rounds. */
 export const FIRST_PROBE_GAIN = 0.01;
-/** Probes never grow the allowance by more than this factor per round. */
+/** A probe at most doubles the allowance in one round. */
 const MAX_PROBE_GAIN = 1;
 /** A slow endpoint still probes after this many rounds at the target, however few calls it took. */
 const MAX_HOLD_ROUNDS = 20;

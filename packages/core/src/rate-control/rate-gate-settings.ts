@@ -35,7 +35,7 @@ export const RateGateSettings = z.strictObject({
   windowMs: Milliseconds.default(NVIDIA_TRIAL_LIMITS.windowMs),
   /** A call that waited this long for capacity gives up (the line fails `rate_limited`). @default 600_000 */
   longestWaitMs: Milliseconds.default(600_000),
-  /** Starting allowance when `requestsPerMinute` is unknown (then doubled by half per window). @default 20 */
+  /** Starting allowance when `requestsPerMinute` is unknown (then ×1.5 per busy window). @default 20 */
   initialRequestsPerMinute: PerMinute.default(20),
   /** Starting in-flight allowance when `maxInFlight` is unknown and no latency is known yet. @default 4 */
   initialInFlight: z.number().int().positive().default(4),
@@ -55,9 +55,9 @@ export const RateGateSettings = z.strictObject({
   probeAfterCalls: z.number().int().positive().default(100),
   /** A `Retry-After` longer than this pauses the gate this long. @default 120_000 */
   maxPauseMs: Milliseconds.default(120_000),
-  /** Request permits handed out in one lease, at most. @default 8 */
+  /** Start times handed out by one acquire, at most (the batch that keeps gate traffic low). @default 8 */
   leaseRequests: z.number().int().positive().default(8),
-  /** A lease ends at the holder's `holdUntil`, and never later than this after it was last renewed. @default 900_000 */
+  /** A lease ends at its holder's `holdUntil`, and at most this long after its last acquire. @default 900_000 */
   maxLeaseMs: Milliseconds.default(900_000),
 });
 export type RateGateSettings = z.infer<typeof RateGateSettings>;
