@@ -1,3 +1,4 @@
 export * from './dynamo-job-store';
+export * from './dynamo-rate-gate';
 export * from './s3-object-store';
 export * from './sqs-work-queue';

@@ -25,6 +25,7 @@ export * from './pipeline/index';
 export * from './ports/job-store';
 export * from './ports/object-store';
 export * from './ports/work-queue';
+export * from './rate-control/index';
 export * from './result-line';
 export * from './retry-after';
 export * from './retry-policy';

@@ -1,3 +1,4 @@
+export * from '../rate-control/testing/index';
 export * from './contracts/index';
 export * from './fake-clock';
 export * from './fake-model-client';
