@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ENDPOINT } from '../../packages/core/src/settings';
-import { ENDPOINT_ENV, endpointEnvironment, resolveEndpoint } from './endpoint';
+import { depsFromEnvironment } from '../../packages/functions/src/environment';
+import { endpointEnvironment, resolveEndpoint } from './endpoint';
 
 describe('resolveEndpoint', () => {
   it('defaults to the shared ENDPOINT when nothing (or only blanks) is set', () => {
@@ -28,11 +31,41 @@ describe('resolveEndpoint', () => {
 });
 
 describe('endpointEnvironment', () => {
-  it('sets the variables the handlers read', () => {
-    expect(ENDPOINT_ENV).toEqual({ baseURL: 'THINKBATCH_ENDPOINT', model: 'THINKBATCH_MODEL' });
-    expect(endpointEnvironment({ baseURL: 'https://x/v1', model: 'm' })).toEqual({
-      THINKBATCH_ENDPOINT: 'https://x/v1',
-      THINKBATCH_MODEL: 'm',
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('is what the deployed handlers read: the worker calls that endpoint with that model by default', async () => {
+    const seen: { path: string | undefined; model: unknown }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        seen.push({ path: request.url, model: (JSON.parse(body) as { model?: unknown }).model });
+        response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"no"}}');
+      });
     });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const config = { baseURL: `http://127.0.0.1:${port}/v1`, model: 'some-org/some-model' };
+      // What SST sets on a deployed function: the links (Resource.X) and this environment.
+      Object.assign(process.env, endpointEnvironment(config), {
+        SST_RESOURCE_App: JSON.stringify({ name: 'thinkbatch', stage: 'test' }),
+        SST_RESOURCE_NvidiaApiKey: JSON.stringify({ value: 'k' }),
+        AWS_REGION: 'us-east-1',
+      });
+      const deps = depsFromEnvironment();
+      expect(deps.config.defaultModel).toBe(config.model);
+      const body = { model: deps.config.defaultModel, messages: [{ role: 'user' as const, content: 'hi' }] };
+      const result = await deps.model.complete(body, { timeoutMs: 10_000 });
+      expect(result.kind).toBe('failed');
+      expect(seen).toEqual([{ path: '/v1/chat/completions', model: config.model }]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -82,24 +82,20 @@ describe('job table', () => {
 });
 
 describe('queues', () => {
-  it('passes the shared visibility, redrive, retention and 1 MiB message size to the work queue', () => {
-    expect(workQueueArgs('arn:dlq')).toEqual({
-      visibilityTimeout: `${QUEUE.visibilityTimeoutSeconds} seconds`,
-      dlq: { queue: 'arn:dlq', retry: QUEUE.maxReceiveCount },
-      transform: { queue: { messageRetentionSeconds: QUEUE.retentionSeconds, maxMessageSize: 1024 * 1024 } },
+  // AWS's rules over these arguments are checked in infra/settings.test.ts; here, only that infra takes
+  // the numbers from the shared settings, which the local runtime provisions too.
+  it('take visibility, redrive count, retention and message size from the shared QUEUE settings', () => {
+    const work = workQueueArgs('arn:dlq');
+    expect(work.visibilityTimeout).toBe(`${QUEUE.visibilityTimeoutSeconds} seconds`);
+    expect(work.dlq.retry).toBe(QUEUE.maxReceiveCount);
+    expect(work.transform.queue).toEqual({
+      messageRetentionSeconds: QUEUE.retentionSeconds,
+      maxMessageSize: QUEUE.maximumMessageSizeBytes,
     });
-  });
-
-  it('keeps dead letters longer, as large, and invisible for 6 × the DLQ consumer timeout', () => {
-    expect(DEAD_LETTER_QUEUE_ARGS).toEqual({
-      visibilityTimeout: `${VISIBILITY_TIMEOUT_FACTOR * DEAD_LETTER.timeoutSeconds} seconds`,
-      transform: {
-        queue: { messageRetentionSeconds: QUEUE.dlqRetentionSeconds, maxMessageSize: 1024 * 1024 },
-      },
+    expect(DEAD_LETTER_QUEUE_ARGS.transform.queue).toEqual({
+      messageRetentionSeconds: QUEUE.dlqRetentionSeconds,
+      maxMessageSize: QUEUE.maximumMessageSizeBytes,
     });
-    expect(DEAD_LETTER_QUEUE_ARGS.transform.queue.messageRetentionSeconds).toBeGreaterThan(
-      workQueueArgs('arn:dlq').transform.queue.messageRetentionSeconds,
-    );
   });
 
   it('keeps fan-out failure records as long as SQS allows, invisible for 6 × their consumer timeout', () => {

@@ -1,37 +1,25 @@
 import { createDynamoJobStore } from '@thinkbatch/aws-adapters';
 import { JobStoreError } from '@thinkbatch/core';
-import {
-  type AwsClients,
-  createAwsClients,
-  type Emulators,
-  ensureTable,
-  startEmulators,
-} from '@thinkbatch/local';
+import { ensureTable } from '@thinkbatch/local';
 import { describeJobStoreContract, makeNewJob, uniqueJobId } from '@thinkbatch/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEmulators } from '../fixtures/emulators';
 
 const tableName = 'contract-jobs';
-let emulators: Emulators;
-let clients: AwsClients;
+const local = useEmulators();
 
 beforeAll(async () => {
-  emulators = await startEmulators();
-  clients = createAwsClients(emulators);
-  await ensureTable(clients.dynamodb, tableName);
-});
-afterAll(async () => {
-  clients.destroy();
-  await emulators.stop();
+  await ensureTable(local.clients.dynamodb, tableName);
 });
 
 // A small page size so listChunks really pages (25 chunks → 3 Query pages).
 describeJobStoreContract('DynamoDB adapter on dynalite', async () => ({
-  store: createDynamoJobStore({ dynamodb: clients.dynamodb, tableName, queryPageSize: 10 }),
+  store: createDynamoJobStore({ dynamodb: local.clients.dynamodb, tableName, queryPageSize: 10 }),
 }));
 
 describe('DynamoDB adapter specifics', () => {
   it('lists chunks across pages of one item', async () => {
-    const store = createDynamoJobStore({ dynamodb: clients.dynamodb, tableName, queryPageSize: 1 });
+    const store = createDynamoJobStore({ dynamodb: local.clients.dynamodb, tableName, queryPageSize: 1 });
     const jobId = uniqueJobId('pages');
     await store.createJob(makeNewJob(jobId));
     for (const index of [10, 2, 100, 0]) await store.putChunk(jobId, index, [index + 1]);
@@ -41,7 +29,7 @@ describe('DynamoDB adapter specifics', () => {
   });
 
   it('refuses chunk indexes the sort key cannot order', async () => {
-    const store = createDynamoJobStore({ dynamodb: clients.dynamodb, tableName });
+    const store = createDynamoJobStore({ dynamodb: local.clients.dynamodb, tableName });
     const jobId = uniqueJobId('index');
     await store.createJob(makeNewJob(jobId));
     await expect(store.putChunk(jobId, 100_000_000, [1])).rejects.toThrow(RangeError);
@@ -49,11 +37,8 @@ describe('DynamoDB adapter specifics', () => {
   });
 
   it('wraps SDK failures in JobStoreError with the cause (missing table)', async () => {
-    const store = createDynamoJobStore({ dynamodb: clients.dynamodb, tableName: 'no-such-table' });
-    const error = await store.getJob('x').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const store = createDynamoJobStore({ dynamodb: local.clients.dynamodb, tableName: 'no-such-table' });
+    const error = await store.getJob('x').catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(JobStoreError);
     expect(String(error)).toMatch(/ResourceNotFoundException/);
     expect((error as JobStoreError).cause).toBeInstanceOf(Error);

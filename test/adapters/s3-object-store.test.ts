@@ -1,33 +1,18 @@
 import { createS3ObjectStore } from '@thinkbatch/aws-adapters';
 import { ObjectStoreError } from '@thinkbatch/core';
-import {
-  type AwsClients,
-  createAwsClients,
-  type Emulators,
-  ensureBucket,
-  startEmulators,
-} from '@thinkbatch/local';
+import { createAwsClients, ensureBucket, startEmulators } from '@thinkbatch/local';
 import { describeObjectStoreContract } from '@thinkbatch/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmulators } from '../fixtures/emulators';
 
-let emulators: Emulators;
-let clients: AwsClients;
+const local = useEmulators();
 let buckets = 0;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  clients = createAwsClients(emulators);
-});
-afterAll(async () => {
-  clients.destroy();
-  await emulators.stop();
-});
 
 describeObjectStoreContract('S3 adapter on fauxqs', async () => {
   buckets += 1;
   const bucket = `contract-${buckets}-${Date.now().toString(36)}`;
-  await ensureBucket(clients.s3, bucket);
-  const store = createS3ObjectStore({ s3: clients.s3, bucket });
+  await ensureBucket(local.clients.s3, bucket);
+  const store = createS3ObjectStore({ s3: local.clients.s3, bucket });
   return {
     store,
     cleanup: async () => {
@@ -40,11 +25,8 @@ describeObjectStoreContract('S3 adapter on fauxqs', async () => {
 
 describe('S3 adapter errors', () => {
   it('throws ObjectStoreError (not null) when the bucket does not exist on GET, with the SDK error as cause', async () => {
-    const store = createS3ObjectStore({ s3: clients.s3, bucket: 'no-such-bucket' });
-    const error = await store.get('key').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const store = createS3ObjectStore({ s3: local.clients.s3, bucket: 'no-such-bucket' });
+    const error = await store.get('key').catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(ObjectStoreError);
     expect((error as ObjectStoreError).code).toBe('unknown');
     expect(String(error)).toMatch(/NoSuchBucket/);
@@ -57,17 +39,14 @@ describe('S3 adapter errors', () => {
     await gone.stop();
     const offline = createAwsClients({ ...gone, s3Endpoint: gone.s3Endpoint });
     const store = createS3ObjectStore({ s3: offline.s3, bucket: 'b' });
-    const error = await store.head('key').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const error = await store.head('key').catch((reason: unknown) => reason);
     offline.destroy();
     expect(error).toBeInstanceOf(ObjectStoreError);
     expect((error as ObjectStoreError).code).toBe('unavailable');
   });
 
   it('rejects an inverted byte range as a bug', async () => {
-    const store = createS3ObjectStore({ s3: clients.s3, bucket: 'whatever' });
+    const store = createS3ObjectStore({ s3: local.clients.s3, bucket: 'whatever' });
     await expect(store.get('k', { range: { start: 5, end: 2 } })).rejects.toThrow(RangeError);
   });
 });

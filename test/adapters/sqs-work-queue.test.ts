@@ -1,36 +1,20 @@
 import { createSqsWorkQueue } from '@thinkbatch/aws-adapters';
-import {
-  type AwsClients,
-  createAwsClients,
-  type Emulators,
-  ensureQueue,
-  startEmulators,
-} from '@thinkbatch/local';
+import { ensureQueue } from '@thinkbatch/local';
 import { decodeReceivedBody, describeWorkQueueContract, drainQueue } from '@thinkbatch/testing';
-import { afterAll, beforeAll } from 'vitest';
+import { useEmulators } from '../fixtures/emulators';
 
-let emulators: Emulators;
-let clients: AwsClients;
+const local = useEmulators();
 let queues = 0;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  clients = createAwsClients(emulators);
-});
-afterAll(async () => {
-  clients.destroy();
-  await emulators.stop();
-});
 
 describeWorkQueueContract('SQS adapter on fauxqs', async () => {
   queues += 1;
-  const queueUrl = await ensureQueue(clients.sqs, `contract-${queues}`, {
+  const queueUrl = await ensureQueue(local.clients.sqs, `contract-${queues}`, {
     VisibilityTimeout: '30',
     MaximumMessageSize: String(1024 * 1024),
   });
   return {
-    queue: createSqsWorkQueue({ sqs: clients.sqs, queueUrl }),
+    queue: createSqsWorkQueue({ sqs: local.clients.sqs, queueUrl }),
     receiveAll: async () =>
-      (await drainQueue(clients.sqs, queueUrl, { timeoutMs: 5_000 })).map(decodeReceivedBody),
+      (await drainQueue(local.clients.sqs, queueUrl, { timeoutMs: 5_000 })).map(decodeReceivedBody),
   };
 });

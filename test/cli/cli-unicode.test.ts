@@ -1,27 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ResultLine } from '@thinkbatch/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
-const main = join(root, 'packages/cli/src/main.ts');
-
-/** Run `thinkbatch` in a child process, as a user would; never throws on a non-zero exit. */
-async function thinkbatch(args: string[]) {
-  const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' };
-  try {
-    const { stdout, stderr } = await run(tsx, [main, ...args], { cwd: root, env, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { thinkbatch, useTempDir } from './cli-process';
 
 const DEL = '\u007F';
 const RAW_FFFE = '\uFFFE';
@@ -61,20 +42,14 @@ const jsonLines = (text: string): unknown[] =>
     .map((line) => JSON.parse(line) as unknown);
 
 describe('thinkbatch run with custom ids and prompts holding any characters', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'thinkbatch-cli-unicode-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('thinkbatch-cli-unicode-');
 
   it('completes the job with one result per line, in order, each custom_id exactly as given', async () => {
     expect(EXPECTED_IDS[6]).toHaveLength(256);
     expect(EXPECTED_IDS[3]).toBe('lone-\uD800-\uDFFF');
-    const input = join(dir, 'unicode.jsonl');
+    const input = join(tmp.path, 'unicode.jsonl');
     await writeFile(input, `${LINES.join('\n')}\n`, 'utf8');
-    const out = join(dir, 'out');
+    const out = join(tmp.path, 'out');
 
     const result = await thinkbatch(['run', input, '--simulate', '--out', out]);
     expect(result.stderr).not.toMatch(/Error/);

@@ -1,44 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ResultLine } from '@thinkbatch/core';
-import { startSimulator } from '@thinkbatch/simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulatorHarness } from '@thinkbatch/simulator/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { root, spawnThinkbatch, thinkbatch, useTempDir } from './cli-process';
 
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
-const main = join(root, 'packages/cli/src/main.ts');
-
-/** Run `thinkbatch` as a user would, in a child process; never throws on a non-zero exit. */
-async function thinkbatch(args: string[], env: Record<string, string> = {}) {
-  const cleanEnv: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '',
-    HOME: process.env['HOME'] ?? '',
-    ...env,
-  };
-  try {
-    const { stdout, stderr } = await run(tsx, [main, ...args], { cwd: root, env: cleanEnv, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+const simulators = createSimulatorHarness();
+afterAll(simulators.closeAll);
 
 describe('thinkbatch run (the CLI contract)', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'thinkbatch-cli-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('thinkbatch-cli-');
 
   it('runs the quick-start example on the embedded default with --simulate', async () => {
-    const out = join(dir, 'quickstart');
+    const out = join(tmp.path, 'quickstart');
     const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--simulate', '--out', out]);
     expect(result.stderr).toContain('progress:');
     expect(result.code).toBe(0);
@@ -57,7 +31,7 @@ describe('thinkbatch run (the CLI contract)', () => {
   });
 
   it('never writes the API key into results or logs', async () => {
-    const out = join(dir, 'secret');
+    const out = join(tmp.path, 'secret');
     const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--simulate', '--out', out]);
     expect(result.code).toBe(0);
     const log = await readFile(join(out, 'run.log'), 'utf8');
@@ -65,7 +39,7 @@ describe('thinkbatch run (the CLI contract)', () => {
   });
 
   it('says what to set when there is no key and no --simulate', async () => {
-    const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--out', join(dir, 'nokey')]);
+    const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--out', join(tmp.path, 'nokey')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('NVIDIA_API_KEY');
     expect(result.stderr).toContain('--simulate');
@@ -77,32 +51,23 @@ describe('thinkbatch run (the CLI contract)', () => {
     expect(result.stderr).toContain('input file not found: no/such/file.jsonl');
   });
 
-  it('rejects a bad flag value', async () => {
+  it.each([
+    ['zero', '--max-attempts must be an integer from 1 to 20'],
+    ['25', '--max-attempts must be an integer from 1 to 20, got "25"'], // more than a job may allow
+  ])('rejects --max-attempts %s before doing any work', async (value, message) => {
     const result = await thinkbatch([
       'run',
       'examples/quickstart.jsonl',
       '--simulate',
       '--max-attempts',
-      'zero',
+      value,
     ]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--max-attempts must be an integer from 1 to 20');
-  });
-
-  it('rejects more attempts than a job may allow, before doing any work', async () => {
-    const result = await thinkbatch([
-      'run',
-      'examples/quickstart.jsonl',
-      '--simulate',
-      '--max-attempts',
-      '25',
-    ]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--max-attempts must be an integer from 1 to 20, got "25"');
+    expect(result.stderr).toContain(message);
   });
 
   it('exits (does not hang) when the local runtime cannot start', async () => {
-    const notADirectory = join(dir, 'plain-file');
+    const notADirectory = join(tmp.path, 'plain-file');
     await writeFile(notADirectory, 'x');
     const result = await thinkbatch([
       'run',
@@ -111,14 +76,14 @@ describe('thinkbatch run (the CLI contract)', () => {
       '--data-dir',
       notADirectory,
       '--out',
-      join(dir, 'bad-data-dir'),
+      join(tmp.path, 'bad-data-dir'),
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/ENOTDIR|not a directory/i);
   });
 
   it('completes, with the line failed loudly, when the endpoint cannot be reached', async () => {
-    const input = join(dir, 'one.jsonl');
+    const input = join(tmp.path, 'one.jsonl');
     await writeFile(input, '{"prompt": "hello"}\n');
     // Nothing listens on port 9 of 127.0.0.1: every attempt is a connection error, then the line fails.
     const result = await thinkbatch([
@@ -131,53 +96,42 @@ describe('thinkbatch run (the CLI contract)', () => {
       '--max-attempts',
       '1',
       '--out',
-      join(dir, 'refused'),
+      join(tmp.path, 'refused'),
     ]);
     expect(result.code).toBe(0); // the job completed; its one line failed, loudly
     expect(result.stdout).toContain('1 failed');
-    const errors = await readFile(join(dir, 'refused', 'errors.jsonl'), 'utf8');
+    const errors = await readFile(join(tmp.path, 'refused', 'errors.jsonl'), 'utf8');
     expect(JSON.parse(errors.trim()).error.code).toBe('attempts_exhausted');
   });
 
   it('stops cleanly on Ctrl-C while lines are in flight, and says the job was left unfinished', async () => {
-    const simulator = await startSimulator({ apiKey: 'slow-key', latency: { kind: 'fixed', ms: 60_000 } });
-    try {
-      const child = spawn(
-        tsx,
-        [
-          main,
-          'run',
-          'examples/quickstart.jsonl',
-          '--endpoint',
-          simulator.url,
-          '--api-key',
-          'slow-key',
-          '--out',
-          join(dir, 'interrupted'),
-        ],
-        {
-          cwd: root,
-          env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
-        },
-      );
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      // Wait until the lines are in flight at the (slow) endpoint, then interrupt.
-      for (let i = 0; i < 200 && simulator.stats().inFlight < 5; i += 1)
-        await new Promise((r) => setTimeout(r, 100));
-      expect(simulator.stats().inFlight).toBe(5);
-      const interruptedAt = Date.now();
-      child.kill('SIGINT');
-      const code = await exited;
-      expect(Date.now() - interruptedAt).toBeLessThan(15_000);
-      expect(code).toBe(130);
-      expect(stderr).toContain('interrupted: job');
-      expect(stderr).not.toContain('Error:');
-    } finally {
-      await simulator.close();
-    }
+    // The simulator's clock never moves, so every request waits at the endpoint until the test ends.
+    const simulator = await simulators.start({ apiKey: 'slow-key', latency: { kind: 'fixed', ms: 60_000 } });
+    const child = spawnThinkbatch([
+      'run',
+      'examples/quickstart.jsonl',
+      '--endpoint',
+      simulator.url,
+      '--api-key',
+      'slow-key',
+      '--out',
+      join(tmp.path, 'interrupted'),
+    ]);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Wait until the lines are in flight at the (slow) endpoint, then interrupt.
+    for (let i = 0; i < 200 && simulator.stats().inFlight < 5; i += 1)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(simulator.stats().inFlight).toBe(5);
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(Date.now() - interruptedAt).toBeLessThan(15_000);
+    expect(code).toBe(130);
+    expect(stderr).toContain('interrupted: job');
+    expect(stderr).not.toContain('Error:');
   });
 });

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Logger } from '@thinkbatch/core';
+import type { Clock } from '@thinkbatch/core';
 import {
-  type AwsClients,
-  createAwsClients,
-  type Emulators,
+  RECEIVE_RETRY_DELAY_MS,
   type SqsBatchHandler,
   type SqsEventSource,
-  startEmulators,
   startSqsEventSource,
 } from '@thinkbatch/local';
+import { createManualClock } from '@thinkbatch/simulator/testing';
+import { createRecordingLogger, type RecordingLogger } from '@thinkbatch/testing';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useEmulators } from '../fixtures/emulators';
 import {
   createCountingSqsClient,
   createTestQueues,
@@ -23,58 +23,54 @@ import {
   waitUntil,
 } from './sqs-test-queues';
 
-let emulators: Emulators;
-let clients: AwsClients;
-let sqs: SQSClient;
+const local = useEmulators();
 let queueCount = 0;
 const sources: SqsEventSource[] = [];
 const extraClients: SQSClient[] = [];
 
-beforeAll(async () => {
-  emulators = await startEmulators();
-  clients = createAwsClients(emulators);
-  sqs = clients.sqs;
-});
 afterEach(async () => {
   await Promise.all(sources.splice(0).map((source) => source.stop()));
   for (const client of extraClients.splice(0)) client.destroy();
 }, 10_000);
-afterAll(async () => {
-  clients.destroy();
-  await emulators.stop();
-});
 
-const newQueues = (): Promise<TestQueues> => createTestQueues(sqs, `esm-${++queueCount}`);
+const sqs = (): SQSClient => local.clients.sqs;
+const newQueues = (): Promise<TestQueues> => createTestQueues(sqs(), `esm-${++queueCount}`);
 const failures = (records: readonly SQSRecord[]): SQSBatchResponse => ({
   batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })),
 });
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Let every callback already due run (I/O and promise callbacks), without waiting on a timer. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const visibilityMs = TEST_QUEUE.visibilityTimeoutSeconds * 1000;
 
-/** A logger that keeps the messages, so a test can see what the event source reported. */
-function createRecordingLogger(): Logger & { readonly messages: string[] } {
-  const messages: string[] = [];
-  const push = (message: string): void => {
-    messages.push(message);
-  };
-  return { messages, info: push, warn: push, error: push };
+/** A counting SQS client (see `createCountingSqsClient`), destroyed after the test. */
+function countingClient(): ReturnType<typeof createCountingSqsClient> {
+  const counting = createCountingSqsClient(local.emulators);
+  extraClients.push(counting.sqs);
+  return counting;
 }
 
 function start(
   queues: TestQueues,
   handler: SqsBatchHandler,
-  options: { batchSize?: number; maxConcurrency?: number; waitTimeSeconds?: number; sqs?: SQSClient } = {},
-): SqsEventSource & { log: ReturnType<typeof createRecordingLogger> } {
+  options: {
+    batchSize?: number;
+    maxConcurrency?: number;
+    waitTimeSeconds?: number;
+    sqs?: SQSClient;
+    clock?: Clock;
+  } = {},
+): SqsEventSource & { log: RecordingLogger } {
   const log = createRecordingLogger();
   const source = startSqsEventSource({
-    sqs: options.sqs ?? sqs,
+    sqs: options.sqs ?? sqs(),
     queueUrl: queues.queueUrl,
     queueArn: queues.queueArn,
-    region: emulators.region,
+    region: local.emulators.region,
     handler,
     batchSize: options.batchSize ?? 10,
     maxConcurrency: options.maxConcurrency ?? 2,
     ...(options.waitTimeSeconds === undefined ? {} : { waitTimeSeconds: options.waitTimeSeconds }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     log,
   });
   sources.push(source);
@@ -91,14 +87,14 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
   it('hands the handler real Lambda SQSEvent records; ApproximateReceiveCount grows on redelivery', async () => {
     const queues = await newQueues();
     expect(queues.queueArn).toMatch(/^arn:aws:sqs:us-east-1:\d{12}:esm-\d+$/);
-    await sendBodies(sqs, queues.queueUrl, ['{"hello":"world"}']);
+    await sendBodies(sqs(), queues.queueUrl, ['{"hello":"world"}']);
     const seen: Delivery[] = [];
     start(queues, async ({ Records }) => {
       seen.push(...Records.map((record) => ({ record, at: Date.now() })));
       return seen.length === 1 ? failures(Records) : undefined;
     });
     await waitUntil('the redelivery', () => seen.length === 2);
-    await waitUntil('the queue to empty', async () => (await messagesIn(sqs, queues.queueUrl)) === 0);
+    await waitUntil('the queue to empty', async () => (await messagesIn(sqs(), queues.queueUrl)) === 0);
 
     const [first, second] = seen;
     if (first === undefined || second === undefined) throw new Error('two deliveries expected');
@@ -116,7 +112,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
       md5OfBody: createHash('md5').update('{"hello":"world"}').digest('hex'),
       eventSource: 'aws:sqs',
       eventSourceARN: queues.queueArn,
-      awsRegion: emulators.region,
+      awsRegion: local.emulators.region,
     });
     expect(second.record).toEqual({
       ...first.record,
@@ -128,7 +124,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
 
   it('partial batch response: only the reported record comes back, after the visibility timeout', async () => {
     const queues = await newQueues();
-    await sendBodies(sqs, queues.queueUrl, ['a', 'b', 'c', 'd']);
+    await sendBodies(sqs(), queues.queueUrl, ['a', 'b', 'c', 'd']);
     const batches: Delivery[][] = [];
     start(queues, async ({ Records }) => {
       batches.push(Records.map((record) => ({ record, at: Date.now() })));
@@ -136,7 +132,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
     });
     const deliveries = (): Delivery[] => batches.flat();
     await waitUntil('b to come back', () => deliveries().filter((d) => d.record.body === 'b').length === 2);
-    await waitUntil('the queue to empty', async () => (await messagesIn(sqs, queues.queueUrl)) === 0);
+    await waitUntil('the queue to empty', async () => (await messagesIn(sqs(), queues.queueUrl)) === 0);
 
     expect(batches[0]?.map((d) => d.record.body).sort()).toEqual(['a', 'b', 'c', 'd']);
     const counts = Object.groupBy(deliveries(), (d) => d.record.body);
@@ -153,7 +149,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
 
   it('a handler that throws fails the whole batch: every record comes back', async () => {
     const queues = await newQueues();
-    await sendBodies(sqs, queues.queueUrl, ['x', 'y', 'z']);
+    await sendBodies(sqs(), queues.queueUrl, ['x', 'y', 'z']);
     const batches: SQSRecord[][] = [];
     const source = start(queues, async ({ Records }) => {
       batches.push(Records);
@@ -161,7 +157,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
       return undefined;
     });
     await waitUntil('every record twice', () => batches.flat().length === 6);
-    await waitUntil('the queue to empty', async () => (await messagesIn(sqs, queues.queueUrl)) === 0);
+    await waitUntil('the queue to empty', async () => (await messagesIn(sqs(), queues.queueUrl)) === 0);
 
     expect(batches.map((records) => records.map((r) => r.body).sort())).toEqual([
       ['x', 'y', 'z'],
@@ -173,36 +169,38 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
 
   it('a record that keeps failing moves to the DLQ after maxReceiveCount receives', async () => {
     const queues = await newQueues();
-    await sendBodies(sqs, queues.queueUrl, ['poison']);
+    await sendBodies(sqs(), queues.queueUrl, ['poison']);
     const seen: SQSRecord[] = [];
     const source = start(queues, async ({ Records }) => {
       seen.push(...Records);
       return failures(Records);
     });
-    const dead = await receiveOne(sqs, queues.dlqUrl, (TEST_QUEUE.maxReceiveCount + 3) * visibilityMs);
+    const dead = await receiveOne(sqs(), queues.dlqUrl, (TEST_QUEUE.maxReceiveCount + 3) * visibilityMs);
     await source.stop();
 
     expect(dead.Body).toBe('poison');
     expect(dead.MessageId).toBe(seen[0]?.messageId);
     expect(seen.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '2', '3']);
-    expect(await messagesIn(sqs, queues.queueUrl)).toBe(0);
+    expect(await messagesIn(sqs(), queues.queueUrl)).toBe(0);
   });
 
   it('respects the batch size and bounds invocations in flight by maxConcurrency', async () => {
     const queues = await newQueues();
     const bodies = Array.from({ length: 30 }, (_, i) => `m${i}`);
-    await sendBodies(sqs, queues.queueUrl, bodies);
+    await sendBodies(sqs(), queues.queueUrl, bodies);
     const sizes: number[] = [];
     const processed: string[] = [];
     let inFlight = 0;
     let peak = 0;
+    const { promise: maximumReached, resolve: reachMaximum } = Promise.withResolvers<void>();
     const source = start(
       queues,
       async ({ Records }) => {
         inFlight += 1;
         peak = Math.max(peak, inFlight);
         sizes.push(Records.length);
-        await sleep(100);
+        if (inFlight === 3) reachMaximum();
+        await maximumReached; // the first invocations wait for each other, so three really overlap
         processed.push(...Records.map((r) => r.body));
         inFlight -= 1;
         return undefined;
@@ -210,7 +208,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
       { batchSize: 4, maxConcurrency: 3 },
     );
     await waitUntil('every message processed', () => processed.length >= bodies.length);
-    await waitUntil('the queue to empty', async () => (await messagesIn(sqs, queues.queueUrl)) === 0);
+    await waitUntil('the queue to empty', async () => (await messagesIn(sqs(), queues.queueUrl)) === 0);
 
     expect(processed.sort()).toEqual([...bodies].sort());
     expect(Math.max(...sizes)).toBe(4);
@@ -220,14 +218,10 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
 
   it('stop() waits for invocations in flight, then nothing is received or invoked', async () => {
     const queues = await newQueues();
-    const { sqs: counting, receives } = createCountingSqsClient(emulators);
-    extraClients.push(counting);
-    await sendBodies(sqs, queues.queueUrl, ['first']);
+    const { sqs: counting, receives } = countingClient();
+    await sendBodies(sqs(), queues.queueUrl, ['first']);
     const events: string[] = [];
-    let release = (): void => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: gate, resolve: release } = Promise.withResolvers<void>();
     const source = start(
       queues,
       async ({ Records }) => {
@@ -236,29 +230,34 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
         events.push('end');
         return undefined;
       },
-      { batchSize: 1, maxConcurrency: 2, sqs: counting },
+      // Short polls: the last one returns at once, long before the held message's 1 s visibility ends.
+      { batchSize: 1, maxConcurrency: 2, waitTimeSeconds: 0, sqs: counting },
     );
     await waitUntil('the handler to start', () => events.length === 1);
     const stopped = source.stop().then(() => events.push('stopped'));
-    await sleep(100);
+    // The receive loop ends with the poll it has open; stop() must go on waiting for the invocation.
+    await waitUntil('the last poll to return', () => receives.inProgress === 0);
+    await settle();
     expect(events).toEqual(['start first']);
     release();
     await stopped;
     expect(events).toEqual(['start first', 'end', 'stopped']);
-    expect(await messagesIn(sqs, queues.queueUrl)).toBe(0);
+    expect(await messagesIn(sqs(), queues.queueUrl)).toBe(0);
 
+    // Stopped: no poll is open and none is sent, so a new message stays where it is.
     const receivesAtStop = receives.sent;
-    await sendBodies(sqs, queues.queueUrl, ['late']);
-    await sleep(300);
+    expect(receives.inProgress).toBe(0);
+    await sendBodies(sqs(), queues.queueUrl, ['late']);
+    await settle();
     expect(receives.sent).toBe(receivesAtStop);
+    expect(await messagesIn(sqs(), queues.queueUrl)).toBe(1);
     expect(events).toEqual(['start first', 'end', 'stopped']);
     expect(source.invocations).toBe(1);
   });
 
   it('never invokes the handler with an empty batch', async () => {
     const queues = await newQueues();
-    const { sqs: counting, receives } = createCountingSqsClient(emulators);
-    extraClients.push(counting);
+    const { sqs: counting, receives } = countingClient();
     const sizes: number[] = [];
     const source = start(
       queues,
@@ -270,7 +269,7 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
     );
     await waitUntil('empty receives', () => receives.empty >= 5);
     expect(sizes).toEqual([]);
-    await sendBodies(sqs, queues.queueUrl, ['only']);
+    await sendBodies(sqs(), queues.queueUrl, ['only']);
     await waitUntil('the delivery', () => sizes.length === 1);
     const emptyBefore = receives.empty;
     await waitUntil('more empty receives', () => receives.empty >= emptyBefore + 5);
@@ -278,11 +277,10 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
     expect(source.invocations).toBe(1);
   });
 
-  // Known bug (see the report): Lambda fails the whole batch when an itemIdentifier is not one of the
-  // batch's messageIds; the event source ignores it and deletes every record. Drop `.fails` once fixed.
+  // Lambda fails the whole batch when an itemIdentifier is not one of the batch's messageIds.
   it('an itemIdentifier that is not in the batch fails the whole batch, as on Lambda', async () => {
     const queues = await newQueues();
-    await sendBodies(sqs, queues.queueUrl, ['kept']);
+    await sendBodies(sqs(), queues.queueUrl, ['kept']);
     const seen: SQSRecord[] = [];
     start(queues, async ({ Records }) => {
       seen.push(...Records);
@@ -291,29 +289,51 @@ describe('startSqsEventSource on fauxqs', { timeout: 10_000 }, () => {
     await waitUntil('a delivery', () => seen.length >= 1);
     await waitUntil(
       'a redelivery or an empty queue',
-      async () => seen.length >= 2 || (await messagesIn(sqs, queues.queueUrl)) === 0,
+      async () => seen.length >= 2 || (await messagesIn(sqs(), queues.queueUrl)) === 0,
     );
     expect(seen.map((r) => r.body)).toEqual(['kept', 'kept']);
   });
 
-  // Known bug (see the report): stop() aborts the long poll client-side, but the server still completes it,
-  // so a message sent meanwhile is taken by nobody: invisible for the visibility timeout, its receive
-  // count spent. Drop `.fails` once stop() lets the last poll finish instead of aborting it.
+  // Aborting the long poll client-side would not stop the server from completing it: a message sent
+  // meanwhile would be taken by nobody, invisible for the visibility timeout, a receive spent. So stop()
+  // lets the last poll finish.
   it('a long poll cut short by stop() takes no message with it', async () => {
     const queues = await newQueues();
-    const { sqs: counting, receives } = createCountingSqsClient(emulators);
-    extraClients.push(counting);
+    const { sqs: counting, receives } = countingClient();
     const source = start(queues, async () => undefined, { waitTimeSeconds: 2, sqs: counting });
     await waitUntil('a long poll sent', () => receives.sent >= 1);
-    await sleep(200); // the poll reaches the server and waits there (for up to 2 s)
+    // The poll must reach the server and wait there (for up to 2 s): a real server's time, no clock to move.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await source.stop();
-    await sendBodies(sqs, queues.queueUrl, ['after stop']);
-    const { Attributes = {} } = await sqs.send(
+    await sendBodies(sqs(), queues.queueUrl, ['after stop']);
+    const { Attributes = {} } = await sqs().send(
       new GetQueueAttributesCommand({ QueueUrl: queues.queueUrl, AttributeNames: ['All'] }),
     );
     expect([
       Attributes['ApproximateNumberOfMessages'],
       Attributes['ApproximateNumberOfMessagesNotVisible'],
     ]).toEqual(['1', '0']);
+  });
+
+  it('after a failed receive, logs it and waits on its clock before receiving again', async () => {
+    const queues = await newQueues();
+    const { sqs: counting, receives, failReceives } = countingClient();
+    const clock = createManualClock();
+    failReceives(1);
+    const source = start(queues, async () => undefined, { sqs: counting, clock, waitTimeSeconds: 0 });
+    await clock.sleeping(1);
+    expect(receives.sent).toBe(1);
+    expect(source.log.entries).toEqual([
+      {
+        level: 'warn',
+        message: 'receive failed; retrying',
+        fields: { queueUrl: queues.queueUrl, error: 'Error: injected receive failure' },
+      },
+    ]);
+    clock.advance(RECEIVE_RETRY_DELAY_MS - 1);
+    await settle();
+    expect(receives.sent).toBe(1);
+    clock.advance(1);
+    await waitUntil('the next receive', () => receives.sent >= 2);
   });
 });

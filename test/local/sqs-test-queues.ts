@@ -87,27 +87,57 @@ export async function waitUntil(
   }
 }
 
-/** An SQS client on the emulators that counts the ReceiveMessage requests it sends, and the empty ones. */
+/** ReceiveMessage requests of a counting client. */
+export interface ReceiveCounts {
+  /** Sent (or attempted, when a failure was injected). */
+  sent: number;
+  /** Answered with no message. */
+  empty: number;
+  /** Sent and not answered yet (a long poll waiting at the server). */
+  inProgress: number;
+}
+
+/**
+ * An SQS client on the emulators that counts the ReceiveMessage requests it sends, the empty ones and the
+ * open ones; `failReceives(n)` makes the next `n` receives throw before they are sent.
+ */
 export function createCountingSqsClient(emulators: Emulators): {
   readonly sqs: SQSClient;
-  readonly receives: { sent: number; empty: number };
+  readonly receives: Readonly<ReceiveCounts>;
+  failReceives(count: number): void;
 } {
   const sqs = new SQSClient({
     region: emulators.region,
     credentials: { ...emulators.credentials },
     endpoint: emulators.sqsEndpoint,
   });
-  const receives = { sent: 0, empty: 0 };
+  const receives: ReceiveCounts = { sent: 0, empty: 0, inProgress: 0 };
+  let failures = 0;
   sqs.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'ReceiveMessageCommand') return next(args);
       receives.sent += 1;
-      const result = await next(args);
-      const { Messages = [] } = result.output as { Messages?: Message[] };
-      if (Messages.length === 0) receives.empty += 1;
-      return result;
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('injected receive failure');
+      }
+      receives.inProgress += 1;
+      try {
+        const result = await next(args);
+        const { Messages = [] } = result.output as { Messages?: Message[] };
+        if (Messages.length === 0) receives.empty += 1;
+        return result;
+      } finally {
+        receives.inProgress -= 1;
+      }
     },
     { step: 'initialize', name: 'countReceives' },
   );
-  return { sqs, receives };
+  return {
+    sqs,
+    receives,
+    failReceives: (count) => {
+      failures += count;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type JobSummary, jobKeys, type ResultLine, USAGE_FIELDS, type WorkMessage } from '@thinkbatch/core';
 import { objectCreatedEvent } from '@thinkbatch/local';
-import { decodeReceivedBody } from '@thinkbatch/testing';
+import { decodeReceivedBody, makeSqsRecord } from '@thinkbatch/testing';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonl, startTestStack, sumPrompt, type TestStack } from './stack';
@@ -67,22 +67,13 @@ async function receiveAll(s: TestStack): Promise<{ event: SQSEvent; messages: Wo
     const batch = got.Messages ?? [];
     if (batch.length === 0) break;
     for (const m of batch) {
-      records.push({
-        messageId: m.MessageId ?? '',
-        receiptHandle: m.ReceiptHandle ?? '',
-        body: m.Body ?? '',
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '0',
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: '0',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work',
-        awsRegion: 'us-east-1',
-      });
+      records.push(
+        makeSqsRecord({
+          messageId: m.MessageId ?? '',
+          receiptHandle: m.ReceiptHandle ?? '',
+          body: m.Body ?? '',
+        }),
+      );
     }
   }
   return { event: { Records: records }, messages: records.map((r) => decodeReceivedBody(r.body)) };

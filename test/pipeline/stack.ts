@@ -1,4 +1,4 @@
-import type { Logger, ModelClient, ResultLine } from '@thinkbatch/core';
+import type { ModelClient, ResultLine } from '@thinkbatch/core';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import {
@@ -7,21 +7,13 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '@thinkbatch/simulator';
-import { readResultsFile } from '@thinkbatch/testing';
-
-/** A log that remembers messages, so tests can count what happened. */
-export function createRecordingLogger(): Logger & { messages: string[] } {
-  const messages: string[] = [];
-  const push = (message: string): void => {
-    messages.push(message);
-  };
-  return { messages, info: push, warn: push, error: push };
-}
+import { createRecordingLogger, type RecordingLogger, readResultsFile } from '@thinkbatch/testing';
 
 export interface TestStack {
   readonly runtime: LocalRuntime;
   readonly simulator: RunningSimulator;
-  readonly log: Logger & { messages: string[] };
+  /** Everything the runtime logged, so tests can count what happened. */
+  readonly log: RecordingLogger;
   /** Endpoint calls the simulator saw for a one-user-message prompt. */
   callsFor(prompt: string): number;
   results(jobId: string): Promise<ResultLine[]>;

@@ -1,4 +1,4 @@
 export * from './dynamo-job-store';
+export * from './dynamo-rate-gate';
 export * from './s3-object-store';
-export * from './sqs-failure-kinds';
 export * from './sqs-work-queue';

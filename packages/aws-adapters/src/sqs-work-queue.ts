@@ -13,7 +13,7 @@ import {
   WorkQueueError,
 } from '@thinkbatch/core';
 import { QUEUE } from '@thinkbatch/core/settings';
-import { awsErrorFacts } from './aws-error';
+import { awsErrorFacts, isTransientAwsError } from './aws-error';
 import { planBatches, type QueueEntry, SQS_BATCH_LIMITS } from './sqs-batches';
 
 /** The one SQS call the work queue makes; an `SQSClient` is one, and so is a hand-written test fake. */
@@ -50,7 +50,9 @@ function describeWorkMessage(message: WorkMessage): string {
  * whatever the messages' strings hold. They are sent in SendMessageBatch requests of at most 10 entries
  * and 1 MiB. Entries listed as `Failed` inside a successful response are sent again after a full
  * jitter backoff, unless SQS blames the sender (`SenderFault`, which no retry fixes). Whole-request failures
- * are already retried by the SDK; what still fails becomes a `WorkQueueError` with the SDK error as `cause`.
+ * are already retried by the SDK; what still fails becomes a `WorkQueueError` with the SDK error as `cause`,
+ * marked `permanent` when no retry can help (an entry SQS blames on the sender, a client error other than
+ * throttling such as a missing queue or denied access), so the caller fails the job instead of retrying.
  */
 export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
   const { queueUrl } = options;
@@ -84,9 +86,11 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
         );
       } catch (error) {
         const facts = awsErrorFacts(error);
+        // A client error other than throttling (the queue does not exist, access denied) is not fixed by
+        // a retry: permanent, so fan-out fails the job instead of retrying it for minutes.
         throw new WorkQueueError(
           `SendMessageBatch to ${queueUrl} failed (${batch.length} messages): ${facts.name}: ${facts.message}`,
-          { cause: error },
+          { cause: error, permanent: !isTransientAwsError(facts) },
         );
       }
       const succeeded = new Set((out.Successful ?? []).map((entry) => entry.Id));
@@ -142,6 +146,7 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
           const also = refused.length === 0 ? '' : `; SQS also refused: ${describe(refused)}`;
           throw new WorkQueueError(
             `${retryable.length} messages could not be sent after ${maxAttempts} attempts: ${describe(retryable)}${also}`,
+            { permanent: refused.length > 0 },
           );
         }
         const retry = new Set(retryable.map((entry) => entry.Id));
@@ -149,8 +154,11 @@ export function createSqsWorkQueue(options: SqsWorkQueueOptions): WorkQueue {
         if (pending.length > 0)
           await clock.sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
       }
-      if (refused.length > 0)
-        throw new WorkQueueError(`SQS refused ${refused.length} messages: ${describe(refused)}`);
+      if (refused.length > 0) {
+        throw new WorkQueueError(`SQS refused ${refused.length} messages: ${describe(refused)}`, {
+          permanent: true,
+        });
+      }
     },
   };
 }

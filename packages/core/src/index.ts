@@ -27,6 +27,7 @@ export * from './ports/logger';
 export * from './ports/model-client';
 export * from './ports/object-store';
 export * from './ports/work-queue';
+export * from './rate-control/index';
 export * from './results/job-summary';
 export * from './results/latency-histogram';
 export * from './results/openai-batch-output';

@@ -2,11 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  createDynamoJobStore,
-  createS3ObjectStore,
-  createSqsWorkQueueWithFailureKinds,
-} from '@thinkbatch/aws-adapters';
+import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
 import {
   createJsonLogger,
   ENDPOINT,
@@ -44,9 +40,7 @@ export function depsFromEnvironment(): PipelineDeps {
   const jobs = memo(() =>
     createDynamoJobStore({ dynamodb: new DynamoDBClient({}), tableName: linked.JobsTable.name }),
   );
-  const queue = memo(() =>
-    createSqsWorkQueueWithFailureKinds({ sqs: new SQSClient({}), queueUrl: linked.WorkQueue.url }),
-  );
+  const queue = memo(() => createSqsWorkQueue({ sqs: new SQSClient({}), queueUrl: linked.WorkQueue.url }));
   const model = memo(() =>
     createOpenAIModelClient({
       baseURL: env['THINKBATCH_ENDPOINT'] || ENDPOINT.baseURL,

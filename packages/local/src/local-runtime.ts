@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import {
-  createDynamoJobStore,
-  createS3ObjectStore,
-  createSqsWorkQueueWithFailureKinds,
-} from '@thinkbatch/aws-adapters';
+import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
 import {
   type Clock,
   createJsonLogger,
@@ -166,7 +162,7 @@ async function assembleRuntime(
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * workerTimeoutMs) / 1000),
   });
 
-  const sqsQueue = createSqsWorkQueueWithFailureKinds({
+  const sqsQueue = createSqsWorkQueue({
     sqs: clients.sqs,
     queueUrl: options.workQueueUrl ?? resources.queueUrl,
   });

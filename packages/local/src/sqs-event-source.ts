@@ -4,7 +4,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Logger } from '@thinkbatch/core';
+import { type Clock, type Logger, systemClock } from '@thinkbatch/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /** What an SQS event source invokes: Lambda's handler signature, minus the context. */
@@ -24,7 +24,12 @@ export interface SqsEventSourceOptions {
   /** Long-poll wait per receive. @default 1 */
   readonly waitTimeSeconds?: number;
   readonly log: Logger;
+  /** Waits between receive retries and stamps records that lack timestamps. @default systemClock */
+  readonly clock?: Clock;
 }
+
+/** Pause after a failed receive before the next one. */
+export const RECEIVE_RETRY_DELAY_MS = 200;
 
 export interface SqsEventSource {
   /** Stop receiving, then wait for invocations in flight. */
@@ -49,12 +54,13 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     throw new RangeError(`maxConcurrency must be a positive integer, got ${options.maxConcurrency}`);
   }
   const { sqs, queueUrl, log } = options;
+  const clock = options.clock ?? systemClock;
   let stopping = false;
   let invocations = 0;
   const inFlight = new Set<Promise<void>>();
 
   const invoke = async (messages: Message[]): Promise<void> => {
-    const records = messages.map((m) => toRecord(m, options));
+    const records = messages.map((m) => toRecord(m, options, clock.now()));
     invocations += 1;
     let failedIds: Set<string>;
     try {
@@ -110,7 +116,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
       } catch (error) {
         if (stopping) break;
         log.warn('receive failed; retrying', { queueUrl, error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await clock.sleep(RECEIVE_RETRY_DELAY_MS);
         continue;
       }
       if (messages.length === 0) continue;
@@ -134,7 +140,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   };
 }
 
-function toRecord(message: Message, options: SqsEventSourceOptions): SQSRecord {
+function toRecord(message: Message, options: SqsEventSourceOptions, now: number): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
     messageId: message.MessageId ?? '',
@@ -142,9 +148,9 @@ function toRecord(message: Message, options: SqsEventSourceOptions): SQSRecord {
     body: message.Body ?? '',
     attributes: {
       ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SentTimestamp: attributes.SentTimestamp ?? String(now),
       SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(now),
     },
     messageAttributes: {},
     md5OfBody: message.MD5OfBody ?? '',

@@ -8,23 +8,19 @@ import {
   type Fault,
   promptKey,
   REASONING_SHAPES,
-  type RunningSimulator,
   type SimulatorOptions,
   startSimulator,
 } from '@thinkbatch/simulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock, createSimulatorHarness, type TestSimulator } from '@thinkbatch/simulator/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAIModelClient, type OpenAIModelClientOptions } from './openai-model-client';
 
 const KEY = 'sk-test-0123456789abcdef';
-const running: RunningSimulator[] = [];
-async function simulate(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const simulator = await startSimulator({ apiKey: KEY, latency: { kind: 'fixed', ms: 0 }, ...options });
-  running.push(simulator);
-  return simulator;
-}
-afterAll(async () => {
-  await Promise.all(running.splice(0).map((simulator) => simulator.close()));
-});
+const harness = createSimulatorHarness();
+afterAll(harness.closeAll);
+/** A simulator that wants `KEY`, with no latency, on its own manual clock: nothing here waits on real time. */
+const simulate = (options: Omit<SimulatorOptions, 'clock'> = {}): Promise<TestSimulator> =>
+  harness.start({ apiKey: KEY, ...options });
 
 const body = (prompt: string, extra: Record<string, unknown> = {}): ChatRequestBody => ({
   model: 'deepseek-ai/deepseek-r1',
@@ -65,13 +61,19 @@ describe.each([
   ['streaming', true],
   ['non-streaming', false],
 ] as const)('createOpenAIModelClient (%s) against the simulator', (_mode, stream) => {
-  let simulator: RunningSimulator;
+  let simulator: TestSimulator;
   let make: (extra?: Partial<OpenAIModelClientOptions>) => ReturnType<typeof createOpenAIModelClient>;
   beforeAll(async () => {
     simulator = await simulate({ promptFaults });
     make = (extra = {}) => createOpenAIModelClient({ baseURL: simulator.url, apiKey: KEY, stream, ...extra });
   });
   const callsOf = (prompt: string) => simulator.stats().callsByPrompt[keyOf(prompt)];
+  /** A simulator of its own and a client on its clock, for the tests that move time. */
+  const timed = async () => {
+    const own = await simulate({ promptFaults });
+    const client = createOpenAIModelClient({ baseURL: own.url, apiKey: KEY, stream, clock: own.clock });
+    return { simulator: own, clock: own.clock, client };
+  };
 
   it('completes with the request id, reasoning, answer and usage the simulator sent', async () => {
     const prompt = 'What is 40+2? Please reason step by step, and put your final answer within \\boxed{}.';
@@ -165,23 +167,26 @@ describe.each([
     expect(failure).toMatchObject({ type: 'connection_error', message: expect.stringMatching(/terminated/) });
   });
 
-  it('slow headers beyond timeoutMs → timeout, promptly, no retry', async () => {
+  it('slow headers beyond timeoutMs → timeout at the deadline, no retry', async () => {
+    const { simulator: own, clock, client } = await timed();
     const prompt = `slow <<slow>> ${stream}`;
-    const started = Date.now();
-    const result = await make().complete(body(prompt), { timeoutMs: 300 });
-    expect(failureOf(result)).toEqual({ type: 'timeout', message: 'no complete response within 300 ms' });
-    expect(Date.now() - started).toBeLessThan(2_000);
-    expect(result.latencyMs).toBeGreaterThanOrEqual(290);
-    expect(callsOf(prompt)).toBe(1);
+    const pending = client.complete(body(prompt), { timeoutMs: 3_000 });
+    await clock.sleeping(2); // the attempt's deadline, and the simulator holding back the headers for 5 s
+    clock.advance(3_000);
+    const result = await pending;
+    expect(failureOf(result)).toEqual({ type: 'timeout', message: 'no complete response within 3000 ms' });
+    expect(result.latencyMs).toBe(3_000);
+    expect(own.stats().callsByPrompt[keyOf(prompt)]).toBe(1);
   });
 
   it('slow headers within timeoutMs → completed', async () => {
-    const client = make();
-    const result = await client.complete(body(`slow but fine <<slow-short>> ${stream}`), {
-      timeoutMs: 5_000,
-    });
+    const { clock, client } = await timed();
+    const pending = client.complete(body(`slow but fine <<slow-short>> ${stream}`), { timeoutMs: 5_000 });
+    await clock.sleeping(2);
+    clock.advance(800); // the headers are due
+    const result = await pending;
     expect(result.kind).toBe('completed');
-    expect(result.latencyMs).toBeGreaterThanOrEqual(790);
+    expect(result.latencyMs).toBe(800);
   });
 
   it('truncated body → invalid_response with the request id', async () => {
@@ -209,32 +214,23 @@ describe.each([
   });
 
   it('caller abort mid-call → aborted, not timeout', async () => {
+    const { clock, client } = await timed();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const result = await make().complete(body(`abort <<slow>> ${stream}`), {
+    const pending = client.complete(body(`abort <<slow>> ${stream}`), {
       timeoutMs: 10_000,
       signal: controller.signal,
     });
-    expect(failureOf(result)).toEqual({ type: 'aborted', message: 'the request was aborted by the caller' });
+    await clock.sleeping(2); // the request waits at the simulator
+    controller.abort();
+    expect(failureOf(await pending)).toEqual({
+      type: 'aborted',
+      message: 'the request was aborted by the caller',
+    });
   });
 
   it('sends defaultHeaders and uses the injected clock for latency', async () => {
     let now = 1_000;
-    const clock = {
-      now: () => (now += 250),
-      sleep: (ms: number, signal?: AbortSignal) =>
-        new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, ms);
-          signal?.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer);
-              reject(signal.reason);
-            },
-            { once: true },
-          );
-        }),
-    };
+    const clock = { now: () => (now += 250), sleep: createManualClock().sleep };
     const hints: (string | null)[] = [];
     const headerSimulator = await simulate({
       faultPlan: (ctx) => {
@@ -271,31 +267,49 @@ describe('createOpenAIModelClient: authentication', () => {
 });
 
 describe('createOpenAIModelClient: timeouts and aborts while the body streams', () => {
-  let simulator: RunningSimulator;
-  beforeAll(async () => {
-    simulator = await simulate({ tokensPerSecond: 40 }); // ~2 s of streaming for a short answer
-  });
-  afterEach(() => undefined);
+  /**
+   * A simulator streaming one token per second of its manual clock (tens of seconds for a short answer),
+   * a streaming client on the same clock, and a promise that resolves when the response headers arrive.
+   */
+  async function trickle() {
+    const simulator = await simulate({ tokensPerSecond: 1 });
+    const { promise: headers, resolve: headersArrived } = Promise.withResolvers<void>();
+    const client = createOpenAIModelClient({
+      baseURL: simulator.url,
+      apiKey: KEY,
+      clock: simulator.clock,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        headersArrived();
+        return response;
+      },
+    });
+    return { simulator, clock: simulator.clock, client, headers };
+  }
 
   it('bounds the whole attempt: headers arrived, body too slow → timeout', async () => {
-    const client = createOpenAIModelClient({ baseURL: simulator.url, apiKey: KEY });
-    const started = Date.now();
-    const failure = failureOf(await client.complete(body('trickle 1'), { timeoutMs: 400 }));
-    expect(failure.type).toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(1_500);
+    const { clock, client, headers } = await trickle();
+    const pending = client.complete(body('trickle 1'), { timeoutMs: 5_000 });
+    await headers;
+    clock.advance(5_000);
+    const result = await pending;
+    expect(failureOf(result).type).toBe('timeout');
+    expect(result.latencyMs).toBe(5_000);
   });
 
   it('caller abort while chunks arrive → aborted', async () => {
-    const client = createOpenAIModelClient({ baseURL: simulator.url, apiKey: KEY });
+    const { clock, client, headers } = await trickle();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    const failure = failureOf(
-      await client.complete(body('trickle 2'), { timeoutMs: 10_000, signal: controller.signal }),
-    );
-    expect(failure.type).toBe('aborted');
+    const pending = client.complete(body('trickle 2'), { timeoutMs: 60_000, signal: controller.signal });
+    await headers;
+    await clock.sleeping(2); // the deadline, and the stream waiting for its next token
+    await clock.advanceToNext(); // a token is due: the server sends it
+    controller.abort();
+    expect(failureOf(await pending).type).toBe('aborted');
   });
 
   it('returns timeout without a call when no time is left', async () => {
+    const simulator = await simulate();
     const client = createOpenAIModelClient({ baseURL: simulator.url, apiKey: KEY });
     const before = simulator.stats().chatRequests;
     expect(failureOf(await client.complete(body('no time'), { timeoutMs: 0 })).type).toBe('timeout');

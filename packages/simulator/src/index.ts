@@ -1,4 +1,5 @@
-// The simulator's public surface. Everything else under src/ (and all of testing/) is internal.
+// The simulator's public surface. Everything else under src/ is internal; testing/ is exported on its own, as
+// `@thinkbatch/simulator/testing`, for tests only.
 export { CLI_HELP, type CliCommand, DEFAULT_CLI_PORT, parseCliArgs } from './cli/cli-args';
 export type { SimulatorClock } from './clock';
 export { answerForPrompt, answerText, type PromptAnswer } from './completion/prompt-answer';

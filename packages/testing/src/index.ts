@@ -1,12 +1,16 @@
 // The test kit's public surface: in-memory fakes of the ports, the fake clock and model client, the
-// contract suites every adapter runs, and the pipeline harness. Only tests depend on this package.
+// contract suites every adapter runs, the pipeline harness and shared fixtures. Only tests depend on this
+// package.
 export * from './arbitraries';
 export * from './contracts/index';
 export * from './emulators/drain-queue';
 export * from './fake-clock';
 export * from './fake-model-client';
+export * from './fixtures/recording-logger';
+export * from './fixtures/sqs-record';
 export * from './in-memory-job-store';
 export * from './in-memory-object-store';
 export * from './in-memory-work-queue';
 export * from './pipeline-harness';
+export * from './rate-control/index';
 export * from './read-results-file';

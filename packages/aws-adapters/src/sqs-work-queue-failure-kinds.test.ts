@@ -2,8 +2,7 @@ import type { SendMessageBatchCommand, SendMessageBatchCommandOutput } from '@aw
 import type { WorkMessage } from '@thinkbatch/core';
 import { isPermanentQueueFailure, WorkQueueError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import { createSqsWorkQueueWithFailureKinds } from './sqs-failure-kinds';
-import type { SqsBatchSender } from './sqs-work-queue';
+import { createSqsWorkQueue, type SqsBatchSender } from './sqs-work-queue';
 
 const message: WorkMessage = { type: 'finalize_job', jobId: 'job-1' };
 const noSleep = { now: () => 0, sleep: async () => {} };
@@ -32,7 +31,7 @@ const failedEntry = (senderFault: boolean, code: string) => (command: SendMessag
 });
 
 async function failureOf(sqs: SqsBatchSender): Promise<WorkQueueError> {
-  const queue = createSqsWorkQueueWithFailureKinds({ queueUrl: 'q', sqs, maxAttempts: 2, clock: noSleep });
+  const queue = createSqsWorkQueue({ queueUrl: 'q', sqs, maxAttempts: 2, clock: noSleep });
   const error = await queue.send([message]).then(
     () => undefined,
     (reason: unknown) => reason,
@@ -41,7 +40,7 @@ async function failureOf(sqs: SqsBatchSender): Promise<WorkQueueError> {
   return error;
 }
 
-describe('createSqsWorkQueueWithFailureKinds', () => {
+describe('createSqsWorkQueue failure kinds', () => {
   it('calls a refusal SQS blames on the sender permanent', async () => {
     const error = await failureOf(answering(failedEntry(true, 'InvalidMessageContents')));
     expect(isPermanentQueueFailure(error)).toBe(true);
@@ -71,7 +70,7 @@ describe('createSqsWorkQueueWithFailureKinds', () => {
     for (const sqs of transient) expect((await failureOf(sqs)).permanent).toBe(false);
   });
 
-  it('sends what SQS accepts, as the plain adapter does', async () => {
+  it('sends what SQS accepts', async () => {
     const sent: string[] = [];
     const sqs = answering((command) => {
       for (const entry of command.input.Entries ?? []) sent.push(entry.MessageBody ?? '');
@@ -85,7 +84,7 @@ describe('createSqsWorkQueueWithFailureKinds', () => {
         $metadata: { httpStatusCode: 200 },
       };
     });
-    await createSqsWorkQueueWithFailureKinds({ queueUrl: 'q', sqs }).send([message]);
+    await createSqsWorkQueue({ queueUrl: 'q', sqs }).send([message]);
     expect(sent.map((body) => JSON.parse(body))).toEqual([message]);
   });
 });

@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  countAccepted,
+  countUse,
+  cutLimit,
+  isProbing,
+  type LimitEstimate,
+  type LimitRules,
+  markBound,
+  recoveryTarget,
+  startLimit,
+  stepLimit,
+} from './limit-estimate';
+
+const rules: LimitRules = {
+  ceiling: 1_000,
+  floor: 1,
+  roundMs: 1_000,
+  settleMs: 2_000,
+  decrease: 0.9,
+  headroom: 0.02,
+  probeAfterCalls: 100,
+  startGrowth: 1.5,
+};
+
+/** Close `rounds` rounds in which demand exceeded the allowance. */
+function boundRounds(estimate: LimitEstimate, from: number, rounds: number, r: LimitRules = rules) {
+  let e = estimate;
+  let now = from;
+  for (let i = 0; i < rounds; i += 1) {
+    e = markBound(e);
+    now += r.roundMs;
+    e = stepLimit(e, now, r);
+  }
+  return { estimate: e, now };
+}
+
+describe('limit estimate', () => {
+  it('slow-starts by half per bound round, never past the ceiling, and not at all when idle', () => {
+    const start = startLimit(100, 0);
+    expect(boundRounds(start, 0, 1).estimate.value).toBe(150);
+    expect(boundRounds(start, 0, 2).estimate.value).toBe(225);
+    expect(boundRounds(start, 0, 20).estimate.value).toBe(1_000);
+    expect(stepLimit(start, 5_000, rules).value).toBe(100);
+    expect(stepLimit(markBound(start), 999, rules).value).toBe(100);
+  });
+
+  it('slow start jumps at least to its floor (what Little’s law needs)', () => {
+    const grown = stepLimit(markBound(startLimit(4, 0)), 1_000, { ...rules, startFloor: 40 });
+    expect(grown.value).toBe(40);
+  });
+
+  it('counts a round as bound when nearly all of the allowance was used', () => {
+    const r = { ...rules, usedToBind: 90 };
+    expect(stepLimit(countUse(startLimit(100, 0), 95), 1_000, r).value).toBe(150);
+    expect(stepLimit(countUse(startLimit(100, 0), 50), 1_000, r).value).toBe(100);
+    // Use over a longer stretch is scaled to one round.
+    expect(stepLimit(countUse(startLimit(100, 0), 95), 2_000, r).value).toBe(100);
+  });
+
+  it('cuts to β × the lower of its value and the level refused at', () => {
+    const cut = cutLimit(startLimit(200, 0), 10, 10, 150, rules);
+    expect(cut.failedAt).toBe(150);
+    expect(cut.value).toBeCloseTo(135, 9);
+    expect(cutLimit(startLimit(200, 0), 10, 10, 500, rules).value).toBeCloseTo(180, 9);
+  });
+
+  it('answers one episode once: calls started within the settle time of a cut change nothing', () => {
+    const cut = cutLimit(startLimit(200, 0), 10, 10, 200, rules);
+    expect(cutLimit(cut, 1_500, 1_600, 100, rules)).toBe(cut);
+    // A call started after the episode cuts again, from what it finds.
+    expect(cutLimit(cut, 2_010, 2_020, 100, rules).value).toBeCloseTo(90, 9);
+  });
+
+  it('recovers to just below the failed level within three bound rounds, then holds', () => {
+    const cut = cutLimit(startLimit(200, 0), 0, 0, 200, rules);
+    const target = recoveryTarget(cut, rules) ?? 0;
+    expect(target).toBeCloseTo(196, 9);
+    const recovered = boundRounds(cut, 0, 3);
+    expect(recovered.estimate.value).toBeCloseTo(target, 9);
+    expect(boundRounds(recovered.estimate, recovered.now, 5).estimate.value).toBeCloseTo(target, 9);
+  });
+
+  it('probes above the target only after enough accepted calls: 1 %, 2 %, 4 %, …', () => {
+    const cut = cutLimit(startLimit(200, 0), 0, 0, 200, rules);
+    const { estimate, now } = boundRounds(countAccepted(cut, 100), 0, 4);
+    const target = 196;
+    expect(estimate.value).toBeCloseTo(target, 9);
+    const first = boundRounds(estimate, now, 1);
+    expect(first.estimate.value).toBeCloseTo(target * 1.01, 9);
+    expect(isProbing(first.estimate, first.now, rules)).toBe(true);
+    const second = boundRounds(first.estimate, first.now, 1);
+    expect(second.estimate.value).toBeCloseTo(target * 1.01 * 1.02, 9);
+    const third = boundRounds(second.estimate, second.now, 1);
+    expect(third.estimate.value).toBeCloseTo(target * 1.01 * 1.02 * 1.04, 9);
+  });
+
+  it('does not probe while another limit probes, nor grow while the endpoint queues', () => {
+    const cut = countAccepted(cutLimit(startLimit(200, 0), 0, 0, 200, rules), 500);
+    const { estimate, now } = boundRounds(cut, 0, 4);
+    expect(boundRounds(estimate, now, 3, { ...rules, mayProbe: false }).estimate.value).toBeCloseTo(196, 9);
+    expect(boundRounds(startLimit(100, 0), 0, 3, { ...rules, holdGrowth: true }).estimate.value).toBe(100);
+  });
+
+  it('a refused probe falls back to the last step a whole round accepted', () => {
+    const cut = countAccepted(cutLimit(startLimit(200, 0), 0, 0, 200, rules), 500);
+    const held = boundRounds(cut, 0, 4);
+    const probed = boundRounds(held.estimate, held.now, 2);
+    const lastGood = probed.estimate.lastGood ?? 0;
+    expect(lastGood).toBeCloseTo(196 * 1.01, 9);
+    const refused = cutLimit(probed.estimate, probed.now, probed.now, 300, rules);
+    expect(refused.value).toBeCloseTo(lastGood, 9);
+    expect(refused.failedAt).toBeCloseTo(probed.estimate.value, 9);
+    expect(isProbing(refused, probed.now, rules)).toBe(false);
+  });
+
+  it('probes even a slow endpoint after twenty rounds at the target', () => {
+    const cut = cutLimit(startLimit(200, 0), 0, 0, 200, rules);
+    const { estimate, now } = boundRounds(cut, 0, 3 + 20);
+    expect(estimate.value).toBeCloseTo(196, 9);
+    expect(boundRounds(estimate, now, 1).estimate.value).toBeCloseTo(196 * 1.01, 9);
+  });
+
+  it('stays within its floor and ceiling whatever happens (property)', () => {
+    const event = fc.oneof(
+      fc.record({ kind: fc.constant('bound' as const), after: fc.integer({ min: 0, max: 3_000 }) }),
+      fc.record({ kind: fc.constant('accepted' as const), count: fc.integer({ min: 0, max: 200 }) }),
+      fc.record({
+        kind: fc.constant('refused' as const),
+        after: fc.integer({ min: 0, max: 3_000 }),
+        level: fc.double({ min: 0, max: 5_000, noNaN: true }),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 1_000, noNaN: true }),
+        fc.array(event, { maxLength: 60 }),
+        (start, events) => {
+          let e = startLimit(start, 0);
+          let now = 0;
+          for (const ev of events) {
+            if (ev.kind === 'accepted') e = countAccepted(e, ev.count);
+            else if (ev.kind === 'bound') {
+              now += ev.after;
+              e = stepLimit(markBound(e), now, rules);
+            } else {
+              now += ev.after;
+              const before = e.value;
+              e = cutLimit(e, now, now, ev.level, rules);
+              if (e.cutAt === now) expect(e.value).toBeLessThanOrEqual(Math.max(before, rules.floor));
+            }
+            expect(e.value).toBeGreaterThanOrEqual(rules.floor);
+            expect(e.value).toBeLessThanOrEqual(Math.max(rules.ceiling, start));
+          }
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,213 @@
+import { z } from 'zod';
+
+/**
+ * One adaptive limit (requests per minute, or calls in flight), as plain data so it can live in a
+ * DynamoDB item. Time advances in rounds: a round is how long a change takes to show in the endpoint's
+ * answers (the provider's window for a rate, the call latency for concurrency).
+ */
+export const LimitEstimate = z.object({
+  /** The allowance now. */
+  value: z.number().positive(),
+  /** The level at which the last 429 was refused, once one was; recovery aims just below it. */
+  failedAt: z.number().positive().nullable(),
+  /** When that cut happened (epoch ms); refusals of calls started soon after belong to the same episode. */
+  cutAt: z.number().nullable(),
+  /** Start of the current round (epoch ms). */
+  roundStartedAt: z.number(),
+  /** Demand exceeded the allowance during the current round: only then may it grow. */
+  boundInRound: z.boolean(),
+  /** Allowance used during the current round (e.g. start times handed out). */
+  usedInRound: z.number().nonnegative(),
+  /** Calls accepted by the endpoint since the last cut. */
+  acceptedSinceCut: z.number().int().nonnegative(),
+  /** Rounds spent at the recovery target without a probe. */
+  roundsAtTarget: z.number().int().nonnegative(),
+  /** Relative growth of the next probe above the target; doubles with each probe round. */
+  probeGain: z.number().nonnegative(),
+  /** While probing: the allowance before the last probe step, which a whole round did not refuse. */
+  lastGood: z.number().positive().nullable(),
+  /** When the allowance last grew past what was known to work (slow start or a probe), epoch ms. */
+  probedAt: z.number().nullable(),
+});
+export type LimitEstimate = z.infer<typeof LimitEstimate>;
+
+/** How one limit moves; everything in the allowance's own unit. */
+export interface LimitRules {
+  /** Upper bound: a known limit less headroom, or a hard cap. */
+  readonly ceiling: number;
+  /** Lower bound of the allowance. */
+  readonly floor: number;
+  /** Length of a round, ms. */
+  readonly roundMs: number;
+  /**
+   * How long after a cut the endpoint still answers traffic sent before it (the provider's window plus
+   * start times already handed out), ms: refusals of calls started within it belong to the same episode.
+   * @default roundMs
+   */
+  readonly settleMs?: number;
+  /** Multiplicative decrease on a refusal (β). */
+  readonly decrease: number;
+  /** Fraction kept below the level that failed. */
+  readonly headroom: number;
+  /** Accepted calls since the last cut before probing above the target. */
+  readonly probeAfterCalls: number;
+  /** Growth factor per bound round before the first refusal ("slow start"). */
+  readonly startGrowth: number;
+  /** Slow start grows at least to this (e.g. what Little's law says is needed). @default 0 */
+  readonly startFloor?: number;
+  /**
+   * Use per round (see `countUse`) from which the allowance counts as bound, as if `markBound` had been
+   * called: a rate is bound when nearly all of it was handed out. @default never
+   */
+  readonly usedToBind?: number;
+  /** When true, a bound round does not grow the allowance (the endpoint shows queueing). */
+  readonly holdGrowth?: boolean;
+  /**
+   * When false, the allowance recovers to its target but does not probe above it: another limit is
+   * probing, and a 429 must be blamed on one of them. @default true
+   */
+  readonly mayProbe?: boolean;
+}
+
+/** First probe step above the target: 1 %, then 2 %, 4 %, … so a raised limit is found in O(log) rounds. */
+export const FIRST_PROBE_GAIN = 0.01;
+/** A probe at most doubles the allowance in one round. */
+const MAX_PROBE_GAIN = 1;
+/** A slow endpoint still probes after this many rounds at the target, however few calls it took. */
+const MAX_HOLD_ROUNDS = 20;
+/** Recovery closes at least this fraction of the target per round. */
+const MIN_RECOVERY_STEP = 0.03;
+
+/** A fresh estimate at `value`, before any refusal. */
+export function startLimit(value: number, now: number): LimitEstimate {
+  return {
+    value,
+    failedAt: null,
+    cutAt: null,
+    roundStartedAt: now,
+    boundInRound: false,
+    usedInRound: 0,
+    acceptedSinceCut: 0,
+    roundsAtTarget: 0,
+    probeGain: FIRST_PROBE_GAIN,
+    lastGood: null,
+    probedAt: null,
+  };
+}
+
+/**
+ * Whether the allowance is being pushed past what is known to work — slow start, or a probe within the
+ * last two rounds — so a 429 now is most likely its doing.
+ */
+export function isProbing(estimate: LimitEstimate, now: number, rules: LimitRules): boolean {
+  if (estimate.value >= rules.ceiling) return false;
+  return estimate.probedAt !== null && now - estimate.probedAt <= 2 * rules.roundMs;
+}
+
+/**
+ * Whether a 429 now is most likely this limit's doing: it is probing, or it was cut so recently that
+ * the endpoint still answers traffic sent before the cut.
+ */
+export function isAnswerable(estimate: LimitEstimate, now: number, rules: LimitRules): boolean {
+  const settling = estimate.cutAt !== null && now - estimate.cutAt < (rules.settleMs ?? rules.roundMs);
+  return settling || isProbing(estimate, now, rules);
+}
+
+/** Demand exceeded the allowance: this round may grow it. */
+export function markBound(estimate: LimitEstimate): LimitEstimate {
+  return estimate.boundInRound ? estimate : { ...estimate, boundInRound: true };
+}
+
+/** `amount` more of the allowance was used in this round. */
+export function countUse(estimate: LimitEstimate, amount: number): LimitEstimate {
+  return { ...estimate, usedInRound: estimate.usedInRound + amount };
+}
+
+/** The endpoint accepted `count` more calls. */
+export function countAccepted(estimate: LimitEstimate, count: number): LimitEstimate {
+  return { ...estimate, acceptedSinceCut: estimate.acceptedSinceCut + count };
+}
+
+/** The level recovery aims at after a refusal: just below where it failed, never above the ceiling. */
+export function recoveryTarget(estimate: LimitEstimate, rules: LimitRules): number | null {
+  if (estimate.failedAt === null) return null;
+  return Math.max(rules.floor, Math.min(rules.ceiling, estimate.failedAt * (1 - rules.headroom)));
+}
+
+function grow(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEstimate {
+  const target = recoveryTarget(estimate, rules);
+  if (target === null) {
+    const value = Math.max(estimate.value * rules.startGrowth, rules.startFloor ?? 0);
+    return { ...estimate, value: Math.min(rules.ceiling, value), probedAt: now };
+  }
+  if (estimate.value < target) {
+    const step = Math.max((target - estimate.value) / 2, target * MIN_RECOVERY_STEP);
+    return { ...estimate, value: Math.min(target, estimate.value + step) };
+  }
+  const held =
+    estimate.acceptedSinceCut >= rules.probeAfterCalls || estimate.roundsAtTarget >= MAX_HOLD_ROUNDS;
+  if (!held || estimate.roundsAtTarget < 1 || rules.mayProbe === false) {
+    return { ...estimate, roundsAtTarget: estimate.roundsAtTarget + 1 };
+  }
+  return {
+    ...estimate,
+    value: Math.min(rules.ceiling, estimate.value * (1 + estimate.probeGain)),
+    probeGain: Math.min(MAX_PROBE_GAIN, estimate.probeGain * 2),
+    lastGood: estimate.value,
+    probedAt: now,
+  };
+}
+
+/**
+ * Close the round if it is over: a round in which demand exceeded the allowance grows it (slow start
+ * before the first refusal, then recovery to just below the failed level, then probes of 1 %, 2 %, 4 %, …);
+ * an idle round changes nothing, so an allowance that was not used is never inflated.
+ */
+export function stepLimit(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEstimate {
+  const elapsed = now - estimate.roundStartedAt;
+  if (elapsed < rules.roundMs) return estimate;
+  const used = (estimate.usedInRound * rules.roundMs) / elapsed;
+  const bound = estimate.boundInRound || (rules.usedToBind !== undefined && used >= rules.usedToBind);
+  const grown = bound && rules.holdGrowth !== true ? grow(estimate, now, rules) : estimate;
+  return {
+    ...grown,
+    value: Math.min(grown.value, rules.ceiling),
+    roundStartedAt: now,
+    boundInRound: false,
+    usedInRound: 0,
+  };
+}
+
+/**
+ * The endpoint refused a call started at `startedAt` while this limit carried `level` (the accepted
+ * rate, or the calls in flight). A call started within `settleMs` of the last cut belongs to the episode
+ * that cut already answered (the provider's window still held the old traffic), so it changes nothing. Otherwise the allowance is cut to β × min(value, level) — or, when a probe was refused, back
+ * to the last probe step a whole round accepted, if that is higher: a failed probe says only that the
+ * last step was too much.
+ */
+export function cutLimit(
+  estimate: LimitEstimate,
+  startedAt: number,
+  now: number,
+  level: number,
+  rules: LimitRules,
+): LimitEstimate {
+  if (estimate.cutAt !== null && startedAt < estimate.cutAt + (rules.settleMs ?? rules.roundMs))
+    return estimate;
+  const failedAt = Math.max(rules.floor, Math.min(estimate.value, level));
+  const decreased = rules.decrease * failedAt;
+  const fallback = estimate.lastGood === null ? decreased : Math.min(estimate.lastGood, failedAt);
+  return {
+    value: Math.min(Math.max(rules.floor, decreased, fallback), rules.ceiling),
+    failedAt,
+    cutAt: now,
+    roundStartedAt: now,
+    boundInRound: false,
+    usedInRound: 0,
+    acceptedSinceCut: 0,
+    roundsAtTarget: 0,
+    probeGain: FIRST_PROBE_GAIN,
+    lastGood: null,
+    probedAt: null,
+  };
+}

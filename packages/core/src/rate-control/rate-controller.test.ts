@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import {
+  acceptedPerMinute,
+  allowance,
+  type CallOutcome,
+  type InFlightView,
+  isQueueing,
+  markInFlightBound,
+  observedLatencyMs,
+  type RateControllerState,
+  recordOutcome,
+  recordStarts,
+  startController,
+  stepController,
+} from './rate-controller';
+import { parseRateGateSettings } from './rate-gate-settings';
+
+const T0 = 1_000_000;
+const calm: InFlightView = { level: 1, leased: 4, used: 1 };
+
+const succeeded = (startedAt: number, latencyMs = 200, tokens: number | null = 100): CallOutcome => ({
+  kind: 'succeeded',
+  latencyMs,
+  tokens,
+  startedAt,
+  inFlightAtStart: 1,
+});
+const refusal = (startedAt: number, retryAfterMs: number | null = null): CallOutcome => ({
+  kind: 'rate_limited',
+  retryAfterMs,
+  startedAt,
+  inFlightAtStart: 1,
+});
+
+/** `perSecond` calls a second for `seconds`, all accepted, starting at `from`. */
+function traffic(
+  state: RateControllerState,
+  settings = parseRateGateSettings(),
+  from: number,
+  seconds: number,
+  perSecond: number,
+) {
+  let s = state;
+  for (let i = 0; i < seconds * perSecond; i += 1) {
+    const at = from + (i * 1000) / perSecond;
+    s = recordStarts(s, settings, [at]);
+    s = recordOutcome(s, settings, at + 200, succeeded(at), calm);
+  }
+  return s;
+}
+
+describe('rate controller', () => {
+  it("starts at known limits (less headroom): NVIDIA's trial tier by default", () => {
+    const settings = parseRateGateSettings();
+    const limits = allowance(startController(settings, T0), settings);
+    expect(limits.requestsPerMinute).toBeCloseTo(40 * 0.98, 9);
+    expect(limits.inFlight).toBe(4);
+    expect(limits.tokensPerMinute).toBeNull();
+    const known = parseRateGateSettings({ maxInFlight: 12, tokensPerMinute: 100_000 });
+    expect(allowance(startController(known, T0), known)).toMatchObject({
+      inFlight: 12,
+      tokensPerMinute: 98_000,
+    });
+  });
+
+  it('sizes in-flight by Little’s law when it binds: R1 at 40 requests/min and a minute per answer', () => {
+    const settings = parseRateGateSettings();
+    let state = startController(settings, T0);
+    for (let i = 0; i < 8; i += 1)
+      state = recordOutcome(state, settings, T0, succeeded(T0, 60_000, 12_000), calm);
+    expect(observedLatencyMs(state)).toBe(60_000);
+    state = stepController(markInFlightBound(state), settings, T0 + 60_000);
+    // 39.2/min × (1.5 × 60 s in flight + 60 s of start times held ahead) + 1
+    expect(allowance(state, settings).inFlight).toBe(Math.ceil((39.2 * 150) / 60) + 1);
+  });
+
+  it("honours a 429's Retry-After for everyone, capped by maxPauseMs", () => {
+    const settings = parseRateGateSettings({ maxPauseMs: 30_000 });
+    const state = startController(settings, T0);
+    expect(recordOutcome(state, settings, T0, refusal(T0, 5_000), calm).pausedUntil).toBe(T0 + 5_000);
+    expect(recordOutcome(state, settings, T0, refusal(T0, 3_600_000), calm).pausedUntil).toBe(T0 + 30_000);
+  });
+
+  it('without Retry-After pauses one request interval and cuts the rate from the allowance', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: null, initialRequestsPerMinute: 600 });
+    const after = recordOutcome(startController(settings, T0), settings, T0, refusal(T0), calm);
+    expect(after.rate.value).toBeCloseTo(540, 9);
+    expect(after.pausedUntil).toBe(T0 + Math.ceil(60_000 / 540));
+  });
+
+  it('cuts the rate to what the endpoint accepted over the last window', () => {
+    const settings = parseRateGateSettings({
+      requestsPerMinute: null,
+      initialRequestsPerMinute: 6_000,
+      windowMs: 1_000,
+    });
+    let state = traffic(startController(settings, T0), settings, T0, 3, 20);
+    expect(acceptedPerMinute(state, settings, T0 + 3_000)).toBeCloseTo(1_200, 6);
+    state = recordOutcome(state, settings, T0 + 3_000, refusal(T0 + 3_000), calm);
+    expect(state.rate.failedAt).toBeCloseTo(1_200, 6);
+    expect(state.rate.value).toBeCloseTo(1_080, 6);
+  });
+
+  it('blames a concurrency limit when a call is refused more crowded than any accepted call', () => {
+    const settings = parseRateGateSettings({
+      requestsPerMinute: null,
+      initialRequestsPerMinute: 6_000,
+      initialInFlight: 16,
+      windowMs: 1_000,
+    });
+    let state = startController(settings, T0);
+    for (let i = 0; i < 20; i += 1) {
+      state = recordOutcome(state, settings, T0 + i, succeeded(T0 + i), { level: 8, leased: 12, used: 12 });
+    }
+    const crowded = recordOutcome(state, settings, T0 + 30, refusal(T0 + 30), {
+      level: 9,
+      leased: 12,
+      used: 12,
+    });
+    expect(crowded.inFlight.failedAt).toBe(9);
+    expect(allowance(crowded, settings).inFlight).toBe(8);
+    expect(crowded.rate.value).toBe(state.rate.value);
+  });
+
+  it('spaces probes so that Retry-After pauses stay cheap', () => {
+    const settings = parseRateGateSettings({
+      requestsPerMinute: null,
+      initialRequestsPerMinute: 1_200,
+      windowMs: 1_000,
+    });
+    let state = traffic(startController(settings, T0), settings, T0, 2, 20);
+    state = recordOutcome(state, settings, T0 + 2_000, refusal(T0 + 2_000, 1_000), calm);
+    expect(state.lastPauseMs).toBe(1_000);
+    // Pausing everyone 1 s at ~20 calls/s costs ~20 calls: probe no more often than every ~1,000.
+    let now = T0 + 3_000;
+    state = traffic(state, settings, now, 10, 20);
+    for (let i = 0; i < 10; i += 1) {
+      now += 1_000;
+      state = stepController(
+        recordStarts(
+          state,
+          settings,
+          Array.from({ length: 20 }, (_, k) => now + k * 50),
+        ),
+        settings,
+        now,
+      );
+    }
+    const target = (state.rate.failedAt ?? 0) * 0.98;
+    expect(state.rate.value).toBeLessThanOrEqual(target + 1e-6);
+  });
+
+  it('sees queueing when calls take clearly longer per token than before', () => {
+    const settings = parseRateGateSettings();
+    let state = startController(settings, T0);
+    for (let i = 0; i < 10; i += 1)
+      state = recordOutcome(state, settings, T0, succeeded(T0, 1_000, 100), calm);
+    expect(isQueueing(state)).toBe(false);
+    // Longer answers alone are not queueing: the time per token is the same.
+    for (let i = 0; i < 10; i += 1)
+      state = recordOutcome(state, settings, T0, succeeded(T0, 10_000, 1_000), calm);
+    expect(isQueueing(state)).toBe(false);
+    for (let i = 0; i < 10; i += 1)
+      state = recordOutcome(state, settings, T0, succeeded(T0, 3_000, 100), calm);
+    expect(isQueueing(state)).toBe(true);
+    const held = stepController(markInFlightBound(state), settings, T0 + 60_000);
+    expect(held.inFlight.value).toBe(state.inFlight.value);
+  });
+
+  it('keeps the average tokens per call, and ignores answers without usage', () => {
+    const settings = parseRateGateSettings();
+    let state = startController(settings, T0);
+    state = recordOutcome(state, settings, T0, succeeded(T0, 100, 1_000), calm);
+    state = recordOutcome(state, settings, T0, succeeded(T0, 100, null), calm);
+    expect(state.tokensPerCall).toBe(1_000);
+    state = recordOutcome(state, settings, T0, succeeded(T0, 100, 2_600), calm);
+    expect(state.tokensPerCall).toBeCloseTo(1_100, 9);
+  });
+});

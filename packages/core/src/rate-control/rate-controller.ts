@@ -1,0 +1,430 @@
+import { z } from 'zod';
+import {
+  countAccepted,
+  countUse,
+  cutLimit,
+  isAnswerable,
+  isProbing,
+  LimitEstimate,
+  type LimitRules,
+  markBound,
+  startLimit,
+  stepLimit,
+} from './limit-estimate';
+import type { RateGateSettings } from './rate-gate-settings';
+
+/** Buckets per provider window in the record of recent calls. */
+const BUCKETS_PER_WINDOW = 10;
+/** Weight of a new sample in the fast and slow latency averages. */
+const FAST_WEIGHT = 1 / 4;
+const SLOW_WEIGHT = 1 / 16;
+/** Samples before latency is trusted for round lengths, Little's law and the queueing guard. */
+const MIN_LATENCY_SAMPLES = 4;
+/** The fast average this far above the baseline means the endpoint queues: concurrency stops growing. */
+const QUEUEING_FACTOR = 1.5;
+/** The latency baseline drifts up this much per concurrency round, so it follows a changed workload. */
+const BASELINE_DRIFT = 0.02;
+/** Slots sized by Little's law hold each call this many latencies (room for the spread of latency). */
+const LITTLE_HEADROOM = 1.5;
+/** Slow-start growth per bound round. */
+const START_GROWTH = 1.5;
+/** Probes are spaced so that the idle time the server's Retry-After pauses cost stays near this share. */
+const PAUSE_COST_SHARE = 0.02;
+/** The rate counts as bound in a round in which at least this share of it was handed out. */
+const RATE_USE_TO_BIND = 0.9;
+/** Fewer accepted calls than this in the last window say nothing about the rate limit. */
+const MIN_CALLS_FOR_LEVEL = 4;
+/** Smallest rate allowance, requests per minute. */
+const MIN_REQUESTS_PER_MINUTE = 0.5;
+
+/** Calls started and refused, and the most calls in flight any accepted call started with, in one slice of the window. */
+const WindowBucket = z.object({
+  index: z.number().int(),
+  sent: z.number(),
+  refused: z.number().int().nonnegative(),
+  peakAccepted: z.number().int().nonnegative(),
+});
+
+/** Latency averages, ms; `perToken` divides by the tokens of the answer, so long answers are not queueing. */
+const LatencyState = z.object({
+  samples: z.number().int().nonnegative(),
+  slowMs: z.number().nonnegative(),
+  fastPerToken: z.number().nonnegative(),
+  baselinePerToken: z.number().nonnegative(),
+});
+
+/** Everything the controller learned about one endpoint: plain data, stored in the gate's item. */
+export const RateControllerState = z.object({
+  /** Requests per minute. */
+  rate: LimitEstimate,
+  /** Calls in flight. */
+  inFlight: LimitEstimate,
+  latency: LatencyState,
+  /** Average tokens (prompt + completion) per successful call; null until one reported tokens. */
+  tokensPerCall: z.number().nonnegative().nullable(),
+  /** No call may start before this (epoch ms): a 429 pauses every caller. */
+  pausedUntil: z.number(),
+  /** The last pause a server's Retry-After asked for, ms: probes are spaced so that pauses stay cheap. */
+  lastPauseMs: z.number().nonnegative(),
+  /** Calls sent and refused over the last provider window (and start times handed out ahead). */
+  recent: z.array(WindowBucket),
+});
+export type RateControllerState = z.infer<typeof RateControllerState>;
+
+/** What the gate may hand out right now. */
+export interface Allowance {
+  /** Requests per minute (known limit less headroom, or learned). */
+  readonly requestsPerMinute: number;
+  /** Tokens per minute, when known (less headroom). */
+  readonly tokensPerMinute: number | null;
+  /** Calls in flight, whole. */
+  readonly inFlight: number;
+  /** No call may start before this (epoch ms); `now` or earlier when not paused. */
+  readonly pausedUntil: number;
+}
+
+/** What the endpoint did with one call, as its caller saw it. */
+export type CallResult =
+  /** Answered. `tokens`: prompt + completion tokens, null when the server sent no usage. */
+  | { readonly kind: 'succeeded'; readonly latencyMs: number; readonly tokens: number | null }
+  /** HTTP 429. `retryAfterMs`: from `retry-after-ms` / `retry-after`, null when it sent none. */
+  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number | null }
+  /** Any other failure (5xx, timeout, bad body): no rate signal, counted only. */
+  | { readonly kind: 'failed' };
+
+/**
+ * A call's result as reported to the gate: when it started (epoch ms) and how many calls its holder had
+ * in flight then, itself included.
+ */
+export type CallOutcome = CallResult & { readonly startedAt: number; readonly inFlightAtStart: number };
+
+const knownRate = (settings: RateGateSettings): number | null =>
+  settings.requestsPerMinute === null ? null : settings.requestsPerMinute * (1 - settings.headroom);
+
+const knownTokens = (settings: RateGateSettings): number | null =>
+  settings.tokensPerMinute === null ? null : settings.tokensPerMinute * (1 - settings.headroom);
+
+const knownInFlight = (settings: RateGateSettings): number | null => settings.maxInFlight;
+
+/** Start times are handed out at most this far ahead: one provider window. */
+export function startHorizonMs(settings: RateGateSettings): number {
+  return settings.windowMs;
+}
+
+const bucketMs = (settings: RateGateSettings): number => settings.windowMs / BUCKETS_PER_WINDOW;
+const bucketIndex = (at: number, settings: RateGateSettings): number => Math.floor(at / bucketMs(settings));
+
+/** A new controller: known limits at once, unknown ones from their starting values. */
+export function startController(settings: RateGateSettings, now: number): RateControllerState {
+  return {
+    rate: startLimit(knownRate(settings) ?? settings.initialRequestsPerMinute, now),
+    inFlight: startLimit(knownInFlight(settings) ?? settings.initialInFlight, now),
+    latency: { samples: 0, slowMs: 0, fastPerToken: 0, baselinePerToken: 0 },
+    tokensPerCall: null,
+    pausedUntil: 0,
+    lastPauseMs: 0,
+    recent: [],
+  };
+}
+
+/** Mean latency of successful calls, ms, once enough were seen. */
+export function observedLatencyMs(state: RateControllerState): number | null {
+  return state.latency.samples >= MIN_LATENCY_SAMPLES ? state.latency.slowMs : null;
+}
+
+/** Whether recent calls take clearly longer per token than the baseline: the endpoint is queueing. */
+export function isQueueing(state: RateControllerState): boolean {
+  const { latency } = state;
+  return (
+    latency.samples >= MIN_LATENCY_SAMPLES &&
+    latency.fastPerToken > QUEUEING_FACTOR * latency.baselinePerToken
+  );
+}
+
+/**
+ * The rate's round is the provider's window: a change of rate shows in its count within one window, and
+ * traffic sent before a cut (the window's content plus the start times handed out) for one more.
+ */
+function rateRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
+  const perMs = Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE) / 60_000;
+  return {
+    ceiling: knownRate(settings) ?? Number.POSITIVE_INFINITY,
+    floor: MIN_REQUESTS_PER_MINUTE,
+    roundMs: settings.windowMs,
+    settleMs: settings.windowMs + startHorizonMs(settings),
+    usedToBind: (RATE_USE_TO_BIND * state.rate.value * settings.windowMs) / 60_000,
+    decrease: settings.decrease,
+    headroom: settings.headroom,
+    probeAfterCalls: Math.max(settings.probeAfterCalls, (state.lastPauseMs * perMs) / PAUSE_COST_SHARE),
+    startGrowth: START_GROWTH,
+  };
+}
+
+/**
+ * The in-flight round is the call latency: calls in flight turn over once per latency. Slow start jumps
+ * at least to what Little's law needs to carry the rate allowance: a slot per call in flight (its
+ * latency, with room for the spread) and per start time held ahead.
+ */
+function inFlightRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
+  const latency = observedLatencyMs(state);
+  const holdMs = (latency ?? 0) * LITTLE_HEADROOM + startHorizonMs(settings);
+  return {
+    startFloor: latency === null ? 0 : Math.ceil((state.rate.value * holdMs) / 60_000) + 1,
+    ceiling: knownInFlight(settings) ?? settings.inFlightCap,
+    floor: 1,
+    roundMs: latency === null ? settings.windowMs : Math.max(1, Math.min(latency, settings.windowMs)),
+    decrease: settings.decrease,
+    headroom: settings.headroom,
+    probeAfterCalls: Math.max(
+      settings.probeAfterCalls,
+      (state.lastPauseMs * Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE)) / 60_000 / PAUSE_COST_SHARE,
+    ),
+    startGrowth: START_GROWTH,
+    holdGrowth: isQueueing(state),
+  };
+}
+
+/**
+ * Close rounds that are over (growing allowances that were bound) and forget buckets older than a
+ * window. Only one limit probes above its target at a time, so a 429 can be blamed on the one probing.
+ */
+export function stepController(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): RateControllerState {
+  const current = bucketIndex(now, settings);
+  const rateLimits = rateRules(state, settings);
+  const inFlightLimits = inFlightRules(state, settings);
+  const roundOver = now - state.inFlight.roundStartedAt >= inFlightLimits.roundMs;
+  const latency =
+    roundOver && state.latency.samples >= MIN_LATENCY_SAMPLES
+      ? {
+          ...state.latency,
+          baselinePerToken: Math.min(
+            state.latency.baselinePerToken * (1 + BASELINE_DRIFT),
+            state.latency.fastPerToken,
+          ),
+        }
+      : state.latency;
+  const rate = stepLimit(state.rate, now, {
+    ...rateLimits,
+    mayProbe: !isProbing(state.inFlight, now, inFlightLimits),
+  });
+  const inFlight = stepLimit(state.inFlight, now, {
+    ...inFlightLimits,
+    mayProbe: !isProbing(rate, now, rateLimits),
+  });
+  return {
+    ...state,
+    rate,
+    inFlight,
+    latency,
+    recent: state.recent.filter((b) => b.index >= current - BUCKETS_PER_WINDOW),
+  };
+}
+
+/** What may be handed out now. */
+export function allowance(state: RateControllerState, settings: RateGateSettings): Allowance {
+  const ceiling = knownInFlight(settings) ?? settings.inFlightCap;
+  return {
+    requestsPerMinute: state.rate.value,
+    tokensPerMinute: knownTokens(settings),
+    inFlight: Math.max(1, Math.min(ceiling, Math.floor(state.inFlight.value))),
+    pausedUntil: state.pausedUntil,
+  };
+}
+
+/** Demand exceeded the rate allowance: calls queue for their start times. */
+export function markRateBound(state: RateControllerState): RateControllerState {
+  return { ...state, rate: markBound(state.rate) };
+}
+
+/** Demand exceeded the in-flight allowance: calls queue for slots. */
+export function markInFlightBound(state: RateControllerState): RateControllerState {
+  return { ...state, inFlight: markBound(state.inFlight) };
+}
+
+interface BucketChange {
+  readonly sent?: number;
+  readonly refused?: number;
+  readonly peakAccepted?: number;
+}
+
+function addToBucket(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  at: number,
+  change: BucketChange,
+): RateControllerState {
+  const index = bucketIndex(at, settings);
+  const apply = (b: z.infer<typeof WindowBucket>) => ({
+    index,
+    sent: b.sent + (change.sent ?? 0),
+    refused: b.refused + (change.refused ?? 0),
+    peakAccepted: Math.max(b.peakAccepted, change.peakAccepted ?? 0),
+  });
+  const found = state.recent.some((b) => b.index === index);
+  const recent = found
+    ? state.recent.map((b) => (b.index === index ? apply(b) : b))
+    : [...state.recent, apply({ index, sent: 0, refused: 0, peakAccepted: 0 })];
+  return { ...state, recent };
+}
+
+/**
+ * Start times were handed out: each counts in the bucket of its own time, as the endpoint will count
+ * it, and as use of the rate allowance.
+ */
+export function recordStarts(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  starts: readonly number[],
+): RateControllerState {
+  const counted = starts.reduce((s, at) => addToBucket(s, settings, at, { sent: 1 }), state);
+  return { ...counted, rate: countUse(counted.rate, starts.length) };
+}
+
+/** `count` start times went unused: they come out of the current bucket. */
+export function recordUnusedStarts(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+  count: number,
+): RateControllerState {
+  return count === 0 ? state : addToBucket(state, settings, now, { sent: -count });
+}
+
+/** Calls the endpoint accepted over the last whole window of buckets (started less refused). */
+function acceptedInWindow(state: RateControllerState, settings: RateGateSettings, now: number): number {
+  const current = bucketIndex(now, settings);
+  const accepted = state.recent
+    .filter((b) => b.index < current && b.index >= current - BUCKETS_PER_WINDOW)
+    .reduce((sum, b) => sum + b.sent - b.refused, 0);
+  return Math.max(0, accepted);
+}
+
+/** Requests per minute the endpoint accepted over the last whole window of buckets. */
+export function acceptedPerMinute(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): number {
+  return (acceptedInWindow(state, settings, now) * 60_000) / settings.windowMs;
+}
+
+/** The most calls in flight any accepted call started with, over the last window and now. */
+function peakAccepted(state: RateControllerState, settings: RateGateSettings, now: number): number {
+  const current = bucketIndex(now, settings);
+  return state.recent
+    .filter((b) => b.index <= current && b.index >= current - BUCKETS_PER_WINDOW)
+    .reduce((peak, b) => Math.max(peak, b.peakAccepted), 0);
+}
+
+function ewma(previous: number, sample: number, weight: number, first: boolean): number {
+  return first ? sample : previous + weight * (sample - previous);
+}
+
+/** How full the in-flight allowance is, as the gate sees it when an outcome arrives. */
+export interface InFlightView {
+  /**
+   * Calls in flight when the call started, as well as the gate can tell: the holder's own count then
+   * plus what the other holders last reported.
+   */
+  readonly level: number;
+  /** Slots of all live leases: where an in-flight cut starts from. */
+  readonly leased: number;
+  /** Slots really used (calls in flight plus start times held), as last reported. */
+  readonly used: number;
+}
+
+/** Apply one call's outcome at `now`. */
+export function recordOutcome(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+  outcome: CallOutcome,
+  view: InFlightView,
+): RateControllerState {
+  switch (outcome.kind) {
+    case 'failed':
+      return state;
+    case 'succeeded': {
+      const first = state.latency.samples === 0;
+      const perToken = outcome.latencyMs / Math.max(1, outcome.tokens ?? 1);
+      const fastPerToken = ewma(state.latency.fastPerToken, perToken, FAST_WEIGHT, first);
+      const tokensPerCall =
+        outcome.tokens === null
+          ? state.tokensPerCall
+          : ewma(state.tokensPerCall ?? 0, outcome.tokens, SLOW_WEIGHT, state.tokensPerCall === null);
+      return {
+        ...addToBucket(state, settings, outcome.startedAt, { peakAccepted: view.level }),
+        rate: countAccepted(state.rate, 1),
+        inFlight: countAccepted(state.inFlight, 1),
+        latency: {
+          samples: state.latency.samples + 1,
+          slowMs: ewma(state.latency.slowMs, outcome.latencyMs, SLOW_WEIGHT, first),
+          fastPerToken,
+          baselinePerToken: first ? perToken : Math.min(state.latency.baselinePerToken, fastPerToken),
+        },
+        tokensPerCall,
+      };
+    }
+    case 'rate_limited':
+      return refused(
+        addToBucket(state, settings, outcome.startedAt, { refused: 1 }),
+        settings,
+        now,
+        outcome,
+        view,
+      );
+  }
+}
+
+/**
+ * A 429: pause every caller (for the server's Retry-After, capped, or one request interval) and cut the
+ * limit that was being pushed past what worked — the one in slow start or probing (only one probes at a
+ * time), or still settling from its last cut; both when both or neither were (at the start, or when a
+ * limit dropped) — the in-flight allowance only if its slots were all in use. A call refused with more
+ * calls in flight than any accepted call saw over the window hit a concurrency limit, whatever probed.
+ * The rate is cut from what the endpoint accepted over the last window, the in-flight allowance from the
+ * slots leased (or the crowded level).
+ */
+function refused(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+  outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
+  view: InFlightView,
+): RateControllerState {
+  const rules = rateRules(state, settings);
+  const concurrency = inFlightRules(state, settings);
+  const rateProbing = isAnswerable(state.rate, now, rules);
+  const inFlightProbing = isAnswerable(state.inFlight, now, concurrency);
+  const peak = peakAccepted(state, settings, now);
+  // More calls in flight than any accepted call saw over the window: a concurrency limit, whatever probes.
+  const crowded = peak > 0 && view.level > peak;
+  const full = view.used >= allowance(state, settings).inFlight - 1;
+  // Too little traffic in the window to measure the limit by: cut from the allowance itself.
+  const rateLevel =
+    acceptedInWindow(state, settings, now) >= MIN_CALLS_FOR_LEVEL
+      ? acceptedPerMinute(state, settings, now)
+      : state.rate.value;
+  const rate =
+    !crowded && (rateProbing || !inFlightProbing)
+      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rules)
+      : state.rate;
+  const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
+  const inFlight =
+    crowded || inFlightProbing || (!rateProbing && full)
+      ? cutLimit(state.inFlight, outcome.startedAt, now, inFlightLevel, concurrency)
+      : state.inFlight;
+  const interval = 60_000 / Math.max(rate.value, MIN_REQUESTS_PER_MINUTE);
+  const pauseMs = Math.min(settings.maxPauseMs, outcome.retryAfterMs ?? Math.ceil(interval));
+  return {
+    ...state,
+    rate,
+    inFlight,
+    pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
+    lastPauseMs: outcome.retryAfterMs === null ? state.lastPauseMs : pauseMs,
+  };
+}

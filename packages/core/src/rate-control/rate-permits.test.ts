@@ -1,0 +1,148 @@
+import { createVirtualClock, type VirtualClock } from '@thinkbatch/testing';
+import { describe, expect, it } from 'vitest';
+import { createInMemoryRateGate } from './in-memory-rate-gate';
+import type { RateGate } from './rate-gate';
+import type { RateGateSettings } from './rate-gate-settings';
+import { createRatePermits } from './rate-permits';
+
+/** A gate that counts its round trips. */
+function countingGate(clock: VirtualClock, settings: Partial<RateGateSettings>) {
+  const gate = createInMemoryRateGate({ key: 'k', clock, settings });
+  const trips = { acquire: 0, report: 0, release: 0 };
+  const counted: RateGate = {
+    key: gate.key,
+    acquire: (r) => {
+      trips.acquire += 1;
+      return gate.acquire(r);
+    },
+    report: (r) => {
+      trips.report += 1;
+      return gate.report(r);
+    },
+    release: (r) => {
+      trips.release += 1;
+      return gate.release(r);
+    },
+    snapshot: () => gate.snapshot(),
+  };
+  return { gate: counted, trips };
+}
+
+describe('rate permits', () => {
+  it('paces calls by the gate and reports them in batches: few round trips per call', async () => {
+    const clock = createVirtualClock();
+    const { gate, trips } = countingGate(clock, { requestsPerMinute: 600, maxInFlight: 16, windowMs: 1_000 });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'w',
+      holdUntil: clock.now() + 600_000,
+      longestWaitMs: 60_000,
+    });
+    const starts: number[] = [];
+    const line = async () => {
+      for (let i = 0; i < 10; i += 1) {
+        const decision = await permits.take();
+        if (decision.kind !== 'granted') throw new Error('expected a permit');
+        starts.push(clock.now());
+        await clock.sleep(300);
+        await decision.permit.finish({ kind: 'succeeded', latencyMs: 300, tokens: 10 });
+      }
+    };
+    const done = Promise.all(Array.from({ length: 8 }, line)).then(() => permits.close());
+    await clock.runUntil(clock.now() + 60_000);
+    await done;
+    expect(starts).toHaveLength(80);
+    const sorted = [...starts].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i += 1) {
+      expect((sorted[i] ?? 0) - (sorted[i - 1] ?? 0)).toBeGreaterThanOrEqual(60_000 / 588 - 0.01);
+    }
+    expect(trips.acquire + trips.report).toBeLessThanOrEqual(80 / 4);
+    expect(trips.release).toBe(1);
+    const snapshot = await gate.snapshot();
+    expect(snapshot.counts.succeeded).toBe(80);
+    expect(snapshot.leases).toBe(0);
+  });
+
+  it('gives up after the longest wait, with the reason, and hands back nothing it did not take', async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({
+      key: 'k',
+      clock,
+      settings: { maxInFlight: 1, requestsPerMinute: 6_000 },
+    });
+    const holdUntil = clock.now() + 600_000;
+    const hog = createRatePermits({ gate, clock, holder: 'hog', holdUntil, longestWaitMs: 1_000 });
+    const starved = createRatePermits({ gate, clock, holder: 'starved', holdUntil, longestWaitMs: 5_000 });
+    const held = await hog.take();
+    expect(held.kind).toBe('granted');
+    const decision = starved.take();
+    await clock.runUntil(clock.now() + 10_000);
+    expect(await decision).toEqual({ kind: 'rate_limited', waitedMs: 5_000, reason: 'in_flight' });
+  });
+
+  it('stops waiting at an earlier deadline, and rejects when its signal aborts', async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({
+      key: 'k',
+      clock,
+      settings: { maxInFlight: 1, requestsPerMinute: 6_000 },
+    });
+    const holdUntil = clock.now() + 600_000;
+    const hog = createRatePermits({ gate, clock, holder: 'hog', holdUntil, longestWaitMs: 1_000 });
+    const other = createRatePermits({ gate, clock, holder: 'other', holdUntil, longestWaitMs: 60_000 });
+    await hog.take();
+    const early = other.take({ deadline: clock.now() + 2_000 });
+    const controller = new AbortController();
+    const aborted = other.take({ signal: controller.signal });
+    const abortedResult = aborted.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    controller.abort(new Error('cancelled'));
+    await clock.runUntil(clock.now() + 10_000);
+    expect(await early).toMatchObject({ kind: 'rate_limited', waitedMs: 2_000 });
+    expect(String(await abortedResult)).toMatch(/cancelled/);
+  });
+
+  it("a 429 one holder meets pauses another holder's next call for its Retry-After", async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({
+      key: 'k',
+      clock,
+      settings: { requestsPerMinute: 6_000, maxInFlight: 8 },
+    });
+    const holdUntil = clock.now() + 600_000;
+    const a = createRatePermits({ gate, clock, holder: 'a', holdUntil, longestWaitMs: 60_000 });
+    const b = createRatePermits({ gate, clock, holder: 'b', holdUntil, longestWaitMs: 60_000 });
+    const refusedAt = clock.now();
+    const first = await a.take();
+    if (first.kind !== 'granted') throw new Error('expected a permit');
+    await first.permit.finish({ kind: 'rate_limited', retryAfterMs: 7_000 });
+    let startedAt = 0;
+    const next = b.take().then((d) => {
+      startedAt = clock.now();
+      return d;
+    });
+    await clock.runUntil(clock.now() + 20_000);
+    expect((await next).kind).toBe('granted');
+    expect(startedAt).toBeGreaterThanOrEqual(refusedAt + 7_000);
+  });
+
+  it('finishes a permit only once', async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({ key: 'k', clock, settings: { requestsPerMinute: 6_000 } });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'w',
+      holdUntil: clock.now() + 60_000,
+      longestWaitMs: 1_000,
+    });
+    const decision = await permits.take();
+    if (decision.kind !== 'granted') throw new Error('expected a permit');
+    await decision.permit.finish({ kind: 'failed' });
+    await expect(decision.permit.finish({ kind: 'failed' })).rejects.toThrow(/once/);
+    expect((await gate.snapshot()).counts.failed).toBe(1);
+  });
+});

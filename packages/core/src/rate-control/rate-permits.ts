@@ -1,0 +1,311 @@
+import type { Clock } from '../ports/clock';
+import type { CallOutcome, CallResult } from './rate-controller';
+import type { RateGate, WaitReason } from './rate-gate';
+
+/** Options of {@link createRatePermits}. */
+export interface RatePermitsOptions {
+  readonly gate: RateGate;
+  readonly clock: Clock;
+  /** Unique per worker invocation (or process). */
+  readonly holder: string;
+  /** Epoch ms the holder stops at (its invocation deadline): its lease ends then, even if it dies. */
+  readonly holdUntil: number;
+  /** A call that waited this long for permission gives up (`rate_limited`); see `RateGateSettings.longestWaitMs`. */
+  readonly longestWaitMs: number;
+  /** Calls of this holder in flight at once, at most (its memory bound). @default 256 */
+  readonly maxInFlight?: number;
+  /** Outcomes kept before a report round trip; a 429 is reported at once. @default 8 */
+  readonly reportEvery?: number;
+}
+
+/** Options of one {@link RatePermits.take}. */
+export interface TakeOptions {
+  /** Stop waiting when it aborts (the promise rejects with its reason). */
+  readonly signal?: AbortSignal;
+  /** Epoch ms after which waiting is pointless (the job's deadline, the invocation's reserve). */
+  readonly deadline?: number;
+  /** Expected prompt + completion tokens of the call (e.g. its `max_tokens`), for token limits. */
+  readonly tokens?: number;
+}
+
+/** Permission for one call: report what the endpoint did, exactly once. */
+export interface Permit {
+  /** When the call was allowed to start (epoch ms). */
+  readonly startedAt: number;
+  finish(result: CallResult): Promise<void>;
+}
+
+/** The answer to a take: a permit, or a wait that ran out (the line fails `rate_limited`). */
+export type PermitDecision =
+  | { readonly kind: 'granted'; readonly permit: Permit; readonly waitedMs: number }
+  | { readonly kind: 'rate_limited'; readonly waitedMs: number; readonly reason: WaitReason };
+
+/** One holder's side of a rate gate: per-call permits from leases taken in batches. */
+export interface RatePermits {
+  /** Wait for permission to start one call (bounded by the longest wait and the deadline). */
+  take(options?: TakeOptions): Promise<PermitDecision>;
+  /** Report what is left and hand the lease back. */
+  close(): Promise<void>;
+}
+
+/** A holder that keeps getting nothing waits at most 2^5 times what the gate suggested. */
+const MAX_BACKOFF_DOUBLINGS = 6;
+
+interface Start {
+  readonly at: number;
+  readonly until: number;
+}
+
+/**
+ * Per-call permits on top of a {@link RateGate}, for one holder (a worker invocation): a call starts
+ * only with a slot of the holder's lease and one of the paced start times the gate handed out. Slots
+ * are kept and reused while calls wait; outcomes go back in batches (a 429 at once, pausing everyone);
+ * only one round trip to the gate is in flight at a time, so gate traffic grows with leases, not calls.
+ */
+export function createRatePermits(options: RatePermitsOptions): RatePermits {
+  const { gate, clock, holder, holdUntil, longestWaitMs } = options;
+  const maxInFlight = options.maxInFlight ?? 256;
+  const reportEvery = options.reportEvery ?? 8;
+
+  let leaseId: string | null = null;
+  let slots = 0;
+  let expiresAt = 0;
+  let inUse = 0;
+  let waiting = 0;
+  const starts: Start[] = [];
+  let outcomes: CallOutcome[] = [];
+  let unusedStarts = 0;
+  let waitedMs = 0;
+  let askAfter = 0;
+  let pausedUntil = 0;
+  let lastReason: WaitReason = 'requests';
+  /** The gate said slots are short: a finished call of ours is worth asking again for. */
+  let waitingForSlots = false;
+  /** Acquires in a row that got nothing: the wait before the next one doubles (up to 32 ×). */
+  let emptyStreak = 0;
+  let trip: Promise<void> | null = null;
+  const wakers = new Set<AbortController>();
+
+  const heldSlots = (now: number): number => (now < expiresAt ? slots : 0);
+
+  const dropStarts = (now: number): void => {
+    while (starts.length > 0) {
+      const first = starts[0];
+      if (first === undefined || (first.until > now && first.at >= pausedUntil)) break;
+      starts.shift();
+      unusedStarts += 1;
+    }
+  };
+
+  const wake = (): void => {
+    for (const waker of wakers) waker.abort();
+    wakers.clear();
+  };
+
+  /** Sleep, woken early by a finished call; rethrows only the caller's own abort. */
+  const nap = async (ms: number, signal: AbortSignal | undefined): Promise<void> => {
+    if (ms <= 0) return;
+    const waker = new AbortController();
+    wakers.add(waker);
+    try {
+      await clock.sleep(ms, signal === undefined ? waker.signal : AbortSignal.any([signal, waker.signal]));
+    } catch (error) {
+      if (signal?.aborted === true) throw error;
+    } finally {
+      wakers.delete(waker);
+    }
+  };
+
+  const notePause = (until: number | null): void => {
+    if (until === null || until <= pausedUntil) return;
+    pausedUntil = until;
+    askAfter = Math.max(askAfter, until);
+    dropStarts(clock.now());
+  };
+
+  /** Hand over what was collected; put it back if the round trip fails. */
+  const collect = () => {
+    const taken = { outcomes, unusedStarts, waitedMs };
+    outcomes = [];
+    unusedStarts = 0;
+    waitedMs = 0;
+    return {
+      taken,
+      restore: () => {
+        outcomes = [...taken.outcomes, ...outcomes];
+        unusedStarts += taken.unusedStarts;
+        waitedMs += taken.waitedMs;
+      },
+    };
+  };
+
+  /** Run round trips one at a time. */
+  const exclusive = (run: () => Promise<void>): Promise<void> => {
+    const previous = trip ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const tracked = next.finally(() => {
+      if (trip === tracked) trip = null;
+    });
+    trip = tracked;
+    return tracked;
+  };
+
+  const acquire = async (tokens: number | undefined): Promise<void> => {
+    const now = clock.now();
+    dropStarts(now);
+    const { taken, restore } = collect();
+    try {
+      const result = await gate.acquire({
+        holder,
+        leaseId,
+        inUse,
+        outcomes: taken.outcomes,
+        unusedStarts: taken.unusedStarts,
+        waitedMs: taken.waitedMs,
+        holdUntil,
+        startsHeld: starts.length,
+        want: {
+          requests: Math.max(0, waiting - starts.length),
+          slots: Math.max(
+            0,
+            Math.min(maxInFlight, inUse + Math.max(waiting, starts.length)) - heldSlots(now),
+          ),
+          ...(tokens === undefined ? {} : { tokensPerRequest: tokens }),
+        },
+      });
+      const after = clock.now();
+      // Short of slots and given none: back off, doubling, so holders without slots do not poll.
+      const starved = result.wait?.reason === 'in_flight' && result.lease.slots <= heldSlots(now);
+      emptyStreak = starved ? Math.min(emptyStreak + 1, MAX_BACKOFF_DOUBLINGS) : 0;
+      leaseId = result.lease.id;
+      slots = result.lease.slots;
+      expiresAt = result.lease.expiresAt;
+      for (const at of result.starts) starts.push({ at, until: at + Math.max(1, result.spacingMs) });
+      askAfter =
+        result.wait === null
+          ? after
+          : after + (result.wait.until - after) * 2 ** Math.max(0, emptyStreak - 1);
+      waitingForSlots = result.wait?.reason === 'in_flight';
+      if (result.wait !== null) lastReason = result.wait.reason;
+      notePause(result.pausedUntil);
+    } catch (error) {
+      restore();
+      throw error;
+    }
+  };
+
+  const report = async (): Promise<void> => {
+    if (leaseId === null && outcomes.length === 0) return;
+    const { taken, restore } = collect();
+    const now = clock.now();
+    try {
+      const result = await gate.report({
+        holder,
+        leaseId,
+        inUse,
+        outcomes: taken.outcomes,
+        unusedStarts: taken.unusedStarts,
+        waitedMs: taken.waitedMs,
+        returnSlots: waiting === 0 ? Math.max(0, heldSlots(now) - inUse) : 0,
+      });
+      leaseId = result.lease?.id ?? null;
+      slots = result.lease?.slots ?? 0;
+      expiresAt = result.lease?.expiresAt ?? 0;
+      notePause(result.pausedUntil);
+    } catch (error) {
+      restore();
+      throw error;
+    }
+  };
+
+  const finish = async (outcome: CallOutcome): Promise<void> => {
+    inUse -= 1;
+    outcomes.push(outcome);
+    if (waitingForSlots) {
+      waitingForSlots = false;
+      askAfter = Math.max(pausedUntil, clock.now());
+    }
+    wake();
+    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch or the end.
+    const idle = inUse === 0 && waiting === 0;
+    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle) {
+      await exclusive(report);
+    }
+  };
+
+  const permit = (startedAt: number, inFlightAtStart: number): Permit => {
+    let finished = false;
+    return {
+      startedAt,
+      finish: async (result) => {
+        if (finished) throw new Error('a permit is finished once');
+        finished = true;
+        await finish({ ...result, startedAt, inFlightAtStart });
+      },
+    };
+  };
+
+  return {
+    take: async (takeOptions = {}) => {
+      const { signal, tokens } = takeOptions;
+      const started = clock.now();
+      const limit = Math.min(takeOptions.deadline ?? Number.POSITIVE_INFINITY, started + longestWaitMs);
+      waiting += 1;
+      try {
+        for (;;) {
+          signal?.throwIfAborted();
+          const now = clock.now();
+          dropStarts(now);
+          const start = starts[0];
+          const slotFree = inUse < heldSlots(now);
+          if (start !== undefined && start.at <= now && slotFree) {
+            starts.shift();
+            inUse += 1;
+            waitedMs += now - started;
+            return { kind: 'granted', permit: permit(now, inUse), waitedMs: now - started };
+          }
+          if (now >= limit) {
+            waitedMs += now - started;
+            return { kind: 'rate_limited', waitedMs: now - started, reason: lastReason };
+          }
+          if (trip !== null) {
+            await trip;
+            continue;
+          }
+          let until: number;
+          if (start !== undefined && slotFree) until = start.at;
+          else if (now < askAfter) until = askAfter;
+          else {
+            await exclusive(() => acquire(tokens));
+            continue;
+          }
+          await nap(Math.min(until, limit) - now, signal);
+        }
+      } finally {
+        waiting -= 1;
+      }
+    },
+    close: async () => {
+      await exclusive(async () => {
+        const { taken, restore } = collect();
+        try {
+          await gate.release({
+            holder,
+            leaseId,
+            inUse,
+            outcomes: taken.outcomes,
+            unusedStarts: taken.unusedStarts + starts.length,
+            waitedMs: taken.waitedMs,
+          });
+        } catch (error) {
+          restore();
+          throw error;
+        }
+        starts.length = 0;
+        leaseId = null;
+        slots = 0;
+        expiresAt = 0;
+      });
+    },
+  };
+}

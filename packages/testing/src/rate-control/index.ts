@@ -1,0 +1,4 @@
+export * from './rate-gate-contract';
+export * from './rate-gate-simulation';
+export * from './simulated-endpoint';
+export * from './virtual-clock';
