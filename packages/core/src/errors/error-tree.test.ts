@@ -5,6 +5,7 @@ import { PipelineError } from '../pipeline/pipeline-error';
 import { JobStoreError } from '../ports/job-store';
 import { ObjectStoreError } from '../ports/object-store';
 import { WorkQueueError } from '../ports/work-queue';
+import { RateGateError } from '../rate-control/rate-gate';
 import { ErrorCode } from './error-code';
 import { parse } from './parse';
 import { ConfigurationError, ThinkbatchError } from './thinkbatch-error';
@@ -25,6 +26,7 @@ describe('error tree', () => {
       ErrorCode.preconditionFailed,
     ],
     [new InvalidUtf8Error('m', { cause }), 'InvalidUtf8Error', ErrorCode.invalidValue],
+    [new RateGateError('m', { cause }), 'RateGateError', ErrorCode.unknown],
   ])('%s is a ThinkbatchError with its name, a stable code and the cause', (error, name, code) => {
     expect(error).toBeInstanceOf(ThinkbatchError);
     expect(error).toBeInstanceOf(Error);

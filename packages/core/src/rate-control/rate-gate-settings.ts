@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../errors/thinkbatch-error';
+import { parse } from '../errors/parse';
 
 const Milliseconds = z.number().int().positive();
 const PerMinute = z.number().positive();
@@ -64,8 +64,5 @@ export type RateGateSettings = z.infer<typeof RateGateSettings>;
 
 /** Validate endpoint limit settings and fill the defaults. Throws `ConfigurationError` on an unusable value. */
 export function parseRateGateSettings(input: unknown = {}): RateGateSettings {
-  const parsed = RateGateSettings.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new ConfigurationError(`invalid rate gate settings: ${detail}`, { cause: parsed.error });
+  return parse(RateGateSettings, input, 'rate gate settings');
 }

@@ -1,3 +1,5 @@
+import { ErrorCode } from '../errors/error-code';
+import { ThinkbatchError, type ThinkbatchErrorOptions } from '../errors/thinkbatch-error';
 import type { CallOutcome } from './rate-controller';
 import type { RateGateSnapshot } from './rate-gate-snapshot';
 
@@ -98,6 +100,9 @@ export interface RateGate {
 }
 
 /** The gate's store failed (DynamoDB unreachable, contention that did not settle, a corrupt item). */
-export class RateGateError extends Error {
+export class RateGateError extends ThinkbatchError {
   override name = 'RateGateError';
+  constructor(message: string, options: ThinkbatchErrorOptions = {}) {
+    super(message, { code: ErrorCode.unknown, ...options });
+  }
 }

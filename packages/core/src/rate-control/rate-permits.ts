@@ -1,3 +1,4 @@
+import { ThinkbatchError } from '../errors/thinkbatch-error';
 import type { Clock } from '../ports/clock';
 import type { CallOutcome, CallResult } from './rate-controller';
 import type { RateGate, WaitReason } from './rate-gate';
@@ -238,7 +239,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     return {
       startedAt,
       finish: async (result) => {
-        if (finished) throw new Error('a permit is finished once');
+        if (finished) throw new ThinkbatchError('a permit is finished once');
         finished = true;
         await finish({ ...result, startedAt, inFlightAtStart });
       },
