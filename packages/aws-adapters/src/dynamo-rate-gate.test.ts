@@ -8,7 +8,7 @@ import {
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { type AcquireRequest, RateGateError, rateGateKey } from '@thinkbatch/core';
-import { createFakeClock, type FakeClock } from '@thinkbatch/testing';
+import { createFakeClock, type FakeClock, makeAcquireRequest } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { createDynamoRateGate, type DynamoRateGateClient } from './dynamo-rate-gate';
 
@@ -66,15 +66,8 @@ function fakeTable(options: { beforeWrite?: (items: Map<string, Item>) => void; 
   return { client, items, calls };
 }
 
-const request = (holder: string): AcquireRequest => ({
-  holder,
-  leaseId: null,
-  inUse: 0,
-  outcomes: [],
-  holdUntil: Number.MAX_SAFE_INTEGER,
-  startsHeld: 0,
-  want: { requests: 2, slots: 2 },
-});
+const request = (holder: string): AcquireRequest =>
+  makeAcquireRequest(holder, { want: { requests: 2, slots: 2 } });
 
 const key = rateGateKey({
   baseURL: 'https://integrate.api.nvidia.com/v1',

@@ -1,6 +1,7 @@
+import { makeAcquireRequest } from '@thinkbatch/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AcquireRequest, LeaseReport } from './rate-gate';
+import type { LeaseReport } from './rate-gate';
 import { parseRateGateSettings } from './rate-gate-settings';
 import {
   describeGate,
@@ -13,16 +14,7 @@ import {
 
 const T0 = 1_000_000;
 
-const acquire = (holder: string, overrides: Partial<AcquireRequest> = {}): AcquireRequest => ({
-  holder,
-  leaseId: null,
-  inUse: 0,
-  outcomes: [],
-  holdUntil: Number.MAX_SAFE_INTEGER,
-  startsHeld: 0,
-  want: { requests: 1, slots: 1 },
-  ...overrides,
-});
+const acquire = makeAcquireRequest;
 
 describe('rate gate transitions', () => {
   it('paces by tokens per minute when that is the tighter limit', () => {

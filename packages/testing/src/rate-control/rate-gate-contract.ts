@@ -25,7 +25,11 @@ export function uniqueGateKey(prefix: string): string {
   return `https://contract.test/${prefix}/${randomUUID()}|model|-`;
 }
 
-const request = (holder: string, overrides: Partial<AcquireRequest> = {}): AcquireRequest => ({
+/** An acquire of one request and one slot by `holder`, without a lease yet; override any field. */
+export const makeAcquireRequest = (
+  holder: string,
+  overrides: Partial<AcquireRequest> = {},
+): AcquireRequest => ({
   holder,
   leaseId: null,
   inUse: 0,
@@ -86,7 +90,7 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const clock = createFakeClock();
       const settings = { requestsPerMinute: 600, maxInFlight: 10 };
       const gate = factory({ key: uniqueGateKey('paced'), settings, clock });
-      const result = await gate.acquire(request('a', { want: { requests: 5, slots: 5 } }));
+      const result = await gate.acquire(makeAcquireRequest('a', { want: { requests: 5, slots: 5 } }));
       expect(result.lease.slots).toBe(5);
       expect(result.starts).toHaveLength(5);
       expect(result.spacingMs).toBeCloseTo(60_000 / (600 * 0.98), 6);
@@ -97,7 +101,7 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       expect(result.starts[0]).toBe(clock.now());
       expect(result.wait).toBeNull();
       // The next holder's starts come after the first's: one schedule for everyone.
-      const other = await gate.acquire(request('b', { want: { requests: 1, slots: 1 } }));
+      const other = await gate.acquire(makeAcquireRequest('b', { want: { requests: 1, slots: 1 } }));
       expect(other.starts[0]).toBeCloseTo((result.starts[4] ?? 0) + result.spacingMs, 2);
     });
 
@@ -108,16 +112,16 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const settings = { requestsPerMinute: 6000, maxInFlight: 3 };
       const first = factory({ key, settings, clock });
       const second = factory({ key, settings, clock });
-      const a = await first.acquire(request('a', { want: { requests: 5, slots: 5 } }));
+      const a = await first.acquire(makeAcquireRequest('a', { want: { requests: 5, slots: 5 } }));
       expect(a.lease.slots).toBe(3);
       expect(a.starts).toHaveLength(3);
-      const b = await second.acquire(request('b', { want: { requests: 2, slots: 2 } }));
+      const b = await second.acquire(makeAcquireRequest('b', { want: { requests: 2, slots: 2 } }));
       expect(b.lease.slots).toBe(0);
       expect(b.starts).toHaveLength(0);
       expect(b.wait?.reason).toBe('in_flight');
       await first.release({ holder: 'a', leaseId: a.lease.id, inUse: 0, outcomes: [] });
       const again = await second.acquire(
-        request('b', { leaseId: b.lease.id, want: { requests: 2, slots: 2 } }),
+        makeAcquireRequest('b', { leaseId: b.lease.id, want: { requests: 2, slots: 2 } }),
       );
       expect(again.lease.id).toBe(b.lease.id);
       expect(again.lease.slots).toBe(2);
@@ -131,15 +135,15 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const settings = { maxInFlight: 2 };
       const gate = factory({ key, settings, clock });
       const dead = await gate.acquire(
-        request('dead', { holdUntil: clock.now() + 1_000, want: { requests: 0, slots: 2 } }),
+        makeAcquireRequest('dead', { holdUntil: clock.now() + 1_000, want: { requests: 0, slots: 2 } }),
       );
       expect(dead.lease.slots).toBe(2);
       expect(dead.lease.expiresAt).toBe(clock.now() + 1_000);
-      const starved = await gate.acquire(request('alive', { want: { requests: 0, slots: 2 } }));
+      const starved = await gate.acquire(makeAcquireRequest('alive', { want: { requests: 0, slots: 2 } }));
       expect(starved.lease.slots).toBe(0);
       clock.advance(1_000);
       const fed = await factory({ key, settings, clock }).acquire(
-        request('alive', { leaseId: starved.lease.id, want: { requests: 0, slots: 2 } }),
+        makeAcquireRequest('alive', { leaseId: starved.lease.id, want: { requests: 0, slots: 2 } }),
       );
       expect(fed.lease.slots).toBe(2);
       expect((await gate.snapshot()).leases).toBe(1);
@@ -152,7 +156,7 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const settings = { requestsPerMinute: 6000 };
       const a = factory({ key, settings, clock });
       const b = factory({ key, settings, clock });
-      const lease = await a.acquire(request('a', { want: { requests: 1, slots: 1 } }));
+      const lease = await a.acquire(makeAcquireRequest('a', { want: { requests: 1, slots: 1 } }));
       const startedAt = lease.starts[0] ?? 0;
       const reported = await a.report({
         holder: 'a',
@@ -161,13 +165,13 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
         outcomes: [{ kind: 'rate_limited', retryAfterMs: 5_000, startedAt, inFlightAtStart: 1 }],
       });
       expect(reported.pausedUntil).toBe(clock.now() + 5_000);
-      const other = await b.acquire(request('b', { want: { requests: 3, slots: 3 } }));
+      const other = await b.acquire(makeAcquireRequest('b', { want: { requests: 3, slots: 3 } }));
       expect(other.starts).toHaveLength(0);
       expect(other.wait).toEqual({ until: clock.now() + 5_000, reason: 'paused' });
       expect(other.pausedUntil).toBe(clock.now() + 5_000);
       clock.advance(5_000);
       const after = await b.acquire(
-        request('b', { leaseId: other.lease.id, want: { requests: 3, slots: 3 } }),
+        makeAcquireRequest('b', { leaseId: other.lease.id, want: { requests: 3, slots: 3 } }),
       );
       expect(after.starts.length).toBeGreaterThan(0);
       expect(after.starts[0]).toBeGreaterThanOrEqual(clock.now());
@@ -183,7 +187,7 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const settings = { requestsPerMinute: null, initialRequestsPerMinute: 600 };
       const a = factory({ key, settings, clock });
       const before = await a.snapshot();
-      const lease = await a.acquire(request('a', { want: { requests: 1, slots: 1 } }));
+      const lease = await a.acquire(makeAcquireRequest('a', { want: { requests: 1, slots: 1 } }));
       await a.report({
         holder: 'a',
         leaseId: lease.lease.id,
@@ -203,7 +207,7 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       const clock = createFakeClock();
       const key = uniqueGateKey('snapshot');
       const gate = factory({ key, settings: { requestsPerMinute: 60, maxInFlight: 10 }, clock });
-      const lease = await gate.acquire(request('a', { want: { requests: 2, slots: 2 } }));
+      const lease = await gate.acquire(makeAcquireRequest('a', { want: { requests: 2, slots: 2 } }));
       await gate.report({
         holder: 'a',
         leaseId: lease.lease.id,
