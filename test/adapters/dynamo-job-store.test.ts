@@ -32,8 +32,8 @@ describe('DynamoDB adapter specifics', () => {
     const store = createDynamoJobStore({ dynamodb: local.clients.dynamodb, tableName });
     const jobId = uniqueJobId('index');
     await store.createJob(makeNewJob(jobId));
-    await expect(store.putChunk(jobId, 100_000_000, [1])).rejects.toThrow(RangeError);
-    await expect(store.getChunk(jobId, -1)).rejects.toThrow(RangeError);
+    await expect(store.putChunk(jobId, 100_000_000, [1])).rejects.toThrow(JobStoreError);
+    await expect(store.getChunk(jobId, -1)).rejects.toThrow(JobStoreError);
   });
 
   it('wraps SDK failures in JobStoreError with the cause (missing table)', async () => {

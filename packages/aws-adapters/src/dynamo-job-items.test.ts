@@ -63,7 +63,7 @@ describe('chunk items', () => {
     expect(chunkSortKey(42)).toBe('CHUNK#00000042');
     const keys = [100, 9, 10, 99_999_999].map(chunkSortKey);
     expect([...keys].sort()).toEqual([9, 10, 100, 99_999_999].map(chunkSortKey));
-    for (const bad of [-1, 1.5, 100_000_000]) expect(() => chunkSortKey(bad)).toThrow(RangeError);
+    for (const bad of [-1, 1.5, 100_000_000]) expect(() => chunkSortKey(bad)).toThrow(JobStoreError);
   });
 
   it('creates a chunk with zeroed flat counters and a line set, and rebuilds ChunkCounters from them', () => {

@@ -4,6 +4,7 @@ import type { ChunkCounters, JobRecord, UsageField } from '@thinkbatch/core';
 import {
   ChunkRecord,
   createChunkRecord,
+  ErrorCode,
   isTerminalJobStatus,
   JobRecord as JobRecordSchema,
   JobStoreError,
@@ -60,7 +61,9 @@ export function jobPartition(jobId: string): string {
 /** Sort key of a chunk: `CHUNK#` and the index zero-padded to 8 digits (so keys sort numerically). */
 export function chunkSortKey(index: number): string {
   if (!Number.isSafeInteger(index) || index < 0 || index >= 10 ** INDEX_DIGITS) {
-    throw new RangeError(`chunk index must be an integer in 0..${10 ** INDEX_DIGITS - 1}, got ${index}`);
+    throw new JobStoreError(`chunk index must be an integer in 0..${10 ** INDEX_DIGITS - 1}, got ${index}`, {
+      code: ErrorCode.invalidValue,
+    });
   }
   return `${CHUNK_SORT_PREFIX}${String(index).padStart(INDEX_DIGITS, '0')}`;
 }

@@ -196,7 +196,7 @@ function checkRange(range: ByteRange): void {
     range.start < 0 ||
     range.end < range.start
   ) {
-    throw new RangeError(`invalid byte range [${range.start}, ${range.end})`);
+    throw new ObjectStoreError(`invalid byte range [${range.start}, ${range.end})`, 'invalid_value');
   }
 }
 

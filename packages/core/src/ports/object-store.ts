@@ -46,7 +46,10 @@ export interface ObjectStore {
 }
 
 /** The codes an object store failure carries. */
-export type ObjectStoreErrorCode = Extract<ErrorCode, 'precondition_failed' | 'unavailable' | 'unknown'>;
+export type ObjectStoreErrorCode = Extract<
+  ErrorCode,
+  'precondition_failed' | 'invalid_value' | 'unavailable' | 'unknown'
+>;
 
 /** Raised by object store adapters for failures other than "not found". */
 export class ObjectStoreError extends ThinkbatchError {
