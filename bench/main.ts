@@ -1,0 +1,131 @@
+/**
+ * `pnpm bench`: the rate-control benchmark (issue 8). See BENCHMARKS.md for what it measures.
+ *
+ *   pnpm bench --label before-gate --title "Before the rate gate"   # full run (~8 min), into BENCHMARKS.md
+ *   pnpm bench --quick                                               # every scenario, a few lines, no timing
+ *   pnpm bench --scenario rpm --runner thinkbatch                    # one cell (repeatable flags)
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from './child-process';
+import { composeBenchmarksFile, renderHeader, renderRunSection } from './report';
+import { type BenchResult, runBench } from './run-bench';
+import { RUNNER_IDS, type RunnerId } from './runners/runner';
+import { SCENARIO_IDS, type ScenarioId } from './scenarios';
+
+/** Where a run's outputs go. */
+export interface OutputPaths {
+  /** Raw JSON of the run. */
+  readonly rawJson: string;
+  /** The markdown file the run's section is merged into. */
+  readonly markdown: string;
+}
+
+/** Default outputs: the full mode's are committed, the quick mode's are git-ignored. */
+export function defaultOutputPaths(quick: boolean, label: string): OutputPaths {
+  return quick
+    ? {
+        rawJson: join(REPO_ROOT, 'bench/results/quick', `${label}.json`),
+        markdown: join(REPO_ROOT, 'bench/results/quick/BENCHMARKS.quick.md'),
+      }
+    : {
+        rawJson: join(REPO_ROOT, 'bench/results', `${label}.json`),
+        markdown: join(REPO_ROOT, 'BENCHMARKS.md'),
+      };
+}
+
+export interface WriteOptions {
+  readonly paths: OutputPaths;
+  readonly label: string;
+  readonly title: string;
+  readonly command: string;
+  readonly remark?: string;
+}
+
+/** Write the raw JSON and merge the run's section into the markdown file. */
+export async function writeOutputs(result: BenchResult, options: WriteOptions): Promise<void> {
+  const { paths } = options;
+  await mkdir(join(paths.rawJson, '..'), { recursive: true });
+  await mkdir(join(paths.markdown, '..'), { recursive: true });
+  await writeFile(paths.rawJson, `${JSON.stringify(result, null, 2)}\n`);
+  const previous = await readFile(paths.markdown, 'utf8').catch(() => '');
+  const section = renderRunSection(result, {
+    label: options.label,
+    title: options.title,
+    command: options.command,
+    rawJsonPath: relative(REPO_ROOT, paths.rawJson),
+    ...(options.remark !== undefined && { remark: options.remark }),
+  });
+  await writeFile(
+    paths.markdown,
+    composeBenchmarksFile(renderHeader(result), previous, options.label, section),
+  );
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[], values: readonly string[]): T[] {
+  for (const value of values) {
+    if (!allowed.includes(value as T))
+      throw new Error(`--${name} ${value}: expected one of ${allowed.join(', ')}`);
+  }
+  return values as T[];
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      label: { type: 'string' },
+      title: { type: 'string' },
+      remark: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
+      runner: { type: 'string', multiple: true },
+      parallel: { type: 'string' },
+      'keep-work': { type: 'boolean', default: false },
+    },
+  });
+  const label = values.label ?? (values.quick ? 'quick' : `run-${new Date().toISOString().slice(0, 10)}`);
+  const scenarioIds: ScenarioId[] | undefined =
+    values.scenario === undefined ? undefined : oneOf('scenario', SCENARIO_IDS, values.scenario);
+  const runnerIds: RunnerId[] | undefined =
+    values.runner === undefined ? undefined : oneOf('runner', RUNNER_IDS, values.runner);
+  const workDir = await mkdtemp(join(tmpdir(), 'thinkbatch-bench-'));
+  const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  try {
+    const result = await runBench({
+      quick: values.quick,
+      workDir,
+      parallel: Number(values.parallel ?? (values.quick ? 3 : 1)),
+      log,
+      ...(scenarioIds !== undefined && { scenarios: scenarioIds }),
+      ...(runnerIds !== undefined && { runners: runnerIds }),
+    });
+    const paths = defaultOutputPaths(values.quick, label);
+    await writeOutputs(result, {
+      paths,
+      label,
+      title: values.title ?? label,
+      command: [
+        './scripts/pnpm bench',
+        ...argv.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)),
+      ].join(' '),
+      ...(values.remark !== undefined && { remark: values.remark }),
+    });
+    log(`wrote ${relative(REPO_ROOT, paths.markdown)} and ${relative(REPO_ROOT, paths.rawJson)}`);
+  } finally {
+    if (values['keep-work']) log(`inputs and runner outputs kept in ${workDir}`);
+    else await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  });
+}
