@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './child-process';
 
@@ -11,6 +11,8 @@ export interface Machine {
   readonly memoryGiB: number;
   readonly node: string;
   readonly os: string;
+  /** 1, 5 and 15 minute load averages when the benchmark started: other work on the machine skews it. */
+  readonly loadAverage: readonly number[];
   /** `git describe`-like: the commit and whether the tree had changes. */
   readonly commit: string;
 }
@@ -36,6 +38,7 @@ export async function describeMachine(): Promise<Machine> {
     memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
     os: `${process.platform} ${release()}`,
+    loadAverage: loadavg().map((load) => Math.round(load * 100) / 100),
     commit: await gitCommit(),
   };
 }

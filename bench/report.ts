@@ -227,7 +227,7 @@ export function renderRunSection(result: BenchResult, options: RunSectionOptions
 
 ${options.remark === undefined ? '' : `${options.remark}\n\n`}- **Date**: ${result.startedAt} → ${result.finishedAt} (${result.mode} mode)
 - **Command**: \`${options.command}\`
-- **Machine**: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB memory, Node ${machine.node}, ${machine.os}
+- **Machine**: ${machine.cores} cores (\`nproc\`), ${machine.cpu}, ${machine.memoryGiB} GiB memory, Node ${machine.node}, ${machine.os}; load average at the start ${machine.loadAverage.join(' / ')} (1 / 5 / 15 min)
 - **Code**: thinkbatch at ${machine.commit}
 - **Raw JSON**: \`${options.rawJsonPath}\`
 

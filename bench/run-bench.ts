@@ -64,6 +64,7 @@ async function inBatches<T>(tasks: readonly (() => Promise<T>)[], limit: number)
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
+  const machine = await describeMachine();
   const log = options.log ?? (() => {});
   const chosen = scenarios(options.quick ? QUICK_SCALE : FULL_SCALE).filter(
     (scenario) => options.scenarios === undefined || options.scenarios.includes(scenario.id),
@@ -88,7 +89,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     mode: options.quick ? 'quick' : 'full',
     startedAt,
     finishedAt: new Date().toISOString(),
-    machine: await describeMachine(),
+    machine,
     scenarios: chosen.map((scenario) => ({
       scenario,
       meanLatencyMs: meanLatencyMs(scenario),

@@ -148,7 +148,7 @@ export function scenarios(scale: ScenarioScale = FULL_SCALE): readonly Scenario[
       steps: [],
       latency: { medianMs: t(200), sigma: 0.5 },
       retryAfter: 'seconds',
-      jobs: [lines(300)],
+      jobs: [lines(240)],
       maxTokens: 1_000 - PROMPT_TOKENS,
       thinkbatchArgs: ['--rpm', rpm(20), '--tpm', String(perMinute(10_000, windowMs)), ...windowArg],
       parallelProcessor: {
@@ -166,7 +166,7 @@ export function scenarios(scale: ScenarioScale = FULL_SCALE): readonly Scenario[
       steps: [],
       latency: { medianMs: t(200), sigma: 0.5 },
       retryAfter: 'seconds',
-      jobs: [lines(300), lines(300)],
+      jobs: [lines(250), lines(250)],
       maxTokens: null,
       thinkbatchArgs: ['--rpm', rpm(20), ...windowArg],
       // Each of the two processes is given the whole limit: neither knows of the other.
