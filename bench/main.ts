@@ -4,12 +4,14 @@
  *   pnpm bench --label before-gate --title "Before the rate gate"   # full run (~8 min), into BENCHMARKS.md
  *   pnpm bench --quick                                               # every scenario, a few lines, no timing
  *   pnpm bench --scenario rpm --runner thinkbatch                    # one cell (repeatable flags)
+ *   pnpm bench --render bench/results/before-gate.json               # its section again, from the raw JSON
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { REPO_ROOT } from './child-process';
 import { composeBenchmarksFile, renderHeader, renderRunSection } from './report';
 import { type BenchResult, runBench } from './run-bench';
@@ -37,32 +39,48 @@ export function defaultOutputPaths(quick: boolean, label: string): OutputPaths {
       };
 }
 
-export interface WriteOptions {
-  readonly paths: OutputPaths;
+/** How a run is named in the report; kept in its raw JSON so the section can be rendered again. */
+export interface RunLabel {
   readonly label: string;
   readonly title: string;
   readonly command: string;
   readonly remark?: string;
 }
 
-/** Write the raw JSON and merge the run's section into the markdown file. */
-export async function writeOutputs(result: BenchResult, options: WriteOptions): Promise<void> {
-  const { paths } = options;
-  await mkdir(join(paths.rawJson, '..'), { recursive: true });
-  await mkdir(join(paths.markdown, '..'), { recursive: true });
-  await writeFile(paths.rawJson, `${JSON.stringify(result, null, 2)}\n`);
+/** The raw JSON of a run. */
+export type RawRun = BenchResult & { readonly run: RunLabel };
+
+/** Merge the run's section into the markdown file at `markdown`; `rawJson` is what the section cites. */
+export async function writeMarkdown(raw: RawRun, paths: OutputPaths): Promise<void> {
+  await mkdir(dirname(paths.markdown), { recursive: true });
   const previous = await readFile(paths.markdown, 'utf8').catch(() => '');
-  const section = renderRunSection(result, {
-    label: options.label,
-    title: options.title,
-    command: options.command,
-    rawJsonPath: relative(REPO_ROOT, paths.rawJson),
-    ...(options.remark !== undefined && { remark: options.remark }),
-  });
-  await writeFile(
-    paths.markdown,
-    composeBenchmarksFile(renderHeader(result), previous, options.label, section),
+  const section = renderRunSection(raw, { ...raw.run, rawJsonPath: relative(REPO_ROOT, paths.rawJson) });
+  await writeFile(paths.markdown, composeBenchmarksFile(renderHeader(raw), previous, raw.run.label, section));
+}
+
+/**
+ * Format written files as `pnpm format` would, so committed results pass `pnpm lint` (Biome lays JSON out
+ * differently from `JSON.stringify`). Only files inside the repository (Biome fails on others); a
+ * formatter failure is reported, not fatal: the figures are written already.
+ */
+async function formatWithBiome(paths: readonly string[]): Promise<void> {
+  const inside = paths.filter((path) => !relative(REPO_ROOT, path).startsWith('..'));
+  if (inside.length === 0) return;
+  const biome = join(REPO_ROOT, 'node_modules/.bin/biome');
+  await promisify(execFile)(biome, ['format', '--write', '--no-errors-on-unmatched', ...inside], {
+    cwd: REPO_ROOT,
+  }).catch((error: unknown) =>
+    process.stderr.write(`bench: could not format ${inside.join(', ')}: ${String(error)}\n`),
   );
+}
+
+/** Write the raw JSON and merge the run's section into the markdown file. */
+export async function writeOutputs(result: BenchResult, run: RunLabel, paths: OutputPaths): Promise<void> {
+  const raw: RawRun = { ...result, run };
+  await mkdir(dirname(paths.rawJson), { recursive: true });
+  await writeFile(paths.rawJson, `${JSON.stringify(raw, null, 2)}\n`);
+  await writeMarkdown(raw, paths);
+  await formatWithBiome([paths.rawJson, paths.markdown]);
 }
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], values: readonly string[]): T[] {
@@ -85,8 +103,19 @@ async function main(argv: readonly string[]): Promise<void> {
       runner: { type: 'string', multiple: true },
       parallel: { type: 'string' },
       'keep-work': { type: 'boolean', default: false },
+      render: { type: 'string' },
     },
   });
+  if (values.render !== undefined) {
+    // Render a run's section again from its raw JSON (after a change to the report), running nothing.
+    const rawJson = resolve(values.render);
+    const raw = JSON.parse(await readFile(rawJson, 'utf8')) as RawRun;
+    const paths = { rawJson, markdown: defaultOutputPaths(raw.mode === 'quick', raw.run.label).markdown };
+    await writeMarkdown(raw, paths);
+    await formatWithBiome([paths.markdown]);
+    process.stderr.write(`bench: rendered ${relative(REPO_ROOT, paths.markdown)} from ${values.render}\n`);
+    return;
+  }
   const label = values.label ?? (values.quick ? 'quick' : `run-${new Date().toISOString().slice(0, 10)}`);
   const scenarioIds: ScenarioId[] | undefined =
     values.scenario === undefined ? undefined : oneOf('scenario', SCENARIO_IDS, values.scenario);
@@ -104,16 +133,17 @@ async function main(argv: readonly string[]): Promise<void> {
       ...(runnerIds !== undefined && { runners: runnerIds }),
     });
     const paths = defaultOutputPaths(values.quick, label);
-    await writeOutputs(result, {
-      paths,
+    const command = [
+      './scripts/pnpm bench',
+      ...argv.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)),
+    ];
+    const run: RunLabel = {
       label,
       title: values.title ?? label,
-      command: [
-        './scripts/pnpm bench',
-        ...argv.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)),
-      ].join(' '),
+      command: command.join(' '),
       ...(values.remark !== undefined && { remark: values.remark }),
-    });
+    };
+    await writeOutputs(result, run, paths);
     log(`wrote ${relative(REPO_ROOT, paths.markdown)} and ${relative(REPO_ROOT, paths.rawJson)}`);
   } finally {
     if (values['keep-work']) log(`inputs and runner outputs kept in ${workDir}`);

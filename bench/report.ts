@@ -75,9 +75,9 @@ section, a new label adds one on top). Raw figures of every run: \`bench/results
 
 Each scenario runs every runner side by side, one after the other, each against a **fresh simulator**
 (\`@thinkbatch/simulator\`, in the benchmark's process) that enforces the limits below. Time is compressed
-as providers enforce per-minute limits: a per-minute limit is enforced over a **1 s sliding window**
-(1,200/min admits 20 in any second); rates and latencies are real. This run's window: ${int(windowMs)} ms. Prompts are unique and fixed-length
-(15 tokens); there are no injected faults, so every failed line failed because of rate limits.
+as providers enforce per-minute limits: a per-minute limit is enforced over a **${int(windowMs)} ms sliding
+window** (with 1,000 ms, 1,200/min admits 20 in any second); rates and latencies are real. Prompts are
+unique and fixed-length (15 tokens); there are no injected faults, so every failed line failed because of rate limits.
 
 | scenario | limits | latency (log-normal) | 429 hint | lines | tokens/call | ceiling | thinkbatch flags | processor settings |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
@@ -169,7 +169,8 @@ function verdict(runs: readonly RunRecord[]): string {
       `goodput ${ours.goodputRatio.toFixed(2)} (${(ours.goodputRatio - TARGETS.goodputRatio).toFixed(2)})`,
     );
   if (!meets429s(ours)) missed.push(`429s ${percent(ours.rateLimitedShare)}`);
-  if (!meetsNoFailed(ours)) missed.push(`${ours.linesFailed} lines failed`);
+  if (!meetsNoFailed(ours))
+    missed.push(`${ours.linesFailed} line${ours.linesFailed === 1 ? '' : 's'} failed`);
   const targets = missed.length === 0 ? 'all targets met' : `targets missed: ${missed.join(', ')}`;
   return `thinkbatch: ${targets}; ${ahead ? 'ahead of' : 'not ahead of'} both baselines on all three.`;
 }

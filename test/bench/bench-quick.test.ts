@@ -17,7 +17,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bench-quick-'));
   result = await runBench({ quick: true, workDir: join(dir, 'work'), parallel: 3 });
   const paths = { rawJson: join(dir, 'quick.json'), markdown: join(dir, 'BENCHMARKS.md') };
-  await writeOutputs(result, { paths, label: 'quick', title: 'quick', command: 'test' });
+  await writeOutputs(result, { label: 'quick', title: 'quick', command: 'test' }, paths);
   markdown = await readFile(paths.markdown, 'utf8');
 }, 110_000);
 
