@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { downloadOutputs } from '../../packages/cli/src/download-outputs';
-import { ENDPOINT, type Logger, newJobId, type PipelineConfig } from '../../packages/core/src/index';
+import { ENDPOINT, type Logger, newJobId, type PipelineConfigInput } from '../../packages/core/src/index';
 import { startLocalRuntime } from '../../packages/local/src/index';
 import { createOpenAIModelClient } from '../../packages/openai-model-client/src/index';
 
@@ -44,7 +44,7 @@ Usage: tsx bench/runners/thinkbatch-jobs.ts --endpoint URL --api-key KEY --out D
 type Values = ReturnType<typeof parseArgs<{ options: typeof RUN_FLAGS; allowPositionals: true }>>['values'];
 
 /** Pipeline settings from the flags, as run-command.ts turns them into the runtime's config. */
-function runtimeConfig(values: Values): Partial<PipelineConfig> {
+function runtimeConfig(values: Values): PipelineConfigInput {
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   const maxAttempts = values['max-attempts'] === undefined ? undefined : Number(values['max-attempts']);
   return {
