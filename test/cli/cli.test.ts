@@ -114,6 +114,9 @@ describe('thinkbatch run (the CLI contract)', () => {
       simulator.url,
       '--api-key',
       'slow-key',
+      // Known, so all five lines go in flight at once (an unknown one starts at 4 until latency is known).
+      '--max-in-flight',
+      '8',
       '--out',
       join(tmp.path, 'interrupted'),
     ]);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { JobOptions } from '@thinkbatch/core';
+import { ConfigurationError, JobOptions, parseEndpointLimits } from '@thinkbatch/core';
 import { runCommand, UsageError } from './run-command';
 
 /** The most attempts a job may allow (the job options schema's bound). */
@@ -15,9 +15,18 @@ Options:
   --endpoint URL       OpenAI-compatible base URL (default $THINKBATCH_ENDPOINT, else NVIDIA's)
   --api-key KEY        endpoint key (default $NVIDIA_API_KEY)
   --model ID           model for lines that name none (default deepseek-ai/deepseek-r1)
-  --max-attempts N     endpoint calls per line, retries included (default 5)
-  --concurrency N      lines in flight per worker invocation (default 8)
+  --max-attempts N     endpoint calls per line that may fail for reasons other than 429 (default 5)
+  --concurrency N      most lines in flight per worker invocation (default: as many as the endpoint's
+                       rate gate grants, up to 256)
   --simulate           use the built-in simulated reasoning endpoint (no key needed)
+
+Endpoint limits (one rate gate per endpoint, model and key, shared by all workers and jobs;
+N or "auto" to find the limit from 429s; defaults: NVIDIA's trial tier, with --simulate the simulator's):
+  --rpm N|auto          requests per minute (default 40; --simulate: 6000)
+  --tpm N|auto          tokens per minute, prompt + completion (default auto)
+  --max-in-flight N|auto  calls in flight at once (default auto)
+  --rate-window-ms MS   window the provider counts per-minute limits over (default 60000; --simulate: 1000)
+  --max-rate-wait S     longest a line waits for capacity, seconds, then it fails rate_limited (default 600)
   --data-dir DIR       keep the local emulators' state here (default: a temporary directory)
   -h, --help           show this help
 `;
@@ -29,6 +38,37 @@ function positiveInt(name: string, value: string | undefined, max: number): numb
     throw new UsageError(`--${name} must be an integer from 1 to ${max}, got "${value}"`);
   }
   return n;
+}
+
+/** The endpoint limit flags, validated; only those given (the rest keep their defaults). */
+function endpointLimitFlags(values: Readonly<Record<string, string | boolean | undefined>>) {
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  try {
+    return parseEndpointLimits(
+      {
+        requestsPerMinute: text('rpm'),
+        tokensPerMinute: text('tpm'),
+        maxInFlight: text('max-in-flight'),
+        windowMs: text('rate-window-ms'),
+        longestWaitSeconds: text('max-rate-wait'),
+      },
+      {
+        requestsPerMinute: '--rpm',
+        tokensPerMinute: '--tpm',
+        maxInFlight: '--max-in-flight',
+        windowMs: '--rate-window-ms',
+        longestWaitSeconds: '--max-rate-wait',
+      },
+    );
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      throw new UsageError(error.message.replace(/^invalid endpoint limits: /, ''), { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Parse argv and run the command; returns the exit code. Usage errors throw `UsageError`. */
@@ -43,6 +83,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       model: { type: 'string' },
       'max-attempts': { type: 'string' },
       concurrency: { type: 'string' },
+      rpm: { type: 'string' },
+      tpm: { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'rate-window-ms': { type: 'string' },
+      'max-rate-wait': { type: 'string' },
       simulate: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -59,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   const maxAttempts = positiveInt('max-attempts', values['max-attempts'], MAX_ATTEMPTS_LIMIT);
   const concurrency = positiveInt('concurrency', values.concurrency, 1000);
+  const rateLimits = endpointLimitFlags(values);
   return runCommand(
     {
       input,
@@ -69,6 +115,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(values.model !== undefined && { model: values.model }),
       ...(maxAttempts !== undefined && { maxAttempts }),
       ...(concurrency !== undefined && { concurrency }),
+      rateLimits,
       ...(values['data-dir'] !== undefined && { dataDir: values['data-dir'] }),
     },
     { env: process.env, stdout: process.stdout, stderr: process.stderr },

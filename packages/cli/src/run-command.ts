@@ -7,8 +7,10 @@ import {
   ENDPOINT,
   type JobRecord,
   type JobSummary,
+  LOCAL_SIMULATOR_LIMITS,
   type Logger,
   newJobId,
+  type RateGateSettings,
   sumJobProgress,
 } from '@thinkbatch/core';
 import { type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
@@ -25,7 +27,13 @@ export interface RunCommandOptions {
   readonly apiKey?: string;
   readonly model?: string;
   readonly maxAttempts?: number;
+  /** Most lines in flight per worker invocation. @default automatic: what the rate gate grants, ≤ 256 */
   readonly concurrency?: number;
+  /**
+   * Endpoint limits given as flags; the rest default to NVIDIA's trial tier, or with `simulate` to
+   * `LOCAL_SIMULATOR_LIMITS`. @default {}
+   */
+  readonly rateLimits?: Partial<RateGateSettings>;
   readonly simulate: boolean;
   /** Keep emulator state here (default: a temporary directory removed afterwards). */
   readonly dataDir?: string;
@@ -108,6 +116,11 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     const local = await startLocalRuntime({
       dataDir,
       model: createOpenAIModelClient({ baseURL, apiKey }),
+      endpoint: {
+        baseURL,
+        apiKey,
+        limits: { ...(simulator === null ? {} : LOCAL_SIMULATOR_LIMITS), ...options.rateLimits },
+      },
       log,
       ...(workQueueUrl !== undefined && { workQueueUrl }),
       config: {

@@ -4,6 +4,7 @@ import type { ModelClient } from '../model-client';
 import type { JobStore } from '../ports/job-store';
 import type { ObjectStore } from '../ports/object-store';
 import type { WorkQueue } from '../ports/work-queue';
+import type { RateGates } from '../rate-control/rate-gates';
 import type { RetryPolicyOptions } from '../retry-policy';
 import { ENDPOINT, FANOUT, SWEEPER, WORKER } from '../settings';
 import type { Logger } from './logger';
@@ -18,7 +19,11 @@ export interface PipelineConfig {
   readonly maxChunkBytes: number;
   /** @default FANOUT.maxLineBytes */
   readonly maxLineBytes: number;
-  /** Lines in flight at once per invocation. @default WORKER.lineConcurrency */
+  /**
+   * Most lines in flight at once per invocation (the memory bound; `--concurrency`). Within it, lines in
+   * flight follow the endpoint's rate gate: those holding a permit plus `WORKER.linesAwaitingPermit`.
+   * @default WORKER.lineConcurrency
+   */
   readonly lineConcurrency: number;
   /** Stop starting lines / attempts when less than this remains of the invocation. @default WORKER.reserveMs */
   readonly reserveMs: number;
@@ -75,6 +80,11 @@ export interface PipelineDeps {
   readonly jobs: JobStore;
   readonly queue: WorkQueue;
   readonly model: ModelClient;
+  /**
+   * The endpoint's rate gates (one per model), shared by every invocation and job: DynamoDB items in the
+   * jobs table on AWS and in the local runtime, in memory in unit tests.
+   */
+  readonly rateGates: RateGates;
   readonly clock: Clock;
   readonly random: RandomSource;
   /** Unique tokens for result object keys. */

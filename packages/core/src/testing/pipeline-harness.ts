@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock';
 import type { JobRecord } from '../job';
-import { createLimiter } from '../pipeline/limiter';
 import { silentLogger } from '../pipeline/logger';
 import type { PipelineConfig, PipelineDeps } from '../pipeline/pipeline-deps';
 import { defaultPipelineConfig } from '../pipeline/pipeline-deps';
 import { processWorkMessage } from '../pipeline/process-work-message';
 import { readResultsFile } from '../pipeline/read-job-results';
+import { startInvocation } from '../pipeline/start-invocation';
 import { startJob } from '../pipeline/start-job';
 import type { JobStore } from '../ports/job-store';
+import { createInMemoryRateGate } from '../rate-control/in-memory-rate-gate';
+import { parseRateGateSettings, type RateGateSettings } from '../rate-control/rate-gate-settings';
+import { createRateGates, type RateGates } from '../rate-control/rate-gates';
 import type { ResultLine } from '../result-line';
 import type { WorkMessage } from '../work-message';
 import { createFakeClock, type FakeClock } from './fake-clock';
@@ -36,9 +40,38 @@ export interface PipelineHarness {
   results(jobId: string): Promise<ResultLine[]>;
 }
 
+/**
+ * Limits no unit test meets: the gate's whole path runs and a call waits at most a few ms. One start per
+ * ms keeps the start times whole, so a fake clock stays on whole ms.
+ */
+export const UNBOUNDED_TEST_LIMITS = {
+  requestsPerMinute: 60_000,
+  maxInFlight: 10_000,
+  headroom: 0,
+} as const satisfies Partial<RateGateSettings>;
+
+/** In-memory rate gates for the fake endpoint `http://fake.test/v1` (no key), with `limits`. */
+export function createTestRateGates(
+  clock: Clock,
+  limits: Partial<RateGateSettings> = UNBOUNDED_TEST_LIMITS,
+): RateGates {
+  return createRateGates({
+    baseURL: 'http://fake.test/v1',
+    apiKey: null,
+    settings: parseRateGateSettings(limits),
+    create: (key, settings) => createInMemoryRateGate({ key, clock, settings }),
+  });
+}
+
 /** The pipeline wired to in-memory fakes, a fake clock and a fake model: for unit tests of the steps. */
 export function createPipelineHarness(
-  options: { behaviour?: FakeModelBehaviour; config?: Partial<PipelineConfig>; invocationMs?: number } = {},
+  options: {
+    behaviour?: FakeModelBehaviour;
+    config?: Partial<PipelineConfig>;
+    invocationMs?: number;
+    /** The endpoint's limits. @default UNBOUNDED_TEST_LIMITS */
+    rateLimits?: Partial<RateGateSettings>;
+  } = {},
 ): PipelineHarness {
   const input = createInMemoryObjectStore('input-bucket', { chunkSize: 7 });
   const output = createInMemoryObjectStore('output-bucket');
@@ -53,6 +86,7 @@ export function createPipelineHarness(
     jobs,
     queue,
     model,
+    rateGates: createTestRateGates(clock, options.rateLimits),
     clock,
     random: () => {
       seed = (seed * 16807) % 2147483647;
@@ -92,11 +126,12 @@ export function createPipelineHarness(
         for (const { message, delaySeconds } of batch) {
           clock.advance(delaySeconds * 1000);
           await drainOptions.beforeEach?.(message);
-          const invocation = {
-            deadline: clock.now() + invocationMs,
-            limiter: createLimiter(deps.config.lineConcurrency),
-          };
-          await processWorkMessage(deps, message, invocation);
+          const invocation = startInvocation(deps, { deadline: clock.now() + invocationMs });
+          try {
+            await processWorkMessage(deps, message, invocation);
+          } finally {
+            await invocation.close();
+          }
           processed += 1;
         }
       }
