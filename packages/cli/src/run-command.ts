@@ -17,7 +17,7 @@ import { type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
 import { downloadOutputs } from './download-outputs';
-import { createProgressReporter } from './progress-reporter';
+import { createProgressReporter, formatDuration } from './progress-reporter';
 
 /** The flags of `thinkbatch run`, parsed. */
 export interface RunCommandOptions {
@@ -149,6 +149,11 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
       signal: interrupt.signal,
       onPoll: async (current) => {
         const progress = await sumJobProgress(local.deps.jobs, jobId);
+        // The gate of the job's model; a failed read only leaves it out of this update.
+        const gate = await local.deps.rateGates
+          .forModel(local.deps.config.defaultModel)
+          .snapshot()
+          .catch(() => null);
         reporter.update({
           status: current.status,
           done: progress.succeeded + progress.failed + progress.cancelled + progress.expired,
@@ -156,6 +161,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
           failed: progress.failed,
           tokens: progress.usage.total_tokens,
           elapsedMs: Date.now() - started,
+          gate,
         });
       },
     });
@@ -220,6 +226,12 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
       `tokens: ${usage.prompt_tokens} prompt, ${usage.completion_tokens} completion (${usage.reasoning_tokens} reasoning), ${usage.total_tokens} total`,
     );
     if (counts.failed > 0) lines.push(`${counts.failed} failed line(s): see errors.jsonl`);
+    if (summary.rate_gate) {
+      const { calls, waited_ms, allowance } = summary.rate_gate;
+      lines.push(
+        `endpoint (all jobs on its rate gate): ${calls.rate_limited} of ${calls.succeeded + calls.rate_limited + calls.failed} calls refused with 429, lines waited ${formatDuration(waited_ms)} for capacity; allowed now ${allowance.requests_per_minute} req/min, ${allowance.in_flight} in flight`,
+      );
+    }
     if (job.status === 'failed')
       lines.push(
         'these are the lines recorded before the job failed; the others never ran: submit the file again to run them',

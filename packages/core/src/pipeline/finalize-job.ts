@@ -2,6 +2,7 @@ import { estimateCost } from '../cost-estimate';
 import type { JobOutputs, JobProgress, JobRecord, JobStatus } from '../job';
 import { createSummaryBuilder, type JobSummary, type SummaryBuilder, type SummaryMeta } from '../job-summary';
 import { toOpenAIBatchOutputLine } from '../openai-batch-output';
+import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
 import { QUEUE } from '../settings';
 import { USAGE_FIELDS } from '../usage';
 import { jobKeys } from './job-keys';
@@ -74,6 +75,7 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
     status,
     startedAt: job.startedAt ?? job.createdAt,
     finishedAt: now,
+    rateGate: await readRateGate(deps, job),
   });
   if (!progressMatchesSummary(progress, summary)) {
     // The results and the live counters come from the same records; a difference is a bug worth shouting about.
@@ -113,6 +115,17 @@ export function buildSummaryWithCost(
     linesWithoutUsage: preliminary.lines_with_unknown_usage,
   });
   return builder.build({ ...meta, cost });
+}
+
+/** The rate gate of the job's model, for the summary; null (logged) when it cannot be read. */
+async function readRateGate(deps: PipelineDeps, job: JobRecord): Promise<RateGateSnapshot | null> {
+  const model = job.options.model ?? deps.config.defaultModel;
+  try {
+    return await deps.rateGates.forModel(model).snapshot();
+  } catch (error) {
+    deps.log.warn('could not read the rate gate for the summary', { jobId: job.jobId, error: String(error) });
+    return null;
+  }
 }
 
 /** cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines included). */

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { JobSummary } from '../job-summary';
 import type { ModelCallResult } from '../model-client';
 import { createVirtualClock } from '../rate-control/testing/virtual-clock';
 import { answerEcho } from '../testing/fake-model-client';
 import { createPipelineHarness, createTestRateGates } from '../testing/pipeline-harness';
+import { jobKeys } from './job-keys';
 import type { PipelineDeps } from './pipeline-deps';
 import { processWorkMessage } from './process-work-message';
 import { startInvocation } from './start-invocation';
@@ -34,8 +36,15 @@ describe('lines calling through the rate gate', () => {
     expect(busy).toMatchObject({ status: 'succeeded', attempts: 5, answer: 'answer:busy' });
     expect(h.model.callsFor('busy')).toBe(5);
     expect(calm).toMatchObject({ status: 'succeeded', attempts: 1 });
-    const [gate] = [h.deps.rateGates.forModel(busy?.model ?? '')];
-    expect((await gate?.snapshot())?.counts).toMatchObject({ rateLimited: 3, failed: 1, succeeded: 2 });
+    // The gate saw every call, and summary.json shows it.
+    const body = await h.output.get(jobKeys.summary(job.jobId));
+    const summary = JobSummary.parse(JSON.parse(new TextDecoder().decode(body ?? new Uint8Array())));
+    expect(summary.attempts).toBe(6);
+    expect(summary.rate_gate).toMatchObject({
+      key: 'http://fake.test/v1|deepseek-ai/deepseek-r1|-',
+      limits: { requests_per_minute: 60_000, max_in_flight: 10_000 },
+      calls: { succeeded: 2, rate_limited: 3, failed: 1 },
+    });
   });
 
   it('still ends a line on its other failures: 429s do not lift the retry budget', async () => {
