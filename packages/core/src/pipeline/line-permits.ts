@@ -13,6 +13,8 @@ export interface LinePermits {
   take(model: string, options?: TakeOptions): Promise<PermitDecision>;
   /** Calls of this invocation holding a permit now: lines in flight follow it. */
   readonly inCall: number;
+  /** When this invocation was last granted a permit (epoch ms), null before the first. */
+  readonly lastGrantedAt: number | null;
   /** Hand every lease back (the invocation ends). A failure is the gate's to recover: leases expire. */
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export function createLinePermits(options: LinePermitsOptions): LinePermits {
   const { gates, clock, holder, holdUntil, maxInFlight, onChange } = options;
   const holders = new Map<string, RatePermits>();
   let inCall = 0;
+  let lastGrantedAt: number | null = null;
   const change = (delta: number): void => {
     inCall += delta;
     onChange?.();
@@ -63,9 +66,13 @@ export function createLinePermits(options: LinePermitsOptions): LinePermits {
     get inCall() {
       return inCall;
     },
+    get lastGrantedAt() {
+      return lastGrantedAt;
+    },
     take: async (model, takeOptions) => {
       const decision = await holderFor(model).take(takeOptions);
       if (decision.kind !== 'granted') return decision;
+      lastGrantedAt = clock.now();
       change(1);
       const { permit } = decision;
       let done = false;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobSummary } from '../job-summary';
 import type { ModelCallResult } from '../model-client';
+import { createRatePermits } from '../rate-control/rate-permits';
 import { createVirtualClock } from '../rate-control/testing/virtual-clock';
 import { answerEcho } from '../testing/fake-model-client';
 import { createPipelineHarness, createTestRateGates } from '../testing/pipeline-harness';
@@ -65,25 +66,34 @@ describe('lines calling through the rate gate', () => {
   });
 
   it('fails a line `rate_limited` after the longest wait, counted over its hand-backs', async () => {
-    // 0.5 requests/min: the first line takes the only start for two minutes; the second waits 20 s
-    // (handBackAfterMs), is handed back with its wait, and gives up 10 s into the next delivery.
+    // 0.5 requests/min, and another worker holds the one start of the next two minutes. The line waits
+    // 20 s (handBackAfterMs) with nothing granted to its invocation, is handed back with its wait, and
+    // gives up 10 s into the next delivery.
     const h = createPipelineHarness({
       rateLimits: { requestsPerMinute: 0.5, longestWaitMs: 30_000 },
       config: { handBackAfterMs: 20_000 },
     });
-    const job = await h.upload('slow.jsonl', [simple('first'), simple('second')].join('\n'));
+    const other = createRatePermits({
+      gate: h.deps.rateGates.forModel(h.deps.config.defaultModel),
+      clock: h.clock,
+      holder: 'another-worker',
+      holdUntil: h.clock.now() + 900_000,
+      longestWaitMs: 1_000,
+    });
+    expect((await other.take()).kind).toBe('granted');
+    const job = await h.upload('slow.jsonl', simple('starved'));
     await h.drain();
-    const [first, second] = await h.results(job.jobId);
-    expect(first).toMatchObject({ status: 'succeeded', attempts: 1 });
-    expect(second).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'rate_limited' } });
-    expect(second?.error?.message).toMatch(
-      /^line 2: no endpoint capacity within the longest wait \(30 s\) \(waited 30 s/,
+    const [starved] = await h.results(job.jobId);
+    expect(starved).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'rate_limited' } });
+    expect(starved?.error?.message).toMatch(
+      /^line 1: no endpoint capacity within the longest wait \(30 s\) \(waited 30 s/,
     );
-    expect(h.model.callsFor('second')).toBe(0);
+    expect(h.model.callsFor('starved')).toBe(0);
     const handedBack = h.queue.sent.filter((s) => s.message.type === 'run_chunk' && s.message.handoffs === 1);
     expect(handedBack.map((s) => s.message.type === 'run_chunk' && s.message.lines)).toEqual([
-      [expect.objectContaining({ line: 2, rateWaitedMs: 20_000 })],
+      [expect.objectContaining({ line: 1, rateWaitedMs: 20_000 })],
     ]);
+    expect(handedBack[0]?.delaySeconds).toBe(0); // at once: no pause to wait out, only capacity elsewhere
     expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
   });
 

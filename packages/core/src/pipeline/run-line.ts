@@ -59,7 +59,8 @@ export interface LineRunContext {
  * counts every call): the gate, paused by it for every caller, says when to call again. Waiting for
  * capacity is bounded by the longest wait (over all deliveries) and the job's deadline, after which the
  * line fails `rate_limited`. A wait longer than `handBackAfterMs` hands the line back to the queue
- * unless other calls of this invocation are in flight (it is alive for them anyway).
+ * unless the invocation has calls in flight or was granted a permit within that time (it lives on
+ * for them anyway).
  */
 export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<LineRunOutcome> {
   const { clock, config } = deps;
@@ -164,11 +165,18 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
         return rateLimitedResult("the job's deadline comes before the endpoint has capacity for the line");
       }
       if (earliest >= bounds.invocation) return handBack(earliest - at, 'invocation time running out');
-      if (ctx.permits.inCall === 0) {
-        const delayMs = decision.until === null ? config.handBackAfterMs : decision.until - at;
+      // An invocation with calls in flight lives on anyway; so does one still being granted permits,
+      // unless a 429's pause stops everyone past this wait.
+      const lastGrant = ctx.permits.lastGrantedAt;
+      const granted = lastGrant !== null && at - lastGrant < config.handBackAfterMs;
+      const progressing = ctx.permits.inCall > 0 || (decision.until === null && granted);
+      if (!progressing) {
+        // Nothing to live on for: hand the line back rather than keep the invocation waiting — for
+        // after the pause when one is known, else at once, for an invocation getting capacity (or a
+        // fresh one) to take up.
+        const delayMs = decision.until === null ? 0 : decision.until - at;
         return handBack(delayMs, `waiting for endpoint capacity (${decision.reason})`);
       }
-      // Other calls of this invocation are in flight: it lives on for them, so wait here.
       if (decision.until !== null) {
         const napMs = Math.min(decision.until, bounds.handBack) - at;
         try {
