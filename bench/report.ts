@@ -93,8 +93,9 @@ ${runnerRows.join('\n')}
 
 The cookbook processor's 15 s pause is scaled with the window (15 s of a 60 s window → 250 ms of a 1 s
 window); its buckets are given the endpoint's documented per-minute limits, as a user who knows them
-would. thinkbatch's scenario flags are the rate-gate flags of issue 8: a flag the CLI does not list in
-\`--help\` is dropped (the section says which), so the runner works on the defaults until it lands.
+would. thinkbatch is given the same limits with its rate-gate flags (\`--rpm\`, \`--tpm\`,
+\`--max-in-flight\`; per minute, counted over \`--rate-window-ms\` = the window); a flag the program
+does not list in \`--help\` is dropped (the section says which).
 
 **Metrics**, from the simulator's own stats, not the runner's word:
 - *goodput ÷ ceiling*: lines that got a successful answer, per second of the run's active time (first

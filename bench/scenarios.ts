@@ -45,8 +45,8 @@ export interface Scenario {
   readonly maxTokens: number | null;
   /**
    * Extra `thinkbatch run` flags for this scenario: what a user who knows the endpoint's documented limits
-   * would pass. Flags the CLI does not know yet are dropped (and reported), so the runner works with the
-   * defaults until the rate-gate flags land.
+   * would pass (limits per minute, counted over `--rate-window-ms`: the compressed window). A flag the
+   * program does not list in `--help` is dropped (and reported).
    */
   readonly thinkbatchArgs: readonly string[];
   /** The cookbook processor's settings: the user's per-minute limits, the pause scaled to the window. */
@@ -114,8 +114,10 @@ export function scenarios(scale: ScenarioScale = FULL_SCALE): readonly Scenario[
       retryAfter: 'none',
       jobs: [lines(400)],
       maxTokens: null,
-      thinkbatchArgs: ['--max-in-flight', '8'],
-      // No documented request or token limit: the user keeps the cookbook's defaults.
+      // No documented request or token limit: the user gives the concurrency and leaves the request rate
+      // to be found (`auto`; the default would be NVIDIA's trial tier, 40/min). The cookbook processor
+      // keeps its defaults.
+      thinkbatchArgs: ['--max-in-flight', '8', '--rpm', 'auto', ...windowArg],
       parallelProcessor: { pauseAfterRateLimitMs },
     },
     {

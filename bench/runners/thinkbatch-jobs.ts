@@ -9,9 +9,10 @@
  * Writes `DIR/job-<n>/{results,errors}.jsonl`, `summary.json` per job and `DIR/run.log`; prints one JSON
  * line: each job's id, status and wall time. Exit code 0 when every job completed.
  *
- * bench/ is not a workspace package, so the packages are imported by path. When the rate-gate flags land
- * in the CLI, map them here too (`RUN_FLAGS` and `runtimeConfig`): flags not listed in `--help` are
- * dropped by the benchmark.
+ * bench/ is not a workspace package, so the packages are imported by path. The endpoint limit flags
+ * (`--rpm`, `--tpm`, `--max-in-flight`, `--rate-window-ms`, `--max-rate-wait`) are the CLI's own, parsed
+ * by its code into the runtime's `endpoint.limits`; flags not listed in `--help` are dropped by the
+ * benchmark.
  */
 import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { downloadOutputs } from '../../packages/cli/src/download-outputs';
+import { ENDPOINT_LIMIT_OPTIONS, endpointLimitsFromFlags } from '../../packages/cli/src/endpoint-limit-flags';
 import { ENDPOINT, type Logger, newJobId, type PipelineConfigInput } from '../../packages/core/src/index';
 import { startLocalRuntime } from '../../packages/local/src/index';
 import { createOpenAIModelClient } from '../../packages/openai-model-client/src/index';
@@ -31,6 +33,7 @@ const RUN_FLAGS = {
   model: { type: 'string' },
   'max-attempts': { type: 'string' },
   concurrency: { type: 'string' },
+  ...ENDPOINT_LIMIT_OPTIONS,
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -77,13 +80,17 @@ async function main(): Promise<number> {
     process.stderr.write(HELP);
     return 2;
   }
+  // The endpoint's limits as run-command.ts gives them to the runtime (no --simulate here).
+  const limits = endpointLimitsFromFlags(values);
   const outDir = resolve(out);
   await mkdir(outDir, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'thinkbatch-bench-'));
   const maxAttempts = values['max-attempts'] === undefined ? undefined : Number(values['max-attempts']);
+  const apiKey = values['api-key'] ?? '';
   const local = await startLocalRuntime({
     dataDir,
-    model: createOpenAIModelClient({ baseURL: endpoint, apiKey: values['api-key'] ?? '' }),
+    model: createOpenAIModelClient({ baseURL: endpoint, apiKey }),
+    endpoint: { baseURL: endpoint, apiKey, limits },
     log: fileLogger(join(outDir, 'run.log')),
     config: runtimeConfig(values),
   });

@@ -1,4 +1,5 @@
-import { ENDPOINT } from '../../packages/core/src/settings';
+import { ConfigurationError } from '../../packages/core/src/errors/thinkbatch-error';
+import { ENDPOINT, ENDPOINT_LIMITS_ENV } from '../../packages/core/src/settings';
 
 /**
  * Names of the variables that carry the endpoint configuration: read from the shell at deploy time
@@ -16,38 +17,80 @@ export interface EndpointConfig {
   readonly baseURL: string;
   /** @default ENDPOINT.model (DeepSeek-R1) */
   readonly model: string;
+  /**
+   * The endpoint's limits for the workers' rate gate, as the variables of `ENDPOINT_LIMITS_ENV` that
+   * the deploying shell set (trimmed). Unset ones keep the worker's defaults (NVIDIA's trial tier).
+   * @default {}
+   */
+  readonly limits: Readonly<Record<string, string>>;
+}
+
+/** What each limit variable accepts: the three limits may be `auto` (found from 429s). */
+const LIMIT_RULES: Readonly<Record<keyof typeof ENDPOINT_LIMITS_ENV, { auto: boolean; whole: boolean }>> = {
+  requestsPerMinute: { auto: true, whole: false },
+  tokensPerMinute: { auto: true, whole: false },
+  maxInFlight: { auto: true, whole: true },
+  windowMs: { auto: false, whole: true },
+  longestWaitSeconds: { auto: false, whole: false },
+};
+
+/**
+ * The limit variables the deploying shell set, checked so that a wrong value stops the deploy rather
+ * than every worker at start. (The worker parses them again with the core's zod schema,
+ * `endpointLimitsFromEnv`; `endpoint.test.ts` checks the two agree.)
+ */
+function resolveEndpointLimits(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const limits: Record<string, string> = {};
+  for (const [field, name] of Object.entries(ENDPOINT_LIMITS_ENV) as [keyof typeof LIMIT_RULES, string][]) {
+    const value = env[name]?.trim().toLowerCase() ?? '';
+    if (value === '') continue;
+    const rule = LIMIT_RULES[field];
+    const number = rule.whole ? /^\d+$/ : /^\d+(\.\d+)?$/;
+    const ok = (rule.auto && value === 'auto') || (number.test(value) && Number(value) > 0);
+    if (!ok) {
+      const what = `${rule.whole ? 'a whole number' : 'a number'} more than 0${rule.auto ? ' or "auto"' : ''}`;
+      throw new ConfigurationError(`${name} must be ${what}, got ${JSON.stringify(env[name])}`);
+    }
+    limits[name] = value;
+  }
+  return limits;
 }
 
 /**
  * The endpoint configuration of a deploy: `ENDPOINT` unless the deploying shell sets
- * `THINKBATCH_ENDPOINT` / `THINKBATCH_MODEL` (empty counts as unset).
- * Throws on a base URL that is not http(s) or has a query or fragment: a wrong value must stop the
- * deploy, not reach the workers.
+ * `THINKBATCH_ENDPOINT` / `THINKBATCH_MODEL` (empty counts as unset), and the endpoint's limits from
+ * `ENDPOINT_LIMITS_ENV` (`THINKBATCH_RPM`, `THINKBATCH_TPM`, `THINKBATCH_MAX_IN_FLIGHT`,
+ * `THINKBATCH_RATE_WINDOW_MS`, `THINKBATCH_MAX_RATE_WAIT`).
+ * Throws `ConfigurationError` on a base URL that is not http(s) or has a query or fragment, and on a
+ * limit the workers could not use: a wrong value must stop the deploy, not reach the workers.
  *
  * @example
  * ```sh
  * THINKBATCH_ENDPOINT=https://api.deepseek.com/v1 THINKBATCH_MODEL=deepseek-reasoner npx sst deploy --stage deepseek
+ * THINKBATCH_RPM=1000 THINKBATCH_MAX_IN_FLIGHT=auto npx sst deploy --stage paid-tier
  * ```
  */
 export function resolveEndpoint(env: Readonly<Record<string, string | undefined>>): EndpointConfig {
   const baseURL = env[ENDPOINT_ENV.baseURL]?.trim() || ENDPOINT.baseURL;
   const model = env[ENDPOINT_ENV.model]?.trim() || ENDPOINT.model;
   if (!URL.canParse(baseURL)) {
-    throw new Error(`${ENDPOINT_ENV.baseURL} is not a URL: ${JSON.stringify(baseURL)}`);
+    throw new ConfigurationError(`${ENDPOINT_ENV.baseURL} is not a URL: ${JSON.stringify(baseURL)}`);
   }
   const url = new URL(baseURL);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error(`${ENDPOINT_ENV.baseURL} must be an http(s) URL, got ${JSON.stringify(baseURL)}`);
+    throw new ConfigurationError(
+      `${ENDPOINT_ENV.baseURL} must be an http(s) URL, got ${JSON.stringify(baseURL)}`,
+    );
   }
   if (url.search !== '' || url.hash !== '') {
-    throw new Error(
+    throw new ConfigurationError(
       `${ENDPOINT_ENV.baseURL} must not have a query or fragment, got ${JSON.stringify(baseURL)}`,
     );
   }
-  return { baseURL, model };
+  return { baseURL, model, limits: resolveEndpointLimits(env) };
 }
 
-/** The functions' environment for an endpoint configuration. */
+/** The functions' environment for an endpoint configuration (the limits only when set). */
 export function endpointEnvironment(config: EndpointConfig): Record<string, string> {
-  return { [ENDPOINT_ENV.baseURL]: config.baseURL, [ENDPOINT_ENV.model]: config.model };
+  return { [ENDPOINT_ENV.baseURL]: config.baseURL, [ENDPOINT_ENV.model]: config.model, ...config.limits };
 }

@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  createDynamoRateGate,
+  type DynamoRateGateClient,
+} from '../../packages/aws-adapters/src/dynamo-rate-gate';
 import { DEAD_LETTER, FAN_OUT_FAILURES, FANOUT, SWEEPER, WORKER } from '../../packages/core/src/settings';
 import { ACCESS, type LinkName } from './access';
 import {
@@ -116,6 +120,33 @@ describe('least privilege', () => {
   it('gives the sweeper what a resumed fan-out needs, and not the key', () => {
     for (const name of FAN_OUT_HANDLER.links) expect(SWEEPER_HANDLER.links).toContain(name);
     expect(SWEEPER_HANDLER.links).not.toContain('NvidiaApiKey');
+  });
+
+  it("lets the worker's rate gate run on its JobsTable link alone: one item of the table, no other action", async () => {
+    const sent: string[] = [];
+    const gate = createDynamoRateGate({
+      dynamodb: {
+        send: async (command: { constructor: { name: string } }) => {
+          sent.push(`dynamodb:${command.constructor.name.replace(/Command$/, '')}`);
+          return {};
+        },
+      } as unknown as DynamoRateGateClient,
+      tableName: 'jobs',
+      key: 'https://example.com/v1|m|-',
+    });
+    const holder = { holder: 'w', leaseId: null, inUse: 0, outcomes: [] };
+    await gate.acquire({
+      ...holder,
+      holdUntil: Date.now() + 60_000,
+      startsHeld: 0,
+      want: { requests: 1, slots: 1 },
+    });
+    await gate.report(holder);
+    await gate.release(holder);
+    await gate.snapshot();
+    expect(new Set(sent)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    for (const action of sent) expect(ACCESS.JobsTable.actions).toContain(action);
+    expect(WORKER_HANDLER.links).toContain('JobsTable');
   });
 
   it('never lets a handler scan the table or receive from the work queue through its link', () => {

@@ -48,6 +48,17 @@ describe('pnpm bench --quick', () => {
     }
   });
 
+  it("passes every scenario's thinkbatch flags: the CLI and the two-job driver list them all", () => {
+    const thinkbatchRuns = result.runs.filter((run) => run.runner === 'thinkbatch');
+    expect(thinkbatchRuns).toHaveLength(SCENARIO_IDS.length);
+    for (const run of thinkbatchRuns) {
+      expect(
+        run.notes.filter((note) => note.includes('dropped')),
+        run.scenario,
+      ).toEqual([]);
+    }
+  });
+
   it('writes the report: a table per scenario and the raw JSON', async () => {
     for (const summary of result.scenarios) {
       expect(markdown).toContain(`### (${summary.scenario.letter}) ${summary.scenario.title}`);

@@ -28,6 +28,12 @@ describe('thinkbatch run (the CLI contract)', () => {
     expect(results[0]?.answer).toContain('\\boxed{42}');
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     expect(summary.counts).toMatchObject({ total: 8, succeeded: 5, failed: 3 });
+    // The rate gate: in the progress line and the summary, with the simulator's limits.
+    expect(result.stderr).toMatch(/ \| gate [\d.]+ req\/min, \d+\/\d+ in flight, \d+ × 429, waited /);
+    expect(summary.rate_gate).toMatchObject({
+      limits: { requests_per_minute: 6000, tokens_per_minute: null, max_in_flight: null },
+      calls: { succeeded: 5, rate_limited: 0, failed: 0 },
+    });
   });
 
   it('never writes the API key into results or logs', async () => {
@@ -62,6 +68,16 @@ describe('thinkbatch run (the CLI contract)', () => {
       '--max-attempts',
       value,
     ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  it.each([
+    [['--rpm', 'lots'], '--rpm must be a number or "auto", got "lots"'],
+    [['--max-in-flight', '0'], '--max-in-flight must be more than 0'],
+    [['--max-rate-wait', 'soon'], '--max-rate-wait must be a number'],
+  ])('rejects endpoint limits %j before doing any work', async (flags, message) => {
+    const result = await thinkbatch(['run', 'examples/quickstart.jsonl', '--simulate', ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
   });
@@ -114,6 +130,9 @@ describe('thinkbatch run (the CLI contract)', () => {
       simulator.url,
       '--api-key',
       'slow-key',
+      // Known, so all five lines go in flight at once (an unknown one starts at 4 until latency is known).
+      '--max-in-flight',
+      '8',
       '--out',
       join(tmp.path, 'interrupted'),
     ]);

@@ -1,4 +1,9 @@
-import type { ModelClient, ResultLine } from '@thinkbatch/core';
+import {
+  LOCAL_SIMULATOR_LIMITS,
+  type ModelClient,
+  type RateGateSettings,
+  type ResultLine,
+} from '@thinkbatch/core';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import {
@@ -28,7 +33,9 @@ export async function startTestStack(
   options: {
     simulator?: SimulatorOptions;
     wrapModel?: (model: ModelClient) => ModelClient;
-    runtime?: Partial<Omit<LocalRuntimeOptions, 'model' | 'log'>>;
+    /** The endpoint's limits as the rate gate knows them. @default LOCAL_SIMULATOR_LIMITS */
+    rateLimits?: Partial<RateGateSettings>;
+    runtime?: Partial<Omit<LocalRuntimeOptions, 'model' | 'log' | 'endpoint'>>;
   } = {},
 ): Promise<TestStack> {
   const apiKey = 'sk-test-secret-key';
@@ -37,6 +44,7 @@ export async function startTestStack(
   const log = createRecordingLogger();
   const runtime = await startLocalRuntime({
     model: options.wrapModel ? options.wrapModel(client) : client,
+    endpoint: { baseURL: simulator.url, apiKey, limits: options.rateLimits ?? LOCAL_SIMULATOR_LIMITS },
     log,
     config: { retry: { baseDelayMs: 20, maxDelayMs: 200 }, linesPerChunk: 3 },
     ...options.runtime,

@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
 import { defaultPipelineConfig, JobOptions } from '@thinkbatch/core';
+import {
+  ENDPOINT_LIMIT_OPTIONS,
+  ENDPOINT_LIMITS_HELP,
+  endpointLimitsFromFlags,
+} from './endpoint-limit-flags';
 import { runCommand, UsageError } from './run-command';
 
 /** The most attempts a job may allow (the job options schema's bound). */
@@ -15,13 +20,15 @@ Options:
   --endpoint URL       OpenAI-compatible base URL (default $THINKBATCH_ENDPOINT, else NVIDIA's)
   --api-key KEY        endpoint key (default $NVIDIA_API_KEY)
   --model ID           model for lines that name none (default ${defaultPipelineConfig.defaultModel})
-  --max-attempts N     endpoint calls per line, retries included (default ${defaultPipelineConfig.retry.maxAttempts})
-  --concurrency N      lines in flight per worker invocation (default ${defaultPipelineConfig.lineConcurrency})
+  --max-attempts N     endpoint calls per line that may fail for reasons other than 429 (default ${defaultPipelineConfig.retry.maxAttempts})
+  --concurrency N      most lines in flight per worker invocation (default: as many as the endpoint's
+                       rate gate grants, up to ${defaultPipelineConfig.lineConcurrency})
   --prices FILE        JSON prices per model (USD per 1M tokens) for a cost estimate in summary.json
   --simulate           use the built-in simulated reasoning endpoint (no key needed)
   --data-dir DIR       keep the local emulators' state here (default: a temporary directory)
   -h, --help           show this help
-`;
+
+${ENDPOINT_LIMITS_HELP}`;
 
 function positiveInt(name: string, value: string | undefined, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -45,6 +52,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'max-attempts': { type: 'string' },
       concurrency: { type: 'string' },
       prices: { type: 'string' },
+      ...ENDPOINT_LIMIT_OPTIONS,
       simulate: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -61,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   const maxAttempts = positiveInt('max-attempts', values['max-attempts'], MAX_ATTEMPTS_LIMIT);
   const concurrency = positiveInt('concurrency', values.concurrency, 1000);
+  const rateLimits = endpointLimitsFromFlags(values);
   return runCommand(
     {
       input,
@@ -72,6 +81,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(maxAttempts !== undefined && { maxAttempts }),
       ...(concurrency !== undefined && { concurrency }),
       ...(values.prices !== undefined && { prices: values.prices }),
+      rateLimits,
       ...(values['data-dir'] !== undefined && { dataDir: values['data-dir'] }),
     },
     { env: process.env, stdout: process.stdout, stderr: process.stderr },

@@ -1,6 +1,13 @@
 import { PassThrough } from 'node:stream';
+import type { RateGateSnapshot } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import { createProgressReporter, formatDuration, formatProgressLine, rateAndEta } from './progress-reporter';
+import {
+  createProgressReporter,
+  formatDuration,
+  formatProgressLine,
+  formatRateGate,
+  rateAndEta,
+} from './progress-reporter';
 
 const snapshot = { status: 'running', done: 25, total: 100, failed: 2, tokens: 123456, elapsedMs: 10_000 };
 
@@ -34,5 +41,30 @@ describe('progress', () => {
     reporter.update({ ...snapshot, done: 60, elapsedMs: 6_000 });
     reporter.stop();
     expect(chunks.join('').trim().split('\n')).toHaveLength(2);
+  });
+
+  it("shows the rate gate's allowance, calls in flight, 429s, waits and a pause", () => {
+    const gate: RateGateSnapshot = {
+      key: 'https://integrate.api.nvidia.com/v1|deepseek-ai/deepseek-r1|0123456789abcdef',
+      at: 1_000_000,
+      allowance: { requestsPerMinute: 39.2, inFlight: 101, tokensPerMinute: null },
+      limits: { requestsPerMinute: 40, tokensPerMinute: null, maxInFlight: null },
+      refusedAt: { requestsPerMinute: null, inFlight: null },
+      inFlight: { leased: 30, inUse: 12 },
+      leases: 2,
+      pausedUntil: null,
+      latencyMs: 60_000,
+      tokensPerCall: 12_000,
+      acceptedPerMinute: 38.5,
+      counts: { granted: 120, succeeded: 110, rateLimited: 2, failed: 3, waits: 40 },
+      waitedMs: 81_000,
+      lastRateLimitedAt: 990_000,
+    };
+    expect(formatRateGate(gate)).toBe('gate 39.2 req/min, 12/101 in flight, 2 × 429, waited 1m21s');
+    expect(formatRateGate({ ...gate, pausedUntil: 1_004_000 })).toContain(', paused 4s');
+    expect(formatProgressLine({ ...snapshot, gate })).toBe(
+      'progress: running 25/100 lines (25%), 2 failed, 2.5 lines/s, 123,456 tokens, ETA 30s | gate 39.2 req/min, 12/101 in flight, 2 × 429, waited 1m21s',
+    );
+    expect(formatProgressLine({ ...snapshot, gate: null })).toBe(formatProgressLine(snapshot));
   });
 });

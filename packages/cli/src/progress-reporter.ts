@@ -1,3 +1,4 @@
+import type { RateGateSnapshot } from '@thinkbatch/core';
 import cliProgress from 'cli-progress';
 
 /** A snapshot of a running job, as the CLI shows it. */
@@ -10,6 +11,8 @@ export interface ProgressSnapshot {
   readonly failed: number;
   readonly tokens: number;
   readonly elapsedMs: number;
+  /** The endpoint's rate gate (shared by every job on it), when it could be read. @default none shown */
+  readonly gate?: RateGateSnapshot | null;
 }
 
 export interface ProgressReporter {
@@ -31,12 +34,32 @@ export function formatDuration(ms: number | null): string {
   return m > 0 ? `${m}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
 }
 
+/**
+ * The rate gate in a few words: the requests per minute it allows now, calls in flight (of the slots it
+ * allows), 429s so far, the time lines waited for capacity, and a pause after a 429 while it lasts.
+ * Example: `gate 39.2 req/min, 12/101 in flight, 2 × 429, waited 1m21s, paused 4s`.
+ */
+export function formatRateGate(gate: RateGateSnapshot): string {
+  const rpm = gate.allowance.requestsPerMinute;
+  const parts = [
+    `gate ${rpm >= 100 ? Math.round(rpm) : rpm.toFixed(1)} req/min`,
+    `${gate.inFlight.inUse}/${gate.allowance.inFlight} in flight`,
+    `${gate.counts.rateLimited} × 429`,
+    `waited ${formatDuration(gate.waitedMs)}`,
+  ];
+  if (gate.pausedUntil !== null && gate.pausedUntil > gate.at) {
+    parts.push(`paused ${formatDuration(gate.pausedUntil - gate.at)}`);
+  }
+  return parts.join(', ');
+}
+
 /** One plain line per snapshot, for logs and CI (no terminal control codes). */
 export function formatProgressLine(snapshot: ProgressSnapshot): string {
   const { rate, etaMs } = rateAndEta(snapshot);
   const total = snapshot.total === null ? '?' : String(snapshot.total);
   const percent = snapshot.total ? ` (${Math.floor((snapshot.done / snapshot.total) * 100)}%)` : '';
-  return `progress: ${snapshot.status} ${snapshot.done}/${total} lines${percent}, ${snapshot.failed} failed, ${rate.toFixed(1)} lines/s, ${snapshot.tokens.toLocaleString('en-US')} tokens, ETA ${formatDuration(etaMs)}`;
+  const gate = snapshot.gate == null ? '' : ` | ${formatRateGate(snapshot.gate)}`;
+  return `progress: ${snapshot.status} ${snapshot.done}/${total} lines${percent}, ${snapshot.failed} failed, ${rate.toFixed(1)} lines/s, ${snapshot.tokens.toLocaleString('en-US')} tokens, ETA ${formatDuration(etaMs)}${gate}`;
 }
 
 /** A progress bar on a terminal, periodic plain lines otherwise. */
@@ -49,7 +72,7 @@ export function createProgressReporter(
       {
         stream,
         format:
-          '{bar} {value}/{total} lines | {failed} failed | {rate} lines/s | {tokens} tokens | ETA {eta}',
+          '{bar} {value}/{total} lines | {failed} failed | {rate} lines/s | {tokens} tokens | ETA {eta}{gate}',
         hideCursor: true,
         clearOnComplete: false,
       },
@@ -64,6 +87,7 @@ export function createProgressReporter(
           rate: rate.toFixed(1),
           tokens: snapshot.tokens.toLocaleString('en-US'),
           eta: formatDuration(etaMs),
+          gate: snapshot.gate == null ? '' : ` | ${formatRateGate(snapshot.gate)}`,
         };
         if (!started) {
           bar.start(snapshot.total ?? 0, snapshot.done, payload);

@@ -7,17 +7,19 @@ import {
   ENDPOINT,
   type JobRecord,
   type JobSummary,
+  LOCAL_SIMULATOR_LIMITS,
   type Logger,
   newJobId,
   type PriceList,
   parsePriceList,
+  type RateGateSettings,
   sumJobProgress,
 } from '@thinkbatch/core';
 import { type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
 import { downloadOutputs } from './download-outputs';
-import { createProgressReporter } from './progress-reporter';
+import { createProgressReporter, formatDuration } from './progress-reporter';
 
 /** The flags of `thinkbatch run`, parsed. */
 export interface RunCommandOptions {
@@ -27,9 +29,15 @@ export interface RunCommandOptions {
   readonly apiKey?: string;
   readonly model?: string;
   readonly maxAttempts?: number;
+  /** Most lines in flight per worker invocation. @default automatic: what the rate gate grants, ≤ 256 */
   readonly concurrency?: number;
   /** A JSON price list file (`PriceList`): summary.json then carries a cost estimate. */
   readonly prices?: string;
+  /**
+   * Endpoint limits given as flags; the rest default to NVIDIA's trial tier, or with `simulate` to
+   * `LOCAL_SIMULATOR_LIMITS`. @default {}
+   */
+  readonly rateLimits?: Partial<RateGateSettings>;
   readonly simulate: boolean;
   /** Keep emulator state here (default: a temporary directory removed afterwards). */
   readonly dataDir?: string;
@@ -113,6 +121,11 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     const local = await startLocalRuntime({
       dataDir,
       model: createOpenAIModelClient({ baseURL, apiKey }),
+      endpoint: {
+        baseURL,
+        apiKey,
+        limits: { ...(simulator === null ? {} : LOCAL_SIMULATOR_LIMITS), ...options.rateLimits },
+      },
       log,
       ...(workQueueUrl !== undefined && { workQueueUrl }),
       config: {
@@ -142,6 +155,11 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
       signal: interrupt.signal,
       onPoll: async (current) => {
         const progress = await sumJobProgress(local.deps.jobs, jobId);
+        // The gate of the job's model; a failed read only leaves it out of this update.
+        const gate = await local.deps.rateGates
+          .forModel(local.deps.config.defaultModel)
+          .snapshot()
+          .catch(() => null);
         reporter.update({
           status: current.status,
           done: progress.succeeded + progress.failed + progress.cancelled + progress.expired,
@@ -149,6 +167,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
           failed: progress.failed,
           tokens: progress.usage.total_tokens,
           elapsedMs: Date.now() - started,
+          gate,
         });
       },
     });
@@ -225,6 +244,12 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
     );
     if (summary.cost != null) lines.push(`estimated cost: $${summary.cost.total} (${summary.cost.basis})`);
     if (counts.failed > 0) lines.push(`${counts.failed} failed line(s): see errors.jsonl`);
+    if (summary.rate_gate) {
+      const { calls, waited_ms, allowance } = summary.rate_gate;
+      lines.push(
+        `endpoint (all jobs on its rate gate): ${calls.rate_limited} of ${calls.succeeded + calls.rate_limited + calls.failed} calls refused with 429, lines waited ${formatDuration(waited_ms)} for capacity; allowed now ${allowance.requests_per_minute} req/min, ${allowance.in_flight} in flight`,
+      );
+    }
     if (job.status === 'failed')
       lines.push(
         'these are the lines recorded before the job failed; the others never ran: submit the file again to run them',

@@ -16,8 +16,18 @@ export const WORKER = {
   batchWindowSeconds: 1,
   /** Concurrent worker invocations (event source maximum concurrency, 2–1000). @default 20 */
   maxConcurrency: 20,
-  /** Lines in flight at once within one invocation, across its work items. @default 8 */
-  lineConcurrency: 8,
+  /**
+   * Most lines in flight at once within one invocation, across its work items: the memory bound (each
+   * holds its prompt and a streamed answer, ≤ ~1 MB for R1's longest). Within it, the lines in flight
+   * follow the endpoint's rate gate (`linesAwaitingPermit` beyond those holding a permit). A batch holds
+   * at most `batchSize × FANOUT.linesPerChunk` = 200 lines. @default 256
+   */
+  lineConcurrency: 256,
+  /**
+   * Lines of one invocation that may wait for an endpoint permit at once: they carry its demand to the
+   * rate gate; the rest wait their turn without holding anything. @default 8
+   */
+  linesAwaitingPermit: 8,
   /** Stop starting lines when less than this remains of the invocation. @default 60_000 */
   reserveMs: 60_000,
 } as const;
@@ -120,6 +130,24 @@ export const STORAGE = {
   unfinishedJobsIndex: 'unfinished-jobs',
   /** Hash key attribute of that index (string). */
   unfinishedJobsKey: 'unfinished',
+} as const;
+
+/**
+ * Environment variables with the endpoint's limits, read by the worker for its rate gate and passed
+ * through by infra from the deploying shell. Each is a number, or `auto` for a limit to be found from
+ * 429s; unset takes the default of `RateGateSettings` (NVIDIA's trial tier: 40 requests/min).
+ */
+export const ENDPOINT_LIMITS_ENV = {
+  /** Requests per minute (`auto`: unknown). @default 40 */
+  requestsPerMinute: 'THINKBATCH_RPM',
+  /** Tokens (prompt + completion) per minute (`auto`: unknown). @default auto */
+  tokensPerMinute: 'THINKBATCH_TPM',
+  /** Calls in flight at once (`auto`: unknown). @default auto */
+  maxInFlight: 'THINKBATCH_MAX_IN_FLIGHT',
+  /** The window the provider counts its per-minute limits over, ms. @default 60000 */
+  windowMs: 'THINKBATCH_RATE_WINDOW_MS',
+  /** Longest a line waits for capacity in all, seconds; then it fails `rate_limited`. @default 600 */
+  longestWaitSeconds: 'THINKBATCH_MAX_RATE_WAIT',
 } as const;
 
 /** The default endpoint: DeepSeek-R1 on NVIDIA's OpenAI-compatible API. */

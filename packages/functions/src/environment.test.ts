@@ -25,5 +25,11 @@ describe('depsFromEnvironment', () => {
     expect(deps.jobs).toBeDefined();
     expect(deps.queue).toBeDefined();
     expect(() => deps.model).toThrow(/NvidiaApiKey/);
+    expect(() => deps.rateGates).toThrow(/NvidiaApiKey/);
+  });
+
+  it('refuses endpoint limits that cannot work, naming the variable', () => {
+    process.env['THINKBATCH_RPM'] = 'plenty';
+    expect(() => depsFromEnvironment()).toThrow('THINKBATCH_RPM must be a number or "auto"');
   });
 });

@@ -1,4 +1,4 @@
-import { createLimiter, processWorkMessage } from '@thinkbatch/core';
+import { processWorkMessage, startInvocation } from '@thinkbatch/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type DepsProvider, once } from './deps-provider';
 import { depsFromEnvironment } from './environment';
@@ -8,8 +8,9 @@ import { processSqsRecords } from './sqs-batch';
 export type WorkerContext = Pick<Context, 'getRemainingTimeInMillis'>;
 
 /**
- * Worker: runs a batch of work items with one shared bound on lines in flight, and reports the items
- * that must come back as a partial batch response.
+ * Worker: runs a batch of work items with one shared bound on lines in flight (as many as the endpoint's
+ * rate gate grants, within `lineConcurrency`) and one lease per gate, and reports the items that must
+ * come back as a partial batch response.
  */
 export function createWorkerHandler(
   getDeps: DepsProvider,
@@ -20,14 +21,17 @@ export function createWorkerHandler(
 ): (event: SQSEvent, context: WorkerContext) => Promise<SQSBatchResponse> {
   return async (event, context) => {
     const deps = await getDeps();
-    const invocation = {
+    const invocation = startInvocation(deps, {
       deadline: deps.clock.now() + context.getRemainingTimeInMillis(),
-      limiter: createLimiter(deps.config.lineConcurrency),
       ...(options.signal && { signal: options.signal }),
-    };
-    return processSqsRecords(event.Records, deps.log, (message) =>
-      processWorkMessage(deps, message, invocation),
-    );
+    });
+    try {
+      return await processSqsRecords(event.Records, deps.log, (message) =>
+        processWorkMessage(deps, message, invocation),
+      );
+    } finally {
+      await invocation.close();
+    }
   };
 }
 

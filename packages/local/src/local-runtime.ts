@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createDynamoJobStore, createS3ObjectStore, createSqsWorkQueue } from '@thinkbatch/aws-adapters';
+import {
+  createDynamoJobStore,
+  createDynamoRateGate,
+  createS3ObjectStore,
+  createSqsWorkQueue,
+} from '@thinkbatch/aws-adapters';
 import {
   type Clock,
   createJsonLogger,
+  createRateGates,
   DEAD_LETTER,
   FAN_OUT_FAILURES,
   FANOUT,
@@ -16,6 +22,8 @@ import {
   type PipelineConfigInput,
   type PipelineDeps,
   parsePipelineConfig,
+  parseRateGateSettings,
+  type RateGateSettings,
   STORAGE,
   SWEEPER,
   type SweepReport,
@@ -49,6 +57,16 @@ export interface LocalRuntimeOptions {
   /** Emulator state on disk; in memory when omitted. */
   readonly dataDir?: string;
   readonly model: ModelClient;
+  /**
+   * The endpoint `model` calls: its base URL and API key name the rate gate every worker invocation and
+   * every job shares (an item of the jobs table on dynalite, as on AWS), `limits` are its limits.
+   * `limits` default to `RateGateSettings`' (NVIDIA's trial tier: 40 requests/min over a 60 s window).
+   */
+  readonly endpoint: {
+    readonly baseURL: string;
+    readonly apiKey: string | null;
+    readonly limits?: Partial<RateGateSettings>;
+  };
   /** Pipeline tunables, validated once by `parsePipelineConfig` (defaults: the deployed ones). */
   readonly config?: PipelineConfigInput;
   /** The worker's simulated Lambda timeout. @default WORKER.timeoutSeconds × 1000 */
@@ -162,6 +180,13 @@ async function assembleRuntime(
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil((6 * workerTimeoutMs) / 1000),
   });
 
+  const rateGates = createRateGates({
+    baseURL: options.endpoint.baseURL,
+    apiKey: options.endpoint.apiKey,
+    settings: parseRateGateSettings(options.endpoint.limits ?? {}),
+    create: (key, settings) =>
+      createDynamoRateGate({ dynamodb: clients.dynamodb, tableName: resources.tableName, key, settings }),
+  });
   const sqsQueue = createSqsWorkQueue({
     sqs: clients.sqs,
     queueUrl: options.workQueueUrl ?? resources.queueUrl,
@@ -172,6 +197,7 @@ async function assembleRuntime(
     jobs: createDynamoJobStore({ dynamodb: clients.dynamodb, tableName: resources.tableName }),
     queue: options.wrapWorkQueue?.(sqsQueue) ?? sqsQueue,
     model: options.model,
+    rateGates,
     clock: systemClock,
     random: Math.random,
     newToken: () => randomUUID().slice(0, 12),

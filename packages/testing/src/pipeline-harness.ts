@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  Clock,
   JobRecord,
   JobStore,
   PipelineConfigInput,
   PipelineDeps,
+  RateGateSettings,
+  RateGates,
   ResultLine,
   WorkMessage,
 } from '@thinkbatch/core';
 import {
-  createLimiter,
+  createInMemoryRateGate,
+  createRateGates,
   parsePipelineConfig,
+  parseRateGateSettings,
   processWorkMessage,
   silentLogger,
+  startInvocation,
   startJob,
 } from '@thinkbatch/core';
 import { createFakeClock, type FakeClock } from './fake-clock';
@@ -41,9 +47,38 @@ export interface PipelineHarness {
   results(jobId: string): Promise<ResultLine[]>;
 }
 
+/**
+ * Limits no unit test meets: the gate's whole path runs and a call waits at most a few ms. One start per
+ * ms keeps the start times whole, so a fake clock stays on whole ms.
+ */
+export const UNBOUNDED_TEST_LIMITS = {
+  requestsPerMinute: 60_000,
+  maxInFlight: 10_000,
+  headroom: 0,
+} as const satisfies Partial<RateGateSettings>;
+
+/** In-memory rate gates for the fake endpoint `http://fake.test/v1` (no key), with `limits`. */
+export function createTestRateGates(
+  clock: Clock,
+  limits: Partial<RateGateSettings> = UNBOUNDED_TEST_LIMITS,
+): RateGates {
+  return createRateGates({
+    baseURL: 'http://fake.test/v1',
+    apiKey: null,
+    settings: parseRateGateSettings(limits),
+    create: (key, settings) => createInMemoryRateGate({ key, clock, settings }),
+  });
+}
+
 /** The pipeline wired to in-memory fakes, a fake clock and a fake model: for unit tests of the steps. */
 export function createPipelineHarness(
-  options: { behaviour?: FakeModelBehaviour; config?: PipelineConfigInput; invocationMs?: number } = {},
+  options: {
+    behaviour?: FakeModelBehaviour;
+    config?: PipelineConfigInput;
+    invocationMs?: number;
+    /** The endpoint's limits. @default UNBOUNDED_TEST_LIMITS */
+    rateLimits?: Partial<RateGateSettings>;
+  } = {},
 ): PipelineHarness {
   const fakes = {
     input: createInMemoryObjectStore('input-bucket', { chunkSize: 7 }),
@@ -57,6 +92,7 @@ export function createPipelineHarness(
   let seed = 1;
   const deps: PipelineDeps = {
     ...fakes,
+    rateGates: createTestRateGates(clock, options.rateLimits),
     random: () => {
       seed = (seed * 16807) % 2147483647;
       return (seed - 1) / 2147483646;
@@ -90,11 +126,12 @@ export function createPipelineHarness(
         for (const { message, delaySeconds } of batch) {
           clock.advance(delaySeconds * 1000);
           await drainOptions.beforeEach?.(message);
-          const invocation = {
-            deadline: clock.now() + invocationMs,
-            limiter: createLimiter(deps.config.lineConcurrency),
-          };
-          await processWorkMessage(deps, message, invocation);
+          const invocation = startInvocation(deps, { deadline: clock.now() + invocationMs });
+          try {
+            await processWorkMessage(deps, message, invocation);
+          } finally {
+            await invocation.close();
+          }
           processed += 1;
         }
       }

@@ -48,7 +48,7 @@ export const JobOptions = z.strictObject({
   max_tokens: z.number().int().positive().optional(),
   /** Fold system messages into the first user turn (R1 wants no system prompt). @default `JobDefaults`' (true) */
   foldSystemPrompt: z.boolean().optional(),
-  /** Endpoint calls per line, retries included. @default `PipelineConfig.retry.maxAttempts` */
+  /** Endpoint calls per line that may fail for reasons other than a 429 (429s are the rate gate's). @default `PipelineConfig.retry.maxAttempts` */
   maxAttempts: z.number().int().min(1).max(20).optional(),
   /** Per-attempt timeout in ms. @default `PipelineConfig.attemptTimeoutMs` */
   attemptTimeoutMs: z.number().int().min(1_000).max(900_000).optional(),

@@ -11,6 +11,14 @@ export const LineRef = z.object({
   byteStart: z.number().int().nonnegative(),
   /** Exclusive byte offset after the line's last byte (terminator excluded). */
   byteEnd: z.number().int().nonnegative(),
+  /**
+   * Calls of this line the endpoint refused with 429 in earlier deliveries (they use none of its retry
+   * budget), carried by hand-backs. Missing: none. A delivery that crashed loses its own count, which
+   * can only make the budget look more used.
+   */
+  rateLimited: z.number().int().nonnegative().optional(),
+  /** Time this line waited for endpoint capacity in earlier deliveries, ms (bounded by the longest wait). */
+  rateWaitedMs: z.number().int().nonnegative().optional(),
 });
 export type LineRef = z.infer<typeof LineRef>;
 

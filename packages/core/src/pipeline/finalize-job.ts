@@ -1,4 +1,5 @@
 import type { JobRecord, JobStatus } from '../job/job';
+import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
 import type { JobSummary, SummaryCounts } from '../results/job-summary';
 import { claimFinalizeOrRetryLater } from './finalize-claim';
 import { writeResultFiles, writeSummary } from './job-outputs';
@@ -29,6 +30,7 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
     status,
     startedAt: job.startedAt ?? job.createdAt,
     finishedAt: now,
+    rateGate: await readRateGate(deps, job),
   });
   const outputs = files.outputs;
   const done = await deps.jobs.transitionJob(jobId, { from: ['finalizing'], to: status, now, outputs });
@@ -36,6 +38,17 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
   else await removeIntermediates(deps, jobId);
   deps.log.info('job finished', { jobId, status, counts: summary.counts });
   return { kind: 'finalized', status, summary };
+}
+
+/** The rate gate of the job's model, for the summary; null (logged) when it cannot be read. */
+async function readRateGate(deps: PipelineDeps, job: JobRecord): Promise<RateGateSnapshot | null> {
+  const model = job.options.model ?? deps.config.defaultModel;
+  try {
+    return await deps.rateGates.forModel(model).snapshot();
+  } catch (error) {
+    deps.log.warn('could not read the rate gate for the summary', { jobId: job.jobId, error: String(error) });
+    return null;
+  }
 }
 
 /** cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines included). */

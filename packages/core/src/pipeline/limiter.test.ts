@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors/thinkbatch-error';
-import { createLimiter } from './limiter';
+import { createAdaptiveLimiter, createLimiter } from './limiter';
 
 describe('createLimiter', () => {
   it('never runs more than the limit at once, starts waiting tasks in order, and runs everything', async () => {
@@ -46,5 +46,44 @@ describe('createLimiter', () => {
 
   it('rejects a non-positive concurrency', () => {
     expect(() => createLimiter(0)).toThrow(ConfigurationError);
+  });
+});
+
+describe('createAdaptiveLimiter', () => {
+  it('runs the busy tasks plus `ahead`, up to `max`, letting more in as tasks get busy', async () => {
+    let busy = 0;
+    const limiter = createAdaptiveLimiter({ max: 5, ahead: 2, busy: () => busy });
+    const gates: (() => void)[] = [];
+    let started = 0;
+    const tasks = Array.from({ length: 10 }, () =>
+      limiter.run(async () => {
+        started += 1;
+        await new Promise<void>((resolve) => gates.push(resolve));
+      }),
+    );
+    await Promise.resolve();
+    expect(started).toBe(2);
+    busy = 2; // both got what they waited for: two more may wait
+    limiter.recheck();
+    await Promise.resolve();
+    expect(started).toBe(4);
+    busy = 10; // the bound is `max`
+    limiter.recheck();
+    await Promise.resolve();
+    expect(started).toBe(5);
+    expect(limiter.active).toBe(5);
+    busy = 0;
+    for (let i = 0; i < 10; i += 1) {
+      gates.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await Promise.all(tasks);
+    expect(started).toBe(10);
+    expect(limiter.active).toBe(0);
+  });
+
+  it('rejects bounds that could never run a task', () => {
+    expect(() => createAdaptiveLimiter({ max: 0, ahead: 1, busy: () => 0 })).toThrow(ConfigurationError);
+    expect(() => createAdaptiveLimiter({ max: 4, ahead: 0, busy: () => 0 })).toThrow(ConfigurationError);
   });
 });

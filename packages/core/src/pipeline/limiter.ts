@@ -29,3 +29,65 @@ export function createLimiter(concurrency: number): Limiter {
     },
   };
 }
+
+/** Options of {@link createAdaptiveLimiter}. */
+export interface AdaptiveLimiterOptions {
+  /** Most tasks running at once, whatever `busy` says (the memory bound). */
+  readonly max: number;
+  /** Tasks let in beyond the busy ones: those waiting for what the busy ones hold (≥ 1). */
+  readonly ahead: number;
+  /** Running tasks that hold what they waited for (lines holding an endpoint permit). */
+  readonly busy: () => number;
+}
+
+/** A limiter whose bound moves: call `recheck` when `busy` may have grown. */
+export interface AdaptiveLimiter extends Limiter {
+  /** Let waiting tasks in if the bound grew. */
+  recheck(): void;
+  /** Tasks running now. */
+  readonly active: number;
+}
+
+/**
+ * Runs as many tasks at once as are busy plus `ahead`, never more than `max`; the rest wait in FIFO
+ * order. For lines in flight that follow the endpoint's rate gate: a line holding a permit is busy, and
+ * `ahead` lines wait for permits, so the invocation carries as many lines as the gate grants slots.
+ */
+export function createAdaptiveLimiter(options: AdaptiveLimiterOptions): AdaptiveLimiter {
+  const { max, ahead, busy } = options;
+  for (const [name, value] of [
+    ['max', max],
+    ['ahead', ahead],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ConfigurationError(`${name} must be a positive integer, got ${value}`);
+    }
+  }
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const bound = (): number => Math.min(max, busy() + ahead);
+  const admit = (): void => {
+    while (active < bound()) {
+      const next = waiting.shift();
+      if (next === undefined) return;
+      active += 1;
+      next();
+    }
+  };
+  return {
+    get active() {
+      return active;
+    },
+    recheck: admit,
+    run: async (task) => {
+      if (active < bound() && waiting.length === 0) active += 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        active -= 1;
+        admit();
+      }
+    },
+  };
+}

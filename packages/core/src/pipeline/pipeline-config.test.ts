@@ -12,6 +12,7 @@ describe('parsePipelineConfig', () => {
       maxChunkBytes: FANOUT.maxChunkBytes,
       maxLineBytes: FANOUT.maxLineBytes,
       lineConcurrency: WORKER.lineConcurrency,
+      linesAwaitingPermit: WORKER.linesAwaitingPermit,
       reserveMs: WORKER.reserveMs,
       retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000, retryAfterCapMs: 120_000 },
       attemptTimeoutMs: 600_000,

@@ -23,8 +23,18 @@ export const PipelineConfig = z.strictObject({
   maxChunkBytes: Count.default(FANOUT.maxChunkBytes),
   /** Longest accepted input line; longer ones fail `line_too_large`. @default FANOUT.maxLineBytes */
   maxLineBytes: Count.default(FANOUT.maxLineBytes),
-  /** Lines in flight at once per invocation. @default WORKER.lineConcurrency */
+  /**
+   * Most lines in flight at once per invocation (the memory bound; `--concurrency`). Within it, lines in
+   * flight follow the endpoint's rate gate: those holding a permit plus `linesAwaitingPermit`.
+   * @default WORKER.lineConcurrency
+   */
   lineConcurrency: Count.default(WORKER.lineConcurrency),
+  /**
+   * Lines of one invocation that may wait for an endpoint permit at once (at most `lineConcurrency`):
+   * they carry its demand to the rate gate; the rest wait their turn holding nothing.
+   * @default WORKER.linesAwaitingPermit
+   */
+  linesAwaitingPermit: Count.default(WORKER.linesAwaitingPermit),
   /** Stop starting lines / attempts when less than this remains of the invocation. @default WORKER.reserveMs */
   reserveMs: Milliseconds.default(WORKER.reserveMs),
   /** The retry policy, its defaults filled in; a job's `maxAttempts` overrides `maxAttempts`. */

@@ -10,18 +10,24 @@ import { QUEUE } from '../settings';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
 import { createCancelWatch } from './cancel-watch';
 import type { Limiter } from './limiter';
+import { createLinePermits, type LinePermits } from './line-permits';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { runLine } from './run-line';
 import { settleChunk } from './settle-chunk';
 
-/** The invocation a work item runs in. */
+/** The invocation a work item runs in (see `startInvocation`). */
 export interface Invocation {
   /** Epoch ms by which the invocation must have returned. */
   readonly deadline: number;
   /** Shared by every work item of the invocation: bounds lines in flight. */
   readonly limiter: Limiter;
+  /**
+   * The invocation's permits for endpoint calls, shared by its work items. Without them a work item
+   * takes its own for its lines, handed back when it ends.
+   */
+  readonly permits?: LinePermits;
   readonly signal?: AbortSignal;
 }
 
@@ -76,6 +82,15 @@ export async function runChunk(
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
     const texts = await readLineTexts(deps, job, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
+    const permits =
+      invocation.permits ??
+      createLinePermits({
+        gates: deps.rateGates,
+        clock: deps.clock,
+        holder,
+        holdUntil: invocation.deadline,
+        maxInFlight: deps.config.lineConcurrency,
+      });
     // Every line ends (recorded, handed back or failed) before this delivery decides anything: a line
     // that throws must not leave its siblings running unseen after the message has been given up.
     const settled = await Promise.allSettled(
@@ -105,6 +120,8 @@ export async function runChunk(
             jobDeadline: job.options.deadline ?? null,
             invocationDeadline: invocation.deadline,
             isCancelled,
+            permits,
+            longestWaitMs: deps.rateGates.settings.longestWaitMs,
             ...(invocation.signal && { signal: invocation.signal }),
           }).catch(async (error: unknown) => {
             await release().catch(() => {});
@@ -113,13 +130,21 @@ export async function runChunk(
           if (outcome.kind === 'finished') await recordLineResult(deps, jobId, index, outcome.result);
           else if (outcome.kind === 'handed_back') {
             await release();
-            handedBack.push({ ref, delayMs: outcome.delayMs });
+            handedBack.push({ ref: outcome.ref, delayMs: outcome.delayMs });
           } else
             deps.log.info('line skipped', { jobId, chunk: index, line: ref.line, reason: outcome.reason });
         }),
       ),
     );
     for (const outcome of settled) if (outcome.status === 'rejected') failures.push(outcome.reason);
+    if (invocation.permits === undefined) {
+      await permits.close().catch((error: unknown) =>
+        deps.log.warn('could not hand the rate gate lease back; it expires', {
+          jobId,
+          error: String(error),
+        }),
+      );
+    }
   }
 
   if (handedBack.length > 0) await handBack(deps, message, handedBack);

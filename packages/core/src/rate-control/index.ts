@@ -1,3 +1,4 @@
+export * from './endpoint-limits';
 export * from './in-memory-rate-gate';
 export type { Allowance, CallOutcome, CallResult } from './rate-controller';
 export * from './rate-gate';
@@ -5,4 +6,5 @@ export * from './rate-gate-key';
 export * from './rate-gate-settings';
 export * from './rate-gate-snapshot';
 export * from './rate-gate-state';
+export * from './rate-gates';
 export * from './rate-permits';

@@ -16,6 +16,19 @@ export const NVIDIA_TRIAL_LIMITS = {
 } as const;
 
 /**
+ * Limits for the built-in simulated endpoint (`thinkbatch run --simulate`), which enforces none and
+ * answers in milliseconds: 6,000 requests/min counted over 1 s windows (100 calls/s, far more than a
+ * local run needs, so the gate only paces), calls in flight found from latency. A window of 1 s makes
+ * the controller take its steps per second, as a time-compressed endpoint wants.
+ */
+export const LOCAL_SIMULATOR_LIMITS = {
+  requestsPerMinute: 6_000,
+  tokensPerMinute: null,
+  maxInFlight: null,
+  windowMs: 1_000,
+} as const;
+
+/**
  * Limits of one endpoint (one gate) and the knobs of its controller. A known limit is a ceiling the gate
  * never exceeds; an unknown one (`null`) is found from 429s and latency. Parse with
  * {@link parseRateGateSettings} to fill the defaults, which are NVIDIA's trial tier.

@@ -78,7 +78,12 @@ describe('rate permits', () => {
     expect(held.kind).toBe('granted');
     const decision = starved.take();
     await clock.runUntil(clock.now() + 10_000);
-    expect(await decision).toEqual({ kind: 'rate_limited', waitedMs: 5_000, reason: 'in_flight' });
+    expect(await decision).toEqual({
+      kind: 'rate_limited',
+      waitedMs: 5_000,
+      reason: 'in_flight',
+      until: null,
+    });
   });
 
   it('stops waiting at an earlier deadline, and rejects when its signal aborts', async () => {
@@ -144,5 +149,56 @@ describe('rate permits', () => {
     await decision.permit.finish({ kind: 'failed' });
     await expect(decision.permit.finish({ kind: 'failed' })).rejects.toThrow(/once/);
     expect((await gate.snapshot()).counts.failed).toBe(1);
+  });
+
+  it("answers at once, with the end of the pause, when a 429 paused the gate past the take's limit", async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({ key: 'k', clock, settings: { requestsPerMinute: 6_000 } });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'w',
+      holdUntil: clock.now() + 600_000,
+      longestWaitMs: 600_000,
+    });
+    const first = await permits.take();
+    if (first.kind !== 'granted') throw new Error('expected a permit');
+    const refusedAt = clock.now();
+    await first.permit.finish({ kind: 'rate_limited', retryAfterMs: 60_000 });
+    const decision = await permits.take({ deadline: clock.now() + 20_000 });
+    expect(decision).toEqual({
+      kind: 'rate_limited',
+      waitedMs: 0,
+      reason: 'paused',
+      until: refusedAt + 60_000,
+    });
+    expect(clock.now()).toBe(refusedAt);
+  });
+
+  it('takes a cancelled permit back unused: its slot serves the next call, the gate counts no outcome', async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({
+      key: 'k',
+      clock,
+      settings: { requestsPerMinute: 6_000, maxInFlight: 1 },
+    });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'w',
+      holdUntil: clock.now() + 600_000,
+      longestWaitMs: 1_000,
+    });
+    const first = await permits.take();
+    if (first.kind !== 'granted') throw new Error('expected a permit');
+    await first.permit.cancel();
+    await expect(first.permit.finish({ kind: 'failed' })).rejects.toThrow(/once/);
+    const second = permits.take();
+    await clock.runUntil(clock.now() + 1_000);
+    const decision = await second;
+    if (decision.kind !== 'granted') throw new Error('expected a permit for the freed slot');
+    await decision.permit.finish({ kind: 'succeeded', latencyMs: 10, tokens: 5 });
+    const { counts } = await gate.snapshot();
+    expect(counts).toMatchObject({ succeeded: 1, failed: 0, rateLimited: 0 });
   });
 });

@@ -29,21 +29,38 @@ export interface TakeOptions {
   readonly tokens?: number;
 }
 
-/** Permission for one call: report what the endpoint did, exactly once. */
+/** Permission for one call: report what the endpoint did, or that no call was made, exactly once. */
 export interface Permit {
   /** When the call was allowed to start (epoch ms). */
   readonly startedAt: number;
   finish(result: CallResult): Promise<void>;
+  /**
+   * No call was made after all (the line turned out recorded or held by another delivery): the slot goes
+   * back and the start time counts as unused, so the gate learns nothing from it.
+   */
+  cancel(): Promise<void>;
 }
 
-/** The answer to a take: a permit, or a wait that ran out (the line fails `rate_limited`). */
+/**
+ * The answer to a take: a permit, or a wait that ran out (the line fails `rate_limited`, or its worker
+ * hands it back). `until`: the gate is paused by a 429 until then (epoch ms), past the take's limit, so
+ * the take answered at once instead of sleeping to its limit; null when the wait's end is not known.
+ */
 export type PermitDecision =
   | { readonly kind: 'granted'; readonly permit: Permit; readonly waitedMs: number }
-  | { readonly kind: 'rate_limited'; readonly waitedMs: number; readonly reason: WaitReason };
+  | {
+      readonly kind: 'rate_limited';
+      readonly waitedMs: number;
+      readonly reason: WaitReason;
+      readonly until: number | null;
+    };
 
 /** One holder's side of a rate gate: per-call permits from leases taken in batches. */
 export interface RatePermits {
-  /** Wait for permission to start one call (bounded by the longest wait and the deadline). */
+  /**
+   * Wait for permission to start one call (bounded by the longest wait and the deadline). Answers
+   * `rate_limited` at once when a 429 paused the gate past that bound.
+   */
   take(options?: TakeOptions): Promise<PermitDecision>;
   /** Report what is left and hand the lease back. */
   close(): Promise<void>;
@@ -234,14 +251,29 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     }
   };
 
+  /** A permit given back unused: its slot is free again, its start is reported unused. */
+  const cancel = async (): Promise<void> => {
+    inUse -= 1;
+    unusedStarts += 1;
+    wake();
+    if (inUse === 0 && waiting === 0) await exclusive(report);
+  };
+
   const permit = (startedAt: number, inFlightAtStart: number): Permit => {
     let finished = false;
+    const once = (): void => {
+      if (finished) throw new ThinkbatchError('a permit is finished once');
+      finished = true;
+    };
     return {
       startedAt,
       finish: async (result) => {
-        if (finished) throw new ThinkbatchError('a permit is finished once');
-        finished = true;
+        once();
         await finish({ ...result, startedAt, inFlightAtStart });
+      },
+      cancel: async () => {
+        once();
+        await cancel();
       },
     };
   };
@@ -267,7 +299,12 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
           }
           if (now >= limit) {
             waitedMs += now - started;
-            return { kind: 'rate_limited', waitedMs: now - started, reason: lastReason };
+            return { kind: 'rate_limited', waitedMs: now - started, reason: lastReason, until: null };
+          }
+          if (pausedUntil >= limit) {
+            // A 429 paused everyone past this take's limit: say so now rather than sleep to the limit.
+            waitedMs += now - started;
+            return { kind: 'rate_limited', waitedMs: now - started, reason: 'paused', until: pausedUntil };
           }
           if (trip !== null) {
             await trip;

@@ -228,3 +228,40 @@ describe('createSummaryBuilder', () => {
     );
   });
 });
+
+describe('the rate gate in the summary', () => {
+  it('is null when none was read, and the gate snapshot in snake case, rounded, when one was', () => {
+    expect(createSummaryBuilder().build(meta).rate_gate).toBeNull();
+    const summary = createSummaryBuilder().build({
+      ...meta,
+      rateGate: {
+        key: 'https://integrate.api.nvidia.com/v1|deepseek-ai/deepseek-r1|0123456789abcdef',
+        at: Date.UTC(2026, 0, 1, 0, 1),
+        allowance: { requestsPerMinute: 39.2, inFlight: 101, tokensPerMinute: null },
+        limits: { requestsPerMinute: 40, tokensPerMinute: null, maxInFlight: null },
+        refusedAt: { requestsPerMinute: null, inFlight: 12.345 },
+        inFlight: { leased: 30, inUse: 12 },
+        leases: 2,
+        pausedUntil: null,
+        latencyMs: 61_234.567,
+        tokensPerCall: 12_000,
+        acceptedPerMinute: 38.5,
+        counts: { granted: 120, succeeded: 110, rateLimited: 2, failed: 3, waits: 40 },
+        waitedMs: 81_000.4,
+        lastRateLimitedAt: null,
+      },
+    });
+    expect(JobSummary.parse(summary)).toEqual(summary);
+    expect(summary.rate_gate).toEqual({
+      key: 'https://integrate.api.nvidia.com/v1|deepseek-ai/deepseek-r1|0123456789abcdef',
+      as_of: '2026-01-01T00:01:00.000Z',
+      limits: { requests_per_minute: 40, tokens_per_minute: null, max_in_flight: null },
+      allowance: { requests_per_minute: 39.2, tokens_per_minute: null, in_flight: 101 },
+      refused_at: { requests_per_minute: null, in_flight: 12.35 },
+      latency_ms: 61_234.57,
+      calls: { granted: 120, succeeded: 110, rate_limited: 2, failed: 3 },
+      waits: 40,
+      waited_ms: 81_000,
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { emptyChunkCounters } from '../job/chunk';
 import { addChunkCounters, lineCounterDelta } from '../job/line-counters';
+import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
 import { addUsage, emptyUsageTotals } from '../usage/accounting';
 import { type CostEstimate, estimateJobCost, type PriceList } from '../usage/cost-estimate';
 import { UsageTotals } from '../usage/usage';
@@ -42,6 +43,75 @@ export const SummaryTimings = z.object({
 });
 export type SummaryTimings = z.infer<typeof SummaryTimings>;
 
+const PerMinute = z.number().nonnegative();
+
+/**
+ * The endpoint's rate gate as the job ended (see `RateGateSnapshot`). The gate is shared by every job
+ * that calls the endpoint with the same model and key, so its counts are the endpoint's since the gate
+ * was created, not this job's alone.
+ */
+export const SummaryRateGate = z.object({
+  /** Endpoint URL, model and a hash of the key (never the key). */
+  key: z.string(),
+  as_of: z.iso.datetime(),
+  /** The configured limits; null: unknown, found from 429s and latency. */
+  limits: z.object({
+    requests_per_minute: PerMinute.nullable(),
+    tokens_per_minute: PerMinute.nullable(),
+    max_in_flight: Count.nullable(),
+  }),
+  /** What the gate hands out now (known limits less headroom, or learned). */
+  allowance: z.object({
+    requests_per_minute: PerMinute,
+    tokens_per_minute: PerMinute.nullable(),
+    in_flight: Count,
+  }),
+  /** Where the endpoint last refused (429), per limit; null: never. */
+  refused_at: z.object({ requests_per_minute: PerMinute.nullable(), in_flight: PerMinute.nullable() }),
+  /** Mean latency of successful calls, ms; null until a few were seen. */
+  latency_ms: z.number().nonnegative().nullable(),
+  /** Endpoint calls: start times granted, and what the endpoint did with the calls made. */
+  calls: z.object({ granted: Count, succeeded: Count, rate_limited: Count, failed: Count }),
+  /** Times a worker was told to wait for capacity, and the time its lines waited in all, ms. */
+  waits: Count,
+  waited_ms: z.number().nonnegative(),
+});
+export type SummaryRateGate = z.infer<typeof SummaryRateGate>;
+
+/** The summary's view of a gate snapshot (figures rounded to 0.01). */
+export function summarizeRateGate(snapshot: RateGateSnapshot): SummaryRateGate {
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  const roundOrNull = (n: number | null): number | null => (n === null ? null : round(n));
+  const { limits, allowance, refusedAt, counts } = snapshot;
+  return {
+    key: snapshot.key,
+    as_of: new Date(snapshot.at).toISOString(),
+    limits: {
+      requests_per_minute: limits.requestsPerMinute,
+      tokens_per_minute: limits.tokensPerMinute,
+      max_in_flight: limits.maxInFlight,
+    },
+    allowance: {
+      requests_per_minute: round(allowance.requestsPerMinute),
+      tokens_per_minute: roundOrNull(allowance.tokensPerMinute),
+      in_flight: allowance.inFlight,
+    },
+    refused_at: {
+      requests_per_minute: roundOrNull(refusedAt.requestsPerMinute),
+      in_flight: roundOrNull(refusedAt.inFlight),
+    },
+    latency_ms: roundOrNull(snapshot.latencyMs),
+    calls: {
+      granted: counts.granted,
+      succeeded: counts.succeeded,
+      rate_limited: counts.rateLimited,
+      failed: counts.failed,
+    },
+    waits: counts.waits,
+    waited_ms: Math.round(snapshot.waitedMs),
+  };
+}
+
 /** `summary.json`: what a finished (or running) job did, in one small document. */
 export const JobSummary = z.object({
   job_id: z.string(),
@@ -63,6 +133,8 @@ export const JobSummary = z.object({
   models: z.record(z.string(), Count),
   /** Failed lines by error code; sums to `counts.failed` (a failed line without error counts as `unknown`). */
   failed_by_code: z.record(z.string(), Count),
+  /** The endpoint's rate gate for the job's model as the job ended; null when not read (a failed job). */
+  rate_gate: SummaryRateGate.nullable(),
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 
@@ -76,6 +148,8 @@ export interface SummaryMeta {
   readonly prices?: PriceList | null;
   /** The job-level error of a failed job. @default null (no `error` field) */
   readonly error?: { readonly code: string; readonly message: string } | null;
+  /** The rate gate of the job's model, as the job ended. @default null */
+  readonly rateGate?: RateGateSnapshot | null;
 }
 
 /** Builds a `JobSummary` from result lines streamed through it, in any order. */
@@ -167,6 +241,7 @@ export function createSummaryBuilder(): SummaryBuilder {
             : copyCost(estimateJobCost(usageByModel, meta.prices, { linesWithoutUsage: unknownUsageLines })),
         models: Object.fromEntries(models),
         failed_by_code: Object.fromEntries(failedByCode),
+        rate_gate: meta.rateGate == null ? null : summarizeRateGate(meta.rateGate),
       };
     },
   };

@@ -23,6 +23,8 @@ export const LineErrorCode = z.enum([
   'endpoint_rejected',
   /** Retryable failures until the attempt limit ran out. */
   'attempts_exhausted',
+  /** The endpoint had no capacity for the line within the longest wait or before the job's deadline. */
+  'rate_limited',
   /** The job's deadline passed before the line finished. */
   'deadline_exceeded',
   /** The job was cancelled before the line finished. */

@@ -1,0 +1,193 @@
+import {
+  answerEcho,
+  createPipelineHarness,
+  createTestRateGates,
+  createVirtualClock,
+} from '@thinkbatch/testing';
+import { describe, expect, it } from 'vitest';
+import { jobKeys } from '../job/job-keys';
+import type { ModelCallResult } from '../ports/model-client';
+import { createRatePermits } from '../rate-control/rate-permits';
+import { JobSummary } from '../results/job-summary';
+import type { PipelineDeps } from './pipeline-deps';
+import { processWorkMessage } from './process-work-message';
+import { startInvocation } from './start-invocation';
+
+const simple = (prompt: string): string => JSON.stringify({ prompt });
+
+function httpFailure(status: number, retryAfterMs: number | null = null): ModelCallResult {
+  return {
+    kind: 'failed',
+    latencyMs: 1,
+    failure: { type: 'http_error', status, message: `status ${status}`, retryAfterMs, requestId: null },
+  };
+}
+
+describe('lines calling through the rate gate', () => {
+  it('spends no attempt on a 429, and counts every call in `attempts`', async () => {
+    // Three 429s, a 503, then an answer: 5 calls, 2 of the 2 allowed attempts used.
+    const answers = [429, 429, 503, 429];
+    const h = createPipelineHarness({
+      behaviour: (args) => {
+        const status = args.prompt === 'busy' ? answers[args.callsForPrompt] : undefined;
+        return status === undefined ? answerEcho(args) : httpFailure(status, 100);
+      },
+      config: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 } },
+    });
+    const job = await h.upload('busy.jsonl', [simple('busy'), simple('calm')].join('\n'));
+    await h.drain();
+    const [busy, calm] = await h.results(job.jobId);
+    expect(busy).toMatchObject({ status: 'succeeded', attempts: 5, answer: 'answer:busy' });
+    expect(h.model.callsFor('busy')).toBe(5);
+    expect(calm).toMatchObject({ status: 'succeeded', attempts: 1 });
+    // The gate saw every call, and summary.json shows it.
+    const body = await h.output.get(jobKeys.summary(job.jobId));
+    const summary = JobSummary.parse(JSON.parse(new TextDecoder().decode(body ?? new Uint8Array())));
+    expect(summary.attempts).toBe(6);
+    expect(summary.rate_gate).toMatchObject({
+      key: 'http://fake.test/v1|deepseek-ai/deepseek-r1|-',
+      limits: { requests_per_minute: 60_000, max_in_flight: 10_000 },
+      calls: { succeeded: 2, rate_limited: 3, failed: 1 },
+    });
+  });
+
+  it('still ends a line on its other failures: 429s do not lift the retry budget', async () => {
+    const h = createPipelineHarness({
+      behaviour: (args) =>
+        args.prompt === 'down' ? httpFailure(args.callsForPrompt % 2 === 0 ? 429 : 500) : answerEcho(args),
+      config: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 } },
+    });
+    const job = await h.upload('down.jsonl', simple('down'));
+    await h.drain();
+    const [down] = await h.results(job.jobId);
+    // 429, 500, 429, 500: the second 500 is the second attempt of the budget.
+    expect(down).toMatchObject({
+      status: 'failed',
+      attempts: 4,
+      error: { code: 'attempts_exhausted', http_status: 500 },
+    });
+  });
+
+  it('fails a line `rate_limited` after the longest wait, counted over its hand-backs', async () => {
+    // 0.5 requests/min, and another worker holds the one start of the next two minutes. The line waits
+    // 20 s (handBackAfterMs) with nothing granted to its invocation, is handed back with its wait, and
+    // gives up 10 s into the next delivery.
+    const h = createPipelineHarness({
+      rateLimits: { requestsPerMinute: 0.5, longestWaitMs: 30_000 },
+      config: { handBackAfterMs: 20_000 },
+    });
+    const other = createRatePermits({
+      gate: h.deps.rateGates.forModel(h.deps.config.defaultModel),
+      clock: h.clock,
+      holder: 'another-worker',
+      holdUntil: h.clock.now() + 900_000,
+      longestWaitMs: 1_000,
+    });
+    expect((await other.take()).kind).toBe('granted');
+    const job = await h.upload('slow.jsonl', simple('starved'));
+    await h.drain();
+    const [starved] = await h.results(job.jobId);
+    expect(starved).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'rate_limited' } });
+    expect(starved?.error?.message).toMatch(
+      /^line 1: no endpoint capacity within the longest wait \(30 s\) \(waited 30 s/,
+    );
+    expect(h.model.callsFor('starved')).toBe(0);
+    const handedBack = h.queue.sent.filter((s) => s.message.type === 'run_chunk' && s.message.handoffs === 1);
+    expect(handedBack.map((s) => s.message.type === 'run_chunk' && s.message.lines)).toEqual([
+      [expect.objectContaining({ line: 1, rateWaitedMs: 20_000 })],
+    ]);
+    expect(handedBack[0]?.delaySeconds).toBe(0); // at once: no pause to wait out, only capacity elsewhere
+    expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it("fails a line `rate_limited` when the job's deadline comes before capacity", async () => {
+    const h = createPipelineHarness({ rateLimits: { requestsPerMinute: 0.5 } });
+    const deadline = h.clock.now() + 10_000;
+    const job = await h.upload('deadline.jsonl', [simple('first'), simple('second')].join('\n'), {
+      metadata: { 'thinkbatch-options': JSON.stringify({ deadline }) },
+    });
+    await h.drain();
+    const [first, second] = await h.results(job.jobId);
+    expect(first).toMatchObject({ status: 'succeeded' });
+    expect(second).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'rate_limited' } });
+    expect(second?.error?.message).toContain("the job's deadline comes before the endpoint has capacity");
+  });
+
+  it("pauses every line of the invocation for one line's 429 and its Retry-After", async () => {
+    const h = createPipelineHarness({ config: { linesPerChunk: 6 } });
+    const clock = createVirtualClock(h.clock.now());
+    const callTimes: { prompt: string; at: number }[] = [];
+    const lines = ['storm', 'b', 'c', 'd', 'e', 'f'];
+    const job = await h.upload('pause.jsonl', lines.map(simple).join('\n'));
+    const [item] = h.queue.drain();
+    if (item === undefined) throw new Error('no work item');
+    // Paced at 10 calls/s, so the others are still waiting for their start times when the 429 comes.
+    const deps: PipelineDeps = {
+      ...h.deps,
+      clock,
+      rateGates: createTestRateGates(clock, { requestsPerMinute: 600, windowMs: 1_000, maxInFlight: 16 }),
+      model: {
+        complete: async (body, options) => {
+          const prompt = body.messages.at(-1)?.content ?? '';
+          callTimes.push({ prompt, at: clock.now() });
+          if (prompt === 'storm' && callTimes.filter((c) => c.prompt === 'storm').length === 1) {
+            return httpFailure(429, 5_000);
+          }
+          await clock.sleep(200, options.signal);
+          return answerEcho({ prompt, body });
+        },
+      },
+    };
+    const started = clock.now();
+    const invocation = startInvocation(deps, { deadline: started + 900_000 });
+    const done = processWorkMessage(deps, item.message, invocation).finally(() => invocation.close());
+    await clock.runUntil(started + 60_000);
+    await done;
+    const [refused, ...rest] = callTimes;
+    expect(refused).toEqual({ prompt: 'storm', at: started });
+    expect(rest).toHaveLength(lines.length);
+    for (const call of rest) expect(call.at, call.prompt).toBeGreaterThanOrEqual(started + 5_000);
+    const results = await (async () => {
+      await h.drain({});
+      return h.results(job.jobId);
+    })();
+    expect(results.map((r) => [r.status, r.attempts])).toEqual([
+      ['succeeded', 2],
+      ...lines.slice(1).map(() => ['succeeded', 1]),
+    ]);
+  });
+
+  it('carries as many lines at once as the gate grants slots, beyond the old fixed 8, never more', async () => {
+    const h = createPipelineHarness({ config: { linesPerChunk: 40 } });
+    const clock = createVirtualClock(h.clock.now());
+    const job = await h.upload(
+      'wide.jsonl',
+      Array.from({ length: 40 }, (_, i) => simple(`q${i}`)).join('\n'),
+    );
+    const [item] = h.queue.drain();
+    if (item === undefined) throw new Error('no work item');
+    let inFlight = 0;
+    let peak = 0;
+    const deps: PipelineDeps = {
+      ...h.deps,
+      clock,
+      rateGates: createTestRateGates(clock, { requestsPerMinute: 60_000, windowMs: 1_000, maxInFlight: 24 }),
+      model: {
+        complete: async (body, options) => {
+          inFlight += 1;
+          peak = Math.max(peak, inFlight);
+          await clock.sleep(2_000, options.signal);
+          inFlight -= 1;
+          return answerEcho({ prompt: body.messages.at(-1)?.content ?? '', body });
+        },
+      },
+    };
+    const invocation = startInvocation(deps, { deadline: clock.now() + 900_000 });
+    const done = processWorkMessage(deps, item.message, invocation).finally(() => invocation.close());
+    await clock.runUntil(clock.now() + 60_000);
+    await done;
+    expect(peak).toBe(24);
+    await h.drain({});
+    expect((await h.results(job.jobId)).every((r) => r.status === 'succeeded')).toBe(true);
+  });
+});

@@ -1,0 +1,54 @@
+import { createAdaptiveLimiter } from './limiter';
+import { createLinePermits } from './line-permits';
+import type { PipelineDeps } from './pipeline-deps';
+import type { Invocation } from './run-chunk';
+
+/** An invocation's shared state, to be closed when it ends. */
+export interface StartedInvocation extends Invocation {
+  /** Hand the invocation's rate gate leases back. Never throws: a lease not handed back expires. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start one worker invocation: its permits for endpoint calls (one lease per model's gate, held until
+ * `deadline` at most) and a limiter that lets in as many lines as hold permits plus
+ * `config.linesAwaitingPermit`, never more than `config.lineConcurrency`.
+ */
+export function startInvocation(
+  deps: Pick<PipelineDeps, 'rateGates' | 'clock' | 'config' | 'newToken' | 'log'>,
+  options: {
+    /** Epoch ms by which the invocation must have returned. */
+    readonly deadline: number;
+    readonly signal?: AbortSignal;
+  },
+): StartedInvocation {
+  const max = deps.config.lineConcurrency;
+  let recheck = (): void => {};
+  const permits = createLinePermits({
+    gates: deps.rateGates,
+    clock: deps.clock,
+    holder: `invocation-${deps.newToken()}`,
+    holdUntil: options.deadline,
+    maxInFlight: max,
+    onChange: () => recheck(),
+  });
+  const limiter = createAdaptiveLimiter({
+    max,
+    ahead: Math.min(max, deps.config.linesAwaitingPermit),
+    busy: () => permits.inCall,
+  });
+  recheck = limiter.recheck;
+  return {
+    deadline: options.deadline,
+    limiter,
+    permits,
+    ...(options.signal && { signal: options.signal }),
+    close: async () => {
+      await permits
+        .close()
+        .catch((error: unknown) =>
+          deps.log.warn('could not hand the rate gate leases back; they expire', { error: String(error) }),
+        );
+    },
+  };
+}
