@@ -15,6 +15,7 @@ export * from './job/job';
 export * from './job/job-defaults';
 export * from './job/job-id';
 export * from './job/job-keys';
+export * from './job/job-list';
 export * from './job/line-counters';
 export * from './job/work-message';
 export * from './job/work-message-body';
