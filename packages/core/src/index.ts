@@ -31,6 +31,7 @@ export * from './ports/work-queue';
 export * from './rate-control/index';
 export * from './results/job-summary';
 export * from './results/latency-histogram';
+export * from './results/merge-results';
 export * from './results/openai-batch-output';
 export * from './results/result-line';
 export * from './retry/retry-after';
