@@ -54,6 +54,33 @@ describe('thinkbatch serve: cancel', () => {
   });
 });
 
+describe('thinkbatch serve: deadline', () => {
+  it('ends a job whose deadline passes expired: lines not started end expired, counts add up', async () => {
+    const { client } = serve;
+    const prompts = Array.from({ length: 32 }, (_, i) => `sluggish deadline ${i}`);
+    // 32 s of work at 8 lines at once takes 4 s or more: the deadline passes in the middle of it.
+    const deadline = Date.now() + 2_500;
+    const { id } = await createInline(client, jsonl(prompts), { linesPerChunk: 32, deadline });
+    const done = await waitForJob(client, id);
+    expect(done).toMatchObject({ status: 'expired', options: { deadline } });
+    const { progress } = done;
+    expect(progress.succeeded + progress.expired + progress.failed).toBe(32);
+    expect(progress.expired).toBeGreaterThan(0);
+    expect(progress.succeeded).toBeGreaterThan(0);
+    const results = await resultsOf(id);
+    expect(results.filter((r) => r.status === 'expired').length).toBe(progress.expired);
+    // A retry of the expired lines drops the parent's deadline (it has passed) and runs them.
+    const retry = await client.POST('/v1/jobs/{id}/retry', {
+      params: { path: { id } },
+      body: { statuses: ['expired'] },
+    });
+    expect(retry.response.status).toBe(201);
+    expect(retry.data?.job.options.deadline).toBeUndefined();
+    const retried = await waitForJob(client, retry.data?.job.id ?? '');
+    expect(retried.progress).toMatchObject({ lines_total: progress.expired, succeeded: progress.expired });
+  });
+});
+
 describe('thinkbatch serve: retry', () => {
   it('retries only the failed lines in a new job linked to its parent, whose results merge back', async () => {
     const { client } = serve;
