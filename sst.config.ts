@@ -19,7 +19,9 @@ export default $config({
     const { workQueue, deadLetterQueue, fanOutFailures } = await import('./infra/queue');
     const { jobsTable } = await import('./infra/table');
     await import('./infra/functions');
+    const { api } = await import('./infra/api');
     return {
+      apiUrl: api.url,
       inputBucket: inputs.name,
       outputBucket: outputs.name,
       workQueueUrl: workQueue.url,

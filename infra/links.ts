@@ -1,4 +1,5 @@
 import { STORAGE } from '../packages/core/src/settings';
+import { apiToken } from './api-token';
 import { ACCESS, type LinkName } from './args/access';
 import { workQueue } from './queue';
 import { nvidiaApiKey } from './secrets';
@@ -31,6 +32,21 @@ export const links = {
     include: [sst.aws.permission({ actions: [...ACCESS.WorkQueue.actions], resources: [workQueue.arn] })],
   }),
   NvidiaApiKey: nvidiaApiKey,
+  ApiInputs: bucketLink('ApiInputs', inputs, ACCESS.ApiInputs),
+  ApiOutputs: bucketLink('ApiOutputs', outputs, ACCESS.ApiOutputs),
+  JobListIndexes: new sst.Linkable('JobListIndexes', {
+    properties: { byStatus: STORAGE.jobsByStatusIndex, byInput: STORAGE.jobsByInputIndex },
+    include: [
+      sst.aws.permission({
+        actions: [...ACCESS.JobListIndexes.actions],
+        resources: [
+          $interpolate`${jobsTable.arn}/index/${STORAGE.jobsByStatusIndex}`,
+          $interpolate`${jobsTable.arn}/index/${STORAGE.jobsByInputIndex}`,
+        ],
+      }),
+    ],
+  }),
+  ApiToken: apiToken,
 } satisfies Record<LinkName, unknown>;
 
 /** Resolve a link name, for `functionArgs`. */
@@ -41,13 +57,19 @@ export function link(name: LinkName) {
 function bucketLink(
   name: LinkName,
   bucket: sst.aws.Bucket,
-  access: { readonly bucketActions: readonly string[]; readonly objectActions: readonly string[] },
+  access: {
+    readonly bucketActions: readonly string[];
+    readonly objectActions: readonly string[];
+    /** Object actions apply under this key prefix only. @default every key */
+    readonly objectPrefix?: string;
+  },
 ) {
+  const objects = $interpolate`${bucket.arn}/${access.objectPrefix ?? ''}*`;
   return new sst.Linkable(name, {
     properties: { name: bucket.name },
     include: [
       sst.aws.permission({ actions: [...access.bucketActions], resources: [bucket.arn] }),
-      sst.aws.permission({ actions: [...access.objectActions], resources: [$interpolate`${bucket.arn}/*`] }),
+      sst.aws.permission({ actions: [...access.objectActions], resources: [objects] }),
     ],
   });
 }

@@ -1,3 +1,5 @@
+import { STORAGE } from '../../packages/core/src/settings';
+
 /**
  * What each link lets a function do. SST's own links grant `s3:*`, `sqs:*` and `dynamodb:*` on the
  * linked resource; infra links scoped `sst.Linkable`s instead (see `infra/links.ts`), named as the
@@ -43,6 +45,30 @@ export const ACCESS = {
   },
   /** The endpoint's API key: an encrypted value in the function bundle, no IAM. */
   NvidiaApiKey: { kind: 'secret' },
+  /**
+   * The API's view of the input bucket: it stores inline inputs and retry inputs, reads a parent's input
+   * back for a retry, and signs upload slots (a presigned PUT carries the signer's rights) — under
+   * `STORAGE.inputPrefix` only, never a delete. `s3:ListBucket` makes a missing key a 404.
+   */
+  ApiInputs: {
+    kind: 'bucket',
+    objectPrefix: STORAGE.inputPrefix,
+    bucketActions: ['s3:ListBucket'],
+    objectActions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+  },
+  /** The API's view of the output bucket: read-only (summaries, results, and the download links it signs). */
+  ApiOutputs: {
+    kind: 'bucket',
+    bucketActions: ['s3:ListBucket'],
+    objectActions: ['s3:GetObject'],
+  },
+  /** The job-list indexes (`STORAGE.jobsByStatusIndex`, `STORAGE.jobsByInputIndex`): Query only, for the API. */
+  JobListIndexes: {
+    kind: 'index',
+    actions: ['dynamodb:Query'],
+  },
+  /** The API's bearer token: an encrypted value in the function bundle, no IAM. */
+  ApiToken: { kind: 'secret' },
 } as const;
 
 /** The name a handler reads a linked resource by (`Resource[name]`). */

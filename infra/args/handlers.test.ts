@@ -5,8 +5,16 @@ import {
   createDynamoRateGate,
   type DynamoRateGateClient,
 } from '../../packages/aws-adapters/src/dynamo-rate-gate';
-import { DEAD_LETTER, FAN_OUT_FAILURES, FANOUT, SWEEPER, WORKER } from '../../packages/core/src/settings';
+import {
+  DEAD_LETTER,
+  FAN_OUT_FAILURES,
+  FANOUT,
+  STORAGE,
+  SWEEPER,
+  WORKER,
+} from '../../packages/core/src/settings';
 import { ACCESS, type LinkName } from './access';
+import { API_HANDLER, API_URL } from './api';
 import {
   DEAD_LETTER_HANDLER,
   FAN_OUT_FAILURE_HANDLER,
@@ -25,6 +33,7 @@ const HANDLERS = {
   deadLetter: DEAD_LETTER_HANDLER,
   fanOutFailure: FAN_OUT_FAILURE_HANDLER,
   sweeper: SWEEPER_HANDLER,
+  api: API_HANDLER,
 } as const;
 const linkedBy = (name: LinkName) =>
   Object.entries(HANDLERS)
@@ -95,6 +104,39 @@ describe('least privilege', () => {
   it('gives read-only access to the uploads', () => {
     const actions = [...ACCESS.InputBucket.bucketActions, ...ACCESS.InputBucket.objectActions];
     expect(actions.filter((action) => !/^s3:(Get|List)/.test(action))).toEqual([]);
+  });
+
+  it('links the API read-mostly: inputs under inputs/ without delete, outputs read-only, no work queue, no endpoint key', () => {
+    expect(API_HANDLER.links).toEqual(['ApiInputs', 'ApiOutputs', 'JobsTable', 'JobListIndexes', 'ApiToken']);
+    expect(ACCESS.ApiInputs.objectPrefix).toBe(STORAGE.inputPrefix);
+    expect(ACCESS.ApiInputs.objectActions).not.toContain('s3:DeleteObject');
+    const outputs = [...ACCESS.ApiOutputs.bucketActions, ...ACCESS.ApiOutputs.objectActions];
+    expect(outputs.filter((action) => !/^s3:(Get|List)/.test(action))).toEqual([]);
+    expect(ACCESS.JobListIndexes.actions).toEqual(['dynamodb:Query']);
+  });
+
+  it('links the API token and the job-list indexes to the API only, and the API to nothing that runs lines', () => {
+    expect(linkedBy('ApiToken')).toEqual(['api']);
+    expect(linkedBy('JobListIndexes')).toEqual(['api']);
+    expect(linkedBy('ApiInputs')).toEqual(['api']);
+    expect(linkedBy('ApiOutputs')).toEqual(['api']);
+    for (const name of [
+      'WorkQueue',
+      'NvidiaApiKey',
+      'UnfinishedJobs',
+      'InputBucket',
+      'OutputBucket',
+    ] as const)
+      expect(API_HANDLER.links).not.toContain(name);
+  });
+
+  it('serves the API through a Function URL without URL auth (the app checks the token) and without CORS', () => {
+    expect(API_URL).toEqual({ authorization: 'none', cors: false });
+    expect(functionArgs(API_HANDLER, (name) => name, {})).toMatchObject({
+      handler: 'packages/functions/src/api.handler',
+      runtime: 'nodejs24.x',
+      timeout: '120 seconds',
+    });
   });
 
   it('grants named actions of the right service only, never wildcards', () => {

@@ -7,6 +7,7 @@ import {
   SWEEPER,
   WORKER,
 } from '../../packages/core/src/settings';
+import { JOB_TABLE_INDEXES } from '../../packages/local/src/emulators/provision';
 import {
   DEAD_LETTER_QUEUE_ARGS,
   FAN_OUT_FAILURES_QUEUE_ARGS,
@@ -70,14 +71,45 @@ describe('sweeper schedule', () => {
 });
 
 describe('job table', () => {
-  it('declares the sparse index of unfinished jobs the local runtime also creates: hash key only, keys projected', () => {
+  it('declares the indexes the local runtime also creates: unfinished jobs, jobs by status and by input key', () => {
     expect(JOBS_TABLE_ARGS).toEqual({
-      fields: { pk: 'string', sk: 'string', [STORAGE.unfinishedJobsKey]: 'string' },
+      fields: {
+        pk: 'string',
+        sk: 'string',
+        [STORAGE.unfinishedJobsKey]: 'string',
+        status: 'string',
+        [STORAGE.jobInputKey]: 'string',
+        [STORAGE.jobCreatedKey]: 'string',
+      },
       primaryIndex: { hashKey: 'pk', rangeKey: 'sk' },
       globalIndexes: {
         [STORAGE.unfinishedJobsIndex]: { hashKey: STORAGE.unfinishedJobsKey, projection: 'keys-only' },
+        [STORAGE.jobsByStatusIndex]: {
+          hashKey: 'status',
+          rangeKey: STORAGE.jobCreatedKey,
+          projection: 'keys-only',
+        },
+        [STORAGE.jobsByInputIndex]: {
+          hashKey: STORAGE.jobInputKey,
+          rangeKey: STORAGE.jobCreatedKey,
+          projection: 'keys-only',
+        },
       },
     });
+  });
+
+  it('declares every index exactly as the local runtime provisions it', () => {
+    const local = JOB_TABLE_INDEXES.map((index) => ({
+      name: index.IndexName,
+      keys: index.KeySchema?.map((key) => key.AttributeName),
+      projection: index.Projection?.ProjectionType,
+    }));
+    const declared = Object.entries(JOBS_TABLE_ARGS.globalIndexes).map(([name, index]) => ({
+      name,
+      keys: 'rangeKey' in index ? [index.hashKey, index.rangeKey] : [index.hashKey],
+      projection: index.projection === 'keys-only' ? 'KEYS_ONLY' : index.projection,
+    }));
+    expect(declared).toEqual(local);
   });
 });
 

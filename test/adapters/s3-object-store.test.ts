@@ -50,3 +50,29 @@ describe('S3 adapter errors', () => {
     await expect(store.get('k', { range: { start: 5, end: 2 } })).rejects.toThrow(ObjectStoreError);
   });
 });
+
+describe('S3 adapter presigned requests on fauxqs', () => {
+  it('uploads through a presigned PUT with its signed headers, and downloads through a presigned GET', async () => {
+    const bucket = `presign-${Date.now().toString(36)}`;
+    await ensureBucket(local.clients.s3, bucket);
+    const store = createS3ObjectStore({ s3: local.clients.s3, bucket });
+    const body = '{"prompt":"ünïcode"}\n'.repeat(1_000);
+    const put = await store.presignPut('inputs/up.jsonl', {
+      expiresInSeconds: 300,
+      contentType: 'application/x-ndjson',
+      metadata: { 'thinkbatch-job-id': 'job-presigned' },
+    });
+    const uploaded = await fetch(put.url, { method: put.method, headers: put.headers, body });
+    expect(uploaded.status).toBe(200);
+    const info = await store.head('inputs/up.jsonl');
+    expect(info).toMatchObject({
+      size: Buffer.byteLength(body),
+      metadata: { 'thinkbatch-job-id': 'job-presigned' },
+    });
+
+    const get = await store.presignGet('inputs/up.jsonl', { expiresInSeconds: 300 });
+    const downloaded = await fetch(get.url, { headers: get.headers });
+    expect(downloaded.status).toBe(200);
+    expect(await downloaded.text()).toBe(body);
+  });
+});

@@ -1,6 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { JobRecord } from '@thinkbatch/core';
-import { JobStoreError } from '@thinkbatch/core';
+import { emptyChunkCounters, JobStoreError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
 import { chunkFromItem, chunkSortKey, jobFromItem, jobToItem, newChunkItem } from './dynamo-job-items';
 
@@ -21,6 +21,10 @@ const job: JobRecord = {
   outputs: null,
   startedAt: 2,
   finishedAt: null,
+  settled: { ...emptyChunkCounters(), succeeded: 4, failed: 1, attempts: 6, retries: 1 },
+  metadata: { team: 'search' },
+  parentJobId: null,
+  requestFingerprint: 'fp',
 };
 
 describe('job items', () => {
@@ -43,6 +47,27 @@ describe('job items', () => {
   it('reads an item written before fanOutResumes existed as 0 resumes', () => {
     const { fanOutResumes: _, ...older } = jobToItem(job);
     expect(jobFromItem(older).fanOutResumes).toBe(0);
+  });
+
+  it('keeps the settled counters as the flat counters chunks have, and reads missing ones as 0', () => {
+    const item = jobToItem(job);
+    expect(Object.keys(item)).not.toContain('settled');
+    expect(item['c_succeeded']).toEqual({ N: '4' });
+    expect(item['u_prompt_tokens']).toEqual({ N: '0' });
+    const { c_succeeded: _s, c_failed: _f, ...older } = item;
+    expect(jobFromItem(older).settled).toEqual({ ...job.settled, succeeded: 0, failed: 0 });
+  });
+
+  it('reads an item written before metadata, parent and fingerprint existed with their defaults', () => {
+    const { metadata: _m, requestFingerprint: _r, ...older } = jobToItem(job);
+    expect(jobFromItem(older)).toMatchObject({ metadata: {}, parentJobId: null, requestFingerprint: null });
+  });
+
+  it('keys the job into the job-list indexes: position and input key, fixed at creation', () => {
+    const item = jobToItem(job);
+    expect(item['createdKey']).toEqual({ S: '000000000000001#j1' });
+    expect(item['inputKey']).toEqual({ S: 'inputs/a.jsonl' });
+    expect(item['status']).toEqual({ S: 'running' });
   });
 
   it('ignores the completedChunks set when reading a job', () => {

@@ -8,6 +8,7 @@ import {
   isTerminalJobStatus,
   JobRecord as JobRecordSchema,
   JobStoreError,
+  jobListPosition,
   parse,
   USAGE_FIELDS,
 } from '@thinkbatch/core';
@@ -17,11 +18,16 @@ import { STORAGE } from '@thinkbatch/core/settings';
  * Item layout of the job table (one partition per job, single-item updates only):
  *
  * - job:   pk `JOB#<jobId>`, sk `JOB`; the JobRecord's fields as top-level attributes (null fields are
- *   absent, so `if_not_exists` can set them once), plus `completedChunks` (number set of chunk indexes
- *   counted into `chunksDone`), and `unfinished` = `JOB` while the job is not terminal: the key of the
- *   sparse index `STORAGE.unfinishedJobsIndex` (KEYS_ONLY), removed by the transition to a terminal
- *   status, so the index holds unfinished jobs only. One index partition: its items change only when a
- *   job starts or ends, so that is fine for any realistic number of jobs in flight.
+ *   absent, so `if_not_exists` can set them once) except `settled`, kept as the same flat counters a
+ *   chunk has (below; `completeChunk` ADDs a chunk's counters to them), plus `completedChunks` (number
+ *   set of chunk indexes counted into `chunksDone`), and `unfinished` = `JOB` while the job is not
+ *   terminal: the key of the sparse index `STORAGE.unfinishedJobsIndex` (KEYS_ONLY), removed by the
+ *   transition to a terminal status, so the index holds unfinished jobs only. One index partition: its
+ *   items change only when a job starts or ends, so that is fine for any realistic number of jobs in
+ *   flight. `createdKey` (`jobListPosition`) and `inputKey` (the input's object key) are written at
+ *   creation and never change: with `status` they key the job-list indexes `STORAGE.jobsByStatusIndex`
+ *   (`status`, `createdKey`) and `STORAGE.jobsByInputIndex` (`inputKey`, `createdKey`), both KEYS_ONLY,
+ *   so only a status change writes to an index. Chunk items have none of these attributes.
  * - chunk: pk `JOB#<jobId>`, sk `CHUNK#<index, 8 digits>`; `jobId`, `index`, `lines` (list, input order),
  *   `lineSet` (number set, for `contains`), `recorded`, `attempts` and `leases` (maps keyed by line
  *   number; they exist from creation, as a nested `SET` needs its parent map), `enqueued`, and the counters as flat numbers: `c_<status>`, `c_attempts`, `c_retries`,
@@ -47,6 +53,13 @@ const INDEX_DIGITS = 8;
 export const UNFINISHED = STORAGE.unfinishedJobsKey;
 /** Its only value: every unfinished job is under it. */
 export const UNFINISHED_MARK = 'JOB';
+
+/** Sort key attribute of the job-list indexes: `jobListPosition` of the job. */
+export const CREATED_KEY = STORAGE.jobCreatedKey;
+/** Hash key attribute of the index of jobs by input key. */
+export const INPUT_KEY = STORAGE.jobInputKey;
+/** Hash key attribute of the index of jobs by status: the job's own `status`. */
+export const STATUS_KEY = 'status';
 
 /** Partition key attribute name. */
 export const PK = STORAGE.tablePartitionKey;
@@ -87,11 +100,21 @@ const NULLABLE_JOB_FIELDS = [
   'outputs',
   'startedAt',
   'finishedAt',
+  'parentJobId',
+  'requestFingerprint',
 ] as const satisfies readonly (keyof JobRecord)[];
 
-/** The job item for a record (null fields left out). */
+/** The job item for a record (null fields left out, `settled` as flat counters). */
 export function jobToItem(job: JobRecord): Item {
-  const fields: Record<string, unknown> = { ...job, [PK]: jobPartition(job.jobId), [SK]: JOB_SORT_KEY };
+  const { settled, ...record } = job;
+  const fields: Record<string, unknown> = {
+    ...record,
+    ...counterAttributes(settled),
+    [PK]: jobPartition(job.jobId),
+    [SK]: JOB_SORT_KEY,
+    [CREATED_KEY]: jobListPosition(job),
+    [INPUT_KEY]: job.input.key,
+  };
   for (const field of NULLABLE_JOB_FIELDS) if (fields[field] === null) delete fields[field];
   if (!isTerminalJobStatus(job.status)) fields[UNFINISHED] = UNFINISHED_MARK;
   return marshall(fields, { removeUndefinedValues: true });
@@ -101,6 +124,8 @@ export function jobToItem(job: JobRecord): Item {
 export function jobFromItem(item: Item): JobRecord {
   const fields = unmarshall(item);
   for (const field of NULLABLE_JOB_FIELDS) fields[field] ??= null;
+  // Items from before the settled counters lack some or all of them (ADD creates only those it adds): 0.
+  fields['settled'] = countersFromFields(fields, 0);
   return parse(JobRecordSchema, fields, `stored job ${String(fields['jobId'])}`, JobStoreError);
 }
 
@@ -157,10 +182,12 @@ export function newChunkItem(jobId: string, index: number, lines: readonly numbe
   return marshall(fields);
 }
 
-/** The record of a chunk item (counters rebuilt from the flat attributes), validated; a corrupt item throws `JobStoreError`. */
-export function chunkFromItem(item: Item): ChunkRecord {
-  const fields = unmarshall(item);
-  const number = (attribute: string): unknown => fields[attribute];
+/** The counters held as flat attributes (see `counterAttributes`), unvalidated; `missing` stands for an absent one. */
+function countersFromFields(
+  fields: Record<string, unknown>,
+  missing?: number,
+): Record<keyof ChunkCounters, unknown> {
+  const number = (attribute: string): unknown => fields[attribute] ?? missing;
   const sums: Record<string, unknown> = {};
   const unknown: Record<string, unknown> = {};
   for (const field of USAGE_FIELDS) {
@@ -176,6 +203,13 @@ export function chunkFromItem(item: Item): ChunkRecord {
     retries: number(COUNTER_ATTRIBUTE.retries),
     usage: { ...sums, lines_with_usage: number(COUNTER_ATTRIBUTE.linesWithUsage), unknown },
   };
+  return counters;
+}
+
+/** The record of a chunk item (counters rebuilt from the flat attributes), validated; a corrupt item throws `JobStoreError`. */
+export function chunkFromItem(item: Item): ChunkRecord {
+  const fields = unmarshall(item);
+  const counters = countersFromFields(fields);
   const { jobId, index, lines, recorded, attempts, leases, enqueued } = fields;
   const record = { jobId, index, lines, recorded, attempts, leases, enqueued, counters };
   return parse(ChunkRecord, record, `stored chunk ${String(index)} of job ${String(jobId)}`, JobStoreError);

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
 import {
+  AWAITING_UPLOAD_ETAG,
   createJobRecord,
   ErrorCode,
   isChunkComplete,
@@ -14,6 +15,7 @@ import {
   CHUNK_SORT_PREFIX,
   chunkFromItem,
   chunkKey,
+  counterAttributes,
   type Item,
   jobFromItem,
   jobKey,
@@ -25,6 +27,7 @@ import {
   UNFINISHED,
   UNFINISHED_MARK,
 } from './dynamo-job-items';
+import { createJobLister } from './dynamo-job-list';
 import { claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
 import { lineUpdate } from './dynamo-line-update';
 import { createDynamoTable } from './dynamo-table';
@@ -42,6 +45,10 @@ export interface DynamoJobStoreOptions {
   readonly queryPageSize?: number;
   /** The sparse index of unfinished jobs (hash key `STORAGE.unfinishedJobsKey`, KEYS_ONLY). @default STORAGE.unfinishedJobsIndex */
   readonly unfinishedJobsIndex?: string;
+  /** The index of jobs by status (hash `status`, range `STORAGE.jobCreatedKey`, KEYS_ONLY). @default STORAGE.jobsByStatusIndex */
+  readonly jobsByStatusIndex?: string;
+  /** The index of jobs by input key (hash `STORAGE.jobInputKey`, range `STORAGE.jobCreatedKey`, KEYS_ONLY). @default STORAGE.jobsByInputIndex */
+  readonly jobsByInputIndex?: string;
 }
 
 /**
@@ -72,14 +79,37 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
     return chunk;
   };
+  const listJobs = createJobLister({
+    table,
+    getJob,
+    byStatusIndex: options.jobsByStatusIndex ?? STORAGE.jobsByStatusIndex,
+    byInputIndex: options.jobsByInputIndex ?? STORAGE.jobsByInputIndex,
+  });
   return {
-    createJob: async ({ jobId, input, options: jobOptions, now }) => {
-      const job = createJobRecord({ jobId, input, options: jobOptions, now });
+    createJob: async (submission) => {
+      const { jobId } = submission;
+      const job = createJobRecord(submission);
       if (await table.putNew(`PutItem job ${jobId}`, jobToItem(job))) return { created: true, job };
       return { created: false, job: await existingJob(jobId) };
     },
 
     getJob,
+
+    pinInput: async (jobId, { etag, size, now }) => {
+      const x = createExpressionContext();
+      const pinned = x.path('input', 'etag');
+      const item = await table.update(`UpdateItem job ${jobId} pin input`, {
+        Key: jobKey(jobId),
+        UpdateExpression: `SET ${pinned} = ${x.value(etag)}, ${x.path('input', 'size')} = ${x.value(size)}, ${x.path('updatedAt')} = ${x.value(now)}`,
+        ConditionExpression: `attribute_exists(${x.path(PK)}) AND ${pinned} = ${x.value(AWAITING_UPLOAD_ETAG)}`,
+        ...x.attributes(),
+      });
+      if (item !== null) return jobFromItem(item);
+      await existingJob(jobId);
+      return null;
+    },
+
+    listJobs,
 
     transitionJob: async (jobId, change) => {
       if (change.from.length === 0) {
@@ -187,16 +217,22 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     },
 
     completeChunk: async (jobId, index, now) => {
-      if (!isChunkComplete(await existingChunk(jobId, index))) {
+      const chunk = await existingChunk(jobId, index);
+      if (!isChunkComplete(chunk)) {
         throw new JobStoreError(`chunk ${index} of job ${jobId} is not complete`, {
           code: ErrorCode.conflict,
         });
       }
+      // A complete chunk's counters no longer change (every line is recorded, once): add them as read.
       const x = createExpressionContext();
       const done = x.path('completedChunks');
+      const settled = Object.entries(counterAttributes(chunk.counters))
+        .filter(([, by]) => by !== 0)
+        .map(([attribute, by]) => `, ${x.path(attribute)} ${x.value(by)}`)
+        .join('');
       const item = await table.update(`UpdateItem job ${jobId} complete chunk ${index}`, {
         Key: jobKey(jobId),
-        UpdateExpression: `SET ${x.path('updatedAt')} = ${x.value(now)} ADD ${x.path('chunksDone')} ${x.value(1)}, ${done} ${x.value(new Set([index]))}`,
+        UpdateExpression: `SET ${x.path('updatedAt')} = ${x.value(now)} ADD ${x.path('chunksDone')} ${x.value(1)}, ${done} ${x.value(new Set([index]))}${settled}`,
         ConditionExpression: `attribute_exists(${x.path(PK)}) AND NOT contains(${done}, ${x.value(index)})`,
         ...x.attributes(),
       });

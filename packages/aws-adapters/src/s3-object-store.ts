@@ -10,7 +10,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ByteRange, ObjectInfo, ObjectStore, PutOptions } from '@thinkbatch/core';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { ByteRange, ObjectInfo, ObjectStore, PresignedRequest, PutOptions } from '@thinkbatch/core';
 import { ObjectStoreError } from '@thinkbatch/core';
 import { s3BodyBytes, s3BodyChunks } from './s3-body';
 import { isS3InvalidRange, isS3NotFound, toObjectStoreError } from './s3-error';
@@ -186,8 +187,62 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     }
   };
 
-  return { bucket, head, get, stream, put, putStream, list, delete: remove };
+  const presignGet: ObjectStore['presignGet'] = async (key, { expiresInSeconds }) => {
+    const command = new GetObjectCommand({ Bucket: bucket, Key: key });
+    return { method: 'GET', url: await presign(command, expiresInSeconds, key), headers: {} };
+  };
+
+  const presignPut: ObjectStore['presignPut'] = async (key, { expiresInSeconds, contentType, metadata }) => {
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ...(contentType === undefined ? {} : { ContentType: contentType }),
+      ...(metadata === undefined ? {} : { Metadata: { ...metadata } }),
+    });
+    // The SDK would sign a checksum of the empty body it is given here, so no real upload could match it.
+    command.middlewareStack.add(dropChecksumHeaders, {
+      step: 'build',
+      priority: 'low',
+      name: 'dropChecksum',
+    });
+    const headers: Record<string, string> = {};
+    if (contentType !== undefined) headers['content-type'] = contentType;
+    for (const [name, value] of Object.entries(metadata ?? {})) headers[`x-amz-meta-${name}`] = value;
+    // Signed as headers (not hoisted into the query), so the uploader must send exactly these.
+    const url = await presign(command, expiresInSeconds, key, new Set(Object.keys(headers)));
+    const request: PresignedRequest = { method: 'PUT', url, headers };
+    return request;
+  };
+
+  const presign = async (
+    command: GetObjectCommand | PutObjectCommand,
+    expiresIn: number,
+    key: string,
+    signedHeaders: ReadonlySet<string> = new Set(),
+  ): Promise<string> => {
+    try {
+      return await getSignedUrl(s3, command, {
+        expiresIn,
+        unhoistableHeaders: new Set(signedHeaders),
+        signableHeaders: new Set(signedHeaders),
+      });
+    } catch (error) {
+      throw toObjectStoreError(error, `presign ${command.constructor.name} ${where(key)}`);
+    }
+  };
+
+  return { bucket, head, get, stream, put, putStream, list, delete: remove, presignGet, presignPut };
 }
+
+/** Build-step middleware: remove the flexible-checksum headers the SDK adds to every PutObject. */
+const dropChecksumHeaders =
+  <Args extends { request: unknown }, Output>(next: (args: Args) => Promise<Output>) =>
+  async (args: Args): Promise<Output> => {
+    const { headers } = args.request as { headers: Record<string, string> };
+    for (const name of Object.keys(headers))
+      if (/^x-amz-(checksum-|sdk-checksum-)/.test(name)) delete headers[name];
+    return next(args);
+  };
 
 function checkRange(range: ByteRange): void {
   if (

@@ -130,6 +130,17 @@ export const STORAGE = {
   unfinishedJobsIndex: 'unfinished-jobs',
   /** Hash key attribute of that index (string). */
   unfinishedJobsKey: 'unfinished',
+  /**
+   * Global secondary index of jobs by status, newest first (for the job list): hash key the job's
+   * `status`, range key `jobCreatedKey`, keys only.
+   */
+  jobsByStatusIndex: 'jobs-by-status',
+  /** Global secondary index of jobs by input object key, newest first: hash `jobInputKey`, range `jobCreatedKey`, keys only. */
+  jobsByInputIndex: 'jobs-by-input',
+  /** Range key attribute of the job-list indexes (string): `<createdAt, 15 digits>#<jobId>`. */
+  jobCreatedKey: 'createdKey',
+  /** Hash key attribute of the index of jobs by input key (string): the input's object key. */
+  jobInputKey: 'inputKey',
 } as const;
 
 /**

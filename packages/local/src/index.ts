@@ -3,3 +3,4 @@ export * from './emulators/index';
 export * from './local-runtime';
 export * from './s3-event';
 export * from './sqs-event-source';
+export * from './upload-notifier';

@@ -4,10 +4,13 @@ import {
   createChunkRecord,
   createJobRecord,
   ErrorCode,
+  isAwaitingUpload,
   isChunkComplete,
   isTerminalJobStatus,
   JobStoreError,
+  jobListPosition,
   lineCounterDelta,
+  matchesJobListQuery,
 } from '@thinkbatch/core';
 
 const NOT_FOUND = { code: ErrorCode.notFound } as const;
@@ -37,10 +40,11 @@ export function createInMemoryJobStore(): JobStore {
   const copy = <T>(value: T): T => structuredClone(value);
 
   return {
-    createJob: async ({ jobId, input, options, now }) => {
+    createJob: async (submission) => {
+      const { jobId } = submission;
       const existing = jobs.get(jobId);
       if (existing !== undefined) return { created: false, job: copy(existing) };
-      const record = createJobRecord({ jobId, input, options, now });
+      const record = createJobRecord(submission);
       jobs.set(jobId, record);
       completedChunks.set(jobId, new Set());
       return { created: true, job: copy(record) };
@@ -48,6 +52,24 @@ export function createInMemoryJobStore(): JobStore {
     getJob: async (jobId) => {
       const found = jobs.get(jobId);
       return found === undefined ? null : copy(found);
+    },
+    pinInput: async (jobId, { etag, size, now }) => {
+      const record = job(jobId);
+      if (!isAwaitingUpload(record.input)) return null;
+      record.input = { ...record.input, etag, size };
+      record.updatedAt = now;
+      return copy(record);
+    },
+    listJobs: async (query) => {
+      const matching = [...jobs.values()]
+        .filter((j) => matchesJobListQuery(j, query))
+        .sort((a, b) => (jobListPosition(a) < jobListPosition(b) ? 1 : -1));
+      const page = matching.slice(0, query.limit).map(copy);
+      const last = page.at(-1);
+      return {
+        jobs: page,
+        next: matching.length > query.limit && last !== undefined ? jobListPosition(last) : null,
+      };
     },
     transitionJob: async (jobId, change) => {
       const record = job(jobId);
@@ -125,6 +147,7 @@ export function createInMemoryJobStore(): JobStore {
         done.add(index);
         completedChunks.set(jobId, done);
         record.chunksDone += 1;
+        record.settled = addChunkCounters(record.settled, chunk(jobId, index).counters);
         record.updatedAt = now;
       }
       return copy(record);

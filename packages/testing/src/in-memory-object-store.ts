@@ -86,5 +86,27 @@ export function createInMemoryObjectStore(
     delete: async (keys) => {
       for (const key of keys) objects.delete(key);
     },
+    presignGet: async (key, { expiresInSeconds }) => ({
+      method: 'GET',
+      url: memoryUrl(bucket, key, 'GET', expiresInSeconds),
+      headers: {},
+    }),
+    presignPut: async (key, { expiresInSeconds, contentType, metadata }) => ({
+      method: 'PUT',
+      url: memoryUrl(bucket, key, 'PUT', expiresInSeconds),
+      headers: {
+        ...(contentType === undefined ? {} : { 'content-type': contentType }),
+        ...Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [`x-amz-meta-${k}`, v])),
+      },
+    }),
   };
+}
+
+/** A presigned URL of the in-memory store: nothing serves it; tests read the key, method and lifetime back. */
+function memoryUrl(bucket: string, key: string, method: string, expiresInSeconds: number): string {
+  const url = new URL(`memory://${bucket}/`);
+  url.pathname = `/${key}`;
+  url.searchParams.set('method', method);
+  url.searchParams.set('expires-in', String(expiresInSeconds));
+  return url.href;
 }

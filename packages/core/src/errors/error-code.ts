@@ -19,5 +19,11 @@ export const ErrorCode = {
   unavailable: 'unavailable',
   /** A service failed in a way its adapter could not classify. (502) */
   unknown: 'unknown',
+  /** The request carries no valid credentials (the API's bearer token). (401) */
+  unauthenticated: 'unauthenticated',
+  /** The request body is larger than the route accepts. (413) */
+  payloadTooLarge: 'payload_too_large',
+  /** A well-formed request the target's state cannot serve: nothing to retry, a job without results. (422) */
+  unprocessable: 'unprocessable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -28,3 +28,16 @@ export function newJobId(now: Date = new Date()): string {
     .slice(0, 14);
   return `job_${stamp}_${randomUUID().slice(0, 8)}`;
 }
+
+/**
+ * The job id a client's idempotency key stands for (the API's `Idempotency-Key`): a hash of the key and
+ * the kind of request (`create`, `retry:<parent>`), so every replay of a request names the same job and
+ * finds it instead of starting another.
+ */
+export function jobIdForIdempotencyKey(key: string, request: string): string {
+  const digest = createHash('sha256')
+    .update(`idempotency\n${request}\n${key}`)
+    .digest('base64url')
+    .slice(0, 22);
+  return `job_${digest}`;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChunkCounters } from './chunk';
+import { ChunkCounters, emptyChunkCounters } from './chunk';
 
 /**
  * Job lifecycle. `completed` still reports failed lines loudly (counts and errors.jsonl); `failed` is a
@@ -61,7 +61,11 @@ export const JobOptions = z.strictObject({
 });
 export type JobOptions = z.infer<typeof JobOptions>;
 
-/** Where a job's input lives. `etag` pins the object version that fan-out validated. */
+/**
+ * Where a job's input lives. `etag` pins the object version that fan-out validated; it is
+ * `AWAITING_UPLOAD_ETAG` (and `size` 0) while a job created before its file (by the API) waits for the
+ * upload, until `JobStore.pinInput` records the uploaded version.
+ */
 export const JobInput = z.object({
   bucket: z.string().min(1),
   key: z.string().min(1),
@@ -69,6 +73,28 @@ export const JobInput = z.object({
   size: z.number().int().nonnegative(),
 });
 export type JobInput = z.infer<typeof JobInput>;
+
+/** The etag of an input that has not been uploaded yet (no object has an empty etag). */
+export const AWAITING_UPLOAD_ETAG = '';
+
+/** True while the job's input awaits its upload: nothing is pinned, fan-out cannot start. */
+export function isAwaitingUpload(input: Pick<JobInput, 'etag'>): boolean {
+  return input.etag === AWAITING_UPLOAD_ETAG;
+}
+
+/** Most metadata pairs a job carries (as OpenAI's Batch API allows). */
+export const JOB_METADATA_MAX_PAIRS = 16;
+
+/**
+ * The submitter's labels of a job, returned as given: up to 16 pairs, keys 1–64 characters, values up to
+ * 512 (OpenAI Batch's limits).
+ */
+export const JobMetadata = z
+  .record(z.string().min(1).max(64), z.string().max(512))
+  .refine((pairs) => Object.keys(pairs).length <= JOB_METADATA_MAX_PAIRS, {
+    message: `at most ${JOB_METADATA_MAX_PAIRS} metadata pairs`,
+  });
+export type JobMetadata = z.infer<typeof JobMetadata>;
 
 /** Keys (in the output bucket) of a finished job's files. */
 export const JobOutputs = z.object({
@@ -105,6 +131,21 @@ export const JobRecord = z.object({
   outputs: JobOutputs.nullable(),
   startedAt: z.number().int().nullable(),
   finishedAt: z.number().int().nullable(),
+  /**
+   * The counters of the job's complete chunks, added by `completeChunk` once per chunk: exact, and one
+   * read away however large the job (the live sum over every chunk is `sumJobProgress`). Zero for older
+   * records.
+   */
+  settled: ChunkCounters.default(emptyChunkCounters),
+  /** The submitter's labels; empty for jobs started by a plain upload. */
+  metadata: JobMetadata.default({}),
+  /** The job this one retries (a subset of its lines), or null. */
+  parentJobId: z.string().nullable().default(null),
+  /**
+   * A digest of the request that created the job (the API's create or retry); a later request with the
+   * same job id (an `Idempotency-Key` replay) but another digest is a conflict. Null for plain uploads.
+   */
+  requestFingerprint: z.string().nullable().default(null),
 });
 export type JobRecord = z.infer<typeof JobRecord>;
 
@@ -112,13 +153,22 @@ export type JobRecord = z.infer<typeof JobRecord>;
 export const JobProgress = ChunkCounters;
 export type JobProgress = ChunkCounters;
 
+/** What a new job starts from: its id, input and options, and what its submitter adds. */
+export interface JobSubmission {
+  readonly jobId: string;
+  readonly input: JobInput;
+  readonly options: JobOptions;
+  readonly now: number;
+  /** @default {} */
+  readonly metadata?: JobMetadata;
+  /** @default null */
+  readonly parentJobId?: string | null;
+  /** @default null */
+  readonly requestFingerprint?: string | null;
+}
+
 /** A job as it starts: `validating`, nothing counted, nothing written. */
-export function createJobRecord(job: {
-  jobId: string;
-  input: JobInput;
-  options: JobOptions;
-  now: number;
-}): JobRecord {
+export function createJobRecord(job: JobSubmission): JobRecord {
   return {
     jobId: job.jobId,
     status: 'validating',
@@ -136,5 +186,9 @@ export function createJobRecord(job: {
     outputs: null,
     startedAt: null,
     finishedAt: null,
+    settled: emptyChunkCounters(),
+    metadata: structuredClone(job.metadata ?? {}),
+    parentJobId: job.parentJobId ?? null,
+    requestFingerprint: job.requestFingerprint ?? null,
   };
 }

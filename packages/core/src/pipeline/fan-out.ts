@@ -2,7 +2,7 @@ import type { CustomIdRegistry } from '../input/custom-id-registry';
 import { createCustomIdRegistry } from '../input/custom-id-registry';
 import { normalizeInputLine } from '../input/normalize-input-line';
 import type { JobRecord } from '../job/job';
-import { isTerminalJobStatus } from '../job/job';
+import { isAwaitingUpload, isTerminalJobStatus } from '../job/job';
 import { type JobDefaults, jobRequestDefaults } from '../job/job-defaults';
 import type { LineRef, RunChunkMessage } from '../job/work-message';
 import type { JsonlRecord } from '../jsonl/jsonl-reader';
@@ -59,7 +59,12 @@ export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOut
   }
 }
 
-async function readAndEnqueue(deps: PipelineDeps, job: JobRecord): Promise<FanOutOutcome> {
+async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<FanOutOutcome> {
+  const job = await pinUploadedInput(deps, awaited);
+  if (job === null) {
+    const { bucket, key } = awaited.input;
+    return failFanOut(deps, awaited, 'input_missing', `input s3://${bucket}/${key} was never uploaded`);
+  }
   const { jobId, input } = job;
   const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
   const linesPerChunk = job.options.linesPerChunk ?? deps.config.linesPerChunk;
@@ -168,6 +173,19 @@ async function persistChunk(
   }
   if (chunk.enqueued) return null;
   return { type: 'run_chunk', jobId, chunk: open.index, lines: refs, handoffs: 0 };
+}
+
+/**
+ * The job with its input pinned. A job created before its file (by the API) whose upload event never
+ * came (a sweeper resume): pin the object that is there now, or null when there is none.
+ */
+async function pinUploadedInput(deps: PipelineDeps, job: JobRecord): Promise<JobRecord | null> {
+  if (!isAwaitingUpload(job.input)) return job;
+  const info = await deps.input.head(job.input.key);
+  if (info === null) return null;
+  const now = deps.clock.now();
+  const pinned = await deps.jobs.pinInput(job.jobId, { etag: info.etag, size: info.size, now });
+  return pinned ?? (await deps.jobs.getJob(job.jobId));
 }
 
 async function failFanOut(

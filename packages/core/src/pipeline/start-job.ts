@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JobInput, JobRecord } from '../job/job';
-import { isTerminalJobStatus, JobOptions } from '../job/job';
+import { isAwaitingUpload, isTerminalJobStatus, JobOptions } from '../job/job';
 import { isValidJobId, jobIdForUpload } from '../job/job-id';
 import { STORAGE } from '../settings';
 import { failJob } from './fail-job';
@@ -82,12 +82,14 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
   const { jobId, input, options } = upload;
   const now = deps.clock.now();
 
-  const { created, job } = await deps.jobs.createJob({
+  const createdOrFound = await deps.jobs.createJob({
     jobId,
     input,
     options: options.ok ? options.value : {},
     now,
   });
+  const { created } = createdOrFound;
+  let { job } = createdOrFound;
   if (!created && (job.chunksTotal !== null || isTerminalJobStatus(job.status))) {
     deps.log.info('duplicate upload event; job already fanned out', { jobId, status: job.status });
     // A retried event after fan-out died between its last write and its finalize request: ask again.
@@ -96,6 +98,15 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
     else if (job.status === 'failed' && job.outputs === null && job.error !== null)
       await failJob(deps, jobId, job.error);
     return { kind: 'ignored', reason: `job ${jobId} already exists (${job.status})` };
+  }
+  // A job created before its file (by the API) takes the upload it awaits as its input, pinned.
+  if (!created && isAwaitingUpload(job.input)) {
+    if (job.input.key !== input.key)
+      return {
+        kind: 'ignored',
+        reason: `job ${jobId} awaits its upload at ${job.input.key}, not ${input.key}`,
+      };
+    job = (await deps.jobs.pinInput(jobId, { etag: input.etag, size: input.size, now })) ?? job;
   }
   if (!options.ok) {
     const failed = await failJob(deps, jobId, { code: 'invalid_options', message: options.message });

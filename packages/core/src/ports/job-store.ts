@@ -1,14 +1,11 @@
 import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError, type ThinkbatchErrorOptions } from '../errors/thinkbatch-error';
 import type { ChunkRecord, LineRecord } from '../job/chunk';
-import type { JobError, JobInput, JobOptions, JobOutputs, JobRecord, JobStatus } from '../job/job';
+import type { JobError, JobOutputs, JobRecord, JobStatus, JobSubmission } from '../job/job';
+import type { JobListPage, JobListQuery } from '../job/job-list';
 
-export interface NewJob {
-  readonly jobId: string;
-  readonly input: JobInput;
-  readonly options: JobOptions;
-  readonly now: number;
-}
+/** A job to create: see `JobSubmission` (the extras default to none). */
+export type NewJob = JobSubmission;
 
 /** Who wants to run a line, and for how long no one else may. */
 export interface LineClaim {
@@ -42,6 +39,22 @@ export interface JobStore {
   /** Create the job in `validating` unless it exists (a duplicate S3 event finds it and stops). */
   createJob(job: NewJob): Promise<{ readonly created: boolean; readonly job: JobRecord }>;
   getJob(jobId: string): Promise<JobRecord | null>;
+  /**
+   * Record the uploaded version of the input of a job that awaits its upload (`isAwaitingUpload`): sets
+   * `input.etag`, `input.size` and `updatedAt` in one conditional update. Null when the input was pinned
+   * already (the first upload to arrive wins; fan-out then reads that version only).
+   */
+  pinInput(
+    jobId: string,
+    upload: { readonly etag: string; readonly size: number; readonly now: number },
+  ): Promise<JobRecord | null>;
+  /**
+   * A page of jobs, newest first (`jobListPosition` descending), of one status and/or one input key when
+   * asked. Reads only an index of jobs and the listed jobs' own records, never chunks, so a page costs
+   * the same however large the jobs are. The indexes are eventually consistent: a job created or
+   * changed a moment ago may be missing, and a listed job that no longer matches is left out.
+   */
+  listJobs(query: JobListQuery): Promise<JobListPage>;
   /** Conditional status change; null when the job's status was not in `from`. Sets startedAt on `running`, finishedAt on a terminal status. */
   transitionJob(jobId: string, change: JobTransition): Promise<JobRecord | null>;
   /** Ask running workers to stop starting lines; they record the rest as `cancelled`. */
@@ -73,7 +86,10 @@ export interface JobStore {
     index: number,
     record: LineRecord,
   ): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
-  /** Count a complete chunk into the job's `chunksDone`, once per chunk; returns the job afterwards. */
+  /**
+   * Count a complete chunk into the job, once per chunk: one more `chunksDone`, and its counters added to
+   * the job's `settled` counters. Returns the job afterwards.
+   */
   completeChunk(jobId: string, index: number, now: number): Promise<JobRecord>;
   /**
    * Fan-out read the whole input: set the totals and move `validating` → `queued` (a job whose workers

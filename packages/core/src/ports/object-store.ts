@@ -21,6 +21,29 @@ export interface PutOptions {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** How long a presigned request stays valid, in seconds (S3 allows up to 7 days). */
+export interface PresignOptions {
+  readonly expiresInSeconds: number;
+}
+
+/** What a presigned upload must carry: the object's content type and user metadata are part of the signature. */
+export interface PresignPutOptions extends PresignOptions {
+  /** @default none (any content type) */
+  readonly contentType?: string;
+  /** User metadata (keys lower-case) the upload must send as `x-amz-meta-*` headers. @default none */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One request on one object that its holder may make without credentials until it expires: a download
+ * link or an upload slot. `headers` must be sent exactly as given (they are signed).
+ */
+export interface PresignedRequest {
+  readonly method: 'GET' | 'PUT';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /**
  * Port: one bucket of objects (S3 in production, an emulator locally, a map in unit tests).
  * Reads of missing objects return null; other failures throw an `ObjectStoreError`.
@@ -43,6 +66,10 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<string>;
   /** Delete keys; missing keys are not an error. */
   delete(keys: readonly string[]): Promise<void>;
+  /** A download link for the object (whether it exists is not checked). */
+  presignGet(key: string, options: PresignOptions): Promise<PresignedRequest>;
+  /** An upload slot for the object: one PUT of the whole body, with the headers given. */
+  presignPut(key: string, options: PresignPutOptions): Promise<PresignedRequest>;
 }
 
 /** The codes an object store failure carries. */

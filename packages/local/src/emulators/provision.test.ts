@@ -58,12 +58,30 @@ describe('provisionResources', () => {
         Projection: { ProjectionType: 'KEYS_ONLY' },
         IndexStatus: 'ACTIVE',
       }),
+      expect.objectContaining({
+        IndexName: STORAGE.jobsByStatusIndex,
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: STORAGE.jobCreatedKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+        IndexStatus: 'ACTIVE',
+      }),
+      expect.objectContaining({
+        IndexName: STORAGE.jobsByInputIndex,
+        KeySchema: [
+          { AttributeName: STORAGE.jobInputKey, KeyType: 'HASH' },
+          { AttributeName: STORAGE.jobCreatedKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+        IndexStatus: 'ACTIVE',
+      }),
     ]);
     const failures = await attributesOf(resources.fanOutFailuresUrl);
     expect(failures['MessageRetentionPeriod']).toBe(String(FAN_OUT_FAILURES.retentionSeconds));
   });
 
-  it('refuses, saying why, a table from an older data directory without the index of unfinished jobs', async () => {
+  it('refuses, saying why, a table from an older data directory without the indexes', async () => {
     await clients.dynamodb.send(
       new CreateTableCommand({
         TableName: 'older-table',
@@ -79,7 +97,7 @@ describe('provisionResources', () => {
       }),
     );
     await expect(ensureTable(clients.dynamodb, 'older-table')).rejects.toThrow(
-      `table older-table has no index ${STORAGE.unfinishedJobsIndex}: its data directory predates it`,
+      `table older-table has no index ${STORAGE.unfinishedJobsIndex}, ${STORAGE.jobsByStatusIndex}, ${STORAGE.jobsByInputIndex}: its data directory predates it`,
     );
   });
 

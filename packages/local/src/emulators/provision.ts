@@ -94,11 +94,14 @@ export async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string
   return arn;
 }
 
-/** The job table's attributes used as keys (of the table and of its index): strings. */
+/** The job table's attributes used as keys (of the table and of its indexes): strings. */
 const KEY_ATTRIBUTES: AttributeDefinition[] = [
   STORAGE.tablePartitionKey,
   STORAGE.tableSortKey,
   STORAGE.unfinishedJobsKey,
+  'status',
+  STORAGE.jobInputKey,
+  STORAGE.jobCreatedKey,
 ].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
 
 /** The sparse index of unfinished jobs, as `infra/table.ts` declares it: hash key only, keys projected. */
@@ -108,9 +111,37 @@ export const UNFINISHED_JOBS_INDEX: GlobalSecondaryIndex = {
   Projection: { ProjectionType: 'KEYS_ONLY' },
 };
 
+/** The job-list index by status, as `infra/table.ts` declares it: `status` and the list position, keys projected. */
+export const JOBS_BY_STATUS_INDEX: GlobalSecondaryIndex = {
+  IndexName: STORAGE.jobsByStatusIndex,
+  KeySchema: [
+    { AttributeName: 'status', KeyType: 'HASH' },
+    { AttributeName: STORAGE.jobCreatedKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+
+/** The job-list index by input key, as `infra/table.ts` declares it: input key and list position, keys projected. */
+export const JOBS_BY_INPUT_INDEX: GlobalSecondaryIndex = {
+  IndexName: STORAGE.jobsByInputIndex,
+  KeySchema: [
+    { AttributeName: STORAGE.jobInputKey, KeyType: 'HASH' },
+    { AttributeName: STORAGE.jobCreatedKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+
+/** Every index of the job table. */
+export const JOB_TABLE_INDEXES: readonly GlobalSecondaryIndex[] = [
+  UNFINISHED_JOBS_INDEX,
+  JOBS_BY_STATUS_INDEX,
+  JOBS_BY_INPUT_INDEX,
+];
+
 /**
- * Create the job table (`pk`/`sk` string keys, on-demand, the index of unfinished jobs) unless it exists,
- * and wait until it is active. A table without the index (an older data directory) is refused.
+ * Create the job table (`pk`/`sk` string keys, on-demand, the index of unfinished jobs and the job-list
+ * indexes) unless it exists, and wait until it is active. A table without one of the indexes (an older
+ * data directory) is refused.
  */
 export async function ensureTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -122,7 +153,7 @@ export async function ensureTable(dynamodb: DynamoDBClient, tableName: string): 
           { AttributeName: STORAGE.tablePartitionKey, KeyType: 'HASH' },
           { AttributeName: STORAGE.tableSortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [UNFINISHED_JOBS_INDEX],
+        GlobalSecondaryIndexes: [...JOB_TABLE_INDEXES],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
@@ -130,13 +161,12 @@ export async function ensureTable(dynamodb: DynamoDBClient, tableName: string): 
     if (errorName(error) !== 'ResourceInUseException') throw error;
   }
   const table = await waitUntilActive(dynamodb, tableName);
-  const hasIndex = (table.GlobalSecondaryIndexes ?? []).some(
-    (index) => index.IndexName === STORAGE.unfinishedJobsIndex,
-  );
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const missing = JOB_TABLE_INDEXES.map((index) => index.IndexName).filter((name) => !present.has(name));
   // dynalite accepts an UpdateTable that adds an index but never builds it: refuse clearly instead.
-  if (!hasIndex) {
+  if (missing.length > 0) {
     throw new Error(
-      `table ${tableName} has no index ${STORAGE.unfinishedJobsIndex}: its data directory predates it; start with a new data directory`,
+      `table ${tableName} has no index ${missing.join(', ')}: its data directory predates it; start with a new data directory`,
     );
   }
 }
@@ -157,7 +187,7 @@ async function waitUntilActive(dynamodb: DynamoDBClient, tableName: string): Pro
 
 /**
  * Create the buckets, the work queue with its dead-letter queue (attributes from `QUEUE`), the fan-out
- * failure queue, and the job table (`pk`/`sk` string keys, on-demand, the index of unfinished jobs). Idempotent: on an existing data directory it finds what exists and
+ * failure queue, and the job table (`pk`/`sk` string keys, on-demand, its indexes). Idempotent: on an existing data directory it finds what exists and
  * resets the queues' attributes to the wanted values.
  */
 export async function provisionResources(

@@ -1,6 +1,7 @@
 import type { JobRecord, JobStore } from '@thinkbatch/core';
-import { ErrorCode, JobStoreError } from '@thinkbatch/core';
+import { ErrorCode, emptyChunkCounters, JobStoreError } from '@thinkbatch/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeApiContract } from './job-store-api-contract';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
@@ -76,6 +77,10 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
           outputs: null,
           startedAt: null,
           finishedAt: null,
+          settled: emptyChunkCounters(),
+          metadata: {},
+          parentJobId: null,
+          requestFingerprint: null,
         };
         expect(first).toEqual({ created: true, job: expected });
         expect(await store().getJob(jobId)).toEqual(expected);
@@ -272,5 +277,6 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
     describeLineClaimContract(store);
     describeLineModelContract(store);
     describeSweepContract(store);
+    describeApiContract(store);
   });
 }

@@ -1,0 +1,9 @@
+// The CLI's commands as functions, for tests that run them in-process.
+export {
+  API_TOKEN_ENV,
+  SERVE_DEFAULTS,
+  type ServeHandle,
+  type ServeIo,
+  type ServeOptions,
+  startServe,
+} from './serve-command';

@@ -1,0 +1,56 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { type ApiDeps, bucketNotifications, createApiApp, parseApiConfig } from '@thinkbatch/api';
+import { createDynamoJobStore, createS3ObjectStore } from '@thinkbatch/aws-adapters';
+import { createJsonLogger, ENDPOINT, systemClock } from '@thinkbatch/core';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import { Resource } from 'sst';
+
+/**
+ * What `infra/` links to the API function (see `infra/api.ts`): the input bucket with write access to
+ * its `inputs/` only, the output bucket read-only, the job table, the job-list indexes and the token.
+ */
+export interface ApiLinkedResources {
+  readonly ApiInputs: { readonly name: string };
+  readonly ApiOutputs: { readonly name: string };
+  readonly JobsTable: { readonly name: string };
+  readonly JobListIndexes: { readonly byStatus: string; readonly byInput: string };
+  readonly ApiToken: { readonly value: string };
+}
+
+/**
+ * The API's deps in Lambda: SDK clients with the function's role (it also signs the presigned links), names
+ * from the links, the token from the `ApiToken` secret. The bucket notification starts every job, so
+ * there is nothing to announce.
+ */
+export function apiDepsFromEnvironment(
+  linked: ApiLinkedResources = Resource as unknown as ApiLinkedResources,
+): ApiDeps {
+  const s3 = new S3Client({});
+  return {
+    jobs: createDynamoJobStore({
+      dynamodb: new DynamoDBClient({}),
+      tableName: linked.JobsTable.name,
+      jobsByStatusIndex: linked.JobListIndexes.byStatus,
+      jobsByInputIndex: linked.JobListIndexes.byInput,
+    }),
+    input: createS3ObjectStore({ s3, bucket: linked.ApiInputs.name }),
+    output: createS3ObjectStore({ s3, bucket: linked.ApiOutputs.name }),
+    uploads: bucketNotifications,
+    clock: systemClock,
+    log: createJsonLogger({ function: process.env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'thinkbatch-api' }),
+    token: linked.ApiToken.value,
+    config: parseApiConfig({ defaultModel: process.env['THINKBATCH_MODEL'] || ENDPOINT.model }),
+  };
+}
+
+/** The API as a Lambda handler (Function URL or API Gateway HTTP API events); the app is built on first use. */
+export function createApiHandler(getDeps: () => ApiDeps) {
+  let app: ReturnType<typeof handle> | undefined;
+  return (event: LambdaEvent) => {
+    app ??= handle(createApiApp(getDeps()));
+    return app(event);
+  };
+}
+
+export const handler = createApiHandler(() => apiDepsFromEnvironment());
