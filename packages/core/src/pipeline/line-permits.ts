@@ -56,6 +56,7 @@ export function createLinePermits(options: LinePermitsOptions): LinePermits {
         holder,
         holdUntil,
         longestWaitMs: gates.settings.longestWaitMs,
+        maxBackoffMs: gates.settings.windowMs,
         maxInFlight,
       });
       holders.set(model, permits);

@@ -6,6 +6,7 @@ import {
   type InFlightView,
   isQueueing,
   markInFlightBound,
+  markRateBound,
   observedLatencyMs,
   type RateControllerState,
   recordOutcome,
@@ -72,6 +73,15 @@ describe('rate controller', () => {
     state = stepController(markInFlightBound(state), settings, T0 + 60_000);
     // 39.2/min × (1.5 × 60 s in flight + 60 s of start times held ahead) + 1
     expect(allowance(state, settings).inFlight).toBe(Math.ceil((39.2 * 150) / 60) + 1);
+  });
+
+  it('with a known concurrency limit and an unknown rate, slow start jumps to C / latency', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: null, maxInFlight: 8, windowMs: 1_000 });
+    let state = startController(settings, T0);
+    state = recordOutcome(state, settings, T0, succeeded(T0, 340), calm);
+    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    // 8 calls in flight of 340 ms each carry 8 / 0.34 s ≈ 1,412 requests/min, not 20 × 1.5.
+    expect(allowance(state, settings).requestsPerMinute).toBeCloseTo((8 * 60_000) / 340, 6);
   });
 
   it("honours a 429's Retry-After for everyone, capped by maxPauseMs", () => {

@@ -147,7 +147,16 @@ export function isQueueing(state: RateControllerState): boolean {
  */
 function rateRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
   const perMs = Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE) / 60_000;
+  // A known concurrency limit C with calls of latency L carries C / L calls per unit of time (Little's
+  // law): slow start jumps at least there. One sample is enough: before the first 429, an overshoot is
+  // what slow start is for, and the concurrency limit still bounds what is sent.
+  const inFlight = knownInFlight(settings);
+  const startFloor =
+    inFlight === null || state.latency.samples === 0
+      ? 0
+      : (inFlight * 60_000) / Math.max(1, state.latency.slowMs);
   return {
+    startFloor,
     ceiling: knownRate(settings) ?? Number.POSITIVE_INFINITY,
     floor: MIN_REQUESTS_PER_MINUTE,
     roundMs: settings.windowMs,

@@ -86,6 +86,37 @@ describe('rate permits', () => {
     });
   });
 
+  it('a holder short of slots backs off no longer than maxBackoffMs: slots freed elsewhere are found soon', async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({
+      key: 'k',
+      clock,
+      settings: { maxInFlight: 1, requestsPerMinute: 6_000, windowMs: 1_000 },
+    });
+    const holdUntil = clock.now() + 600_000;
+    const hog = createRatePermits({ gate, clock, holder: 'hog', holdUntil, longestWaitMs: 600_000 });
+    const other = createRatePermits({
+      gate,
+      clock,
+      holder: 'other',
+      holdUntil,
+      longestWaitMs: 600_000,
+      maxBackoffMs: 1_000,
+    });
+    const held = await hog.take();
+    if (held.kind !== 'granted') throw new Error('expected a permit');
+    const waiting = other.take();
+    // Long enough for the back-off to have doubled far past a second (the gate suggests a window).
+    await clock.runUntil(clock.now() + 100_000);
+    await held.permit.finish({ kind: 'succeeded', latencyMs: 100_000, tokens: null });
+    await hog.close();
+    const freedAt = clock.now();
+    await clock.runUntil(freedAt + 60_000);
+    const decision = await waiting;
+    expect(decision.kind).toBe('granted');
+    expect(decision.waitedMs).toBeLessThanOrEqual(100_000 + 1_000);
+  });
+
   it('stops waiting at an earlier deadline, and rejects when its signal aborts', async () => {
     const clock = createVirtualClock();
     const gate = createInMemoryRateGate({

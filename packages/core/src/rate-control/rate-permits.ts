@@ -17,6 +17,11 @@ export interface RatePermitsOptions {
   readonly maxInFlight?: number;
   /** Outcomes kept before a report round trip; a 429 is reported at once. @default 8 */
   readonly reportEvery?: number;
+  /**
+   * Longest a holder short of slots backs off before asking again (the gate's suggested wait is kept
+   * even when longer): pass the provider's window, the controller's own round. @default 60 000
+   */
+  readonly maxBackoffMs?: number;
 }
 
 /** Options of one {@link RatePermits.take}. */
@@ -84,6 +89,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   const { gate, clock, holder, holdUntil, longestWaitMs } = options;
   const maxInFlight = options.maxInFlight ?? 256;
   const reportEvery = options.reportEvery ?? 8;
+  const maxBackoffMs = options.maxBackoffMs ?? 60_000;
 
   let leaseId: string | null = null;
   let slots = 0;
@@ -192,7 +198,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
         },
       });
       const after = clock.now();
-      // Short of slots and given none: back off, doubling, so holders without slots do not poll.
+      // Short of slots and given none: back off, doubling, so holders without slots do not poll — but
+      // never past `maxBackoffMs`: slots another holder frees (its lines done) are found within it.
       const starved = result.wait?.reason === 'in_flight' && result.lease.slots <= heldSlots(now);
       emptyStreak = starved ? Math.min(emptyStreak + 1, MAX_BACKOFF_DOUBLINGS) : 0;
       leaseId = result.lease.id;
@@ -202,7 +209,11 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       askAfter =
         result.wait === null
           ? after
-          : after + (result.wait.until - after) * 2 ** Math.max(0, emptyStreak - 1);
+          : after +
+            Math.max(
+              result.wait.until - after,
+              Math.min(maxBackoffMs, (result.wait.until - after) * 2 ** Math.max(0, emptyStreak - 1)),
+            );
       waitingForSlots = result.wait?.reason === 'in_flight';
       if (result.wait !== null) lastReason = result.wait.reason;
       notePause(result.pausedUntil);
