@@ -57,16 +57,16 @@ describe('thinkbatch serve: cancel', () => {
 describe('thinkbatch serve: deadline', () => {
   it('ends a job whose deadline passes expired: lines not started end expired, counts add up', async () => {
     const { client } = serve;
-    const prompts = Array.from({ length: 64 }, (_, i) => `sluggish deadline ${i}`);
-    // 64 s of work at 8 lines at once (fewer while the rate gate's in-flight allowance starts at 4) takes
-    // 8 s or more: a deadline 6 s out passes in the middle of it, after the first lines (1 s each) on
-    // even a loaded machine.
-    const deadline = Date.now() + 6_000;
-    const { id } = await createInline(client, jsonl(prompts), { linesPerChunk: 64, deadline });
+    const prompts = Array.from({ length: 48 }, (_, i) => `sluggish deadline ${i}`);
+    // 48 s of work at 8 lines at once (fewer while the rate gate's in-flight allowance starts at 4) takes
+    // 6 s or more: a deadline 4 s out passes in the middle of it, after the first lines (1 s each) even
+    // on a loaded machine.
+    const deadline = Date.now() + 4_000;
+    const { id } = await createInline(client, jsonl(prompts), { linesPerChunk: 48, deadline });
     const done = await waitForJob(client, id);
     expect(done).toMatchObject({ status: 'expired', options: { deadline } });
     const { progress } = done;
-    expect(progress.succeeded + progress.expired + progress.failed).toBe(64);
+    expect(progress.succeeded + progress.expired + progress.failed).toBe(48);
     expect(progress.expired).toBeGreaterThan(0);
     expect(progress.succeeded).toBeGreaterThan(0);
     const results = await resultsOf(id);

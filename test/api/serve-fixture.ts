@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiClient } from '@thinkbatch/api/client';
 import { API_TOKEN_ENV, type ServeHandle, startServe } from '@thinkbatch/cli';
+import { LOCAL_SIMULATOR_LIMITS } from '@thinkbatch/core';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '@thinkbatch/simulator';
 import { afterAll, beforeAll } from 'vitest';
 import { createDocumentClient } from './document-client';
@@ -32,7 +33,15 @@ export function useServe(simulator: SimulatorOptions = {}): ServeFixture {
     const sink = { write: (text: string) => (printed += text) };
     const token = `test-${randomUUID()}`;
     const handle = await startServe(
-      { simulate: false, endpoint: endpoint.url, apiKey, port: 0 },
+      // The simulator enforces no limits: pace as with --simulate (not at NVIDIA's trial 40 req/min), with
+      // a known 8 calls in flight so that cancels and deadlines land while lines still wait.
+      {
+        simulate: false,
+        endpoint: endpoint.url,
+        apiKey,
+        port: 0,
+        rateLimits: { ...LOCAL_SIMULATOR_LIMITS, maxInFlight: 8 },
+      },
       { env: { [API_TOKEN_ENV]: token }, stdout: sink, stderr: sink },
     ).catch(async (error: unknown) => {
       await endpoint.close();
