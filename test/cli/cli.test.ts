@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResultLine } from '@thinkbatch/core';
-import { createSimulatorHarness } from '@thinkbatch/simulator/testing';
+import { createSimulatorHarness } from '@thinkbatch/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { root, spawnThinkbatch, thinkbatch, useTempDir } from './cli-process';
 

@@ -7,8 +7,7 @@ import {
   type SqsEventSource,
   startSqsEventSource,
 } from '@thinkbatch/local';
-import { createManualClock } from '@thinkbatch/simulator/testing';
-import { createRecordingLogger, type RecordingLogger } from '@thinkbatch/testing';
+import { createManualClock, createRecordingLogger, type RecordingLogger } from '@thinkbatch/testing';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useEmulators } from '../fixtures/emulators';

@@ -1,4 +1,4 @@
-import { createManualClock } from '@thinkbatch/simulator/testing';
+import { createManualClock } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { startAttemptDeadline } from './attempt-deadline';
 

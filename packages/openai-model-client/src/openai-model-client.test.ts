@@ -11,7 +11,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '@thinkbatch/simulator';
-import { createManualClock, createSimulatorHarness, type TestSimulator } from '@thinkbatch/simulator/testing';
+import { createManualClock, createSimulatorHarness, type TestSimulator } from '@thinkbatch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAIModelClient, type OpenAIModelClientOptions } from './openai-model-client';
 

@@ -1,5 +1,5 @@
-// The simulator's public surface. Everything else under src/ is internal; testing/ is exported on its own, as
-// `@thinkbatch/simulator/testing`, for tests only.
+// The simulator's public surface. Everything else under src/ is internal. Test helpers for driving the
+// simulator live in the test kit, `@thinkbatch/testing`.
 export { CLI_HELP, type CliCommand, DEFAULT_CLI_PORT, parseCliArgs } from './cli/cli-args';
 export type { SimulatorClock } from './clock';
 export { answerForPrompt, answerText, type PromptAnswer } from './completion/prompt-answer';

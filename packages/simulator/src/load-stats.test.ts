@@ -1,7 +1,7 @@
+import { createManualClock } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveLimitPhases } from './limits/limit-schedule';
 import { createLoadRecorder } from './load-stats';
-import { createManualClock } from './testing/manual-clock';
 
 const NO_LIMITS = { requestsPerMinute: null, tokensPerMinute: null, maxConcurrency: null };
 

@@ -1,6 +1,6 @@
 // The test kit's public surface: in-memory fakes of the ports, the fake clock and model client, the
-// contract suites every adapter runs, the pipeline harness and shared fixtures. Only tests depend on this
-// package.
+// contract suites every adapter runs, the pipeline harness, helpers for driving the simulator (a harness on a
+// manual clock and a plain-fetch chat client) and shared fixtures. Only tests depend on this package.
 export * from './arbitraries';
 export * from './contracts/index';
 export * from './emulators/drain-queue';
@@ -14,3 +14,4 @@ export * from './in-memory-work-queue';
 export * from './pipeline-harness';
 export * from './rate-control/index';
 export * from './read-results-file';
+export * from './simulator/index';

@@ -1,7 +1,13 @@
+import {
+  chatBody,
+  createSimulatorHarness,
+  postChat,
+  readSse,
+  sseChunks,
+  type TestChunk,
+} from '@thinkbatch/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorOptions } from '../simulator-options';
-import { chatBody, postChat, readSse, sseChunks, type TestChunk } from '../testing/chat-client';
-import { createSimulatorHarness } from '../testing/simulator-harness';
 
 const { start, closeAll } = createSimulatorHarness();
 afterEach(closeAll);

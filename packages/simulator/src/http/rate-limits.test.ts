@@ -1,7 +1,12 @@
+import {
+  type Completion,
+  chatBody,
+  createSimulatorHarness,
+  postChat,
+  type TestSimulator,
+} from '@thinkbatch/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorStats } from '../simulator-stats';
-import { type Completion, chatBody, postChat } from '../testing/chat-client';
-import { createSimulatorHarness, type TestSimulator } from '../testing/simulator-harness';
 import { STATS_PATH } from './server';
 
 const { start, closeAll } = createSimulatorHarness();

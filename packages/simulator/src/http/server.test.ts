@@ -1,8 +1,13 @@
+import {
+  type Completion,
+  chatBody,
+  createManualClock,
+  createSimulatorHarness,
+  postChat,
+  type TestSimulator,
+} from '@thinkbatch/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { promptKey } from '../completion/prompt-key';
-import { type Completion, chatBody, postChat } from '../testing/chat-client';
-import { createManualClock } from '../testing/manual-clock';
-import { createSimulatorHarness, type TestSimulator } from '../testing/simulator-harness';
 import { startSimulator } from './server';
 
 const { start, closeAll } = createSimulatorHarness();

@@ -1,15 +1,15 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { REASONING_SHAPES } from '../completion/r1-response';
 import {
   type Completion,
   chatBody,
+  createSimulatorHarness,
   joinDeltas,
   postChat,
   readSse,
   sseChunks,
   type TestChunk,
-} from '../testing/chat-client';
-import { createSimulatorHarness } from '../testing/simulator-harness';
+} from '@thinkbatch/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { REASONING_SHAPES } from '../completion/r1-response';
 
 const { start, closeAll } = createSimulatorHarness();
 afterEach(closeAll);

@@ -1,5 +1,5 @@
+import { createManualClock } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../testing/manual-clock';
 import type { EndpointLimits } from './limit-schedule';
 import { CONCURRENCY_RETRY_AFTER_MS, createRateLimiter } from './rate-limiter';
 

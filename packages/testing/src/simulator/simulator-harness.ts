@@ -1,5 +1,4 @@
-import { type RunningSimulator, startSimulator } from '../http/server';
-import type { SimulatorOptions } from '../simulator-options';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from '@thinkbatch/simulator';
 import { createManualClock, type ManualClock } from './manual-clock';
 
 /** A simulator under test, with the clock it waits on. */

@@ -1,4 +1,4 @@
-import type { SimulatorClock } from '../clock';
+import type { SimulatorClock } from '@thinkbatch/simulator';
 
 /** A clock for tests: time stands still until the test moves it, so no test waits on the wall clock. */
 export interface ManualClock extends SimulatorClock {

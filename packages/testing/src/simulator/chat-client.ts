@@ -1,4 +1,4 @@
-/** A client for the simulator's own tests: plain fetch, no SDK. */
+/** A plain-fetch client (no SDK) for tests that talk to the simulator. */
 
 /** A message of a completion as the tests read it. */
 export interface CompletionMessage {
