@@ -15,13 +15,14 @@
  * benchmark.
  */
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { downloadOutputs } from '../../packages/cli/src/download-outputs';
 import { ENDPOINT_LIMIT_OPTIONS, endpointLimitsFromFlags } from '../../packages/cli/src/endpoint-limit-flags';
-import { ENDPOINT, type Logger, newJobId, type PipelineConfigInput } from '../../packages/core/src/index';
+import { createFileLogger } from '../../packages/cli/src/file-logger';
+import { ENDPOINT, newJobId, type PipelineConfigInput } from '../../packages/core/src/index';
 import { startLocalRuntime } from '../../packages/local/src/index';
 import { createOpenAIModelClient } from '../../packages/openai-model-client/src/index';
 
@@ -57,18 +58,6 @@ function runtimeConfig(values: Values): PipelineConfigInput {
   };
 }
 
-function fileLogger(path: string): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    const line = `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`;
-    appendFile(path, line).catch(() => {});
-  };
-  return {
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-  };
-}
-
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({ options: RUN_FLAGS, allowPositionals: true });
   if (values.help) {
@@ -91,7 +80,7 @@ async function main(): Promise<number> {
     dataDir,
     model: createOpenAIModelClient({ baseURL: endpoint, apiKey }),
     endpoint: { baseURL: endpoint, apiKey, limits },
-    log: fileLogger(join(outDir, 'run.log')),
+    log: createFileLogger(join(outDir, 'run.log')),
     config: runtimeConfig(values),
   });
   try {

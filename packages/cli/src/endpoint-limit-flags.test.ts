@@ -5,7 +5,7 @@ import {
   ENDPOINT_LIMITS_HELP,
   endpointLimitsFromFlags,
 } from './endpoint-limit-flags';
-import { UsageError } from './run-command';
+import { UsageError } from './usage-error';
 
 describe('the endpoint limit flags', () => {
   it('are parsed, listed in --help and named in errors under the same names', () => {

@@ -7,7 +7,7 @@ import {
   parseRateGateSettings,
   type RateGateSettings,
 } from '@thinkbatch/core';
-import { UsageError } from './run-command';
+import { UsageError } from './usage-error';
 
 /** The endpoint limit flags of `thinkbatch run`, by the `RateGateSettings` text field each sets. */
 export const ENDPOINT_LIMIT_FLAGS = {

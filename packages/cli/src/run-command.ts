@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -8,10 +8,7 @@ import {
   type JobRecord,
   type JobSummary,
   LOCAL_SIMULATOR_LIMITS,
-  type Logger,
   newJobId,
-  type PriceList,
-  parsePriceList,
   type RateGateSettings,
   sumJobProgress,
 } from '@thinkbatch/core';
@@ -19,7 +16,10 @@ import { type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
 import { downloadOutputs } from './download-outputs';
+import { createFileLogger } from './file-logger';
+import { readPriceListFile } from './price-list-file';
 import { createProgressReporter, formatDuration } from './progress-reporter';
+import { UsageError } from './usage-error';
 
 /** The flags of `thinkbatch run`, parsed. */
 export interface RunCommandOptions {
@@ -61,10 +61,7 @@ export class InterruptedError extends Error {
   }
 }
 
-/** A problem the user can fix; printed without a stack trace. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './usage-error';
 
 /**
  * The run could not finish (the input could not be read, the local runtime failed): printed as one line,
@@ -95,7 +92,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     );
   }
 
-  const prices = options.prices === undefined ? undefined : await readPriceList(options.prices);
+  const prices = options.prices === undefined ? undefined : await readPriceListFile(options.prices);
   const jobId = newJobId();
   const outDir = resolve(options.out ?? join('thinkbatch-out', jobId));
   await mkdir(outDir, { recursive: true });
@@ -220,17 +217,6 @@ async function downloadWhatExists(runtime: LocalRuntime, jobId: string, outDir: 
   }
 }
 
-/** The `--prices` file, checked before anything starts: a bad one is the user's to fix. */
-async function readPriceList(path: string): Promise<PriceList> {
-  const text = await readFile(path, 'utf8').catch(() => null);
-  if (text === null) throw new UsageError(`prices file not found: ${path}`);
-  try {
-    return parsePriceList(text, path);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\n\s*/g, ' ') : String(error));
-  }
-}
-
 async function describeOutcome(job: JobRecord, files: readonly string[]): Promise<string> {
   const lines = [`job ${job.jobId} ${job.status}`];
   if (job.error !== null) lines.push(`error: ${job.error.code}: ${job.error.message}`);
@@ -257,17 +243,4 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
   }
   for (const file of files) lines.push(`  ${file}`);
   return `${lines.join('\n')}\n`;
-}
-
-/** Structured logs go to a file beside the results, so the terminal shows only progress. */
-function createFileLogger(path: string): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    const line = `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`;
-    appendFile(path, line).catch(() => {}); // a lost log line must not end the run
-  };
-  return {
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-  };
 }

@@ -1,24 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApiApp, parseApiConfig } from '@thinkbatch/api';
-import {
-  ENDPOINT,
-  LOCAL_SIMULATOR_LIMITS,
-  type Logger,
-  type PriceList,
-  parsePriceList,
-  type RateGateSettings,
-  systemClock,
-} from '@thinkbatch/core';
+import { ENDPOINT, LOCAL_SIMULATOR_LIMITS, type RateGateSettings, systemClock } from '@thinkbatch/core';
 import { createLocalUploadNotifier, type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
-import { UsageError } from './run-command';
+import { createFileLogger } from './file-logger';
+import { readPriceListFile } from './price-list-file';
+import { UsageError } from './usage-error';
 
 /** Where `serve` reads its environment and writes what it prints (a `CommandIo` is one). */
 export interface ServeIo {
@@ -79,7 +73,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
   if (envToken !== undefined && envToken.length < 16)
     throw new UsageError(`${API_TOKEN_ENV} must be at least 16 characters`);
   const token = envToken ?? randomBytes(24).toString('base64url');
-  const prices = options.prices === undefined ? null : await readPrices(options.prices);
+  const prices = options.prices === undefined ? null : await readPriceListFile(options.prices);
 
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
@@ -181,27 +175,4 @@ function close(server: Server): Promise<void> {
     server.close((error) => (error === undefined ? done() : fail(error)));
     server.closeAllConnections();
   });
-}
-
-async function readPrices(path: string): Promise<PriceList> {
-  const text = await readFile(path, 'utf8').catch(() => null);
-  if (text === null) throw new UsageError(`prices file not found: ${path}`);
-  try {
-    return parsePriceList(text, path);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\n\s*/g, ' ') : String(error));
-  }
-}
-
-/** Structured logs in the data directory, so the terminal shows only what `serve` prints. */
-function createFileLogger(path: string): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    const line = `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`;
-    appendFile(path, line).catch(() => {}); // a lost log line must not stop the server
-  };
-  return {
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-  };
 }
