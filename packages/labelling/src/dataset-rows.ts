@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { canonicalJson } from './label-space';
+
+/** One row of a dataset file, with the hash of its content (what the label cache is keyed by). */
+export type DatasetRow =
+  | { readonly kind: 'row'; readonly fields: Record<string, unknown>; readonly hash: string }
+  /** A line that is no row (broken JSON, not an object): reported in the labelled file, never sent. */
+  | { readonly kind: 'unreadable'; readonly text: string; readonly reason: string };
+
+/** SHA-256 of a row's canonical JSON (keys sorted): the same row has the same hash in any file. */
+export function rowHash(fields: Readonly<Record<string, unknown>>): string {
+  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
+}
+
+/** Most rows read from one dataset file. */
+export const MAX_ROWS_PER_FILE = 100_000;
+
+/** Rows of a dataset file: JSONL (one object per non-blank line) or CSV with a header row. */
+export function readDatasetRows(body: Uint8Array, format: 'jsonl' | 'csv'): DatasetRow[] {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
+  return format === 'csv' ? readCsv(text) : readJsonl(text);
+}
+
+function readJsonl(text: string): DatasetRow[] {
+  const rows: DatasetRow[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    if (rows.length >= MAX_ROWS_PER_FILE) break;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      rows.push({ kind: 'unreadable', text: line, reason: 'not valid JSON' });
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      rows.push({ kind: 'unreadable', text: line, reason: 'not a JSON object' });
+      continue;
+    }
+    const fields = value as Record<string, unknown>;
+    rows.push({ kind: 'row', fields, hash: rowHash(fields) });
+  }
+  return rows;
+}
+
+function readCsv(text: string): DatasetRow[] {
+  const records = parseCsv(text, {
+    columns: true,
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+    to: MAX_ROWS_PER_FILE,
+  }) as Record<string, string>[];
+  return records.map((fields) => ({ kind: 'row', fields, hash: rowHash(fields) }));
+}
