@@ -5,6 +5,7 @@ import {
   ENDPOINT_LIMITS_HELP,
   endpointLimitsFromFlags,
 } from './endpoint-limit-flags';
+import { labelMain } from './label-command';
 import { runCommand, UsageError } from './run-command';
 import { API_TOKEN_ENV, SERVE_DEFAULTS, serveCommand } from './serve-command';
 
@@ -16,6 +17,7 @@ const HELP = `thinkbatch — run JSONL prompt files through a reasoning model
 Usage:
   thinkbatch run <input.jsonl> [options]
   thinkbatch serve [--port N] [--endpoint URL --api-key KEY | --simulate] [--data-dir DIR]
+  thinkbatch label run <task.json> [--simulate] [--out DIR] [--data-dir DIR]
 
 Options of run:
   --out DIR            where results.jsonl, errors.jsonl and summary.json go (default ./thinkbatch-out/<job-id>/)
@@ -67,6 +69,8 @@ function positiveInt(name: string, value: string | undefined, max: number): numb
 /** Parse argv and run the command; returns the exit code. Usage errors throw `UsageError`. */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'serve') return serveMain(argv.slice(1));
+  if (argv[0] === 'label')
+    return labelMain(argv.slice(1), { env: process.env, stdout: process.stdout, stderr: process.stderr });
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
