@@ -1,4 +1,6 @@
 // The CLI's commands as functions, for tests that run them in-process.
+
+export { LOCAL_LABELLING_BUCKET, type LocalLabelling, startLocalLabelling } from './label-local';
 export {
   API_TOKEN_ENV,
   SERVE_DEFAULTS,
