@@ -6,7 +6,9 @@ import { LOCAL_SIMULATOR_LIMITS } from '@thinkbatch/core';
 import {
   LabellingError,
   type LabellingReport,
+  type LabellingTask,
   labellingKeys,
+  parseLabellingTask,
   saveLabellingTask,
   startLabellingRun,
 } from '@thinkbatch/labelling';
@@ -45,6 +47,13 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
   } catch (error) {
     throw new UsageError(`${options.task} is not JSON: ${String(error)}`);
   }
+  let parsed: LabellingTask;
+  try {
+    parsed = parseLabellingTask(document);
+  } catch (error) {
+    if (error instanceof LabellingError) throw new UsageError(`${options.task}: ${error.message}`);
+    throw error;
+  }
   const apiKey = options.apiKey ?? io.env['NVIDIA_API_KEY'];
   if (!options.simulate && (apiKey === undefined || apiKey === '')) {
     throw new UsageError('no API key: set NVIDIA_API_KEY (or pass --api-key), or add --simulate');
@@ -67,10 +76,7 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
       log: createFileLogger(join(dataDir, 'labelling.log')),
     });
     cleanups.push(() => labelling.stop());
-    const task = await saveLabellingTask(labelling.deps, document).catch((error: unknown) => {
-      if (error instanceof LabellingError) throw new UsageError(`${options.task}: ${error.message}`);
-      throw error;
-    });
+    const task = await saveLabellingTask(labelling.deps, parsed);
     const uploaded = await uploadDataset(labelling.deps.store, dirname(taskPath), task.dataset.prefix);
     if (uploaded === 0)
       throw new UsageError(`no dataset files in ${join(dirname(taskPath), task.dataset.prefix)}`);
