@@ -5,6 +5,7 @@ import {
   RowLabel,
   runDueLabellingTasks,
   type StartRunOutcome,
+  scheduleLabellingTasks,
   startLabellingRun,
 } from '@thinkbatch/labelling';
 import { LABELLING_MARKERS } from '@thinkbatch/simulator';
@@ -219,5 +220,33 @@ describe('scheduled labelling on the embedded runtime, against the simulated end
 
     const next = await finished(await tick(task, '2026-11-29T16:05:00Z'));
     expect(next).toMatchObject({ rows_reused: 2, rows_deferred: 1 });
+  });
+
+  it('runs a task from the embedded scheduler (croner), once per tick, waiting while a run is going', async () => {
+    const task = await saveTask(
+      stack,
+      sentimentTask('croner', 'jsonl', { reask: false, schedule: '* * * * * *' }),
+    );
+    await put('datasets/croner/a.jsonl', jsonlOf(reviews(1, 4)));
+    const before = stack.chatRequests();
+    const outcomes: string[] = [];
+    let firstRun: Promise<LabellingReport> | null = null;
+    const scheduler = scheduleLabellingTasks(stack.labelling.deps, [task], (_, outcome) => {
+      outcomes.push(outcome.kind);
+      if (outcome.kind === 'started') firstRun ??= finished(outcome);
+    });
+    try {
+      await expect.poll(() => firstRun, { timeout: 10_000 }).not.toBeNull();
+      const report = await (firstRun as unknown as Promise<LabellingReport>);
+      expect(report.rows_seen).toBe(4);
+      await expect
+        .poll(() => outcomes.filter((kind) => kind === 'nothing_new').length, { timeout: 10_000 })
+        .toBeGreaterThan(0);
+    } finally {
+      scheduler.stop();
+    }
+    expect(outcomes.filter((kind) => kind === 'started')).toHaveLength(1);
+    expect(outcomes.every((kind) => ['started', 'busy', 'nothing_new'].includes(kind))).toBe(true);
+    expect(stack.chatRequests() - before).toBe(4);
   });
 });
