@@ -147,6 +147,8 @@ describe('scheduled labelling on the embedded runtime, against the simulated end
     const kinds = outcomes.map((o) => o.kind).sort();
     expect(kinds).toEqual(['duplicate', 'started']);
     const started = outcomes.find((o) => o.kind === 'started') as StartRunOutcome;
+    // The next tick comes while the run is still going: it waits, it does not scan and submit again.
+    expect(await tick(task, '2026-11-29T13:05:00Z')).toMatchObject({ kind: 'busy' });
     const report = await finished(started);
     expect(report.rows_seen).toBe(5);
     expect(stack.chatRequests() - before).toBe(5);
