@@ -1,5 +1,5 @@
 import { type LocalLabelling, startLocalLabelling } from '@thinkbatch/cli';
-import { LOCAL_SIMULATOR_LIMITS } from '@thinkbatch/core';
+import { ENDPOINT, LOCAL_SIMULATOR_LIMITS } from '@thinkbatch/core';
 import { type LabellingTaskInput, saveLabellingTask } from '@thinkbatch/labelling';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { type RunningSimulator, startSimulator } from '@thinkbatch/simulator';
@@ -14,6 +14,9 @@ export interface LabellingStack {
   stop(): Promise<void>;
 }
 
+/** USD per 1M tokens of the default model in these tests. */
+export const TEST_PRICE = { input: 1, output: 2 } as const;
+
 export async function startLabellingStack(): Promise<LabellingStack> {
   const apiKey = 'sk-test-labelling-key';
   const simulator = await startSimulator({ seed: 11, apiKey, timeScale: 0.05 });
@@ -21,7 +24,7 @@ export async function startLabellingStack(): Promise<LabellingStack> {
     model: createOpenAIModelClient({ baseURL: simulator.url, apiKey }),
     endpoint: { baseURL: simulator.url, apiKey, limits: LOCAL_SIMULATOR_LIMITS },
     log: createRecordingLogger(),
-    config: { retry: { baseDelayMs: 20, maxDelayMs: 200 } },
+    config: { retry: { baseDelayMs: 20, maxDelayMs: 200 }, prices: { [ENDPOINT.model]: TEST_PRICE } },
     sweeper: false,
   });
   return {

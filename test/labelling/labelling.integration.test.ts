@@ -224,6 +224,37 @@ describe('scheduled labelling on the embedded runtime, against the simulated end
     expect(next).toMatchObject({ rows_reused: 2, rows_deferred: 1 });
   });
 
+  it('keeps a cap in estimated USD too, at the model prices', async () => {
+    const task = await saveTask(
+      stack,
+      sentimentTask('capped-usd', 'jsonl', {
+        reask: false,
+        params: { max_tokens: 2000 },
+        spendingCap: { usd: 0.009 },
+      }),
+    );
+    await put('datasets/capped-usd/a.jsonl', jsonlOf(reviews(1, 5)));
+    const before = stack.chatRequests();
+    const report = await finished(await tick(task, '2026-11-29T17:00:00Z'));
+    // A row's worst case: ~190 prompt bytes at $1/M + 2000 tokens at $2/M ≈ $0.0042: two rows fit.
+    expect(report).toMatchObject({ status: 'spending_cap', rows_deferred: 3 });
+    expect(stack.chatRequests() - before).toBe(2);
+    expect(report.spending_cap?.reserved_usd).toBeLessThanOrEqual(0.009);
+    expect(report.cost).not.toBeNull();
+    expect(report.cost).toBeLessThanOrEqual(report.spending_cap?.reserved_usd ?? 0);
+  });
+
+  it('refuses a USD cap for a model without a price, before anything is asked', async () => {
+    const task = await saveTask(
+      stack,
+      sentimentTask('no-price', 'jsonl', { model: 'unpriced', spendingCap: { usd: 1 } }),
+    );
+    await put('datasets/no-price/a.jsonl', jsonlOf(reviews(1, 2)));
+    await expect(tick(task, '2026-11-29T17:05:00Z')).rejects.toThrow(
+      /spendingCap.usd needs a price for model "unpriced"/,
+    );
+  });
+
   it('runs a task from the embedded scheduler (croner), once per tick, waiting while a run is going', async () => {
     const task = await saveTask(
       stack,

@@ -17,6 +17,7 @@ Options:
   --simulate           use the built-in simulated reasoning endpoint (no key needed)
   --endpoint URL       OpenAI-compatible base URL (default $THINKBATCH_ENDPOINT)
   --api-key KEY        endpoint key (default $NVIDIA_API_KEY)
+  --prices FILE        JSON prices per model (USD per 1M tokens): the report's cost, and a spendingCap.usd
   -h, --help           show this help
 `;
 
@@ -31,6 +32,7 @@ export async function labelMain(argv: readonly string[], io: CommandIo): Promise
       simulate: { type: 'boolean', default: false },
       endpoint: { type: 'string' },
       'api-key': { type: 'string' },
+      prices: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -51,6 +53,7 @@ export async function labelMain(argv: readonly string[], io: CommandIo): Promise
       ...(values['data-dir'] !== undefined && { dataDir: values['data-dir'] }),
       ...(values.endpoint !== undefined && { endpoint: values.endpoint }),
       ...(values['api-key'] !== undefined && { apiKey: values['api-key'] }),
+      ...(values.prices !== undefined && { prices: values.prices }),
     },
     io,
   );

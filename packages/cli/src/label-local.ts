@@ -59,6 +59,7 @@ export async function startLocalLabelling(
     clock: runtime.deps.clock,
     log: runtime.deps.log,
     defaultModel: runtime.deps.config.defaultModel,
+    prices: runtime.deps.config.prices,
     onRunFinished: (report) => {
       finished.set(report.run_id, report);
       for (const resolve of waiters.get(report.run_id) ?? []) resolve(report);

@@ -16,6 +16,7 @@ import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
 import { createFileLogger } from './file-logger';
 import { startLocalLabelling } from './label-local';
+import { readPriceListFile } from './price-list-file';
 import type { CommandIo } from './run-command';
 import { UsageError } from './usage-error';
 
@@ -30,6 +31,8 @@ export interface LabelRunOptions {
   readonly simulate: boolean;
   readonly endpoint?: string;
   readonly apiKey?: string;
+  /** A JSON price list file: the report's cost, and what a `spendingCap.usd` is measured with. */
+  readonly prices?: string;
 }
 
 /**
@@ -54,6 +57,7 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
     if (error instanceof LabellingError) throw new UsageError(`${options.task}: ${error.message}`);
     throw error;
   }
+  const prices = options.prices === undefined ? undefined : await readPriceListFile(options.prices);
   const apiKey = options.apiKey ?? io.env['NVIDIA_API_KEY'];
   if (!options.simulate && (apiKey === undefined || apiKey === '')) {
     throw new UsageError('no API key: set NVIDIA_API_KEY (or pass --api-key), or add --simulate');
@@ -74,6 +78,7 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
       model: createOpenAIModelClient({ baseURL, apiKey: key }),
       endpoint: { baseURL, apiKey: key, ...(simulator !== null && { limits: LOCAL_SIMULATOR_LIMITS }) },
       log: createFileLogger(join(dataDir, 'labelling.log')),
+      ...(prices !== undefined && { config: { prices } }),
     });
     cleanups.push(() => labelling.stop());
     const task = await saveLabellingTask(labelling.deps, parsed);
@@ -81,7 +86,12 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
     if (uploaded === 0)
       throw new UsageError(`no dataset files in ${join(dirname(taskPath), task.dataset.prefix)}`);
 
-    const outcome = await startLabellingRun(labelling.deps, task, new Date(), { scope: 'all' });
+    const outcome = await startLabellingRun(labelling.deps, task, new Date(), { scope: 'all' }).catch(
+      (error: unknown) => {
+        if (error instanceof LabellingError) throw new UsageError(`${options.task}: ${error.message}`);
+        throw error;
+      },
+    );
     let report: LabellingReport;
     if (outcome.kind === 'finished') report = outcome.report;
     else if (outcome.kind === 'started' || outcome.kind === 'busy' || outcome.kind === 'duplicate') {

@@ -10,7 +10,7 @@ import { labellingPrompt, reaskMessages } from './labelling-prompt';
 import { LabellingReport, RunManifest } from './labelling-run-records';
 import { parseLabel } from './parse-label';
 import { compilePromptTemplate } from './prompt-template';
-import { admitWithinCap, worstCaseCallTokens } from './spending-cap';
+import { admitWithinCap, shareOfLimit, worstCaseCall } from './spending-cap';
 
 export type AdvanceRunOutcome =
   | { readonly kind: 'running' }
@@ -88,17 +88,25 @@ function planReask(manifest: RunManifest, label: FinishedLabellingJob) {
         });
     }
   }
-  const cap = task.spendingCap?.tokens ?? null;
+  const { limit } = manifest;
+  if (limit === null) return candidates;
   const summary = label.summary;
-  const used =
-    summary === null || summary.lines_with_unknown_usage > 0
-      ? manifest.reservedTokens
-      : summary.usage.total_tokens;
-  const left = cap === null ? null : Math.max(0, cap - used);
+  const unknownTokens = summary === null || summary.lines_with_unknown_usage > 0;
+  const usedTokens = unknownTokens ? manifest.reservedTokens : summary.usage.total_tokens;
+  const knownCost =
+    summary?.cost != null && !summary.cost.partial && !unknownTokens ? summary.cost.total : null;
+  const usedUsd = knownCost ?? manifest.reservedUsd ?? 0;
+  const used = Math.max(
+    limit.tokens === null ? 0 : usedTokens / limit.tokens,
+    limit.usd === null ? 0 : usedUsd / limit.usd,
+  );
   const cost = (line: (typeof candidates)[number]) =>
-    worstCaseCallTokens(
-      line.messages.map((message) => message.content),
-      task.params.max_tokens,
+    shareOfLimit(
+      worstCaseCall(
+        line.messages.map((message) => message.content),
+        task.params.max_tokens,
+      ),
+      limit,
     );
-  return admitWithinCap(candidates, cost, left).admitted;
+  return admitWithinCap(candidates, cost, Math.max(0, 1 - used)).admitted;
 }

@@ -209,7 +209,7 @@ function buildReport(
     (sum, row) => sum + row.result.answers.filter((a) => a.reask !== null).length,
     0,
   );
-  const cap = manifest.task.spendingCap?.tokens;
+  const { limit } = manifest;
   return {
     task_id: manifest.taskId,
     run_id: manifest.runId,
@@ -229,9 +229,15 @@ function buildReport(
     tokens,
     cost,
     spending_cap:
-      cap === undefined
+      limit === null
         ? null
-        : { tokens: cap, reserved_tokens: manifest.reservedTokens, used_tokens: tokens.total },
+        : {
+            tokens: limit.tokens,
+            usd: limit.usd,
+            reserved_tokens: manifest.reservedTokens,
+            reserved_usd: manifest.reservedUsd,
+            used_tokens: tokens.total,
+          },
     jobs: finished.map(({ job }) => job.jobId),
   };
 }

@@ -1,4 +1,4 @@
-import type { Clock, JobStore, Logger, ObjectStore } from '@thinkbatch/core';
+import type { Clock, JobStore, Logger, ObjectStore, PriceList } from '@thinkbatch/core';
 import type { LabellingReport } from './labelling-run-records';
 
 /** What labelling runs on: the pipeline's ports, and the labelling bucket. No SDK. */
@@ -20,6 +20,8 @@ export interface LabellingDeps {
   readonly log: Logger;
   /** The model of a task that names none (the deployment's). */
   readonly defaultModel: string;
+  /** Prices per model, for a spending cap in USD and the report's cost. @default none */
+  readonly prices?: PriceList | null;
   /** Told when a run finished and its outputs are written (the CLI waits on it). @default none */
   readonly onRunFinished?: (report: LabellingReport) => void | Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { PriceTable } from '@thinkbatch/core';
 import { z } from 'zod';
 import { LabellingTask } from './labelling-task';
 
@@ -56,6 +57,12 @@ export const RunManifest = z.object({
   deferred: z.array(z.string()),
   /** Worst-case tokens of the asked calls (what the cap admitted). */
   reservedTokens: z.number().int().nonnegative(),
+  /** Worst-case USD of the asked calls, when the model has a price. */
+  reservedUsd: z.number().nonnegative().nullable(),
+  /** The run's spending limit, with the model's price as it was when the run started. */
+  limit: z
+    .object({ tokens: z.number().nullable(), usd: z.number().nullable(), price: PriceTable.nullable() })
+    .nullable(),
 });
 export type RunManifest = z.infer<typeof RunManifest>;
 
@@ -88,7 +95,14 @@ export const LabellingReport = z.object({
   /** Estimated USD of the run's jobs, when the deployment has prices; null otherwise. */
   cost: z.number().nullable(),
   spending_cap: z
-    .object({ tokens: z.number().int(), reserved_tokens: z.number().int(), used_tokens: z.number().int() })
+    .object({
+      tokens: z.number().int().nullable(),
+      usd: z.number().nullable(),
+      /** The worst case of what the run admitted: what it could have spent at most. */
+      reserved_tokens: z.number().int(),
+      reserved_usd: z.number().nullable(),
+      used_tokens: z.number().int(),
+    })
     .nullable(),
   jobs: z.array(z.string()),
 });

@@ -76,10 +76,18 @@ export const LabellingTask = z.strictObject({
   /** When the schedule runs the task (cron, UTC). @default hourly */
   schedule: cron.default('0 * * * *'),
   /**
-   * Most tokens one run may spend. Every call is bounded by `max_tokens`, so a run admits rows only
-   * while their worst case fits: it never spends more. Rows left out are labelled by the next run.
+   * Most one run may spend, in tokens and/or estimated USD. Every call is bounded by `max_tokens`, so a
+   * run admits rows only while their worst case fits: it never spends more. Rows left out are labelled by
+   * the next run.
    */
-  spendingCap: z.strictObject({ tokens: z.number().int().positive() }).optional(),
+  spendingCap: z
+    .strictObject({
+      tokens: z.number().int().positive().optional(),
+      /** Estimated USD, at the deployment's prices for the task's model (a run refuses to start without one). */
+      usd: z.number().positive().optional(),
+    })
+    .refine((cap) => cap.tokens !== undefined || cap.usd !== undefined, { error: 'needs tokens or usd' })
+    .optional(),
 });
 export type LabellingTask = z.output<typeof LabellingTask>;
 export type LabellingTaskInput = z.input<typeof LabellingTask>;

@@ -11,7 +11,14 @@ import { labellingPrompt } from './labelling-prompt';
 import { FileSeen, type LabellingReport, OpenRun, RowLabel, type RunManifest } from './labelling-run-records';
 import { type LabellingTask, taskFingerprint } from './labelling-task';
 import { compilePromptTemplate } from './prompt-template';
-import { admitWithinCap, worstCaseCallTokens } from './spending-cap';
+import {
+  admitWithinCap,
+  shareOfLimit,
+  spendingLimit,
+  type WorstCase,
+  worstCaseCall,
+  worstCaseUsd,
+} from './spending-cap';
 
 /** What a tick did for a task. */
 export type StartRunOutcome =
@@ -78,7 +85,12 @@ export async function startLabellingRun(
     unrenderable: {},
     deferred: [],
     reservedTokens: 0,
+    reservedUsd: null,
+    limit: null,
   };
+  const price = deps.prices?.[model] ?? null;
+  const limit = spendingLimit(task.spendingCap, price, model);
+  manifest.limit = limit;
   const toAsk: { hash: string; prompt: string }[] = [];
   for (const file of files) {
     const rows = file.rows.map((row) =>
@@ -104,13 +116,23 @@ export async function startLabellingRun(
       }
     }
   }
-  const cap = task.spendingCap?.tokens ?? null;
-  const perRow = (item: { prompt: string }) =>
-    task.samples * worstCaseCallTokens([item.prompt], task.params.max_tokens);
-  const { admitted, left, reserved } = admitWithinCap(toAsk, perRow, cap);
+  const worstOf = (item: { prompt: string }): WorstCase => {
+    const call = worstCaseCall([item.prompt], task.params.max_tokens);
+    return {
+      promptTokens: task.samples * call.promptTokens,
+      completionTokens: task.samples * call.completionTokens,
+    };
+  };
+  const { admitted, left } = admitWithinCap(
+    toAsk,
+    (item) => (limit === null ? 0 : shareOfLimit(worstOf(item), limit)),
+    limit === null ? null : 1,
+  );
   manifest.asked = admitted.map((item) => item.hash);
   manifest.deferred = left.map((item) => item.hash);
-  manifest.reservedTokens = reserved;
+  const worst = admitted.map(worstOf);
+  manifest.reservedTokens = worst.reduce((sum, w) => sum + w.promptTokens + w.completionTokens, 0);
+  manifest.reservedUsd = price === null ? null : worst.reduce((sum, w) => sum + worstCaseUsd(w, price), 0);
 
   if (admitted.length === 0) {
     await writeJsonObject(deps.store, `${runPrefix}manifest.json`, manifest);
