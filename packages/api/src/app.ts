@@ -13,8 +13,12 @@ import { registerCreateJob } from './routes/create-job';
 import { registerGetJob } from './routes/get-job';
 import { healthRoute, registerHealth } from './routes/health';
 import { registerJobResults } from './routes/job-results';
+import { registerLabellingTasks } from './routes/labelling-tasks';
 import { registerListJobs } from './routes/list-jobs';
 import { registerRetryJob } from './routes/retry-job';
+
+/** Largest labelling task document a request may carry. */
+const LABELLING_TASK_MAX_BYTES = 256 * 1024;
 
 /** Where the app serves its OpenAPI document. */
 export const OPENAPI_PATH = '/v1/openapi.json';
@@ -91,6 +95,18 @@ export function createApiApp(input: ApiDeps): OpenAPIHono {
   registerJobResults(app, deps);
   registerCancelJob(app, deps);
   registerRetryJob(app, deps);
+  app.use(
+    '/v1/labelling/*',
+    bodyLimit({
+      maxSize: LABELLING_TASK_MAX_BYTES,
+      onError: () => {
+        throw new ApiError(`a labelling task is at most ${LABELLING_TASK_MAX_BYTES} bytes`, {
+          code: ErrorCode.payloadTooLarge,
+        });
+      },
+    }),
+  );
+  registerLabellingTasks(app, deps);
   app.doc31(OPENAPI_PATH, OPENAPI_INFO);
 
   app.notFound((c) =>

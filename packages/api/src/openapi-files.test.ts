@@ -45,9 +45,13 @@ describe('the checked-in OpenAPI files', () => {
       'GET /v1/jobs',
       'GET /v1/jobs/{id}',
       'GET /v1/jobs/{id}/results',
+      'GET /v1/labelling/tasks',
+      'GET /v1/labelling/tasks/{id}',
       'POST /v1/jobs',
       'POST /v1/jobs/{id}/cancel',
       'POST /v1/jobs/{id}/retry',
+      'POST /v1/labelling/tasks',
+      'POST /v1/labelling/tasks/{id}/runs',
     ]);
     for (const { path, operation } of operations) {
       const { security, responses } = operation as {

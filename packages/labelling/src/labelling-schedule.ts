@@ -4,7 +4,7 @@ import { type AdvanceRunOutcome, advanceLabellingRun } from './advance-labelling
 import type { LabellingDeps } from './labelling-deps';
 import { LABELLING_METADATA } from './labelling-keys';
 import type { LabellingTask } from './labelling-task';
-import { listLabellingTasks } from './labelling-tasks';
+import { getLabellingTask, listLabellingTasks } from './labelling-tasks';
 import { type StartRunOutcome, startLabellingRun } from './start-labelling-run';
 
 /**
@@ -100,6 +100,58 @@ export function scheduleLabellingTasks(
   return {
     stop: () => {
       for (const job of jobs) job.stop();
+    },
+  };
+}
+
+/** The embedded scheduler over the stored tasks: `refresh` after a task is stored. */
+export interface StoredTaskScheduler {
+  /** Read the stored tasks again: schedule new ones, reschedule changed schedules, drop removed ones. */
+  refresh(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Schedule every stored task in this process (croner, UTC), as the cloud's tick does: each firing runs
+ * the task as stored at that moment, named by its scheduled time.
+ */
+export function scheduleStoredLabellingTasks(
+  deps: LabellingDeps,
+  onTick?: (taskId: string, outcome: StartRunOutcome | { kind: 'error'; message: string }) => void,
+): StoredTaskScheduler {
+  const scheduled = new Map<string, { schedule: string; cron: Cron }>();
+  let stopped = false;
+  return {
+    refresh: async () => {
+      const tasks = await listLabellingTasks(deps);
+      if (stopped) return;
+      const ids = new Set(tasks.map((task) => task.id));
+      for (const [id, entry] of scheduled) {
+        if (ids.has(id)) continue;
+        entry.cron.stop();
+        scheduled.delete(id);
+      }
+      for (const task of tasks) {
+        const current = scheduled.get(task.id);
+        if (current?.schedule === task.schedule) continue;
+        current?.cron.stop();
+        const cron = new Cron(
+          task.schedule,
+          { timezone: 'UTC', protect: true, name: `labelling:${task.id}` },
+          async (self: Cron) => {
+            const tick = self.currentRun() ?? new Date(deps.clock.now());
+            const latest = await getLabellingTask(deps, task.id).catch(() => null);
+            if (latest === null) return;
+            onTick?.(task.id, await runTaskTick(deps, latest, tick));
+          },
+        );
+        scheduled.set(task.id, { schedule: task.schedule, cron });
+      }
+    },
+    stop: () => {
+      stopped = true;
+      for (const entry of scheduled.values()) entry.cron.stop();
+      scheduled.clear();
     },
   };
 }
