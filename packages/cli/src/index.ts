@@ -1,6 +1,8 @@
 // The CLI's commands as functions, for tests that run them in-process.
 
+export { LABEL_HELP, labelMain } from './label-command';
 export { LOCAL_LABELLING_BUCKET, type LocalLabelling, startLocalLabelling } from './label-local';
+export type { CommandIo } from './run-command';
 export {
   API_TOKEN_ENV,
   SERVE_DEFAULTS,
