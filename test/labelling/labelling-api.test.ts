@@ -16,8 +16,18 @@ async function label(...args: string[]): Promise<{ code: number; out: string; er
   let err = '';
   const io = {
     env: { [API_TOKEN_ENV]: serve.token },
-    stdout: { write: (text: string) => ((out += text), true) },
-    stderr: { write: (text: string) => ((err += text), true) },
+    stdout: {
+      write: (text: string) => {
+        out += text;
+        return true;
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        err += text;
+        return true;
+      },
+    },
   } as unknown as CommandIo;
   const code = await labelMain([...args, '--url', serve.url], io);
   return { code, out, err };
