@@ -62,6 +62,8 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
   if (!options.simulate && (apiKey === undefined || apiKey === '')) {
     throw new UsageError('no API key: set NVIDIA_API_KEY (or pass --api-key), or add --simulate');
   }
+  const outDir = resolve(options.out ?? join('thinkbatch-out', 'labelling', parsed.id));
+  await mkdir(outDir, { recursive: true });
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const simulatorKey = randomUUID();
@@ -77,7 +79,7 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
       dataDir,
       model: createOpenAIModelClient({ baseURL, apiKey: key }),
       endpoint: { baseURL, apiKey: key, ...(simulator !== null && { limits: LOCAL_SIMULATOR_LIMITS }) },
-      log: createFileLogger(join(dataDir, 'labelling.log')),
+      log: createFileLogger(join(outDir, 'run.log')),
       ...(prices !== undefined && { config: { prices } }),
     });
     cleanups.push(() => labelling.stop());
@@ -101,8 +103,6 @@ export async function labelRunCommand(options: LabelRunOptions, io: CommandIo): 
       report = await labelling.waitForRun(outcome.runId);
     } else throw new UsageError(`nothing to label under ${task.dataset.prefix}`);
 
-    const outDir = resolve(options.out ?? join('thinkbatch-out', 'labelling', task.id));
-    await mkdir(outDir, { recursive: true });
     const labelled = await labelling.deps.store.get(report.output);
     if (labelled === null) throw new Error(`the run's labelled file ${report.output} is missing`);
     const labelledPath = join(outDir, `labelled.${task.dataset.format}`);
