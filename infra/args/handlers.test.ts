@@ -111,7 +111,14 @@ describe('least privilege', () => {
   });
 
   it('links the API read-mostly: inputs under inputs/ without delete, outputs read-only, no work queue, no endpoint key', () => {
-    expect(API_HANDLER.links).toEqual(['ApiInputs', 'ApiOutputs', 'JobsTable', 'JobListIndexes', 'ApiToken']);
+    expect(API_HANDLER.links).toEqual([
+      'ApiInputs',
+      'ApiOutputs',
+      'JobsTable',
+      'JobListIndexes',
+      'ApiToken',
+      'LabellingBucket',
+    ]);
     expect(ACCESS.ApiInputs.objectPrefix).toBe(STORAGE.inputPrefix);
     expect(ACCESS.ApiInputs.objectActions).not.toContain('s3:DeleteObject');
     const outputs = [...ACCESS.ApiOutputs.bucketActions, ...ACCESS.ApiOutputs.objectActions];
@@ -238,7 +245,7 @@ describe('labelling', () => {
     for (const spec of [LABELLING_TICK_HANDLER, LABELLING_EVENTS_HANDLER]) {
       expect(spec.links).toEqual(['LabellingBucket', 'LabellingInputs', 'LabellingOutputs', 'JobsTable']);
     }
-    expect(linkedBy('LabellingBucket').sort()).toEqual(['labellingEvents', 'labellingTick']);
+    expect(linkedBy('LabellingBucket').sort()).toEqual(['api', 'labellingEvents', 'labellingTick']);
     expect(ACCESS.LabellingInputs.objectPrefix).toBe(STORAGE.inputPrefix);
     expect(ACCESS.LabellingInputs.objectActions).not.toContain('s3:DeleteObject');
     const outputs = [...ACCESS.LabellingOutputs.bucketActions, ...ACCESS.LabellingOutputs.objectActions];
