@@ -1,11 +1,17 @@
 import type { ResultLine } from '@thinkbatch/core';
-import { writeJsonObject } from './json-objects';
+import { readJsonObject, writeJsonObject } from './json-objects';
 import { compileLabelSpace, type Label, type LabelSpace } from './label-space';
 import { type LabelledRow, labelledCsv, labelledJsonl } from './labelled-file';
 import type { LabellingDeps } from './labelling-deps';
 import type { FinishedLabellingJob } from './labelling-job';
 import { labellingKeys, sampleCustomId } from './labelling-keys';
-import type { LabellingReport, RowLabel, RunManifest, SampleAnswer } from './labelling-run-records';
+import {
+  type LabellingReport,
+  OpenRun,
+  type RowLabel,
+  type RunManifest,
+  type SampleAnswer,
+} from './labelling-run-records';
 import { majorityVote } from './majority-vote';
 import { parseLabel } from './parse-label';
 
@@ -110,7 +116,8 @@ export async function finishLabellingRun(
   }
   const report = buildReport(manifest, jobs, counts, distribution, output, asked);
   await writeJsonObject(deps.store, `${prefix}report.json`, report);
-  await deps.store.delete([labellingKeys.openRun(task.id)]);
+  const open = await readJsonObject(deps.store, labellingKeys.openRun(task.id), OpenRun);
+  if (open?.runId === manifest.runId) await deps.store.delete([labellingKeys.openRun(task.id)]);
   deps.log.info('labelling run finished', { taskId: task.id, runId: manifest.runId, status: report.status });
   await deps.onRunFinished?.(report);
   return report;
