@@ -23,6 +23,15 @@ export const LABELLING_MARKERS = { malformed: '[sim:malformed]', stubborn: '[sim
  * well unless the row holds `[sim:stubborn]`.
  */
 export function labellingAnswerText(promptText: string, seed: number, requestIndex: number): string | null {
+  return labellingAnswer(promptText, seed, requestIndex)?.text ?? null;
+}
+
+/** The answer text and the label it means (what the chain of thought arrives at), or null. */
+export function labellingAnswer(
+  promptText: string,
+  seed: number,
+  requestIndex: number,
+): { readonly text: string; readonly label: string } | null {
   const enumLine = ENUM_LINE.exec(promptText);
   const schemaLine = enumLine === null ? SCHEMA_LINE.exec(promptText) : null;
   if (enumLine === null && schemaLine === null) return null;
@@ -45,15 +54,19 @@ export function labellingAnswerText(promptText: string, seed: number, requestInd
     if (!reask && draw() < DISAGREE_SHARE)
       index = (index + 1 + Math.floor(draw() * (labels.length - 1))) % labels.length;
     const label = labels[index] ?? labels[0] ?? '';
-    if (malformed) return malformedAnswer(label, draw);
-    if (reask) return `You are right. The label is \\boxed{${label}}.`;
-    return shapedAnswer(label, JSON.stringify({ label }), promptText.includes('\\boxed'), shapeDraw);
+    if (malformed) return { text: malformedAnswer(label, draw), label };
+    if (reask) return { text: `You are right. The label is \\boxed{${label}}.`, label };
+    return {
+      text: shapedAnswer(label, JSON.stringify({ label }), promptText.includes('\\boxed'), shapeDraw),
+      label,
+    };
   }
   const schema = parseSchema(schemaLine?.[1] ?? '');
   const value = JSON.stringify(objectFor(schema, baseDraw));
-  if (malformed) return `Here it is: ${value.slice(0, Math.max(1, value.length - 3))}`;
-  if (reask) return `\\boxed{${value}}`;
-  return shapedAnswer(value, value, promptText.includes('\\boxed'), shapeDraw);
+  if (malformed)
+    return { text: `Here it is: ${value.slice(0, Math.max(1, value.length - 3))}`, label: value };
+  if (reask) return { text: `\\boxed{${value}}`, label: value };
+  return { text: shapedAnswer(value, value, promptText.includes('\\boxed'), shapeDraw), label: value };
 }
 
 function parseLabelList(text: string): string[] {

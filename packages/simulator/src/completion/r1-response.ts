@@ -1,5 +1,5 @@
 import { deriveSeed, logNormal, mulberry32 } from '../seeded-random';
-import { labellingAnswerText } from './labelling-answer';
+import { labellingAnswer } from './labelling-answer';
 import { answerForPrompt, answerText, type PromptAnswer } from './prompt-answer';
 import { reasoningText } from './reasoning-text';
 import { CHARS_PER_TOKEN, estimateTokens } from './token-count';
@@ -112,10 +112,10 @@ function truncate(segments: readonly OutputSegment[], budget: number): OutputSeg
 export function generateR1Response(request: R1Request, style: R1Style): R1Response {
   const random = mulberry32(deriveSeed(style.seed, 'answer', request.promptKey));
   const answer = answerForPrompt(request.promptText, request.promptKey);
+  const labelling = labellingAnswer(request.promptText, style.seed, request.requestIndex ?? 0);
   const tokens = sampleReasoningTokens(style.reasoningTokens, random);
-  const reasoning = reasoningText(request.promptText, answer.value, tokens, random);
-  const text =
-    labellingAnswerText(request.promptText, style.seed, request.requestIndex ?? 0) ?? answerText(answer);
+  const reasoning = reasoningText(request.promptText, labelling?.label ?? answer.value, tokens, random);
+  const text = labelling?.text ?? answerText(answer);
   const [full, reasoningChars] = layout(style.shape, reasoning, text);
   const fullChars = full.reduce((sum, segment) => sum + segment.text.length, 0);
   const budget = request.maxTokens === null ? fullChars : request.maxTokens * CHARS_PER_TOKEN;
