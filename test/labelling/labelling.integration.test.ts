@@ -255,6 +255,27 @@ describe('scheduled labelling on the embedded runtime, against the simulated end
     );
   });
 
+  it('labels with structured labels that a JSON schema validates', async () => {
+    const schema = {
+      type: 'object',
+      properties: { topic: { enum: ['bug', 'billing', 'praise'] }, urgent: { type: 'boolean' } },
+      required: ['topic', 'urgent'],
+      additionalProperties: false,
+    };
+    const task = await saveTask(
+      stack,
+      sentimentTask('structured', 'jsonl', { labels: { schema }, samples: 3 }),
+    );
+    await put('datasets/structured/a.jsonl', jsonlOf(reviews(1, 6)));
+    const report = await finished(await tick(task, '2026-11-29T18:00:00Z'));
+    expect(report.rows_labelled).toBe(6);
+    for (const row of (await labelledRows(report)).map((r) => RowLabel.parse(r))) {
+      expect(row.label).toEqual({ topic: expect.stringMatching(/^(bug|billing|praise)$/), urgent: true });
+      expect(row.agreement).toBe(1);
+    }
+    expect(Object.keys(report.label_distribution)[0]).toMatch(/^\{"topic":/);
+  });
+
   it('runs a task from the embedded scheduler (croner), once per tick, waiting while a run is going', async () => {
     const task = await saveTask(
       stack,
