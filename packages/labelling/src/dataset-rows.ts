@@ -26,7 +26,10 @@ function readJsonl(text: string): DatasetRow[] {
   const rows: DatasetRow[] = [];
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '') continue;
-    if (rows.length >= MAX_ROWS_PER_FILE) break;
+    if (rows.length >= MAX_ROWS_PER_FILE) {
+      rows.push(tooManyRows());
+      break;
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -50,7 +53,20 @@ function readCsv(text: string): DatasetRow[] {
     bom: true,
     skip_empty_lines: true,
     relax_column_count: false,
-    to: MAX_ROWS_PER_FILE,
+    to: MAX_ROWS_PER_FILE + 1,
   }) as Record<string, string>[];
-  return records.map((fields) => ({ kind: 'row', fields, hash: rowHash(fields) }));
+  const rows: DatasetRow[] = records
+    .slice(0, MAX_ROWS_PER_FILE)
+    .map((fields) => ({ kind: 'row', fields, hash: rowHash(fields) }));
+  if (records.length > MAX_ROWS_PER_FILE) rows.push(tooManyRows());
+  return rows;
+}
+
+/** Said in place of the rows past the limit: they are reported, never dropped silently. */
+function tooManyRows(): DatasetRow {
+  return {
+    kind: 'unreadable',
+    text: '',
+    reason: `the file has more than ${MAX_ROWS_PER_FILE} rows: the rest is not labelled (split the file)`,
+  };
 }
