@@ -117,7 +117,14 @@ export async function submitCommand(argv: readonly string[], io: ClientIo): Prom
         );
       });
   }
-  const { job } = created;
+  // After an upload the job has moved on from the view the create returned.
+  const job =
+    created.upload === null
+      ? created.job
+      : await connection.call(
+          (client) => client.GET('/v1/jobs/{id}', { params: { path: { id: created.job.id } } }),
+          created.job.id,
+        );
 
   if (!values.wait) {
     if (values.json) printJson(io.stdout, job);
