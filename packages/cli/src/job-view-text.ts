@@ -39,7 +39,8 @@ export function formatJobProgress(job: JobView, now = Date.now()): string {
 /** A job in a few lines, for people: status, counts, tokens, cost, timestamps, parent, error. */
 export function describeJobView(job: JobView): string {
   const { progress, tokens } = job;
-  const lines = [`job ${job.id} ${job.status}${job.cancel_requested ? ' (cancel requested)' : ''}`];
+  const cancelling = job.cancel_requested && job.status !== 'cancelled';
+  const lines = [`job ${job.id} ${job.status}${cancelling ? ' (cancel requested)' : ''}`];
   if (job.error !== null) lines.push(`error: ${job.error.code}: ${job.error.message}`);
   lines.push(
     `lines: ${progress.lines_done}/${progress.lines_total ?? '?'} done (${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.cancelled} cancelled, ${progress.expired} expired; counts: ${progress.basis})`,

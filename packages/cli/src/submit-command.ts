@@ -3,18 +3,21 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { components } from '@thinkbatch/api/client';
 import { JobOptions } from '@thinkbatch/core';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, openApiConnection } from './api-connection';
+import { type ApiConnection, CONNECTION_HELP, CONNECTION_OPTIONS, openApiConnection } from './api-connection';
 import { expectPositionals, HELP_OPTION, integerFlag, intervalMs, JSON_OPTION } from './client-args';
 import { CLIENT_EXIT_CODES, ClientError } from './client-error';
 import { type ClientIo, printJson } from './client-io';
 import { finishedJob } from './finished-job';
-import { formatJobProgress } from './job-view-text';
+import { formatJobProgress, type JobView } from './job-view-text';
 import { uploadFile } from './upload-file';
 import { UsageError } from './usage-error';
 import { createProgressLine, DEFAULT_WATCH_INTERVAL_MS, watchJob } from './watch-job';
 
 /** Files up to this size go in the request itself; larger ones through a presigned upload (the API's default limit). */
 export const INLINE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** How long submit waits for the API to see an uploaded file before it reports the job as it is. */
+const UPLOAD_SEEN_TIMEOUT_MS = 30_000;
 
 /** Attempts of the create request when the API did not answer or answered 5xx (same Idempotency-Key). */
 const CREATE_ATTEMPTS = 3;
@@ -117,14 +120,10 @@ export async function submitCommand(argv: readonly string[], io: ClientIo): Prom
         );
       });
   }
-  // After an upload the job has moved on from the view the create returned.
-  const job =
-    created.upload === null
-      ? created.job
-      : await connection.call(
-          (client) => client.GET('/v1/jobs/{id}', { params: { path: { id: created.job.id } } }),
-          created.job.id,
-        );
+  // After an upload, the job takes its file once the API has seen it arrive (an S3 event on AWS, a poll locally).
+  const job = created.upload === null ? created.job : await uploadSeen(connection, created.job.id);
+  if (!job.input.uploaded)
+    io.stderr.write(`thinkbatch: job ${job.id}: the file was sent; the API has not taken it yet\n`);
 
   if (!values.wait) {
     if (values.json) printJson(io.stdout, job);
@@ -142,6 +141,19 @@ export async function submitCommand(argv: readonly string[], io: ClientIo): Prom
   });
   progress.end();
   return finishedJob(finished, values.json, io);
+}
+
+/** The job once the API reports its input uploaded, or as it is after `UPLOAD_SEEN_TIMEOUT_MS`. */
+async function uploadSeen(connection: ApiConnection, id: string): Promise<JobView> {
+  const deadline = Date.now() + UPLOAD_SEEN_TIMEOUT_MS;
+  for (;;) {
+    const job = await connection.call(
+      (client) => client.GET('/v1/jobs/{id}', { params: { path: { id } } }),
+      id,
+    );
+    if (job.input.uploaded || Date.now() > deadline) return job;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** The file as text when it is valid UTF-8; null otherwise (it then goes as bytes, through an upload). */
