@@ -111,6 +111,31 @@ describe('thinkbatch status --watch, partial results, cancel and jobs against se
     expect(byInput.stdout).toContain(other.job.id);
     expect(byInput.stdout).not.toContain(id);
 
+    // --format openai of a job created without openaiBatchOutput: the lines converted as the finalizer
+    // writes them (ids from the job id and line, `created` the job's creation).
+    const openaiDir = join(tmp.path, 'openai');
+    const openai = await serve.cli(['results', other.job.id, '--out', openaiDir, '--format', 'openai']);
+    expect(openai.code).toBe(0);
+    const created = await api<{ created_at: string }>(`/v1/jobs/${other.job.id}`);
+    const batchLines = (await readFile(join(openaiDir, 'openai-batch-output.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(batchLines).toEqual([
+      {
+        id: `batch_req_${other.job.id}_1`,
+        custom_id: 'line-1',
+        response: expect.objectContaining({
+          status_code: 200,
+          body: expect.objectContaining({
+            id: `chatcmpl-${other.job.id}_1`,
+            created: Math.floor(Date.parse(created.created_at) / 1000),
+          }),
+        }),
+        error: null,
+      },
+    ]);
+
     const again = await serve.cli(['cancel', id]);
     expect([again.code, again.stderr]).toEqual([1, expect.stringMatching(/409 conflict/)]);
   });
