@@ -65,6 +65,17 @@ describe('thinkbatch status --watch, partial results, cancel and jobs against se
       watched += chunk.toString();
     });
     const watchEnded = new Promise<number | null>((resolve) => watch.once('exit', resolve));
+    // A second watcher, stopped with Ctrl-C while the job runs.
+    const stopped = spawnThinkbatch(['status', id, '--watch', '--interval', '0.2'], serve.env);
+    let stoppedOut = '';
+    let stoppedErr = '';
+    stopped.stdout.on('data', (chunk: Buffer) => {
+      stoppedOut += chunk.toString();
+    });
+    stopped.stderr.on('data', (chunk: Buffer) => {
+      stoppedErr += chunk.toString();
+    });
+    const stoppedEnded = new Promise<number | null>((resolve) => stopped.once('exit', resolve));
     try {
       // The lines finished so far, while the job runs: in input order from the first, no summary yet.
       const partialDir = join(tmp.path, 'partial');
@@ -84,16 +95,20 @@ describe('thinkbatch status --watch, partial results, cancel and jobs against se
       const deadline = Date.now() + 90_000;
       for (;;) {
         const done = new Set(progressOf(watched, id).map((p) => p.done));
-        if (done.size >= 2 && Math.max(...done) > 0) break;
+        if (done.size >= 2 && Math.max(...done) > 0 && progressOf(stoppedOut, id).length > 0) break;
         if (Date.now() > deadline) throw new Error(`no progress watched: ${watched}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+      stopped.kill('SIGINT');
+      expect(await stoppedEnded).toBe(CLIENT_EXIT_CODES.interrupted);
+      expect(stoppedErr).toContain(`stopped watching; job ${id} goes on`);
       const cancelled = await serve.cli(['cancel', id]);
       expect([cancelled.code, cancelled.stdout]).toEqual([0, expect.stringContaining('cancel requested')]);
 
       expect(await watchEnded).toBe(CLIENT_EXIT_CODES.failed);
     } finally {
       if (watch.exitCode === null) watch.kill('SIGKILL');
+      if (stopped.exitCode === null) stopped.kill('SIGKILL');
     }
     const progress = progressOf(watched, id);
     const counts = progress.map((p) => p.done);

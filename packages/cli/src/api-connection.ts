@@ -51,7 +51,7 @@ export function openApiConnection(
   env: Readonly<Record<string, string | undefined>>,
 ): ApiConnection {
   const baseUrl = normalizeApiUrl(flags.api ?? nonEmpty(env[API_URL_ENV]) ?? DEFAULT_API_URL);
-  const token = flags.token ?? nonEmpty(env[API_TOKEN_ENV]);
+  const token = nonEmpty(flags.token) ?? nonEmpty(env[API_TOKEN_ENV]);
   if (token !== undefined && !/^[\x21-\x7e]+$/.test(token))
     throw new UsageError(`the API token must be printable ASCII without spaces (check $${API_TOKEN_ENV})`);
   const client = createApiClient({

@@ -32,7 +32,7 @@ export const CLIENT_COMMANDS_HELP = `Client commands (talk to the job API: --api
   thinkbatch jobs [--status S] [--input KEY] [--json]
   thinkbatch merge <parent-id> <retry-id> [--out DIR]
 Exit codes: 0 done, 1 the job did not complete or the API refused, 2 usage, 3 no or wrong token,
-4 no such job, 5 the API cannot be reached.
+4 no such job, 5 the API cannot be reached, 130 stopped waiting or watching (Ctrl-C; the job goes on).
 `;
 
 /** Run a client command; a `ClientError` becomes one line on stderr and its exit code. */

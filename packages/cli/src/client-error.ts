@@ -13,6 +13,8 @@ export const CLIENT_EXIT_CODES = {
   notFound: 4,
   /** The API could not be reached (nothing listening, timeout). */
   unreachable: 5,
+  /** Ctrl-C while waiting or watching (the job goes on). */
+  interrupted: 130,
 } as const;
 export type ClientExitCode = (typeof CLIENT_EXIT_CODES)[keyof typeof CLIENT_EXIT_CODES];
 
