@@ -1,7 +1,7 @@
 import { type ApiClient, createApiClient } from '@thinkbatch/api/client';
 import { isValidJobId } from '@thinkbatch/core';
 import { CLIENT_EXIT_CODES, ClientError } from './client-error';
-import { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-command';
+import { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-defaults';
 import { UsageError } from './usage-error';
 
 /** The environment variable naming the API's URL for the client commands. */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultPipelineConfig, JobOptions } from '@thinkbatch/core';
-import { CLIENT_COMMANDS, CLIENT_COMMANDS_HELP, runClientCommand } from './client-commands';
+import { CLIENT_COMMANDS_HELP, clientCommand, runClientCommand } from './client-commands';
 import {
   ENDPOINT_LIMIT_OPTIONS,
   ENDPOINT_LIMITS_HELP,
@@ -69,7 +69,7 @@ function positiveInt(name: string, value: string | undefined, max: number): numb
 /** Parse argv and run the command; returns the exit code. Usage errors throw `UsageError`. */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'serve') return serveMain(argv.slice(1));
-  const client = argv[0] === undefined ? undefined : CLIENT_COMMANDS[argv[0]];
+  const client = clientCommand(argv[0]);
   if (client !== undefined)
     return runClientCommand(client, argv.slice(1), {
       env: process.env,

@@ -22,6 +22,11 @@ export const CLIENT_COMMANDS: Readonly<Record<string, ClientCommand>> = {
   merge: mergeCommand,
 };
 
+/** The client command of this name, if it is one (never a property of `Object.prototype`). */
+export function clientCommand(name: string | undefined): ClientCommand | undefined {
+  return name !== undefined && Object.hasOwn(CLIENT_COMMANDS, name) ? CLIENT_COMMANDS[name] : undefined;
+}
+
 export const CLIENT_COMMANDS_HELP = `Client commands (talk to the job API: --api URL, default $THINKBATCH_API, else http://127.0.0.1:8700;
 --token, default $THINKBATCH_API_TOKEN; each has --help):
   thinkbatch submit <file.jsonl> [--wait] [--json]

@@ -1,6 +1,6 @@
 // The CLI's commands as functions, for tests that run them in-process.
 
-export { CLIENT_COMMANDS, type ClientCommand, runClientCommand } from './client-commands';
+export { CLIENT_COMMANDS, type ClientCommand, clientCommand, runClientCommand } from './client-commands';
 export { CLIENT_EXIT_CODES } from './client-error';
 export type { ClientIo } from './client-io';
 export {
