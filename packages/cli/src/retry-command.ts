@@ -9,6 +9,7 @@ import { finishedJob } from './finished-job';
 import { formatJobProgress } from './job-view-text';
 import { UsageError } from './usage-error';
 import { createProgressLine, DEFAULT_WATCH_INTERVAL_MS, watchJob } from './watch-job';
+import { withRetries } from './with-retries';
 
 export const RETRY_HELP = `thinkbatch retry — run again only the failed (or chosen) lines of a finished job
 
@@ -58,13 +59,15 @@ export async function retryCommand(argv: readonly string[], io: ClientIo): Promi
     throw new UsageError('--idempotency-key must be 1–255 printable ASCII characters without spaces');
   const poll = intervalMs(values.interval, DEFAULT_WATCH_INTERVAL_MS);
   const connection = openApiConnection(values, io.env);
-  const { job } = await connection.call(
-    (client) =>
-      client.POST('/v1/jobs/{id}/retry', {
-        params: { path: { id }, header: { 'idempotency-key': idempotencyKey } },
-        body: { statuses },
-      }),
-    id,
+  const { job } = await withRetries(() =>
+    connection.call(
+      (client) =>
+        client.POST('/v1/jobs/{id}/retry', {
+          params: { path: { id }, header: { 'idempotency-key': idempotencyKey } },
+          body: { statuses },
+        }),
+      id,
+    ),
   );
   if (!values.wait) {
     if (values.json) printJson(io.stdout, job);

@@ -12,15 +12,13 @@ import { formatJobProgress, type JobView } from './job-view-text';
 import { uploadFile } from './upload-file';
 import { UsageError } from './usage-error';
 import { createProgressLine, DEFAULT_WATCH_INTERVAL_MS, watchJob } from './watch-job';
+import { withRetries } from './with-retries';
 
 /** Files up to this size go in the request itself; larger ones through a presigned upload (the API's default limit). */
 export const INLINE_MAX_BYTES = 4 * 1024 * 1024;
 
 /** How long submit waits for the API to see an uploaded file before it reports the job as it is. */
 const UPLOAD_SEEN_TIMEOUT_MS = 30_000;
-
-/** Attempts of the create request when the API did not answer or answered 5xx (same Idempotency-Key). */
-const CREATE_ATTEMPTS = 3;
 
 const MAX_ATTEMPTS_LIMIT = JobOptions.shape.maxAttempts.unwrap().maxValue ?? 20;
 
@@ -173,16 +171,4 @@ function parseMetadata(pairs: readonly string[]): Record<string, string> {
     metadata[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return metadata;
-}
-
-/** Repeat a request the API may not have seen or may have failed to answer (it carries an Idempotency-Key). */
-async function withRetries<T>(request: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await request();
-    } catch (error) {
-      if (!(error instanceof ClientError && error.retryable) || attempt >= CREATE_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (attempt - 1)));
-    }
-  }
 }
