@@ -25,6 +25,8 @@ describe('normalizeApiUrl', () => {
 });
 
 describe('openApiConnection', () => {
+  const warnings: string[] = [];
+  const stderr = { write: (text: string) => warnings.push(text) };
   // A server that records the Authorization header and answers what the test says.
   const seen: (string | undefined)[] = [];
   let answer: { status: number; body: unknown } = { status: 200, body: {} };
@@ -43,7 +45,7 @@ describe('openApiConnection', () => {
   it('takes --api and --token over the environment, and sends the token only as a bearer header', async () => {
     const connection = openApiConnection(
       { api: url, token: 'flag-token-0123456789' },
-      { THINKBATCH_API: 'http://127.0.0.1:1', THINKBATCH_API_TOKEN: 'env-token-0123456789' },
+      { env: { THINKBATCH_API: 'http://127.0.0.1:1', THINKBATCH_API_TOKEN: 'env-token-0123456789' }, stderr },
     );
     answer = { status: 200, body: { data: [], next_cursor: null } };
     await expect(connection.call((client) => client.GET('/v1/jobs'))).resolves.toEqual({
@@ -51,13 +53,25 @@ describe('openApiConnection', () => {
       next_cursor: null,
     });
     expect(seen.at(-1)).toBe('Bearer flag-token-0123456789');
-    expect(openApiConnection({}, {}).baseUrl).toBe(DEFAULT_API_URL);
-    expect(openApiConnection({}, { THINKBATCH_API: url }).baseUrl).toBe(url.replace(/\/v1$/, ''));
+    expect(openApiConnection({}, { env: {}, stderr }).baseUrl).toBe(DEFAULT_API_URL);
+    expect(openApiConnection({}, { env: { THINKBATCH_API: url }, stderr }).baseUrl).toBe(
+      url.replace(/\/v1$/, ''),
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns when the token would go unencrypted to another machine', () => {
+    warnings.length = 0;
+    openApiConnection({ api: 'http://10.0.0.5:8700', token: 'token-0123456789abcdef' }, { env: {}, stderr });
+    openApiConnection({ api: 'https://10.0.0.5', token: 'token-0123456789abcdef' }, { env: {}, stderr });
+    openApiConnection({ api: 'http://localhost:8700', token: 'token-0123456789abcdef' }, { env: {}, stderr });
+    expect(warnings).toEqual([expect.stringContaining('unencrypted over http to 10.0.0.5:8700')]);
+    expect(warnings.join('')).not.toContain('token-0123456789abcdef');
   });
 
   it('turns statuses into one-line errors with exit codes, never echoing the token', async () => {
     const token = 'secret-token-0123456789';
-    const connection = openApiConnection({ api: url, token }, {});
+    const connection = openApiConnection({ api: url, token }, { env: {}, stderr });
     const failure = async (status: number, body: unknown, jobId?: string) => {
       answer = { status, body };
       const error = await connection

@@ -1,6 +1,7 @@
 import { type ApiClient, createApiClient } from '@thinkbatch/api/client';
 import { isValidJobId } from '@thinkbatch/core';
 import { CLIENT_EXIT_CODES, ClientError } from './client-error';
+import type { ClientIo } from './client-io';
 import { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-defaults';
 import { UsageError } from './usage-error';
 
@@ -48,12 +49,16 @@ export interface ApiConnection {
  */
 export function openApiConnection(
   flags: { readonly api?: string | undefined; readonly token?: string | undefined },
-  env: Readonly<Record<string, string | undefined>>,
+  io: Pick<ClientIo, 'env' | 'stderr'>,
 ): ApiConnection {
-  const baseUrl = normalizeApiUrl(flags.api ?? nonEmpty(env[API_URL_ENV]) ?? DEFAULT_API_URL);
-  const token = nonEmpty(flags.token) ?? nonEmpty(env[API_TOKEN_ENV]);
+  const baseUrl = normalizeApiUrl(flags.api ?? nonEmpty(io.env[API_URL_ENV]) ?? DEFAULT_API_URL);
+  const token = nonEmpty(flags.token) ?? nonEmpty(io.env[API_TOKEN_ENV]);
   if (token !== undefined && !/^[\x21-\x7e]+$/.test(token))
     throw new UsageError(`the API token must be printable ASCII without spaces (check $${API_TOKEN_ENV})`);
+  if (token !== undefined && sendsInClear(baseUrl))
+    io.stderr.write(
+      `thinkbatch: warning: the token goes unencrypted over http to ${new URL(baseUrl).host}: use https beyond this machine\n`,
+    );
   const client = createApiClient({
     baseUrl,
     ...(token !== undefined && { token }),
@@ -94,6 +99,16 @@ export function normalizeApiUrl(raw: string): string {
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
     throw new UsageError('--api takes no credentials, query or fragment: give the token with --token');
   return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`;
+}
+
+/** Plain http to another machine: anyone on the way reads the bearer token. */
+function sendsInClear(baseUrl: string): boolean {
+  const { protocol, hostname } = new URL(baseUrl);
+  return (
+    protocol === 'http:' &&
+    !['127.0.0.1', 'localhost', '[::1]'].includes(hostname) &&
+    !hostname.startsWith('127.')
+  );
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

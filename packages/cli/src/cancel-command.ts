@@ -33,7 +33,7 @@ export async function cancelCommand(argv: readonly string[], io: ClientIo): Prom
   }
   const [given] = expectPositionals(positionals, 1, 'thinkbatch cancel <job-id>');
   const id = jobIdArgument(given);
-  const connection = openApiConnection(values, io.env);
+  const connection = openApiConnection(values, io);
   const job = await connection.call(
     (client) => client.POST('/v1/jobs/{id}/cancel', { params: { path: { id } } }),
     id,

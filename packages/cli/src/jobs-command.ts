@@ -50,7 +50,7 @@ export async function jobsCommand(argv: readonly string[], io: ClientIo): Promis
   if (status !== undefined && !status.success)
     throw new UsageError(`--status takes ${JobStatus.options.join(', ')}, got "${values.status}"`);
   const limit = integerFlag('limit', values.limit, 1, 1000) ?? DEFAULT_LIMIT;
-  const connection = openApiConnection(values, io.env);
+  const connection = openApiConnection(values, io);
 
   const jobs: JobView[] = [];
   let cursor: string | null | undefined;

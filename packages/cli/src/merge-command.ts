@@ -49,7 +49,7 @@ export async function mergeCommand(argv: readonly string[], io: ClientIo): Promi
   );
   const parentId = jobIdArgument(givenParent, 'parent job id');
   const retryId = jobIdArgument(givenRetry, 'retry job id');
-  const connection = openApiConnection(values, io.env);
+  const connection = openApiConnection(values, io);
   const retry = await connection.call(
     (client) => client.GET('/v1/jobs/{id}', { params: { path: { id: retryId } } }),
     retryId,

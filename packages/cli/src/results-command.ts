@@ -61,7 +61,7 @@ export async function resultsCommand(argv: readonly string[], io: ClientIo): Pro
   if (values.format !== undefined && values.format !== 'openai')
     throw new UsageError(`--format takes "openai", got "${values.format}"`);
   const openai = values.format === 'openai';
-  const connection = openApiConnection(values, io.env);
+  const connection = openApiConnection(values, io);
   const outDir = resolve(values.out ?? join('thinkbatch-out', id));
   const first = await resultsPage(connection, id, undefined);
   await mkdir(outDir, { recursive: true });

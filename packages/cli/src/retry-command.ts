@@ -58,7 +58,7 @@ export async function retryCommand(argv: readonly string[], io: ClientIo): Promi
   if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
     throw new UsageError('--idempotency-key must be 1–255 printable ASCII characters without spaces');
   const poll = intervalMs(values.interval, DEFAULT_WATCH_INTERVAL_MS);
-  const connection = openApiConnection(values, io.env);
+  const connection = openApiConnection(values, io);
   const { job } = await withRetries(() =>
     connection.call(
       (client) =>

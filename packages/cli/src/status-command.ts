@@ -42,7 +42,7 @@ export async function statusCommand(argv: readonly string[], io: ClientIo): Prom
   const [given] = expectPositionals(positionals, 1, 'thinkbatch status <job-id>');
   const id = jobIdArgument(given);
   const poll = intervalMs(values.interval, DEFAULT_WATCH_INTERVAL_MS);
-  const connection = openApiConnection(values, io.env);
+  const connection = openApiConnection(values, io);
   if (!values.watch) {
     const job = await connection.call(
       (client) => client.GET('/v1/jobs/{id}', { params: { path: { id } } }),
