@@ -1,0 +1,161 @@
+// The dashboard: a job list (`#/`) and a job page (`#/jobs/<id>`), refreshed from the API while shown.
+import { ApiFailure, adoptTokenFromFragment, api, forgetToken, getToken, jobPath, setToken } from './api.js';
+import { el } from './format.js';
+import { authView, jobListView, jobPage, messageView } from './views.js';
+
+const POLL_MS = 2000;
+const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired']);
+/** Progress samples kept per job (in this tab) for the plot over time. */
+const MAX_SAMPLES = 1000;
+
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+const forgetButton = /** @type {HTMLButtonElement} */ (document.getElementById('forget-token'));
+let stopView = () => {};
+
+/** @param {Node} node */
+function show(node) {
+  main.replaceChildren(node);
+}
+
+/** @param {string} token */
+function useToken(token) {
+  setToken(token);
+  route();
+}
+
+/**
+ * Show what went wrong; a refused token sends the user back to the token prompt.
+ * @param {unknown} error
+ */
+function showFailure(error) {
+  if (error instanceof ApiFailure && error.status === 401) {
+    forgetToken();
+    forgetButton.hidden = true;
+    show(authView(`The API refused the token (${error.message}).`, useToken));
+  } else if (error instanceof ApiFailure && error.status === 404) {
+    show(messageView(`Not found: ${error.message}`));
+  } else {
+    main.prepend(messageView(`Could not refresh: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
+
+/**
+ * Run `step` now and again every `ms` while it returns true; a failure stops it (after showing why).
+ * @param {() => Promise<boolean>} step @param {number} ms
+ */
+function poll(step, ms) {
+  let stopped = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  const run = async () => {
+    let again = false;
+    try {
+      again = await step();
+    } catch (error) {
+      if (!stopped) showFailure(error);
+    }
+    if (!stopped && again) timer = setTimeout(run, ms);
+  };
+  void run();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+function showJobs() {
+  const holder = el('div', {}, [el('h1', {}, ['Jobs']), el('p', { class: 'muted' }, ['Loading…'])]);
+  show(holder);
+  return poll(async () => {
+    const list = await api('/v1/jobs?limit=50');
+    holder.replaceChildren(el('h1', {}, ['Jobs']), jobListView(list.data));
+    return true;
+  }, POLL_MS);
+}
+
+/** @param {string} id */
+const samplesKey = (id) => `thinkbatch.samples.${id}`;
+
+/** @param {string} id @returns {[number, number][]} */
+function loadSamples(id) {
+  try {
+    const saved = JSON.parse(window.sessionStorage.getItem(samplesKey(id)) ?? '[]');
+    return Array.isArray(saved) ? saved : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Add the job's progress now (or at its end) to the samples: [seconds, lines done], ascending in time.
+ * @param {[number, number][]} samples @param {any} job
+ */
+function addSample(samples, job) {
+  const at = (/** @type {string} */ iso) => Date.parse(iso) / 1000;
+  if (samples.length === 0 && job.started_at !== null) samples.push([at(job.started_at), 0]);
+  const now = job.finished_at === null ? Date.now() / 1000 : at(job.finished_at);
+  const last = samples[samples.length - 1];
+  if (last !== undefined && now <= last[0]) return;
+  samples.push([now, job.progress.lines_done]);
+  if (samples.length > MAX_SAMPLES) samples.splice(1, 1);
+}
+
+/** uPlot's data: times, lines done, lines per minute since the previous sample. @param {[number, number][]} samples */
+function progressSeries(samples) {
+  const rate = samples.map(([t, done], i) => {
+    const previous = samples[i - 1];
+    return previous === undefined || t <= previous[0]
+      ? null
+      : ((done - previous[1]) * 60) / (t - previous[0]);
+  });
+  return [samples.map((s) => s[0]), samples.map((s) => s[1]), rate];
+}
+
+/** @param {string} id */
+function showJob(id) {
+  const page = jobPage(id);
+  show(page.root);
+  const samples = loadSamples(id);
+  let round = 0;
+  const stop = poll(async () => {
+    const job = await api(jobPath(id));
+    const terminal = TERMINAL.has(job.status);
+    page.showJob(job);
+    addSample(samples, job);
+    window.sessionStorage.setItem(samplesKey(id), JSON.stringify(samples));
+    page.showProgress(progressSeries(samples));
+    if (round % 2 === 0 || terminal) page.showStats(await api(jobPath(id, '/stats')));
+    if (terminal) page.showOutputs((await api(jobPath(id, '/results?limit=1'))).files, job.status);
+    else if (round === 0) page.showOutputs(null, job.status);
+    round += 1;
+    return !terminal;
+  }, POLL_MS);
+  return () => {
+    stop();
+    page.destroy();
+  };
+}
+
+function route() {
+  stopView();
+  stopView = () => {};
+  const hasToken = getToken() !== null;
+  forgetButton.hidden = !hasToken;
+  if (!hasToken) {
+    show(authView('No API token in this tab yet.', useToken));
+    return;
+  }
+  const job = /^#\/jobs\/([A-Za-z0-9_-]{1,64})$/.exec(window.location.hash);
+  stopView = job?.[1] === undefined ? showJobs() : showJob(job[1]);
+}
+
+forgetButton.addEventListener('click', () => {
+  forgetToken();
+  route();
+});
+window.addEventListener('hashchange', () => {
+  adoptTokenFromFragment();
+  route();
+});
+adoptTokenFromFragment();
+route();
