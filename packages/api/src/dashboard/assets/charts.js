@@ -71,7 +71,7 @@ export function latencyPlot(container, labels) {
       { splits: () => indices, values: (_u, splits) => splits.map((i) => labels[i] ?? ''), label: 'latency' },
       { label: 'lines' },
     ],
-    legend: { show: true },
+    legend: { show: false },
     cursor: { points: { show: false } },
   });
 }

@@ -288,7 +288,7 @@ function failuresView(stats) {
           el('td', { class: 'num' }, [String(f.line)]),
           el('td', {}, [f.custom_id]),
           el('td', {}, [el('code', {}, [f.code])]),
-          el('td', {}, [f.http_status === null ? f.message : `${f.message} (HTTP ${f.http_status})`]),
+          el('td', {}, [f.message]),
         ]),
       ),
     ),
