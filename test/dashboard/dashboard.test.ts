@@ -41,16 +41,31 @@ async function openTab() {
 const lines = (prompts: readonly string[]): string =>
   `${prompts.map((prompt, i) => JSON.stringify({ custom_id: `q-${i + 1}`, prompt })).join('\n')}\n`;
 
+/** The little of a canvas the pixel count needs (the tests are type-checked without the DOM library). */
+interface Canvas2d {
+  readonly width: number;
+  readonly height: number;
+  getContext(
+    kind: '2d',
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
 /** Painted (not fully transparent) pixels of the first canvas in `selector`. */
 function paintedPixels(page: Page, selector: string): Promise<number> {
-  return page.$eval(`${selector} canvas`, (canvas) => {
-    const c = canvas as HTMLCanvasElement;
-    const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+  return page.$eval(`${selector} canvas`, (element) => {
+    const canvas = element as unknown as Canvas2d;
+    const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
     let painted = 0;
     for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) painted += 1;
     return painted;
   });
 }
+
+/** Entries in the tab's sessionStorage. */
+const storedEntries = (page: Page): Promise<number> =>
+  page.evaluate(
+    () => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length,
+  );
 
 describe('the dashboard in a real browser, against thinkbatch serve', () => {
   it('loads without a token (static files, no data) and asks for the token', async () => {
@@ -74,7 +89,7 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
     await page.getByTestId('auth-message').waitFor();
     expect(await page.getByTestId('auth-message').textContent()).toContain('refused the token');
     expect(page.url()).not.toContain('not-the-token');
-    expect(await page.evaluate(() => window.sessionStorage.length)).toBe(0);
+    expect(await storedEntries(page)).toBe(0);
     // The browser logs the 401 itself; nothing else went wrong.
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
 
