@@ -8,7 +8,8 @@ export interface DashboardAsset {
   readonly contentType: string;
 }
 
-const require = createRequire(import.meta.url);
+/** A file of uPlot's package (resolved when first served: a bundle without node_modules serves no dashboard). */
+const uplot = (file: string): string => createRequire(import.meta.url).resolve(`uplot/dist/${file}`);
 const own = (name: string): string => fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
 
 const JS = 'text/javascript; charset=utf-8';
@@ -26,8 +27,8 @@ const FILES: Readonly<Record<string, { readonly path: () => string; readonly con
   'charts.js': { path: () => own('charts.js'), contentType: JS },
   'format.js': { path: () => own('format.js'), contentType: JS },
   'views.js': { path: () => own('views.js'), contentType: JS },
-  'uPlot.iife.min.js': { path: () => require.resolve('uplot/dist/uPlot.iife.min.js'), contentType: JS },
-  'uPlot.min.css': { path: () => require.resolve('uplot/dist/uPlot.min.css'), contentType: CSS },
+  'uPlot.iife.min.js': { path: () => uplot('uPlot.iife.min.js'), contentType: JS },
+  'uPlot.min.css': { path: () => uplot('uPlot.min.css'), contentType: CSS },
 };
 
 /** Names of the files the dashboard serves. */
