@@ -8,8 +8,8 @@ import { useBrowser } from './browser';
 
 const serve = useServe({
   promptFaults: [
-    // 1.5 s per `sluggish` line, 8 in flight: a job of them runs for seconds, so its progress is seen moving.
-    { match: 'sluggish', fault: { kind: 'slowHeaders', delayMs: 1_500 } },
+    // 2 s per `sluggish` line, 8 in flight: a job of 22 runs for 6 s or more, so its progress is seen moving.
+    { match: 'sluggish', fault: { kind: 'slowHeaders', delayMs: 2_000 } },
     // The endpoint refuses `fragile` lines for good (400): they fail `endpoint_rejected`.
     { match: 'fragile', fault: 'http400' },
   ],
@@ -102,7 +102,7 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
 
   it('with the token: a submitted job appears, its progress moves, its plots render, its failures and outputs show', async () => {
     const { client, token, url } = serve;
-    const prompts = Array.from({ length: 24 }, (_, i) =>
+    const prompts = Array.from({ length: 32 }, (_, i) =>
       i === 5 || i === 18
         ? `fragile question ${i}`
         : i % 4 === 0
@@ -129,18 +129,19 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
       const done = Number((text ?? '').replaceAll(',', ''));
       if (seen.at(-1) !== done) seen.push(done);
       const status = await page.locator('h1 [data-testid="status"]').textContent();
+      if (seen.length === 3 && status === 'running') await screenshot(page, 'dashboard-job-running.png');
       if (status === 'completed' && (await page.locator('[data-testid="output-results.jsonl"]').count()) > 0)
         break;
       if (Date.now() > deadline) throw new Error(`job did not complete in the page: ${seen.join(' → ')}`);
       await page.waitForTimeout(100);
     }
     expect(seen.length).toBeGreaterThanOrEqual(3);
-    expect(seen.at(-1)).toBe(24);
+    expect(seen.at(-1)).toBe(32);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
 
     // The page agrees with the API.
     const job = await waitForJob(client, id);
-    expect(await page.getByTestId('count-succeeded').textContent()).toBe('22');
+    expect(await page.getByTestId('count-succeeded').textContent()).toBe('30');
     expect(await page.getByTestId('count-failed').textContent()).toBe('2');
     expect(await page.getByTestId('tokens-completion').textContent()).toBe(
       job.tokens.completion_tokens.toLocaleString('en-US'),
@@ -151,7 +152,7 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
     expect(Number(await progress.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
     expect(await paintedPixels(page, '[data-testid="plot-progress"]')).toBeGreaterThan(200);
     const latency = page.getByTestId('plot-latency');
-    expect(Number(await latency.getAttribute('data-lines'))).toBe(24);
+    expect(Number(await latency.getAttribute('data-lines'))).toBe(32);
     expect(await paintedPixels(page, '[data-testid="plot-latency"]')).toBeGreaterThan(200);
 
     // Failures by code, with their lines; links to the outputs.
@@ -163,7 +164,7 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
     expect(failed[1]).toContain('q-19');
     const link = await page.getByTestId('output-results.jsonl').getAttribute('href');
     const downloaded = await fetch(link ?? '');
-    expect((await downloaded.text()).trim().split('\n')).toHaveLength(24);
+    expect((await downloaded.text()).trim().split('\n')).toHaveLength(32);
     await screenshot(page, 'dashboard-job.png');
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page
@@ -171,6 +172,12 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
       .getByText('completed')
       .waitFor();
     await screenshot(page, 'dashboard-jobs.png');
+    // The status filter asks the API for one status only.
+    await page.getByTestId('status-filter').selectOption('failed');
+    await page.getByTestId('job-list').getByText('No failed jobs.').waitFor();
+    await page.getByTestId('status-filter').selectOption('completed');
+    await page.locator(`[data-testid="job-row"][data-job-id="${id}"]`).waitFor();
+    expect(requests.some((r) => r.url().endsWith('/v1/jobs?limit=50&status=failed'))).toBe(true);
 
     // The token went only in Authorization headers, never in a URL; it left the address bar.
     const apiRequests = requests.filter((r) => new URL(r.url()).pathname.startsWith('/v1/'));

@@ -124,7 +124,7 @@ export type paths = {
         };
         /**
          * Latency distribution and failures by code
-         * @description A latency histogram and the failed lines by error code, from a bounded sample of the finished lines: windows spread over results.jsonl once the job finished (its percentiles and failure counts then exact, from summary.json), else the recorded lines of a few chunks spread over the job. One answer reads at most about 1.3 MiB, whatever the job’s size.
+         * @description A latency histogram and the failed lines by error code, from a bounded sample of the finished lines: windows spread over results.jsonl once the job finished (its percentiles and failure counts then exact, from summary.json), else the recorded lines of a few chunks spread over the job. One answer reads at most about 4.3 MiB (a finished job) or 16 chunk records and 100 result objects (a running one), whatever the job’s size.
          */
         get: operations["getJobStats"];
         put?: never;

@@ -15,15 +15,16 @@ import { headOfResultsFile, sampleResultsFile } from './sample-results-file';
 type Deps = Pick<ResolvedApiDeps, 'jobs' | 'output'>;
 
 /**
- * What one stats answer reads at most: 16 windows of 64 KiB of results.jsonl and 256 KiB of errors.jsonl
- * (a finished job), or 16 chunk records and 200 result objects (a running one).
+ * What one stats answer reads at most: 16 windows of 256 KiB of results.jsonl and 256 KiB of errors.jsonl
+ * (a finished job: wide enough for R1-sized lines of tens of KB each), or 16 chunk records and 100 result
+ * objects (a running one, which a page polls).
  */
 export const STATS_SAMPLE_LIMITS = {
   fileWindows: 16,
-  windowBytes: 64 * 1024,
+  windowBytes: 256 * 1024,
   errorsHeadBytes: 256 * 1024,
   chunks: 16,
-  recordedLines: 200,
+  recordedLines: 100,
   failedLines: 50,
 } as const;
 

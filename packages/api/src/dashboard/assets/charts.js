@@ -1,5 +1,12 @@
 // Plots with uPlot (loaded before this module as the global `uPlot`, served from node_modules).
 
+const HEIGHT = 220;
+/** Axis steps for counts of lines: whole numbers only. */
+const WHOLE = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000,
+  1_000_000,
+];
+
 /** @param {HTMLElement} container */
 function widthOf(container) {
   return Math.max(280, container.clientWidth - 8);
@@ -12,17 +19,20 @@ function widthOf(container) {
 function plot(container, options) {
   /** @type {any} */
   let chart = null;
+  const resizing = new ResizeObserver(() => chart?.setSize({ width: widthOf(container), height: HEIGHT }));
   return {
     /** @param {number[][]} data */
     update(data) {
       container.dataset.points = String(data[0]?.length ?? 0);
       if (chart === null) {
-        chart = new window.uPlot({ ...options, width: widthOf(container), height: 220 }, data, container);
+        chart = new window.uPlot({ ...options, width: widthOf(container), height: HEIGHT }, data, container);
+        resizing.observe(container);
       } else {
         chart.setData(data);
       }
     },
     destroy() {
+      resizing.disconnect();
       chart?.destroy();
       chart = null;
     },
@@ -40,7 +50,7 @@ export function progressPlot(/** @type {HTMLElement} */ container) {
     ],
     axes: [
       {},
-      { scale: 'lines', label: 'lines done' },
+      { scale: 'lines', label: 'lines done', incrs: WHOLE },
       { scale: 'rate', side: 1, label: 'lines/min', grid: { show: false } },
     ],
   });
@@ -69,7 +79,7 @@ export function latencyPlot(container, labels) {
     ],
     axes: [
       { splits: () => indices, values: (_u, splits) => splits.map((i) => labels[i] ?? ''), label: 'latency' },
-      { label: 'lines' },
+      { label: 'lines', incrs: WHOLE },
     ],
     legend: { show: false },
     cursor: { points: { show: false } },

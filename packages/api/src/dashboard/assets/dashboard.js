@@ -1,9 +1,13 @@
 // The dashboard: a job list (`#/`) and a job page (`#/jobs/<id>`), refreshed from the API while shown.
 import { ApiFailure, adoptTokenFromFragment, api, forgetToken, getToken, jobPath, setToken } from './api.js';
 import { el } from './format.js';
-import { authView, jobListView, jobPage, messageView } from './views.js';
+import { authView, jobListView, jobPage, messageView, statusFilter } from './views.js';
 
 const POLL_MS = 2000;
+/** Jobs the list shows. */
+const PAGE_SIZE = 50;
+/** A running job's stats (a sample of its lines: heavier than its counts) every this many polls. */
+const STATS_EVERY = 3;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired']);
 /** Progress samples kept per job (in this tab) for the plot over time. */
 const MAX_SAMPLES = 1000;
@@ -63,12 +67,24 @@ function poll(step, ms) {
   };
 }
 
+/** The job list's status filter ('' for all), kept while the tab lives. */
+let listStatus = '';
+
 function showJobs() {
-  const holder = el('div', {}, [el('h1', {}, ['Jobs']), el('p', { class: 'muted' }, ['Loading…'])]);
-  show(holder);
+  const filter = statusFilter(listStatus, (status) => {
+    listStatus = status;
+    route();
+  });
+  const list = el('div', {}, [el('p', { class: 'muted' }, ['Loading…'])]);
+  show(el('div', {}, [el('div', { class: 'toolbar' }, [el('h1', {}, ['Jobs']), filter]), list]));
   return poll(async () => {
-    const list = await api('/v1/jobs?limit=50');
-    holder.replaceChildren(el('h1', {}, ['Jobs']), jobListView(list.data));
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (listStatus !== '') query.set('status', listStatus);
+    const page = await api(`/v1/jobs?${query}`);
+    list.replaceChildren(
+      jobListView(page.data, listStatus),
+      page.next_cursor === null ? '' : el('p', { class: 'muted' }, [`The newest ${PAGE_SIZE} are shown.`]),
+    );
     return true;
   }, POLL_MS);
 }
@@ -124,7 +140,7 @@ function showJob(id) {
     addSample(samples, job);
     window.sessionStorage.setItem(samplesKey(id), JSON.stringify(samples));
     page.showProgress(progressSeries(samples));
-    if (round % 2 === 0 || terminal) page.showStats(await api(jobPath(id, '/stats')));
+    if (round % STATS_EVERY === 0 || terminal) page.showStats(await api(jobPath(id, '/stats')));
     if (terminal) page.showOutputs((await api(jobPath(id, '/results?limit=1'))).files, job.status);
     else if (round === 0) page.showOutputs(null, job.status);
     round += 1;

@@ -47,11 +47,44 @@ function linesText(job) {
   return lines_total === null ? `${count(lines_done)} lines` : `${count(lines_done)} / ${count(lines_total)}`;
 }
 
-/** The job list. @param {any[]} jobs */
-export function jobListView(jobs) {
+const JOB_STATUSES = [
+  'validating',
+  'queued',
+  'running',
+  'finalizing',
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+];
+
+/**
+ * A select of job statuses ('' for all). @param {string} current @param {(status: string) => void} onChange
+ */
+export function statusFilter(current, onChange) {
+  const select = el(
+    'select',
+    { 'aria-label': 'Status', 'data-testid': 'status-filter' },
+    ['', ...JOB_STATUSES].map((status) =>
+      el('option', { value: status }, [status === '' ? 'all statuses' : status]),
+    ),
+  );
+  select.value = current;
+  select.addEventListener('change', () => onChange(select.value));
+  return select;
+}
+
+/** The job list. @param {any[]} jobs @param {string} status the filter, '' for none */
+export function jobListView(jobs, status) {
   if (jobs.length === 0)
     return el('section', { class: 'card', 'data-testid': 'job-list' }, [
-      el('p', { class: 'muted' }, ['No jobs yet. Submit one with ', el('code', {}, ['POST /v1/jobs']), '.']),
+      status !== ''
+        ? el('p', { class: 'muted' }, [`No ${status} jobs.`])
+        : el('p', { class: 'muted' }, [
+            'No jobs yet. Submit one with ',
+            el('code', {}, ['POST /v1/jobs']),
+            '.',
+          ]),
     ]);
   const header = el('tr', {}, [
     el('th', {}, ['Job']),
@@ -162,7 +195,7 @@ export function jobPage(id) {
       parts.percentiles.textContent =
         p === null
           ? 'No latencies yet.'
-          : `p50 ${duration(p.p50)} · p90 ${duration(p.p90)} · p99 ${duration(p.p99)} · max ${duration(p.max)} (${stats.latency.percentiles_basis === 'summary' ? 'all lines' : `sample of ${count(stats.sample.lines)} lines`})`;
+          : `p50 ${duration(p.p50)} · p90 ${duration(p.p90)} · p99 ${duration(p.p99)} · max ${duration(p.max)} (${stats.latency.percentiles_basis === 'summary' ? 'all lines' : `sample of ${count(stats.sample.lines)} line${stats.sample.lines === 1 ? '' : 's'}`})`;
       parts.failures.replaceChildren(failuresView(stats));
     },
     /** @param {any} files @param {string} status */
