@@ -123,7 +123,7 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
 
     // Watch the counter the page shows until the job is done: it moves while the job runs.
     const seen: number[] = [];
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 90_000;
     for (;;) {
       const text = await page.getByTestId('lines-done').textContent();
       const done = Number((text ?? '').replaceAll(',', ''));
@@ -186,6 +186,29 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
     for (const request of apiRequests)
       expect(await request.headerValue('authorization')).toBe(`Bearer ${token}`);
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('keeps refreshing through a failure that may pass (503), and says so meanwhile', async () => {
+    const { page } = await openTab();
+    await page.goto(`${serve.url}/#token=${serve.token}`);
+    await page.getByTestId('job-list').waitFor();
+    let refused = 0;
+    await page.route('**/v1/jobs?*', async (route) => {
+      refused += 1;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'unavailable', message: 'try later' } }),
+      });
+    });
+    await page.getByTestId('refresh-failed').waitFor();
+    expect(await page.getByTestId('refresh-failed').textContent()).toContain('try later');
+    expect(await page.getByTestId('job-list').count()).toBe(1);
+    await page.unroute('**/v1/jobs?*');
+    await page.getByTestId('refresh-failed').waitFor({ state: 'detached' });
+    expect(refused).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('auth-message').count()).toBe(0);
     await page.close();
   });
 });

@@ -28,7 +28,8 @@ function useToken(token) {
 }
 
 /**
- * Show what went wrong; a refused token sends the user back to the token prompt.
+ * Show what went wrong; true when polling should go on (a failure that may pass: the network, a 5xx).
+ * A refused token sends the user back to the token prompt.
  * @param {unknown} error
  */
 function showFailure(error) {
@@ -36,15 +37,22 @@ function showFailure(error) {
     forgetToken();
     forgetButton.hidden = true;
     show(authView(`The API refused the token (${error.message}).`, useToken));
-  } else if (error instanceof ApiFailure && error.status === 404) {
-    show(messageView(`Not found: ${error.message}`));
-  } else {
-    main.prepend(messageView(`Could not refresh: ${error instanceof Error ? error.message : String(error)}`));
+    return false;
   }
+  if (error instanceof ApiFailure && error.status === 404) {
+    show(messageView(`Not found: ${error.message}`));
+    return false;
+  }
+  const text = `Could not refresh (trying again): ${error instanceof Error ? error.message : String(error)}`;
+  const notice = messageView(text);
+  notice.dataset.testid = 'refresh-failed';
+  main.querySelector('[data-testid="refresh-failed"]')?.remove();
+  main.prepend(notice);
+  return true;
 }
 
 /**
- * Run `step` now and again every `ms` while it returns true; a failure stops it (after showing why).
+ * Run `step` now and again every `ms` while it returns true; a failure stops it unless it may pass.
  * @param {() => Promise<boolean>} step @param {number} ms
  */
 function poll(step, ms) {
@@ -55,8 +63,9 @@ function poll(step, ms) {
     let again = false;
     try {
       again = await step();
+      main.querySelector('[data-testid="refresh-failed"]')?.remove();
     } catch (error) {
-      if (!stopped) showFailure(error);
+      again = !stopped && showFailure(error);
     }
     if (!stopped && again) timer = setTimeout(run, ms);
   };
@@ -102,6 +111,15 @@ function loadSamples(id) {
   }
 }
 
+/** Keep the samples for a reload; a full sessionStorage only loses them. @param {string} id @param {[number, number][]} samples */
+function saveSamples(id, samples) {
+  try {
+    window.sessionStorage.setItem(samplesKey(id), JSON.stringify(samples));
+  } catch {
+    // QuotaExceededError: the plot still has them until the page is left.
+  }
+}
+
 /**
  * Add the job's progress now (or at its end) to the samples: [seconds, lines done], ascending in time.
  * @param {[number, number][]} samples @param {any} job
@@ -138,7 +156,7 @@ function showJob(id) {
     const terminal = TERMINAL.has(job.status);
     page.showJob(job);
     addSample(samples, job);
-    window.sessionStorage.setItem(samplesKey(id), JSON.stringify(samples));
+    saveSamples(id, samples);
     page.showProgress(progressSeries(samples));
     if (round % STATS_EVERY === 0 || terminal) page.showStats(await api(jobPath(id, '/stats')));
     if (terminal) page.showOutputs((await api(jobPath(id, '/results?limit=1'))).files, job.status);
