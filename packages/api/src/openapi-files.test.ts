@@ -45,6 +45,7 @@ describe('the checked-in OpenAPI files', () => {
       'GET /v1/jobs',
       'GET /v1/jobs/{id}',
       'GET /v1/jobs/{id}/results',
+      'GET /v1/jobs/{id}/stats',
       'POST /v1/jobs',
       'POST /v1/jobs/{id}/cancel',
       'POST /v1/jobs/{id}/retry',

@@ -132,6 +132,9 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         : `thinkbatch: API token from ${API_TOKEN_ENV}\n`,
     );
     io.stdout.write(
+      `thinkbatch: dashboard at ${url}/ (it asks for the token; or open ${url}/#token=<token>)\n`,
+    );
+    io.stdout.write(
       `thinkbatch: data in ${dataDir}${options.dataDir === undefined ? ' (removed at exit)' : ''}\n`,
     );
     return { url, token, dataDir, runtime, stop };
