@@ -113,8 +113,24 @@ describe('thinkbatch submit, results, retry and merge against serve', () => {
     expect(mergedLines[1]?.answer).toBeTruthy();
     expect(await readFile(join(mergedDir, 'errors.jsonl'), 'utf8')).toBe('');
 
-    // A job that is not the retry of the other is refused.
+    // A job that is not the retry of the other is refused (checked before anything is written).
     const wrong = await serve.cli(['merge', String(retry['id']), parentId, '--out', mergedDir]);
     expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringContaining('is not a retry of')]);
+  });
+
+  it('sends a file that is not valid UTF-8 as bytes (an upload), so its bad line fails as invalid_utf8', async () => {
+    const input = join(tmp.path, 'latin1.jsonl');
+    const bad = Buffer.concat([Buffer.from('{"prompt": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]);
+    await writeFile(input, Buffer.concat([Buffer.from('{"prompt": "fine"}\n'), bad]));
+    const submitted = await serve.cli(['submit', input, '--wait', '--json', '--interval', '0.2']);
+    const job = printedJson(submitted.stdout);
+    expect(job).toMatchObject({ status: 'completed', input: { bytes: 19 + bad.length } });
+    const out = join(tmp.path, 'latin1');
+    expect((await serve.cli(['results', String(job['id']), '--out', out])).code).toBe(0);
+    const lines = await readResults(join(out, 'results.jsonl'));
+    expect(lines.map((r) => [r.line, r.status, r.error?.code ?? null])).toEqual([
+      [1, 'succeeded', null],
+      [2, 'failed', 'invalid_utf8'],
+    ]);
   });
 });
