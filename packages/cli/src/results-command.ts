@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ResultLine } from '@thinkbatch/core';
+import { ResultLine } from '@thinkbatch/core';
 import {
   type ApiConnection,
   CONNECTION_HELP,
@@ -143,7 +143,8 @@ async function* finishedSoFar(
   let page = first;
   for (;;) {
     if (page.lines === null) return;
-    yield* page.lines.data as ResultLine[];
+    // Checked before it is written: a page that holds no result lines fails loudly, not in the file.
+    for (const line of page.lines.data) yield ResultLine.parse(line);
     const next = page.lines.next_cursor;
     if (next === null || page.lines.data.length === 0) return;
     page = await resultsPage(connection, id, next);
