@@ -16,6 +16,7 @@ import { healthRoute, registerHealth } from './routes/health';
 import { registerJobResults } from './routes/job-results';
 import { registerJobStats } from './routes/job-stats';
 import { registerListJobs } from './routes/list-jobs';
+import { registerMergedResults } from './routes/merged-results';
 import { registerRetryJob } from './routes/retry-job';
 
 /** Where the app serves its OpenAPI document. */
@@ -95,6 +96,7 @@ export function createApiApp(input: ApiDeps): OpenAPIHono {
   registerJobResults(app, deps);
   registerCancelJob(app, deps);
   registerRetryJob(app, deps);
+  registerMergedResults(app, deps);
   registerJobStats(app, deps);
   registerDashboard(app);
   app.doc31(OPENAPI_PATH, OPENAPI_INFO);

@@ -44,6 +44,7 @@ describe('the checked-in OpenAPI files', () => {
       'GET /v1/health',
       'GET /v1/jobs',
       'GET /v1/jobs/{id}',
+      'GET /v1/jobs/{id}/merged-results',
       'GET /v1/jobs/{id}/results',
       'GET /v1/jobs/{id}/stats',
       'POST /v1/jobs',

@@ -75,6 +75,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/merged-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A retry’s results merged back over its parent’s, page by page
+         * @description For a retry job (`parent_job_id` set), once both jobs have their files: the parent’s result lines in its order, each line whose `custom_id` the retry ran replaced by the retry’s result (lines that failed on their input stay as they were) — what `thinkbatch merge` writes. `next_cursor` continues; null after the last line. The retry’s results.jsonl is read for every page, so it may hold at most 64 MiB (else 413: merge with `thinkbatch merge`).
+         */
+        get: operations["getMergedResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{id}/results": {
         parameters: {
             query?: never;
@@ -710,6 +730,97 @@ export interface operations {
             };
             /** @description The job’s state or an earlier request with the same `Idempotency-Key` refuses this one (`conflict`). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMergedResults: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page, 1–1000. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Job id: 1–64 characters of [A-Za-z0-9_-]. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of merged result lines. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultLinesPage"];
+                };
+            };
+            /** @description The request is malformed: a field, a parameter or a job id is invalid (`invalid_value`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The job’s state or an earlier request with the same `Idempotency-Key` refuses this one (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large (`payload_too_large`); upload large files through an upload slot. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The job cannot serve this request (`unprocessable`). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
