@@ -29,7 +29,7 @@ async function label(...args: string[]): Promise<{ code: number; out: string; er
       },
     },
   } as unknown as CommandIo;
-  const code = await labelMain([...args, '--url', serve.url], io);
+  const code = await labelMain([...args, '--api', serve.url], io);
   return { code, out, err };
 }
 
@@ -64,6 +64,6 @@ describe('thinkbatch label create | list | status | run --now, through the API o
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/invalid_value: .*samples/s);
     const missing = await label('status', 'nope');
-    expect(missing).toMatchObject({ code: 1, err: expect.stringContaining('not_found') });
+    expect(missing).toMatchObject({ code: 4, err: expect.stringContaining('no labelling task nope') });
   });
 });

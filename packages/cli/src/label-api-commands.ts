@@ -1,39 +1,43 @@
 import { readFile } from 'node:fs/promises';
-import { type ApiClient, createApiClient } from '@thinkbatch/api/client';
-import type { CommandIo } from './run-command';
-import { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-command';
+import { type ApiConnection, openApiConnection, printable } from './api-connection';
+import { CLIENT_EXIT_CODES, ClientError } from './client-error';
+import type { ClientIo } from './client-io';
 import { UsageError } from './usage-error';
 
-/** Where the API is and how to reach it: `--url`, and the token from the environment (never a flag). */
+/** The connection flags of the API subcommands (`--api`, `--token`; else the environment). */
 export interface LabelApiOptions {
-  /** @default http://127.0.0.1:8700 (what `thinkbatch serve` listens on) */
-  readonly url?: string;
+  readonly api?: string | undefined;
+  readonly token?: string | undefined;
 }
 
-function clientFor(options: LabelApiOptions, io: CommandIo): ApiClient {
-  const token = io.env[API_TOKEN_ENV];
-  if (token === undefined || token === '')
-    throw new UsageError(`set ${API_TOKEN_ENV} to the API token (thinkbatch serve prints it)`);
-  const baseUrl = options.url ?? `http://${SERVE_DEFAULTS.host}:${SERVE_DEFAULTS.port}`;
-  return createApiClient({ baseUrl, token });
+const connect = (options: LabelApiOptions, io: ClientIo): ApiConnection => openApiConnection(options, io);
+
+/** A 404 about a task says so (the connection's own 404 message is about jobs and routes). */
+async function aboutTask<T>(taskId: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof ClientError && error.httpStatus === 404)
+      throw new ClientError(`no labelling task ${taskId} on this API`, CLIENT_EXIT_CODES.notFound, {
+        cause: error,
+        httpStatus: 404,
+      });
+    throw error;
+  }
 }
 
-/** The API's error, as one line; exit code 1. */
-function failed(
-  io: CommandIo,
-  what: string,
-  error: { error?: { code: string; message: string } } | undefined,
-): number {
-  const reason = error?.error === undefined ? 'no answer' : `${error.error.code}: ${error.error.message}`;
-  io.stderr.write(`thinkbatch: ${what}: ${reason}\n`);
-  return 1;
+/** A task id from the command line, checked before it goes into a URL. */
+function taskIdArgument(value: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]{0,47}$/.test(value))
+    throw new UsageError(`not a task id: "${printable(value)}" (1–48 of a-z 0-9 _ -)`);
+  return value;
 }
 
 /** `thinkbatch label create <task.json>`: store (or replace) a task through the API. */
 export async function labelCreateCommand(
   path: string,
   options: LabelApiOptions,
-  io: CommandIo,
+  io: ClientIo,
 ): Promise<number> {
   const text = await readFile(path, 'utf8').catch(() => null);
   if (text === null) throw new UsageError(`task file not found: ${path}`);
@@ -43,43 +47,38 @@ export async function labelCreateCommand(
   } catch (error) {
     throw new UsageError(`${path} is not JSON: ${String(error)}`);
   }
-  const { data, error } = await clientFor(options, io).POST('/v1/labelling/tasks', { body });
-  if (data === undefined) return failed(io, `cannot store ${path}`, error);
+  const task = await connect(options, io).call((api) => api.POST('/v1/labelling/tasks', { body }));
   io.stdout.write(
-    `task ${data.id} stored: ${data.dataset.format} files under ${data.dataset.prefix}, schedule "${data.schedule}"\n`,
+    `task ${task.id} stored: ${task.dataset.format} files under ${task.dataset.prefix}, schedule "${task.schedule}"\n`,
   );
   return 0;
 }
 
-/** `thinkbatch label list`. */
-export async function labelListCommand(options: LabelApiOptions, io: CommandIo): Promise<number> {
-  const { data, error } = await clientFor(options, io).GET('/v1/labelling/tasks');
-  if (data === undefined) return failed(io, 'cannot list tasks', error);
-  if (data.data.length === 0) io.stdout.write('no labelling tasks\n');
-  for (const task of data.data)
+/** `thinkbatch label list`: id, schedule, format and prefix of every task, one per line. */
+export async function labelListCommand(options: LabelApiOptions, io: ClientIo): Promise<number> {
+  const { data } = await connect(options, io).call((api) => api.GET('/v1/labelling/tasks'));
+  if (data.length === 0) io.stdout.write('no labelling tasks\n');
+  for (const task of data)
     io.stdout.write(`${task.id}\t${task.schedule}\t${task.dataset.format}\t${task.dataset.prefix}\n`);
   return 0;
 }
 
 /** `thinkbatch label status <task-id>`: the run going, and the latest reports. */
 export async function labelStatusCommand(
-  taskId: string,
+  id: string,
   options: LabelApiOptions,
-  io: CommandIo,
+  io: ClientIo,
 ): Promise<number> {
-  const { data, error } = await clientFor(options, io).GET('/v1/labelling/tasks/{id}', {
-    params: { path: { id: taskId } },
-  });
-  if (data === undefined) return failed(io, `no status for ${taskId}`, error);
-  const lines = [
-    `task ${data.task.id}: schedule "${data.task.schedule}", ${data.task.samples} sample(s) per row`,
-  ];
-  lines.push(
-    data.open_run === null
-      ? 'no run going'
-      : `run going: ${data.open_run.run_id} (tick ${data.open_run.tick})`,
+  const taskId = taskIdArgument(id);
+  const status = await aboutTask(taskId, () =>
+    connect(options, io).call((api) =>
+      api.GET('/v1/labelling/tasks/{id}', { params: { path: { id: taskId } } }),
+    ),
   );
-  for (const run of data.runs) {
+  const { task, open_run: open, runs } = status;
+  const lines = [`task ${task.id}: schedule "${task.schedule}", ${task.samples} sample(s) per row`];
+  lines.push(open === null ? 'no run going' : `run going: ${open.run_id} (tick ${open.tick})`);
+  for (const run of runs) {
     lines.push(
       `${run.tick}  ${run.run_id}  ${run.status}: ${run.rows_seen} seen, ${run.rows_reused} reused, ${run.rows_labelled} labelled, ${run.rows_invalid} invalid, ${run.rows_deferred} deferred, ${run.tokens.total} tokens`,
     );
@@ -90,17 +89,18 @@ export async function labelStatusCommand(
 
 /** `thinkbatch label run <task-id> --now`: run a stored task now, through the API. */
 export async function labelRunNowCommand(
-  taskId: string,
+  id: string,
   options: LabelApiOptions,
-  io: CommandIo,
+  io: ClientIo,
 ): Promise<number> {
-  const { data, error } = await clientFor(options, io).POST('/v1/labelling/tasks/{id}/runs', {
-    params: { path: { id: taskId } },
-  });
-  if (data === undefined) return failed(io, `cannot run ${taskId}`, error);
-  const job = data.job_id === null ? '' : ` (job ${data.job_id}: thinkbatch label status ${taskId})`;
-  io.stdout.write(
-    `task ${taskId}: ${data.outcome.replace('_', ' ')}${data.run_id === null ? '' : ` run ${data.run_id}`}${job}\n`,
+  const taskId = taskIdArgument(id);
+  const run = await aboutTask(taskId, () =>
+    connect(options, io).call((api) =>
+      api.POST('/v1/labelling/tasks/{id}/runs', { params: { path: { id: taskId } } }),
+    ),
   );
+  const named = run.run_id === null ? '' : ` run ${run.run_id}`;
+  const job = run.job_id === null ? '' : ` (job ${run.job_id}; see: thinkbatch label status ${taskId})`;
+  io.stdout.write(`task ${taskId}: ${run.outcome.replace('_', ' ')}${named}${job}\n`);
   return 0;
 }

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { CONNECTION_HELP, CONNECTION_OPTIONS } from './api-connection';
+import { ClientError } from './client-error';
 import {
   labelCreateCommand,
   labelListCommand,
@@ -13,10 +15,10 @@ export const LABEL_HELP = `thinkbatch label — label a dataset with the reasoni
 
 Usage:
   thinkbatch label run <task.json> [--simulate | --endpoint URL --api-key KEY] [--out DIR] [--data-dir DIR]
-  thinkbatch label create <task.json> [--url URL]     store a task on a running API (thinkbatch serve)
-  thinkbatch label list [--url URL]
-  thinkbatch label status <task-id> [--url URL]
-  thinkbatch label run <task-id> --now [--url URL]     run a stored task now, on the API
+  thinkbatch label create <task.json> [--api URL]     store a task on a running API (thinkbatch serve)
+  thinkbatch label list [--api URL]
+  thinkbatch label status <task-id> [--api URL]
+  thinkbatch label run <task-id> --now [--api URL]     run a stored task now, on the API
 
 run labels every file of the task's dataset (the directory dataset.prefix beside task.json) once, now,
 on the embedded default, and writes labelled.jsonl (labelled.csv for a CSV dataset) and report.json.
@@ -28,9 +30,10 @@ Options:
   --endpoint URL       OpenAI-compatible base URL (default $THINKBATCH_ENDPOINT)
   --api-key KEY        endpoint key (default $NVIDIA_API_KEY)
   --prices FILE        JSON prices per model (USD per 1M tokens): the report's cost, and a spendingCap.usd
-  --url URL            the API (default http://127.0.0.1:8700); its token from $THINKBATCH_API_TOKEN
   --now                run a stored task on the API now
   -h, --help           show this help
+
+${CONNECTION_HELP}
 `;
 
 /** `thinkbatch label …`. */
@@ -45,7 +48,7 @@ export async function labelMain(argv: readonly string[], io: CommandIo): Promise
       endpoint: { type: 'string' },
       'api-key': { type: 'string' },
       prices: { type: 'string' },
-      url: { type: 'string' },
+      ...CONNECTION_OPTIONS,
       now: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -55,18 +58,18 @@ export async function labelMain(argv: readonly string[], io: CommandIo): Promise
     io.stdout.write(LABEL_HELP);
     return command === undefined && !values.help ? 2 : 0;
   }
-  const api = values.url === undefined ? {} : { url: values.url };
+  const api = { api: values.api, token: values.token };
   if (command === 'list') {
     if (task !== undefined) throw new UsageError(`unexpected arguments: ${[task, ...rest].join(' ')}`);
-    return labelListCommand(api, io);
+    return onApi(io, () => labelListCommand(api, io));
   }
   if (command !== 'run' && command !== 'create' && command !== 'status')
     throw new UsageError(`unknown label command "${command}" (try: thinkbatch label --help)`);
   if (task === undefined) throw new UsageError(`missing argument: thinkbatch label ${command} <…>`);
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-  if (command === 'create') return labelCreateCommand(task, api, io);
-  if (command === 'status') return labelStatusCommand(task, api, io);
-  if (values.now) return labelRunNowCommand(task, api, io);
+  if (command === 'create') return onApi(io, () => labelCreateCommand(task, api, io));
+  if (command === 'status') return onApi(io, () => labelStatusCommand(task, api, io));
+  if (values.now) return onApi(io, () => labelRunNowCommand(task, api, io));
   return labelRunCommand(
     {
       task,
@@ -79,4 +82,15 @@ export async function labelMain(argv: readonly string[], io: CommandIo): Promise
     },
     io,
   );
+}
+
+/** An API subcommand: a `ClientError` becomes one line on stderr and its exit code, as for the client commands. */
+async function onApi(io: CommandIo, command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (error) {
+    if (!(error instanceof ClientError)) throw error;
+    io.stderr.write(`thinkbatch: ${error.message}\n`);
+    return error.exitCode;
+  }
 }
