@@ -19,6 +19,7 @@ Usage:
   thinkbatch run <input.jsonl> [options]
   thinkbatch serve [--port N] [--endpoint URL --api-key KEY | --simulate] [--data-dir DIR]
   thinkbatch label run <task.json> [--simulate] [--out DIR] [--data-dir DIR]
+  thinkbatch label create|list|status|run --now …   labelling tasks on a running API: thinkbatch label --help
 
 Options of run:
   --out DIR            where results.jsonl, errors.jsonl and summary.json go (default ./thinkbatch-out/<job-id>/)
