@@ -20,6 +20,8 @@ export default $config({
     const { jobsTable } = await import('./infra/table');
     await import('./infra/functions');
     const { api } = await import('./infra/api');
+    const { labellingBucket } = await import('./infra/labelling-resources');
+    await import('./infra/labelling');
     return {
       apiUrl: api.url,
       inputBucket: inputs.name,
@@ -28,6 +30,7 @@ export default $config({
       deadLetterQueueUrl: deadLetterQueue.url,
       fanOutFailuresQueueUrl: fanOutFailures.url,
       jobsTable: jobsTable.name,
+      labellingBucket: labellingBucket.name,
     };
   },
 });

@@ -1,6 +1,7 @@
 import { STORAGE } from '../packages/core/src/settings';
 import { apiToken } from './api-token';
 import { ACCESS, type LinkName } from './args/access';
+import { labellingBucket, labellingEvents } from './labelling-resources';
 import { workQueue } from './queue';
 import { nvidiaApiKey } from './secrets';
 import { inputs, outputs } from './storage';
@@ -47,6 +48,15 @@ export const links = {
     ],
   }),
   ApiToken: apiToken,
+  LabellingBucket: bucketLink('LabellingBucket', labellingBucket, ACCESS.LabellingBucket),
+  LabellingInputs: bucketLink('LabellingInputs', inputs, ACCESS.LabellingInputs),
+  LabellingOutputs: bucketLink('LabellingOutputs', outputs, ACCESS.LabellingOutputs),
+  LabellingEvents: new sst.Linkable('LabellingEvents', {
+    properties: { url: labellingEvents.url },
+    include: [
+      sst.aws.permission({ actions: [...ACCESS.LabellingEvents.actions], resources: [labellingEvents.arn] }),
+    ],
+  }),
 } satisfies Record<LinkName, unknown>;
 
 /** Resolve a link name, for `functionArgs`. */

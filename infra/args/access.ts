@@ -69,6 +69,33 @@ export const ACCESS = {
   },
   /** The API's bearer token: an encrypted value in the function bundle, no IAM. */
   ApiToken: { kind: 'secret' },
+  /**
+   * The labelling bucket: dataset files (read) and labelling's own tasks, state, label cache and run
+   * outputs under `thinkbatch/` (read, written, the open-run pointer deleted). For the labelling functions.
+   */
+  LabellingBucket: {
+    kind: 'bucket',
+    bucketActions: ['s3:ListBucket'],
+    objectActions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  },
+  /** Labelling's view of the input bucket: it stores its runs' job inputs under `inputs/`, never deletes. */
+  LabellingInputs: {
+    kind: 'bucket',
+    objectPrefix: STORAGE.inputPrefix,
+    bucketActions: ['s3:ListBucket'],
+    objectActions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+  },
+  /** Labelling's view of the output bucket: read-only (its jobs' results and summaries). */
+  LabellingOutputs: {
+    kind: 'bucket',
+    bucketActions: ['s3:ListBucket'],
+    objectActions: ['s3:GetObject'],
+  },
+  /** Publishing job finished events: the functions that end jobs (finalize, failJob) send to it. */
+  LabellingEvents: {
+    kind: 'queue',
+    actions: ['sqs:SendMessage'],
+  },
 } as const;
 
 /** The name a handler reads a linked resource by (`Resource[name]`). */

@@ -8,7 +8,7 @@ export const API_HANDLER = {
   handler: 'packages/functions/src/api.handler',
   timeoutSeconds: 120,
   memoryMb: 1024,
-  links: ['ApiInputs', 'ApiOutputs', 'JobsTable', 'JobListIndexes', 'ApiToken'],
+  links: ['ApiInputs', 'ApiOutputs', 'JobsTable', 'JobListIndexes', 'ApiToken', 'LabellingBucket'],
 } as const satisfies HandlerSpec;
 
 /**

@@ -25,6 +25,7 @@ import {
   WORKER_HANDLER,
   withOnFailureDestination,
 } from './handlers';
+import { LABELLING_EVENTS_HANDLER, LABELLING_TICK_HANDLER } from './labelling-handlers';
 
 const root = join(import.meta.dirname, '..', '..');
 const HANDLERS = {
@@ -34,6 +35,8 @@ const HANDLERS = {
   fanOutFailure: FAN_OUT_FAILURE_HANDLER,
   sweeper: SWEEPER_HANDLER,
   api: API_HANDLER,
+  labellingTick: LABELLING_TICK_HANDLER,
+  labellingEvents: LABELLING_EVENTS_HANDLER,
 } as const;
 const linkedBy = (name: LinkName) =>
   Object.entries(HANDLERS)
@@ -79,6 +82,7 @@ describe('handler specs', () => {
         'link:JobsTable',
         'link:WorkQueue',
         'link:NvidiaApiKey',
+        'link:LabellingEvents',
       ],
       environment: { THINKBATCH_MODEL: 'm' },
     });
@@ -107,7 +111,14 @@ describe('least privilege', () => {
   });
 
   it('links the API read-mostly: inputs under inputs/ without delete, outputs read-only, no work queue, no endpoint key', () => {
-    expect(API_HANDLER.links).toEqual(['ApiInputs', 'ApiOutputs', 'JobsTable', 'JobListIndexes', 'ApiToken']);
+    expect(API_HANDLER.links).toEqual([
+      'ApiInputs',
+      'ApiOutputs',
+      'JobsTable',
+      'JobListIndexes',
+      'ApiToken',
+      'LabellingBucket',
+    ]);
     expect(ACCESS.ApiInputs.objectPrefix).toBe(STORAGE.inputPrefix);
     expect(ACCESS.ApiInputs.objectActions).not.toContain('s3:DeleteObject');
     const outputs = [...ACCESS.ApiOutputs.bucketActions, ...ACCESS.ApiOutputs.objectActions];
@@ -156,7 +167,12 @@ describe('least privilege', () => {
   });
 
   it('gives the fan-out failure consumer neither the key nor the work queue: it only fails jobs', () => {
-    expect(FAN_OUT_FAILURE_HANDLER.links).toEqual(['InputBucket', 'OutputBucket', 'JobsTable']);
+    expect(FAN_OUT_FAILURE_HANDLER.links).toEqual([
+      'InputBucket',
+      'OutputBucket',
+      'JobsTable',
+      'LabellingEvents',
+    ]);
   });
 
   it('gives the sweeper what a resumed fan-out needs, and not the key', () => {
@@ -216,5 +232,23 @@ describe('the fan-out’s asynchronous invocation', () => {
     expect(args.permissions).toEqual([{ actions: ['sqs:SendMessage'], resources: ['arn:failures'] }]);
     expect(args.link).toEqual([...FAN_OUT_HANDLER.links]);
     expect(args.handler).toBe(FAN_OUT_HANDLER.handler);
+  });
+});
+
+describe('labelling', () => {
+  it('lets exactly the functions that end jobs publish job finished events, and only send', () => {
+    expect(linkedBy('LabellingEvents').sort()).toEqual(['fanOut', 'fanOutFailure', 'sweeper', 'worker']);
+    expect(ACCESS.LabellingEvents.actions).toEqual(['sqs:SendMessage']);
+  });
+
+  it('links the labelling functions to their bucket, inputs/ without delete, outputs read-only, no key, no work queue', () => {
+    for (const spec of [LABELLING_TICK_HANDLER, LABELLING_EVENTS_HANDLER]) {
+      expect(spec.links).toEqual(['LabellingBucket', 'LabellingInputs', 'LabellingOutputs', 'JobsTable']);
+    }
+    expect(linkedBy('LabellingBucket').sort()).toEqual(['api', 'labellingEvents', 'labellingTick']);
+    expect(ACCESS.LabellingInputs.objectPrefix).toBe(STORAGE.inputPrefix);
+    expect(ACCESS.LabellingInputs.objectActions).not.toContain('s3:DeleteObject');
+    const outputs = [...ACCESS.LabellingOutputs.bucketActions, ...ACCESS.LabellingOutputs.objectActions];
+    expect(outputs.filter((action) => !/^s3:(Get|List)/.test(action))).toEqual([]);
   });
 });

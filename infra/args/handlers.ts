@@ -19,7 +19,7 @@ export const FAN_OUT_HANDLER = {
   handler: 'packages/functions/src/fan-out.handler',
   timeoutSeconds: FANOUT.timeoutSeconds,
   memoryMb: FANOUT.memoryMb,
-  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'WorkQueue'],
+  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'WorkQueue', 'LabellingEvents'],
 } as const satisfies HandlerSpec;
 
 /** Worker: reads line bytes, calls the endpoint, records results, hands work back, finalizes jobs. */
@@ -27,7 +27,7 @@ export const WORKER_HANDLER = {
   handler: 'packages/functions/src/worker.handler',
   timeoutSeconds: WORKER.timeoutSeconds,
   memoryMb: WORKER.memoryMb,
-  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'WorkQueue', 'NvidiaApiKey'],
+  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'WorkQueue', 'NvidiaApiKey', 'LabellingEvents'],
 } as const satisfies HandlerSpec;
 
 /**
@@ -55,7 +55,7 @@ export const FAN_OUT_FAILURE_HANDLER = {
   handler: 'packages/functions/src/fan-out-failure.handler',
   timeoutSeconds: FAN_OUT_FAILURES.timeoutSeconds,
   memoryMb: FAN_OUT_FAILURE_MEMORY_MB,
-  links: ['InputBucket', 'OutputBucket', 'JobsTable'],
+  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'LabellingEvents'],
 } as const satisfies HandlerSpec;
 
 /**
@@ -66,7 +66,7 @@ export const SWEEPER_HANDLER = {
   handler: 'packages/functions/src/sweeper.handler',
   timeoutSeconds: SWEEPER.timeoutSeconds,
   memoryMb: SWEEPER.memoryMb,
-  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'UnfinishedJobs', 'WorkQueue'],
+  links: ['InputBucket', 'OutputBucket', 'JobsTable', 'UnfinishedJobs', 'WorkQueue', 'LabellingEvents'],
 } as const satisfies HandlerSpec;
 
 /**

@@ -9,6 +9,7 @@ import {
   PriceList,
   parse,
 } from '@thinkbatch/core';
+import type { LabellingDeps } from '@thinkbatch/labelling';
 import { z } from 'zod';
 
 const Count = z.number().int().positive();
@@ -86,11 +87,20 @@ export interface ApiDeps {
   readonly config?: ApiConfig;
   /** A fresh job id for a request without `Idempotency-Key`. @default newJobId */
   readonly newJobId?: () => string;
+  /**
+   * Labelling tasks (`/v1/labelling/…`): its deps, and what to tell when a task was stored (the embedded
+   * scheduler reschedules). @default null (the labelling routes answer 404)
+   */
+  readonly labelling?: {
+    readonly deps: LabellingDeps;
+    readonly tasksChanged?: () => void | Promise<void>;
+  } | null;
 }
 
 /** ApiDeps with every default filled in. */
-export interface ResolvedApiDeps extends Required<Omit<ApiDeps, 'token'>> {
+export interface ResolvedApiDeps extends Required<Omit<ApiDeps, 'token' | 'labelling'>> {
   readonly token: string;
+  readonly labelling: NonNullable<ApiDeps['labelling']> | null;
 }
 
 /** Fill in the defaults of `deps`; throws `ConfigurationError` on a token too short to be a secret. */
@@ -100,5 +110,6 @@ export function resolveApiDeps(deps: ApiDeps): ResolvedApiDeps {
     ...deps,
     config: deps.config ?? parseApiConfig(),
     newJobId: deps.newJobId ?? (() => newJobId()),
+    labelling: deps.labelling ?? null,
   };
 }

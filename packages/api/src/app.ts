@@ -15,9 +15,13 @@ import { registerGetJob } from './routes/get-job';
 import { healthRoute, registerHealth } from './routes/health';
 import { registerJobResults } from './routes/job-results';
 import { registerJobStats } from './routes/job-stats';
+import { registerLabellingTasks } from './routes/labelling-tasks';
 import { registerListJobs } from './routes/list-jobs';
 import { registerMergedResults } from './routes/merged-results';
 import { registerRetryJob } from './routes/retry-job';
+
+/** Largest labelling task document a request may carry. */
+const LABELLING_TASK_MAX_BYTES = 256 * 1024;
 
 /** Where the app serves its OpenAPI document. */
 export const OPENAPI_PATH = '/v1/openapi.json';
@@ -98,6 +102,18 @@ export function createApiApp(input: ApiDeps): OpenAPIHono {
   registerRetryJob(app, deps);
   registerMergedResults(app, deps);
   registerJobStats(app, deps);
+  app.use(
+    '/v1/labelling/*',
+    bodyLimit({
+      maxSize: LABELLING_TASK_MAX_BYTES,
+      onError: () => {
+        throw new ApiError(`a labelling task is at most ${LABELLING_TASK_MAX_BYTES} bytes`, {
+          code: ErrorCode.payloadTooLarge,
+        });
+      },
+    }),
+  );
+  registerLabellingTasks(app, deps);
   registerDashboard(app);
   app.doc31(OPENAPI_PATH, OPENAPI_INFO);
 

@@ -47,9 +47,13 @@ describe('the checked-in OpenAPI files', () => {
       'GET /v1/jobs/{id}/merged-results',
       'GET /v1/jobs/{id}/results',
       'GET /v1/jobs/{id}/stats',
+      'GET /v1/labelling/tasks',
+      'GET /v1/labelling/tasks/{id}',
       'POST /v1/jobs',
       'POST /v1/jobs/{id}/cancel',
       'POST /v1/jobs/{id}/retry',
+      'POST /v1/labelling/tasks',
+      'POST /v1/labelling/tasks/{id}/runs',
     ]);
     for (const { path, operation } of operations) {
       const { security, responses } = operation as {

@@ -6,6 +6,7 @@ import {
   ENDPOINT_LIMITS_HELP,
   endpointLimitsFromFlags,
 } from './endpoint-limit-flags';
+import { labelMain } from './label-command';
 import { runCommand, UsageError } from './run-command';
 import { API_TOKEN_ENV, SERVE_DEFAULTS, serveCommand } from './serve-command';
 
@@ -17,6 +18,8 @@ const HELP = `thinkbatch — run JSONL prompt files through a reasoning model
 Usage:
   thinkbatch run <input.jsonl> [options]
   thinkbatch serve [--port N] [--endpoint URL --api-key KEY | --simulate] [--data-dir DIR]
+  thinkbatch label run <task.json> [--simulate] [--out DIR] [--data-dir DIR]
+  thinkbatch label create|list|status|run --now …   labelling tasks on a running API: thinkbatch label --help
 
 Options of run:
   --out DIR            where results.jsonl, errors.jsonl and summary.json go (default ./thinkbatch-out/<job-id>/)
@@ -76,6 +79,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       stdout: process.stdout,
       stderr: process.stderr,
     });
+  if (argv[0] === 'label')
+    return labelMain(argv.slice(1), { env: process.env, stdout: process.stdout, stderr: process.stderr });
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -7,10 +7,12 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApiApp, parseApiConfig } from '@thinkbatch/api';
 import { ENDPOINT, LOCAL_SIMULATOR_LIMITS, type RateGateSettings, systemClock } from '@thinkbatch/core';
-import { createLocalUploadNotifier, type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
+import { scheduleStoredLabellingTasks } from '@thinkbatch/labelling';
+import { createLocalUploadNotifier, type LocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
 import { createFileLogger } from './file-logger';
+import { startLocalLabelling } from './label-local';
 import { readPriceListFile } from './price-list-file';
 import { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-defaults';
 import { UsageError } from './usage-error';
@@ -90,7 +92,8 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     if (simulator !== null) cleanups.push(() => simulator.close());
     const baseURL = simulator?.url ?? options.endpoint ?? io.env['THINKBATCH_ENDPOINT'] ?? ENDPOINT.baseURL;
     const apiKey = simulator !== null ? simulatorKey : (givenKey ?? '');
-    const runtime = await startLocalRuntime({
+    // The runtime with labelling wired in (job finished events drive labelling runs).
+    const labelling = await startLocalLabelling({
       dataDir: join(dataDir, 'emulators'),
       model: createOpenAIModelClient({ baseURL, apiKey }),
       endpoint: {
@@ -104,7 +107,11 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
         ...(prices !== null && { prices }),
       },
     });
-    cleanups.push(() => runtime.stop());
+    cleanups.push(() => labelling.stop());
+    const { runtime } = labelling;
+    const scheduler = scheduleStoredLabellingTasks(labelling.deps);
+    await scheduler.refresh();
+    cleanups.push(async () => scheduler.stop());
     const uploads = createLocalUploadNotifier(runtime, { log });
     cleanups.push(() => uploads.stop());
     const app = createApiApp({
@@ -116,6 +123,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       log,
       token,
       config: parseApiConfig({ defaultModel: runtime.deps.config.defaultModel, prices }),
+      labelling: { deps: labelling.deps, tasksChanged: () => scheduler.refresh() },
     });
     const server = await listen(
       app.fetch,

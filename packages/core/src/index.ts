@@ -23,6 +23,7 @@ export * from './jsonl/jsonl-line-bytes';
 export * from './jsonl/jsonl-reader';
 export * from './pipeline/index';
 export * from './ports/clock';
+export * from './ports/job-events';
 export * from './ports/job-store';
 export * from './ports/logger';
 export * from './ports/model-client';

@@ -95,5 +95,19 @@ describe('apiDepsFromEnvironment', () => {
     });
     expect([deps.input.bucket, deps.output.bucket, deps.token]).toEqual(['in-bucket', 'out-bucket', TOKEN]);
     expect(deps.uploads).toBe(bucketNotifications);
+    expect(deps.labelling).toBeNull();
+  });
+
+  it('gives the labelling routes their bucket when it is linked', () => {
+    const deps = apiDepsFromEnvironment({
+      ApiInputs: { name: 'in-bucket' },
+      ApiOutputs: { name: 'out-bucket' },
+      JobsTable: { name: 'jobs' },
+      JobListIndexes: { byStatus: 'jobs-by-status', byInput: 'jobs-by-input' },
+      ApiToken: { value: TOKEN },
+      LabellingBucket: { name: 'labelling-bucket' },
+    });
+    expect(deps.labelling?.deps.store.bucket).toBe('labelling-bucket');
+    expect(deps.labelling?.deps.input.bucket).toBe('in-bucket');
   });
 });

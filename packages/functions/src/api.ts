@@ -16,6 +16,8 @@ export interface ApiLinkedResources {
   readonly JobsTable: { readonly name: string };
   readonly JobListIndexes: { readonly byStatus: string; readonly byInput: string };
   readonly ApiToken: { readonly value: string };
+  /** The labelling bucket (tasks, their state and runs); without it the labelling routes answer 404. */
+  readonly LabellingBucket?: { readonly name: string };
 }
 
 /**
@@ -27,20 +29,42 @@ export function apiDepsFromEnvironment(
   linked: ApiLinkedResources = Resource as unknown as ApiLinkedResources,
 ): ApiDeps {
   const s3 = new S3Client({});
+  const jobs = createDynamoJobStore({
+    dynamodb: new DynamoDBClient({}),
+    tableName: linked.JobsTable.name,
+    jobsByStatusIndex: linked.JobListIndexes.byStatus,
+    jobsByInputIndex: linked.JobListIndexes.byInput,
+  });
+  const input = createS3ObjectStore({ s3, bucket: linked.ApiInputs.name });
+  const output = createS3ObjectStore({ s3, bucket: linked.ApiOutputs.name });
+  const log = createJsonLogger({ function: process.env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'thinkbatch-api' });
+  const defaultModel = process.env['THINKBATCH_MODEL'] || ENDPOINT.model;
+  const labellingBucket = linked.LabellingBucket?.name;
   return {
-    jobs: createDynamoJobStore({
-      dynamodb: new DynamoDBClient({}),
-      tableName: linked.JobsTable.name,
-      jobsByStatusIndex: linked.JobListIndexes.byStatus,
-      jobsByInputIndex: linked.JobListIndexes.byInput,
-    }),
-    input: createS3ObjectStore({ s3, bucket: linked.ApiInputs.name }),
-    output: createS3ObjectStore({ s3, bucket: linked.ApiOutputs.name }),
+    jobs,
+    input,
+    output,
     uploads: bucketNotifications,
     clock: systemClock,
-    log: createJsonLogger({ function: process.env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'thinkbatch-api' }),
+    log,
     token: linked.ApiToken.value,
-    config: parseApiConfig({ defaultModel: process.env['THINKBATCH_MODEL'] || ENDPOINT.model }),
+    config: parseApiConfig({ defaultModel }),
+    labelling:
+      labellingBucket === undefined
+        ? null
+        : {
+            deps: {
+              store: createS3ObjectStore({ s3, bucket: labellingBucket }),
+              jobs,
+              input,
+              output,
+              // The input bucket's notification starts the fan-out of a run's job.
+              announceUpload: async () => {},
+              clock: systemClock,
+              log,
+              defaultModel,
+            },
+          },
   };
 }
 

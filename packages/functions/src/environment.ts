@@ -6,6 +6,7 @@ import {
   createDynamoJobStore,
   createDynamoRateGate,
   createS3ObjectStore,
+  createSqsJobEvents,
   createSqsWorkQueue,
 } from '@thinkbatch/aws-adapters';
 import {
@@ -54,6 +55,10 @@ export function depsFromEnvironment(): PipelineDeps {
   const jobs = memo(() => createDynamoJobStore({ dynamodb: dynamodb(), tableName: linked.JobsTable.name }));
   const queue = memo(() => createSqsWorkQueue({ sqs: new SQSClient({}), queueUrl: linked.WorkQueue.url }));
   const model = memo(() => createOpenAIModelClient({ baseURL, apiKey: linked.NvidiaApiKey.value }));
+  // Job finished events for labelling runs; only the functions that end jobs are linked to the queue.
+  const events = memo(() =>
+    createSqsJobEvents({ sqs: new SQSClient({}), queueUrl: linked.LabellingEvents.url }),
+  );
   const rateGates = memo(() =>
     createRateGates({
       baseURL,
@@ -87,5 +92,6 @@ export function depsFromEnvironment(): PipelineDeps {
     newToken: () => randomUUID().slice(0, 12),
     log: createJsonLogger({ function: env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'thinkbatch' }),
     config: parsePipelineConfig({ defaultModel: env['THINKBATCH_MODEL'] || undefined }),
+    events: { jobFinished: (event) => events().jobFinished(event) },
   };
 }

@@ -10,6 +10,8 @@ export interface LinkedResources {
   readonly WorkQueue: { readonly url: string };
   readonly JobsTable: { readonly name: string };
   readonly NvidiaApiKey: { readonly value: string };
+  /** The job finished events queue (`infra/labelling-resources.ts`). */
+  readonly LabellingEvents: { readonly url: string };
 }
 
 export const linked = Resource as unknown as LinkedResources;

@@ -14,6 +14,7 @@ import {
   FAN_OUT_FAILURES,
   FANOUT,
   isTerminalJobStatus,
+  type JobEvents,
   type JobOptions,
   type JobRecord,
   type Logger,
@@ -100,6 +101,8 @@ export interface LocalRuntimeOptions {
    * @default { intervalMs: SWEEPER.intervalMinutes × 60_000, clock: systemClock }
    */
   readonly sweeper?: { readonly intervalMs?: number; readonly clock?: Clock } | false;
+  /** Told when a job ends (finalize or failJob), as a queue would be on AWS. @default none */
+  readonly events?: JobEvents;
 }
 
 /** Local waits before the fan-out's async retries (Lambda's are minutes). */
@@ -203,6 +206,7 @@ async function assembleRuntime(
     newToken: () => randomUUID().slice(0, 12),
     log,
     config: parsePipelineConfig(options.config),
+    ...(options.events !== undefined && { events: options.events }),
   };
   const provide = async (): Promise<PipelineDeps> => deps;
   const fanOut = createFanOutHandler(provide);

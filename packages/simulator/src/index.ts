@@ -2,6 +2,7 @@
 // simulator live in the test kit, `@thinkbatch/testing`.
 export { CLI_HELP, type CliCommand, DEFAULT_CLI_PORT, parseCliArgs } from './cli/cli-args';
 export type { SimulatorClock } from './clock';
+export { LABELLING_MARKERS, labellingAnswerText } from './completion/labelling-answer';
 export { answerForPrompt, answerText, type PromptAnswer } from './completion/prompt-answer';
 export { promptKey, promptTextOf, type SimulatedMessage } from './completion/prompt-key';
 export {

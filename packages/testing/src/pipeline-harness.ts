@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   Clock,
+  JobEvents,
   JobRecord,
   JobStore,
   PipelineConfigInput,
@@ -78,6 +79,8 @@ export function createPipelineHarness(
     invocationMs?: number;
     /** The endpoint's limits. @default UNBOUNDED_TEST_LIMITS */
     rateLimits?: Partial<RateGateSettings>;
+    /** Told when a job ends. @default none */
+    events?: JobEvents;
   } = {},
 ): PipelineHarness {
   const fakes = {
@@ -100,6 +103,7 @@ export function createPipelineHarness(
     newToken: () => randomUUID().slice(0, 8),
     log: silentLogger,
     config: parsePipelineConfig({ linesPerChunk: 3, ...options.config }),
+    ...(options.events !== undefined && { events: options.events }),
   };
   const invocationMs = options.invocationMs ?? 900_000;
 

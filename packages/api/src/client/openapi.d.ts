@@ -155,6 +155,64 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/labelling/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List labelling tasks */
+        get: operations["listLabellingTasks"];
+        put?: never;
+        /**
+         * Create or replace a labelling task
+         * @description Validates the task (template, label space, cron) and stores it under its id; storing the same id again replaces it. Its schedule runs it from then on.
+         */
+        post: operations["createLabellingTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/labelling/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A labelling task with its run in progress and its latest reports */
+        get: operations["getLabellingTask"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/labelling/tasks/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a labelling task now (new or changed files), as its schedule would
+         * @description A run's job appears in the job API; the run finishes when its job does. A run already going makes this `busy`.
+         */
+        post: operations["runLabellingTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -327,6 +385,104 @@ export type components = {
         };
         /** @enum {string} */
         JobStatus: "validating" | "queued" | "running" | "finalizing" | "completed" | "failed" | "cancelled" | "expired";
+        /** @description A finished run's report.json. */
+        LabellingReport: {
+            answers_reasked: number;
+            cost: number | null;
+            files: string[];
+            jobs: string[];
+            label_distribution: {
+                [key: string]: number;
+            };
+            output: string;
+            rows_deferred: number;
+            rows_invalid: number;
+            rows_labelled: number;
+            rows_reused: number;
+            rows_seen: number;
+            rows_unreadable: number;
+            run_id: string;
+            samples_per_row: number;
+            spending_cap: {
+                reserved_tokens: number;
+                reserved_usd: number | null;
+                tokens: number | null;
+                usd: number | null;
+                used_tokens: number;
+            } | null;
+            /** @enum {string} */
+            status: "completed" | "spending_cap";
+            task_id: string;
+            tick: string;
+            tokens: {
+                completion: number;
+                lines_with_unknown_usage: number;
+                prompt: number;
+                reasoning: number;
+                total: number;
+            };
+        };
+        LabellingRunOutcome: {
+            job_id: string | null;
+            /** @enum {string} */
+            outcome: "started" | "finished" | "duplicate" | "busy" | "nothing_new";
+            run_id: string | null;
+        };
+        /** @description A labelling task with its defaults filled in (see the README: Scheduled dataset labelling). */
+        LabellingTask: {
+            dataset: {
+                /** @enum {string} */
+                format: "jsonl" | "csv";
+                prefix: string;
+            };
+            id: string;
+            labels: {
+                enum: string[];
+            } | {
+                schema: {
+                    [key: string]: unknown;
+                };
+            };
+            model?: string;
+            /** @default {} */
+            params: {
+                /** @default 4096 */
+                max_tokens: number;
+                /** @default 0.6 */
+                temperature: number;
+                top_p?: number;
+            };
+            prompt: {
+                /** @default true */
+                boxed: boolean;
+                /** @default  */
+                instructions: string;
+                template: string;
+            };
+            /** @default true */
+            reask: boolean;
+            /** @default 1 */
+            samples: number;
+            /** @default 0 * * * * */
+            schedule: string;
+            spendingCap?: {
+                tokens?: number;
+                usd?: number;
+            };
+            /** @default 1 */
+            version: number;
+        };
+        LabellingTaskInput: {
+            [key: string]: unknown;
+        };
+        LabellingTaskStatus: {
+            open_run: {
+                run_id: string;
+                tick: string;
+            } | null;
+            runs: components["schemas"]["LabellingReport"][];
+            task: components["schemas"]["LabellingTask"];
+        };
         /** @description Lines with latency in [from_ms, to_ms); to_ms null: no bound. */
         LatencyBucket: {
             from_ms: number;
@@ -1017,6 +1173,240 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobStats"];
+                };
+            };
+            /** @description The request is malformed: a field, a parameter or a job id is invalid (`invalid_value`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listLabellingTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every stored task, by id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["LabellingTask"][];
+                    };
+                };
+            };
+            /** @description No valid bearer token (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createLabellingTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabellingTaskInput"];
+            };
+        };
+        responses: {
+            /** @description The task as stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabellingTask"];
+                };
+            };
+            /** @description The request is malformed: a field, a parameter or a job id is invalid (`invalid_value`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large (`payload_too_large`); upload large files through an upload slot. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLabellingTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task and its runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabellingTaskStatus"];
+                };
+            };
+            /** @description The request is malformed: a field, a parameter or a job id is invalid (`invalid_value`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    runLabellingTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the run did. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabellingRunOutcome"];
                 };
             };
             /** @description The request is malformed: a field, a parameter or a job id is invalid (`invalid_value`). */

@@ -1,4 +1,5 @@
 import type { JobError, JobRecord } from '../job/job';
+import { publishJobFinished } from '../ports/job-events';
 import { writeResultFiles, writeSummary } from './job-outputs';
 import type { PipelineDeps } from './pipeline-deps';
 import { readRecordedResults } from './read-job-results';
@@ -57,5 +58,7 @@ async function writeFailureOutputs(deps: PipelineDeps, job: JobRecord): Promise<
   });
   await removeIntermediates(deps, jobId);
   deps.log.info('failed job left its outputs', { jobId, counts: summary.counts });
-  return done ?? { ...job, outputs };
+  const failed = done ?? { ...job, outputs };
+  await publishJobFinished(deps.events, deps.log, failed);
+  return failed;
 }

@@ -1,4 +1,5 @@
 import type { JobRecord, JobStatus } from '../job/job';
+import { publishJobFinished } from '../ports/job-events';
 import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
 import type { JobSummary, SummaryCounts } from '../results/job-summary';
 import { claimFinalizeOrRetryLater } from './finalize-claim';
@@ -35,7 +36,10 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
   const outputs = files.outputs;
   const done = await deps.jobs.transitionJob(jobId, { from: ['finalizing'], to: status, now, outputs });
   if (done === null) deps.log.warn('job left finalizing before this finalizer finished', { jobId });
-  else await removeIntermediates(deps, jobId);
+  else {
+    await removeIntermediates(deps, jobId);
+    await publishJobFinished(deps.events, deps.log, done);
+  }
   deps.log.info('job finished', { jobId, status, counts: summary.counts });
   return { kind: 'finalized', status, summary };
 }

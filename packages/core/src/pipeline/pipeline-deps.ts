@@ -1,4 +1,5 @@
 import type { Clock, RandomSource } from '../ports/clock';
+import type { JobEvents } from '../ports/job-events';
 import type { JobStore } from '../ports/job-store';
 import type { Logger } from '../ports/logger';
 import type { ModelClient } from '../ports/model-client';
@@ -27,4 +28,6 @@ export interface PipelineDeps {
   readonly newToken: () => string;
   readonly log: Logger;
   readonly config: PipelineConfig;
+  /** Told when a job ends (finalized or failed), e.g. to collect a labelling run. @default none */
+  readonly events?: JobEvents;
 }

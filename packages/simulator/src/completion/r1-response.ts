@@ -1,4 +1,5 @@
 import { deriveSeed, logNormal, mulberry32 } from '../seeded-random';
+import { labellingAnswer } from './labelling-answer';
 import { answerForPrompt, answerText, type PromptAnswer } from './prompt-answer';
 import { reasoningText } from './reasoning-text';
 import { CHARS_PER_TOKEN, estimateTokens } from './token-count';
@@ -51,6 +52,8 @@ export interface R1Request {
   readonly promptKey: string;
   /** `max_tokens` of the request; null: unlimited. */
   readonly maxTokens: number | null;
+  /** The request's index in the simulator's life: varies the samples of a labelling prompt. @default 0 */
+  readonly requestIndex?: number;
 }
 
 /** How the simulated model writes. */
@@ -109,9 +112,11 @@ function truncate(segments: readonly OutputSegment[], budget: number): OutputSeg
 export function generateR1Response(request: R1Request, style: R1Style): R1Response {
   const random = mulberry32(deriveSeed(style.seed, 'answer', request.promptKey));
   const answer = answerForPrompt(request.promptText, request.promptKey);
+  const labelling = labellingAnswer(request.promptText, style.seed, request.requestIndex ?? 0);
   const tokens = sampleReasoningTokens(style.reasoningTokens, random);
-  const reasoning = reasoningText(request.promptText, answer.value, tokens, random);
-  const [full, reasoningChars] = layout(style.shape, reasoning, answerText(answer));
+  const reasoning = reasoningText(request.promptText, labelling?.label ?? answer.value, tokens, random);
+  const text = labelling?.text ?? answerText(answer);
+  const [full, reasoningChars] = layout(style.shape, reasoning, text);
   const fullChars = full.reduce((sum, segment) => sum + segment.text.length, 0);
   const budget = request.maxTokens === null ? fullChars : request.maxTokens * CHARS_PER_TOKEN;
   const segments = budget < fullChars ? truncate(full, budget) : full;

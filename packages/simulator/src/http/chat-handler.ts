@@ -58,7 +58,12 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
   // The answer is a pure function of the request: known before admission, so the token limit can
   // charge it (see `admissionTokens`).
   const response = generateR1Response(
-    { promptText: request.promptText, promptKey: request.promptKey, maxTokens: request.maxTokens },
+    {
+      promptText: request.promptText,
+      promptKey: request.promptKey,
+      maxTokens: request.maxTokens,
+      requestIndex,
+    },
     options,
   );
   const { prompt_tokens: promptTokens, completion_tokens: completionTokens } = response.usage;
