@@ -5,6 +5,7 @@ import type { JobDefaults } from '../job/job-defaults';
 import type { LineError, LineErrorCode } from '../results/result-line';
 import { describeJsonValue } from './describe-json-value';
 import { foldSystemIntoUser } from './fold-system-into-user';
+import { findJsonShapeProblem } from './json-shape';
 import {
   BatchInputLine,
   MAX_CUSTOM_ID_LENGTH,
@@ -167,12 +168,13 @@ export function normalizeInputLine(
     );
   }
   const { custom_id: rawId } = value;
+  const readable = typeof rawId === 'string' && rawId !== '' && rawId.length <= MAX_CUSTOM_ID_LENGTH;
+  const invalidRequest = (message: string): NormalizeInputLineResult =>
+    invalid(readable ? rawId : defaultCustomId(lineNumber), 'invalid_request', message);
+  const shapeProblem = findJsonShapeProblem(value);
+  if (shapeProblem !== null) return invalidRequest(shapeProblem);
   const parsed = parseLine(value);
-  if (!parsed.ok) {
-    const readable = typeof rawId === 'string' && rawId !== '' && rawId.length <= MAX_CUSTOM_ID_LENGTH;
-    const customId = readable ? rawId : defaultCustomId(lineNumber);
-    return invalid(customId, 'invalid_request', parsed.message);
-  }
+  if (!parsed.ok) return invalidRequest(parsed.message);
   return {
     kind: 'valid',
     request: {
