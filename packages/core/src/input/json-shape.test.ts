@@ -14,7 +14,9 @@ describe('findJsonShapeProblem', () => {
       'key "__proto__" is not allowed (at __proto__)',
     );
     const inBody = JSON.parse('{"body": {"messages": [{"role": "user", "__proto__": 1}]}}');
-    expect(findJsonShapeProblem(inBody)).toBe('key "__proto__" is not allowed (at body.messages[0].__proto__)');
+    expect(findJsonShapeProblem(inBody)).toBe(
+      'key "__proto__" is not allowed (at body.messages[0].__proto__)',
+    );
   });
 
   it('accepts nesting up to the limit and refuses one level more', () => {

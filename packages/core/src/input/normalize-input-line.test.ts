@@ -371,6 +371,8 @@ describe('normalizeInputLine: hostile shapes', () => {
 
   it('refuses a body nested deeper than the limit, with its path', () => {
     const raw = `{"custom_id":"d","method":"POST","url":"/v1/chat/completions","body":{"messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
-    expect(invalid(raw, 2).error.message).toMatch(/^line 2: body\.x(\[0\])+ is nested deeper than 64 levels$/);
+    expect(invalid(raw, 2).error.message).toMatch(
+      /^line 2: body\.x(\[0\])+ is nested deeper than 64 levels$/,
+    );
   });
 });

@@ -5,13 +5,13 @@ import type { JobDefaults } from '../job/job-defaults';
 import type { LineError, LineErrorCode } from '../results/result-line';
 import { describeJsonValue } from './describe-json-value';
 import { foldSystemIntoUser } from './fold-system-into-user';
-import { findJsonShapeProblem } from './json-shape';
 import {
   BatchInputLine,
   MAX_CUSTOM_ID_LENGTH,
   MessagesInputLine,
   PromptInputLine,
 } from './input-line-schemas';
+import { findJsonShapeProblem } from './json-shape';
 
 /** Outcome of reading one input line. Invalid lines are values: they become failed result lines. */
 export type NormalizeInputLineResult =

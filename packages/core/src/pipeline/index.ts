@@ -2,6 +2,7 @@ export * from './dead-letter';
 export * from './fail-job';
 export * from './fan-out';
 export * from './fan-out-failure';
+export * from './fan-out-input';
 export * from './finalize-job';
 export * from './job-progress';
 export * from './limiter';

@@ -23,6 +23,10 @@ export const PipelineConfig = z.strictObject({
   maxChunkBytes: Count.default(FANOUT.maxChunkBytes),
   /** Longest accepted input line; longer ones fail `line_too_large`. @default FANOUT.maxLineBytes */
   maxLineBytes: Count.default(FANOUT.maxLineBytes),
+  /** Most chunks of one job; a longer input fails `input_too_large`. @default FANOUT.maxChunksPerJob */
+  maxChunksPerJob: Count.default(FANOUT.maxChunksPerJob),
+  /** Most bytes a gzip input may decompress to. @default FANOUT.maxDecompressedBytes */
+  maxDecompressedBytes: Count.default(FANOUT.maxDecompressedBytes),
   /**
    * Most lines in flight at once per invocation (the memory bound; `--concurrency`). Within it, lines in
    * flight follow the endpoint's rate gate: those holding a permit plus `linesAwaitingPermit`.

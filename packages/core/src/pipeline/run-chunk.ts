@@ -80,7 +80,7 @@ export async function runChunk(
   if (todo.length > 0) {
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
-    const texts = await readLineTexts(deps, job, todo);
+    const texts = await readLineTexts(deps, job, message, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
     const permits =
       invocation.permits ??
@@ -186,27 +186,30 @@ async function requireChunk(deps: PipelineDeps, jobId: string, index: number): P
 async function readLineTexts(
   deps: PipelineDeps,
   job: JobRecord,
+  message: RunChunkMessage,
   refs: readonly LineRef[],
 ): Promise<Map<number, string>> {
-  const { key, etag } = job.input;
+  // A gzip upload's lines are read from its decompressed copy (see `openFanOutSource`).
+  const { key, etag } = message.decodedInput ?? job.input;
+  const store = message.decodedInput === undefined ? deps.input : deps.output;
   const texts = new Map<number, string>();
   const start = Math.min(...refs.map((r) => r.byteStart));
   const end = Math.max(...refs.map((r) => r.byteEnd));
   if (end - start <= MAX_SPAN_BYTES) {
-    const span = await deps.input.get(key, { range: { start, end }, ifMatch: etag });
+    const span = await store.get(key, { range: { start, end }, ifMatch: etag });
     if (span === null)
-      throw new PipelineError(`input s3://${job.input.bucket}/${key} is gone`, { code: ErrorCode.notFound });
+      throw new PipelineError(`input s3://${store.bucket}/${key} is gone`, { code: ErrorCode.notFound });
     for (const ref of refs)
       texts.set(ref.line, decodeLineBytes(span.subarray(ref.byteStart - start, ref.byteEnd - start)));
     return texts;
   }
   for (const ref of refs) {
-    const bytes = await deps.input.get(key, {
+    const bytes = await store.get(key, {
       range: { start: ref.byteStart, end: ref.byteEnd },
       ifMatch: etag,
     });
     if (bytes === null)
-      throw new PipelineError(`input s3://${job.input.bucket}/${key} is gone`, { code: ErrorCode.notFound });
+      throw new PipelineError(`input s3://${store.bucket}/${key} is gone`, { code: ErrorCode.notFound });
     texts.set(ref.line, decodeLineBytes(bytes));
   }
   return texts;
