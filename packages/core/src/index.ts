@@ -3,6 +3,7 @@ export * from './completion/accumulate-stream';
 export * from './completion/chat';
 export * from './completion/chat-completion';
 export * from './completion/extract-reasoning';
+export * from './endpoint-refusal/refusal-tracker';
 export * from './errors/error-code';
 export * from './errors/parse';
 export * from './errors/thinkbatch-error';

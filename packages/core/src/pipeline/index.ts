@@ -1,4 +1,5 @@
 export * from './dead-letter';
+export * from './endpoint-refusal-guard';
 export * from './fail-job';
 export * from './fan-out';
 export * from './fan-out-failure';
