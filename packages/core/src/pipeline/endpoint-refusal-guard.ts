@@ -11,6 +11,11 @@ export interface EndpointRefusalGuard {
   /** The deps' model client, watched: the call that trips the tracker stops the job. */
   readonly model: ModelClient;
   /**
+   * Aborted once this delivery knows the job stopped: lines waiting for endpoint capacity hand
+   * themselves back at once instead of waiting on (their next delivery ends them without a call).
+   */
+  readonly signal: AbortSignal;
+  /**
    * The result of a line that must not run because its job stopped on a refusal (found in the job
    * store, so a stop by any delivery counts), or null when the line may run.
    */
@@ -29,10 +34,16 @@ export function createEndpointRefusalGuard(
   known: JobError | null,
 ): EndpointRefusalGuard {
   const tracker = createRefusalTracker(deps.config.endpointRefusalLimit);
-  let stop: JobError | null = known?.code === ENDPOINT_REFUSED ? known : null;
+  let stop: JobError | null = null;
+  const stopped = new AbortController();
+  const noteStop = (error: JobError): void => {
+    stop = error;
+    stopped.abort(new Error(`the job stopped: ${error.code}`));
+  };
+  if (known?.code === ENDPOINT_REFUSED) noteStop(known);
 
   const stopJob = async (error: JobError): Promise<void> => {
-    stop = error;
+    noteStop(error);
     deps.log.error('endpoint refuses every call; stopping the job', { jobId, message: error.message });
     await deps.jobs.transitionJob(jobId, {
       from: ['validating', 'queued', 'running'],
@@ -43,6 +54,7 @@ export function createEndpointRefusalGuard(
   };
 
   return {
+    signal: stopped.signal,
     model: {
       complete: async (body, options) => {
         const call = await deps.model.complete(body, options);
@@ -54,7 +66,7 @@ export function createEndpointRefusalGuard(
     stoppedLine: async (ref, attempts) => {
       if (stop === null) {
         const error = (await deps.jobs.getJob(jobId))?.error ?? null;
-        if (error?.code === ENDPOINT_REFUSED) stop = error;
+        if (error?.code === ENDPOINT_REFUSED) noteStop(error);
       }
       if (stop === null) return null;
       return unansweredResult({
@@ -65,7 +77,7 @@ export function createEndpointRefusalGuard(
         model: null,
         error: {
           code: 'endpoint_rejected',
-          message: `line ${ref.line}: not sent: the job stopped because ${stop.message}`,
+          message: `line ${ref.line}: stopped unanswered: the job stopped because ${stop.message}`,
         },
       });
     },

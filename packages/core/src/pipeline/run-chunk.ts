@@ -81,7 +81,10 @@ export async function runChunk(
   if (todo.length > 0) {
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
+    // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
     const refusals = createEndpointRefusalGuard(deps, jobId, job.error);
+    const lineDeps = { ...deps, model: refusals.model };
+    const signal = AbortSignal.any([refusals.signal, ...(invocation.signal ? [invocation.signal] : [])]);
     const texts = await readLineTexts(deps, job, message, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
     const permits =
@@ -110,28 +113,24 @@ export async function runChunk(
             await recordLineResult(deps, jobId, index, result);
             return;
           }
-          // The endpoint refused every call the same way: the line ends without one (see the guard).
           const stopped = await refusals.stoppedLine(ref, chunk.attempts[String(ref.line)] ?? 0);
           if (stopped !== null) return void (await recordLineResult(deps, jobId, index, stopped));
           const release = (): Promise<void> => deps.jobs.releaseLine(jobId, index, ref.line, holder);
-          const outcome = await runLine(
-            { ...deps, model: refusals.model },
-            {
-              jobId,
-              chunk: index,
-              holder,
-              ref,
-              body: normalized.request.body,
-              maxAttempts: job.options.maxAttempts ?? deps.config.retry.maxAttempts,
-              attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
-              jobDeadline: job.options.deadline ?? null,
-              invocationDeadline: invocation.deadline,
-              isCancelled,
-              permits,
-              longestWaitMs: deps.rateGates.settings.longestWaitMs,
-              ...(invocation.signal && { signal: invocation.signal }),
-            },
-          ).catch(async (error: unknown) => {
+          const outcome = await runLine(lineDeps, {
+            jobId,
+            chunk: index,
+            holder,
+            ref,
+            body: normalized.request.body,
+            maxAttempts: job.options.maxAttempts ?? deps.config.retry.maxAttempts,
+            attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
+            jobDeadline: job.options.deadline ?? null,
+            invocationDeadline: invocation.deadline,
+            isCancelled,
+            permits,
+            longestWaitMs: deps.rateGates.settings.longestWaitMs,
+            signal,
+          }).catch(async (error: unknown) => {
             await release().catch(() => {});
             throw error;
           });
