@@ -11,8 +11,10 @@ export interface EndpointRefusalGuard {
   /** The deps' model client, watched: the call that trips the tracker stops the job. */
   readonly model: ModelClient;
   /**
-   * Aborted once this delivery knows the job stopped: lines waiting for endpoint capacity hand
-   * themselves back at once instead of waiting on (their next delivery ends them without a call).
+   * The invocation's signal, also aborted once this delivery knows the job stopped: lines waiting for
+   * endpoint capacity hand themselves back at once instead of waiting on (their next delivery ends them
+   * without a call). Calls already made are not cut short by the stop: `model` passes them the
+   * invocation's signal alone, so their answers (and attempt counts) stay exact.
    */
   readonly signal: AbortSignal;
   /**
@@ -32,6 +34,7 @@ export function createEndpointRefusalGuard(
   deps: Pick<PipelineDeps, 'model' | 'jobs' | 'clock' | 'log' | 'config'>,
   jobId: string,
   known: JobError | null,
+  invocationSignal?: AbortSignal,
 ): EndpointRefusalGuard {
   const tracker = createRefusalTracker(deps.config.endpointRefusalLimit);
   let stop: JobError | null = null;
@@ -54,10 +57,13 @@ export function createEndpointRefusalGuard(
   };
 
   return {
-    signal: stopped.signal,
+    signal: invocationSignal ? AbortSignal.any([stopped.signal, invocationSignal]) : stopped.signal,
     model: {
-      complete: async (body, options) => {
-        const call = await deps.model.complete(body, options);
+      complete: async (body, { signal: _stopOrInvocation, ...options }) => {
+        const call = await deps.model.complete(body, {
+          ...options,
+          ...(invocationSignal && { signal: invocationSignal }),
+        });
         const tripped = tracker.observe(call, body.model);
         if (tripped !== null) await stopJob(tripped);
         return call;

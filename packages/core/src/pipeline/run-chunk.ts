@@ -82,9 +82,8 @@ export async function runChunk(
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
     // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
-    const refusals = createEndpointRefusalGuard(deps, jobId, job.error);
+    const refusals = createEndpointRefusalGuard(deps, jobId, job.error, invocation.signal);
     const lineDeps = { ...deps, model: refusals.model };
-    const signal = AbortSignal.any([refusals.signal, ...(invocation.signal ? [invocation.signal] : [])]);
     const texts = await readLineTexts(deps, job, message, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
     const permits =
@@ -129,7 +128,7 @@ export async function runChunk(
             isCancelled,
             permits,
             longestWaitMs: deps.rateGates.settings.longestWaitMs,
-            signal,
+            signal: refusals.signal,
           }).catch(async (error: unknown) => {
             await release().catch(() => {});
             throw error;
