@@ -63,6 +63,17 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     },
   },
   {
+    name: 'JSON lines in another schema (a data set, not requests)',
+    body: '{"question":"What is 2+2?","answer":"4"}\n'.repeat(500),
+    expected: {
+      job: {
+        code: 'input_no_requests',
+        message:
+          /^none of the first 100 lines is a request thinkbatch can run \(line 1: expected "prompt" or "messages"/,
+      },
+    },
+  },
+  {
     name: 'NUL bytes among valid lines',
     body: `${prompt('a')}\n\u0000\u0000\u0000\n{"prompt":"x\u0000y"}\n${prompt('b')}\n`,
     expected: {

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { type JsonlRecord, readJsonlLines } from './jsonl-reader';
-import { checkLooksLikeJsonl, NotJsonlError } from './not-jsonl-check';
+import { checkLooksLikeJsonl, NotJsonlError, type RequestProblem } from './not-jsonl-check';
 
 const encoder = new TextEncoder();
 
-async function check(body: string | Uint8Array): Promise<JsonlRecord[] | NotJsonlError> {
+async function check(
+  body: string | Uint8Array,
+  requestProblem: RequestProblem | null = null,
+): Promise<JsonlRecord[] | NotJsonlError> {
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
   const records: JsonlRecord[] = [];
   try {
-    for await (const record of checkLooksLikeJsonl(readJsonlLines([bytes]))) records.push(record);
+    for await (const record of checkLooksLikeJsonl(readJsonlLines([bytes]), requestProblem))
+      records.push(record);
     return records;
   } catch (error) {
     if (error instanceof NotJsonlError) return error;
@@ -46,5 +50,19 @@ describe('checkLooksLikeJsonl', () => {
     expect(await check('junk\nmore junk\n')).toHaveLength(2);
     // A line too large to read is not judged at all.
     expect(await check('x'.repeat(100))).toHaveLength(1);
+  });
+
+  it('with a request check, refuses a full window of JSON in which no line is a request', async () => {
+    const problem: RequestProblem = (record) => (record.text.includes('"prompt"') ? null : 'no prompt');
+    const dataset = `${'{"question":"q","answer":"a"}\n'.repeat(150)}`;
+    const refused = await check(dataset, problem);
+    expect(refused).toBeInstanceOf(NotJsonlError);
+    expect((refused as NotJsonlError).reason).toBe('no_requests');
+    expect((refused as Error).message).toMatch(
+      /^none of the first 100 lines is a request thinkbatch can run \(no prompt\)/,
+    );
+    // One runnable line in the window, or a window not full, and the file runs.
+    expect(await check(`${valid(0)}\n${dataset}`, problem)).toHaveLength(151);
+    expect(await check('{"question":"q"}\n'.repeat(99), problem)).toHaveLength(99);
   });
 });

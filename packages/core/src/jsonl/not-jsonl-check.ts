@@ -14,13 +14,23 @@ export const NOT_JSONL_CHECK = {
   notJsonShare: 0.8,
 } as const;
 
-/** A file is plainly not JSONL (binary, text, CSV…): one job-level error instead of a failed line each. */
+/**
+ * A file is plainly not JSONL (binary, text, CSV…), or not one request in a full window is runnable (a
+ * data set in another schema): one job-level error instead of a failed line each.
+ */
 export class NotJsonlError extends ThinkbatchError {
   override name = 'NotJsonlError';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** `not_jsonl`: not JSON; `no_requests`: JSON, but no line of the window is a request. */
+    readonly reason: 'not_jsonl' | 'no_requests' = 'not_jsonl',
+  ) {
     super(message, { code: ErrorCode.invalidValue });
   }
 }
+
+/** Why a line read as text is no request the job can run, or null when it is one. */
+export type RequestProblem = (record: JsonlRecord & { kind: 'line' }) => string | null;
 
 /**
  * Whether a line looks like no JSON at all: not UTF-8, holding a NUL byte, or neither parsing as JSON
@@ -43,10 +53,12 @@ export function looksLikeNoJson(record: JsonlRecord): boolean | null {
 /**
  * Pass a file's records through, after looking at its first lines: throws `NotJsonlError` before
  * yielding anything when at least `minLines` of them were judged and `notJsonShare` of those look like
- * no JSON. Holds at most `windowLines` records (and about `windowBytes` of their text) meanwhile.
+ * no JSON, or — given `requestProblem` — when a full window (`windowLines`) holds no runnable request.
+ * Holds at most `windowLines` records (and about `windowBytes` of their text) meanwhile.
  */
 export async function* checkLooksLikeJsonl(
   records: AsyncIterable<JsonlRecord>,
+  requestProblem: RequestProblem | null = null,
   check: typeof NOT_JSONL_CHECK = NOT_JSONL_CHECK,
 ): AsyncGenerator<JsonlRecord, void, undefined> {
   const iterator = records[Symbol.asyncIterator]();
@@ -74,6 +86,23 @@ export async function* checkLooksLikeJsonl(
     throw new NotJsonlError(
       `the input is not JSONL: ${noJson.length} of its first ${judged} lines are not JSON (binary or plain text; lines ${shown}${noJson.length > 3 ? ', …' : ''}). Expected one JSON object per line, UTF-8, optionally gzip-compressed`,
     );
+  }
+  if (requestProblem !== null && window.length >= check.windowLines) {
+    let first: string | null = null;
+    let runnable = false;
+    for (const record of window) {
+      const problem = record.kind === 'line' ? requestProblem(record) : record.error.message;
+      if (problem === null) {
+        runnable = true;
+        break;
+      }
+      first ??= problem;
+    }
+    if (!runnable)
+      throw new NotJsonlError(
+        `none of the first ${window.length} lines is a request thinkbatch can run (${first}). Expected lines like {"prompt": "…"}, {"messages": [{"role": "user", "content": "…"}]} or OpenAI Batch lines`,
+        'no_requests',
+      );
   }
   yield* window;
   if (done) return;

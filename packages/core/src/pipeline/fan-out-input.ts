@@ -10,6 +10,8 @@ export const INPUT_FAILURE_CODES = {
   empty: 'input_empty',
   /** Plainly not JSONL (binary, plain text), or gzip that does not decompress. */
   notJsonl: 'input_not_jsonl',
+  /** JSON lines, but not one of the first 100 is a request (a data set in another schema). */
+  noRequests: 'input_no_requests',
   /** More lines than a job holds, or a gzip input that decompresses to more than the limit. */
   tooLarge: 'input_too_large',
 } as const;

@@ -7,7 +7,7 @@ import { type JobDefaults, jobRequestDefaults } from '../job/job-defaults';
 import type { LineRef, RunChunkMessage } from '../job/work-message';
 import type { JsonlRecord } from '../jsonl/jsonl-reader';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
-import { checkLooksLikeJsonl, NotJsonlError } from '../jsonl/not-jsonl-check';
+import { checkLooksLikeJsonl, NotJsonlError, type RequestProblem } from '../jsonl/not-jsonl-check';
 import { ObjectStoreError } from '../ports/object-store';
 import { isPermanentQueueFailure } from '../ports/work-queue';
 import type { LineError } from '../results/result-line';
@@ -112,8 +112,13 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
     open = { index: open.index + 1, entries: [], bytes: 0 };
   };
 
+  const requestProblem: RequestProblem = (record) => {
+    const normalized = normalizeInputLine(record.text, record.lineNumber, defaults);
+    return normalized.kind === 'valid' ? null : normalized.error.message;
+  };
   const records = checkLooksLikeJsonl(
     readJsonlLines(opened.bytes, { maxLineBytes: deps.config.maxLineBytes }),
+    requestProblem,
   );
   try {
     for await (const record of records) {
@@ -133,7 +138,9 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
     }
   } catch (error) {
     if (!(error instanceof NotJsonlError)) throw error;
-    return failFanOut(deps, job, INPUT_FAILURE_CODES.notJsonl, error.message);
+    const code =
+      error.reason === 'no_requests' ? INPUT_FAILURE_CODES.noRequests : INPUT_FAILURE_CODES.notJsonl;
+    return failFanOut(deps, job, code, error.message);
   }
   await closeChunk();
   await flushSends();
