@@ -31,6 +31,20 @@ describe('peekGzip', () => {
     },
   );
 
+  it('closes the source when its reader stops early', async () => {
+    let closed = false;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      try {
+        for (;;) yield Buffer.from('{"prompt":"x"}\n');
+      } finally {
+        closed = true;
+      }
+    }
+    const peeked = await peekGzip(source());
+    for await (const _ of peeked.bytes) break;
+    expect(closed).toBe(true);
+  });
+
   it('handles sources shorter than the magic', async () => {
     expect((await peekGzip(pieces(new Uint8Array(0), 1))).gzip).toBe(false);
     const one = await peekGzip(pieces(new Uint8Array([0x1f]), 1));

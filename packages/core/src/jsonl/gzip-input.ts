@@ -44,9 +44,16 @@ export async function peekGzip(source: AsyncIterable<Uint8Array>): Promise<Peeke
     at += part.length;
   }
   async function* replay(): AsyncGenerator<Uint8Array> {
-    yield* head;
-    if (done) return;
-    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+    try {
+      yield* head;
+      if (done) return;
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
+        yield next.value;
+      done = true;
+    } finally {
+      // A reader that stops early (a job-level verdict) closes the source, e.g. an S3 body's socket.
+      if (!done) await iterator.return?.();
+    }
   }
   return { gzip: startsWithGzipMagic(first), bytes: replay() };
 }

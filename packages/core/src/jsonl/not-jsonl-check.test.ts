@@ -65,4 +65,18 @@ describe('checkLooksLikeJsonl', () => {
     expect(await check(`${valid(0)}\n${dataset}`, problem)).toHaveLength(151);
     expect(await check('{"question":"q"}\n'.repeat(99), problem)).toHaveLength(99);
   });
+
+  it('closes its source when it refuses the file', async () => {
+    let closed = false;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      try {
+        for (let i = 0; i < 10_000; i += 1) yield encoder.encode('plain text line\n');
+      } finally {
+        closed = true;
+      }
+    }
+    const refused = checkLooksLikeJsonl(readJsonlLines(source()));
+    await expect(refused.next()).rejects.toBeInstanceOf(NotJsonlError);
+    expect(closed).toBe(true);
+  });
 });

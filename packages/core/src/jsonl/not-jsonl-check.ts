@@ -62,6 +62,18 @@ export async function* checkLooksLikeJsonl(
   check: typeof NOT_JSONL_CHECK = NOT_JSONL_CHECK,
 ): AsyncGenerator<JsonlRecord, void, undefined> {
   const iterator = records[Symbol.asyncIterator]();
+  try {
+    yield* judged(iterator, requestProblem, check);
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+async function* judged(
+  iterator: AsyncIterator<JsonlRecord>,
+  requestProblem: RequestProblem | null,
+  check: typeof NOT_JSONL_CHECK,
+): AsyncGenerator<JsonlRecord, void, undefined> {
   const window: JsonlRecord[] = [];
   let bytes = 0;
   let judged = 0;
