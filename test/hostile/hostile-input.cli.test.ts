@@ -146,6 +146,8 @@ describe('thinkbatch run on hostile input (CLI, embedded runtime, simulated endp
       /thinkbatch: job \S+ failed: endpoint_refused: the endpoint refused the API key \(HTTP 401 on 5 calls in a row, none accepted: .*\)\. Set a valid key — NVIDIA_API_KEY or --api-key/,
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stdout).toContain(`lines: ${total} (0 succeeded, ${total} failed`);
+    expect(result.stdout).not.toContain('the others never ran'); // every line has its result
     const results = await resultsIn(out);
     expect(results.map((r) => r.line)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     expect(results.every((r) => r.status === 'failed' && r.error?.code === 'endpoint_rejected')).toBe(true);
