@@ -236,7 +236,8 @@ async function describeOutcome(job: JobRecord, files: readonly string[]): Promis
         `endpoint (all jobs on its rate gate): ${calls.rate_limited} of ${calls.succeeded + calls.rate_limited + calls.failed} calls refused with 429, lines waited ${formatDuration(waited_ms)} for capacity; allowed now ${allowance.requests_per_minute} req/min, ${allowance.in_flight} in flight`,
       );
     }
-    if (job.status === 'failed')
+    // A job stopped by the endpoint's refusals still has every line (those not sent say so).
+    if (job.status === 'failed' && counts.total < (job.linesTotal ?? Number.POSITIVE_INFINITY))
       lines.push(
         'these are the lines recorded before the job failed; the others never ran: submit the file again to run them',
       );

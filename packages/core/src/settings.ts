@@ -45,6 +45,13 @@ export const FANOUT = {
   /** Longest accepted input line; longer lines fail with `line_too_large`. @default 8 MiB */
   maxLineBytes: 8 * 1024 * 1024,
   /**
+   * Most chunks of one job: its `completedChunks` set must fit the job's 400 KB DynamoDB item (about
+   * 95,000). A longer input fails `input_too_large`. @default 90_000 (4.5 M lines at 50 per chunk)
+   */
+  maxChunksPerJob: 90_000,
+  /** Most bytes a gzip input may decompress to; more fails `input_too_large`. @default 4 GiB */
+  maxDecompressedBytes: 4 * 1024 * 1024 * 1024,
+  /**
    * Retries of an asynchronous invocation (the S3 event) that threw, as Lambda counts them; then the
    * event goes to the fan-out failure queue. @default 2 (Lambda's maximum)
    */
@@ -118,6 +125,11 @@ export const STORAGE = {
   inputPrefix: 'inputs/',
   /** Only keys with this suffix start jobs. */
   inputSuffix: '.jsonl',
+  /**
+   * Keys with this suffix start jobs too: gzip-compressed JSONL (gzip bytes under `.jsonl` are read the
+   * same way). On AWS the bucket notification needs a filter for it as well.
+   */
+  gzipInputSuffix: '.jsonl.gz',
   /** Everything a job writes lives under `jobs/<jobId>/` in the output bucket. */
   jobsPrefix: 'jobs/',
   /** DynamoDB key attribute names. */

@@ -360,3 +360,19 @@ describe('normalizeInputLine: properties', () => {
     );
   });
 });
+
+describe('normalizeInputLine: hostile shapes', () => {
+  it('refuses a __proto__ key in a Batch body, which would otherwise become the request prototype', () => {
+    const raw = `{"custom_id":"p","method":"POST","url":"/v1/chat/completions","body":{"messages":[{"role":"user","content":"hi"}],"__proto__":{"max_tokens":7}}}`;
+    const result = invalid(raw, 4);
+    expect(result).toMatchObject({ customId: 'p', error: { code: 'invalid_request' } });
+    expect(result.error.message).toBe('line 4: key "__proto__" is not allowed (at body.__proto__)');
+  });
+
+  it('refuses a body nested deeper than the limit, with its path', () => {
+    const raw = `{"custom_id":"d","method":"POST","url":"/v1/chat/completions","body":{"messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
+    expect(invalid(raw, 2).error.message).toMatch(
+      /^line 2: body\.x(\[0\])+ is nested deeper than 64 levels$/,
+    );
+  });
+});

@@ -11,6 +11,7 @@ import {
   MessagesInputLine,
   PromptInputLine,
 } from './input-line-schemas';
+import { findJsonShapeProblem } from './json-shape';
 
 /** Outcome of reading one input line. Invalid lines are values: they become failed result lines. */
 export type NormalizeInputLineResult =
@@ -167,12 +168,13 @@ export function normalizeInputLine(
     );
   }
   const { custom_id: rawId } = value;
+  const readable = typeof rawId === 'string' && rawId !== '' && rawId.length <= MAX_CUSTOM_ID_LENGTH;
+  const invalidRequest = (message: string): NormalizeInputLineResult =>
+    invalid(readable ? rawId : defaultCustomId(lineNumber), 'invalid_request', message);
+  const shapeProblem = findJsonShapeProblem(value);
+  if (shapeProblem !== null) return invalidRequest(shapeProblem);
   const parsed = parseLine(value);
-  if (!parsed.ok) {
-    const readable = typeof rawId === 'string' && rawId !== '' && rawId.length <= MAX_CUSTOM_ID_LENGTH;
-    const customId = readable ? rawId : defaultCustomId(lineNumber);
-    return invalid(customId, 'invalid_request', parsed.message);
-  }
+  if (!parsed.ok) return invalidRequest(parsed.message);
   return {
     kind: 'valid',
     request: {

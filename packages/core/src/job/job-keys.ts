@@ -18,6 +18,10 @@ export const jobKeys = {
   /** A complete chunk's result lines, in input order. */
   chunkResults: (jobId: string, chunk: number): string =>
     `${STORAGE.jobsPrefix}${jobId}/chunks/${pad(chunk, 8)}.jsonl`,
+  /** Everything a job keeps of its input (deleted once the job is finished). */
+  inputCopyPrefix: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/input/`,
+  /** The decompressed copy of a gzip upload, which workers read lines from by byte range. */
+  decodedInput: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/input/decoded.jsonl`,
   results: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/results.jsonl`,
   errors: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/errors.jsonl`,
   summary: (jobId: string): string => `${STORAGE.jobsPrefix}${jobId}/summary.json`,

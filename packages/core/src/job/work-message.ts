@@ -28,6 +28,11 @@ export const RunChunkMessage = z.object({
   jobId: z.string(),
   chunk: z.number().int().nonnegative(),
   lines: z.array(LineRef).min(1),
+  /**
+   * Where the lines' bytes are when not in the uploaded input: the decompressed copy of a gzip upload,
+   * in the output bucket under the job's prefix (its etag pinned). Missing: the upload itself.
+   */
+  decodedInput: z.object({ key: z.string().min(1), etag: z.string().min(1) }).optional(),
   /** Times this chunk was handed back (time running out, 429 storm); informational. */
   handoffs: z.number().int().nonnegative().default(0),
 });

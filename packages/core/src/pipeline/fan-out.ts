@@ -7,10 +7,12 @@ import { type JobDefaults, jobRequestDefaults } from '../job/job-defaults';
 import type { LineRef, RunChunkMessage } from '../job/work-message';
 import type { JsonlRecord } from '../jsonl/jsonl-reader';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
+import { checkLooksLikeJsonl, NotJsonlError, type RequestProblem } from '../jsonl/not-jsonl-check';
 import { ObjectStoreError } from '../ports/object-store';
 import { isPermanentQueueFailure } from '../ports/work-queue';
 import type { LineError } from '../results/result-line';
 import { failJob, JOB_FAILURE_CODES } from './fail-job';
+import { INPUT_FAILURE_CODES, openFanOutSource } from './fan-out-input';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { requestFinalizeWhenDone, settleChunk } from './settle-chunk';
@@ -85,6 +87,10 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
   }
   if (source === null)
     return failFanOut(deps, job, 'input_missing', `input s3://${input.bucket}/${input.key} does not exist`);
+  const opened = await openFanOutSource(deps, job, source);
+  if (opened.kind === 'failed') return failFanOut(deps, job, opened.code, opened.message);
+  const decodedInput = opened.kind === 'decoded' ? opened.decodedInput : undefined;
+  const maxChunks = deps.config.maxChunksPerJob;
 
   const registry = createCustomIdRegistry();
   const pending: { chunk: number; message: RunChunkMessage }[] = [];
@@ -100,19 +106,41 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
   };
   const closeChunk = async (): Promise<void> => {
     if (open.entries.length === 0) return;
-    const message = await persistChunk(deps, jobId, open, defaults.model);
+    const message = await persistChunk(deps, jobId, open, defaults.model, decodedInput);
     if (message !== null) pending.push({ chunk: open.index, message });
     if (pending.length >= SEND_GROUP) await flushSends();
     open = { index: open.index + 1, entries: [], bytes: 0 };
   };
 
-  for await (const record of readJsonlLines(source, { maxLineBytes: deps.config.maxLineBytes })) {
-    lines += 1;
-    const entry = classify(record, defaults, registry);
-    if (entry.kind === 'invalid') invalid += 1;
-    open.entries.push(entry);
-    open.bytes += record.byteEnd - record.byteStart;
-    if (open.entries.length >= linesPerChunk || open.bytes >= deps.config.maxChunkBytes) await closeChunk();
+  const requestProblem: RequestProblem = (record) => {
+    const normalized = normalizeInputLine(record.text, record.lineNumber, defaults);
+    return normalized.kind === 'valid' ? null : normalized.error.message;
+  };
+  const records = checkLooksLikeJsonl(
+    readJsonlLines(opened.bytes, { maxLineBytes: deps.config.maxLineBytes }),
+    requestProblem,
+  );
+  try {
+    for await (const record of records) {
+      if (open.index >= maxChunks) {
+        // Chunks sent so far run until the failure stops them; the job keeps their results.
+        await flushSends();
+        const most = `${maxChunks} chunks, about ${maxChunks * linesPerChunk} lines at ${linesPerChunk} per chunk`;
+        const message = `the input has more lines than one job holds (${most}): split it into smaller files`;
+        return failFanOut(deps, job, INPUT_FAILURE_CODES.tooLarge, message);
+      }
+      lines += 1;
+      const entry = classify(record, defaults, registry);
+      if (entry.kind === 'invalid') invalid += 1;
+      open.entries.push(entry);
+      open.bytes += record.byteEnd - record.byteStart;
+      if (open.entries.length >= linesPerChunk || open.bytes >= deps.config.maxChunkBytes) await closeChunk();
+    }
+  } catch (error) {
+    if (!(error instanceof NotJsonlError)) throw error;
+    const code =
+      error.reason === 'no_requests' ? INPUT_FAILURE_CODES.noRequests : INPUT_FAILURE_CODES.notJsonl;
+    return failFanOut(deps, job, code, error.message);
   }
   await closeChunk();
   await flushSends();
@@ -123,6 +151,10 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
     linesTotal: lines,
     now: deps.clock.now(),
   });
+  if (lines === 0) {
+    const message = 'the input has no lines to run: the file is empty or holds only blank lines';
+    return failFanOut(deps, job, INPUT_FAILURE_CODES.empty, message);
+  }
   deps.log.info('fan-out finished', { jobId, chunks, lines, invalid });
   await requestFinalizeWhenDone(deps, finished);
   return { kind: 'fanned_out', chunks, lines, invalid };
@@ -157,6 +189,7 @@ async function persistChunk(
   jobId: string,
   open: OpenChunk,
   model: string,
+  decodedInput: RunChunkMessage['decodedInput'],
 ): Promise<RunChunkMessage | null> {
   const lineNumbers = open.entries.map((e) => (e.kind === 'valid' ? e.ref.line : e.line));
   let { chunk } = await deps.jobs.putChunk(jobId, open.index, lineNumbers);
@@ -172,7 +205,14 @@ async function persistChunk(
     return null;
   }
   if (chunk.enqueued) return null;
-  return { type: 'run_chunk', jobId, chunk: open.index, lines: refs, handoffs: 0 };
+  return {
+    type: 'run_chunk',
+    jobId,
+    chunk: open.index,
+    lines: refs,
+    handoffs: 0,
+    ...(decodedInput !== undefined && { decodedInput }),
+  };
 }
 
 /**

@@ -32,6 +32,7 @@ export async function finalizeJob(deps: PipelineDeps, jobId: string): Promise<Fi
     startedAt: job.startedAt ?? job.createdAt,
     finishedAt: now,
     rateGate: await readRateGate(deps, job),
+    ...(status === 'failed' && { error: job.error }),
   });
   const outputs = files.outputs;
   const done = await deps.jobs.transitionJob(jobId, { from: ['finalizing'], to: status, now, outputs });
@@ -55,8 +56,16 @@ async function readRateGate(deps: PipelineDeps, job: JobRecord): Promise<RateGat
   }
 }
 
-/** cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines included). */
-export function finalJobStatus(job: Pick<JobRecord, 'cancelRequested'>, counts: SummaryCounts): JobStatus {
+/**
+ * failed when a step stopped the job with an error while it ran (the endpoint refused every call),
+ * cancelled when a cancel stopped lines, expired when the deadline did, completed otherwise (failed lines
+ * included).
+ */
+export function finalJobStatus(
+  job: Pick<JobRecord, 'cancelRequested' | 'error'>,
+  counts: SummaryCounts,
+): JobStatus {
+  if (job.error !== null) return 'failed';
   if (job.cancelRequested && counts.cancelled > 0) return 'cancelled';
   if (counts.expired > 0) return 'expired';
   return 'completed';

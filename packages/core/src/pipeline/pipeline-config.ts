@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_REFUSAL_LIMIT } from '../endpoint-refusal/refusal-tracker';
 import { parse } from '../errors/parse';
 import { JobOptions } from '../job/job';
 import { RetryPolicyOptions } from '../retry/retry-policy';
@@ -23,6 +24,15 @@ export const PipelineConfig = z.strictObject({
   maxChunkBytes: Count.default(FANOUT.maxChunkBytes),
   /** Longest accepted input line; longer ones fail `line_too_large`. @default FANOUT.maxLineBytes */
   maxLineBytes: Count.default(FANOUT.maxLineBytes),
+  /** Most chunks of one job; a longer input fails `input_too_large`. @default FANOUT.maxChunksPerJob */
+  maxChunksPerJob: Count.default(FANOUT.maxChunksPerJob),
+  /** Most bytes a gzip input may decompress to. @default FANOUT.maxDecompressedBytes */
+  maxDecompressedBytes: Count.default(FANOUT.maxDecompressedBytes),
+  /**
+   * Identical refusals in a row (401, 403, 404 of one model), none accepted, after which a job stops
+   * with `endpoint_refused` instead of spending every line on them. @default DEFAULT_REFUSAL_LIMIT (5)
+   */
+  endpointRefusalLimit: Count.default(DEFAULT_REFUSAL_LIMIT),
   /**
    * Most lines in flight at once per invocation (the memory bound; `--concurrency`). Within it, lines in
    * flight follow the endpoint's rate gate: those holding a permit plus `linesAwaitingPermit`.

@@ -525,13 +525,17 @@ describe('pipeline on in-memory ports', () => {
     expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
   });
 
-  it('finishes an empty input as a completed job with no lines', async () => {
+  // Issue 11: an input with nothing to run is a job-level error the user sees, not a quiet success.
+  it('fails an empty input at once with one job-level error, and leaves empty outputs', async () => {
     const h = createPipelineHarness();
     const job = await h.upload('empty.jsonl', '\n\n');
     await h.drain();
-    expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+    const ended = await h.jobs.getJob(job.jobId);
+    expect(ended).toMatchObject({ status: 'failed', linesTotal: 0, error: { code: 'input_empty' } });
+    expect(ended?.error?.message).toMatch(/empty or holds only blank lines/);
     expect(await h.results(job.jobId)).toEqual([]);
     expect(await summaryOf(h, job.jobId)).toMatchObject({ counts: { total: 0 } });
+    expect(h.queue.sent).toHaveLength(0);
   });
 
   it('fails the job with a clear error when the options metadata is invalid', async () => {

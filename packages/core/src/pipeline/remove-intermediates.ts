@@ -6,10 +6,11 @@ const DELETE_BATCH = 1000;
 
 /**
  * Once the outputs are in place and the job is terminal (no finalizer can run again), the per-line
- * results and chunk files are only copies: delete them so a job leaves its outputs and nothing else.
+ * results, chunk files and a decompressed input are only copies: delete them so a job leaves its outputs and nothing else.
  */
 export async function removeIntermediates(deps: Pick<PipelineDeps, 'output'>, jobId: string): Promise<void> {
-  for (const prefix of [jobKeys.linesPrefix(jobId), jobKeys.chunksPrefix(jobId)]) {
+  const prefixes = [jobKeys.linesPrefix(jobId), jobKeys.chunksPrefix(jobId), jobKeys.inputCopyPrefix(jobId)];
+  for (const prefix of prefixes) {
     let batch: string[] = [];
     for await (const key of deps.output.list(prefix)) {
       batch.push(key);

@@ -1,9 +1,11 @@
 import { ErrorCode } from '../errors/error-code';
 import { defaultCustomId } from '../input/normalize-input-line';
 import type { JobRecord } from '../job/job';
+import { gunzipBounded, peekGzip } from '../jsonl/gzip-input';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
 import { failedOnInput } from '../results/merge-results';
 import type { LineStatus, ResultLine } from '../results/result-line';
+import { FANOUT } from '../settings';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
 
@@ -35,7 +37,10 @@ export async function* retryInputLines(
     throw new PipelineError(`job ${parent.jobId}: its input ${key} no longer exists`, {
       code: ErrorCode.notFound,
     });
-  const lines = readJsonlLines(source)[Symbol.asyncIterator]();
+  // A gzip upload is read through decompression, as fan-out read it.
+  const peeked = await peekGzip(source);
+  const bytes = peeked.gzip ? gunzipBounded(peeked.bytes, FANOUT.maxDecompressedBytes).bytes : peeked.bytes;
+  const lines = readJsonlLines(bytes)[Symbol.asyncIterator]();
   for await (const result of results) {
     if (!isRetried(result, statuses)) continue;
     let record = await lines.next();

@@ -9,6 +9,7 @@ import { decodeLineBytes } from '../jsonl/jsonl-line-bytes';
 import { QUEUE } from '../settings';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
 import { createCancelWatch } from './cancel-watch';
+import { createEndpointRefusalGuard } from './endpoint-refusal-guard';
 import type { Limiter } from './limiter';
 import { createLinePermits, type LinePermits } from './line-permits';
 import type { PipelineDeps } from './pipeline-deps';
@@ -80,7 +81,10 @@ export async function runChunk(
   if (todo.length > 0) {
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
-    const texts = await readLineTexts(deps, job, todo);
+    // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
+    const refusals = createEndpointRefusalGuard(deps, jobId, job.error, invocation.signal);
+    const lineDeps = { ...deps, model: refusals.model };
+    const texts = await readLineTexts(deps, job, message, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
     const permits =
       invocation.permits ??
@@ -108,8 +112,10 @@ export async function runChunk(
             await recordLineResult(deps, jobId, index, result);
             return;
           }
+          const stopped = await refusals.stoppedLine(ref, chunk.attempts[String(ref.line)] ?? 0);
+          if (stopped !== null) return void (await recordLineResult(deps, jobId, index, stopped));
           const release = (): Promise<void> => deps.jobs.releaseLine(jobId, index, ref.line, holder);
-          const outcome = await runLine(deps, {
+          const outcome = await runLine(lineDeps, {
             jobId,
             chunk: index,
             holder,
@@ -122,7 +128,7 @@ export async function runChunk(
             isCancelled,
             permits,
             longestWaitMs: deps.rateGates.settings.longestWaitMs,
-            ...(invocation.signal && { signal: invocation.signal }),
+            signal: refusals.signal,
           }).catch(async (error: unknown) => {
             await release().catch(() => {});
             throw error;
@@ -186,27 +192,30 @@ async function requireChunk(deps: PipelineDeps, jobId: string, index: number): P
 async function readLineTexts(
   deps: PipelineDeps,
   job: JobRecord,
+  message: RunChunkMessage,
   refs: readonly LineRef[],
 ): Promise<Map<number, string>> {
-  const { key, etag } = job.input;
+  // A gzip upload's lines are read from its decompressed copy (see `openFanOutSource`).
+  const { key, etag } = message.decodedInput ?? job.input;
+  const store = message.decodedInput === undefined ? deps.input : deps.output;
   const texts = new Map<number, string>();
   const start = Math.min(...refs.map((r) => r.byteStart));
   const end = Math.max(...refs.map((r) => r.byteEnd));
   if (end - start <= MAX_SPAN_BYTES) {
-    const span = await deps.input.get(key, { range: { start, end }, ifMatch: etag });
+    const span = await store.get(key, { range: { start, end }, ifMatch: etag });
     if (span === null)
-      throw new PipelineError(`input s3://${job.input.bucket}/${key} is gone`, { code: ErrorCode.notFound });
+      throw new PipelineError(`input s3://${store.bucket}/${key} is gone`, { code: ErrorCode.notFound });
     for (const ref of refs)
       texts.set(ref.line, decodeLineBytes(span.subarray(ref.byteStart - start, ref.byteEnd - start)));
     return texts;
   }
   for (const ref of refs) {
-    const bytes = await deps.input.get(key, {
+    const bytes = await store.get(key, {
       range: { start: ref.byteStart, end: ref.byteEnd },
       ifMatch: etag,
     });
     if (bytes === null)
-      throw new PipelineError(`input s3://${job.input.bucket}/${key} is gone`, { code: ErrorCode.notFound });
+      throw new PipelineError(`input s3://${store.bucket}/${key} is gone`, { code: ErrorCode.notFound });
     texts.set(ref.line, decodeLineBytes(bytes));
   }
   return texts;

@@ -51,10 +51,11 @@ export async function identifyUpload(
 ): Promise<UploadIdentity> {
   if (event.bucket !== deps.input.bucket)
     return { kind: 'ignored', reason: `bucket ${event.bucket} is not the input bucket` };
-  if (!event.key.startsWith(STORAGE.inputPrefix) || !event.key.endsWith(STORAGE.inputSuffix)) {
+  const suffixes = [STORAGE.inputSuffix, STORAGE.gzipInputSuffix];
+  if (!event.key.startsWith(STORAGE.inputPrefix) || !suffixes.some((suffix) => event.key.endsWith(suffix))) {
     return {
       kind: 'ignored',
-      reason: `${event.key} is not a ${STORAGE.inputPrefix}*${STORAGE.inputSuffix} upload`,
+      reason: `${event.key} is not a ${STORAGE.inputPrefix}*${STORAGE.inputSuffix}(.gz) upload`,
     };
   }
   const info = await deps.input.head(event.key);
