@@ -20,6 +20,7 @@ export default $config({
     const { jobsTable } = await import('./infra/table');
     await import('./infra/functions');
     const { api } = await import('./infra/api');
+    const { alarmTopic } = await import('./infra/alarms');
     return {
       apiUrl: api.url,
       inputBucket: inputs.name,
@@ -28,6 +29,7 @@ export default $config({
       deadLetterQueueUrl: deadLetterQueue.url,
       fanOutFailuresQueueUrl: fanOutFailures.url,
       jobsTable: jobsTable.name,
+      alarmTopic: alarmTopic.arn,
     };
   },
 });

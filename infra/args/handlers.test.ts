@@ -81,6 +81,7 @@ describe('handler specs', () => {
         'link:NvidiaApiKey',
       ],
       environment: { THINKBATCH_MODEL: 'm' },
+      logging: { format: 'json', retention: '1 month' },
     });
   });
 });

@@ -30,6 +30,14 @@ export const WORKER = {
   linesAwaitingPermit: 8,
   /** Stop starting lines when less than this remains of the invocation. @default 60_000 */
   reserveMs: 60_000,
+  /**
+   * Hand-backs of one work item (a chain worker → work queue → worker) before its remaining lines are
+   * settled `handoffs_exhausted` instead of being sent again. The worker's recursion config allows
+   * Lambda's chain of SQS hops (it would stop one after about 16, dead-lettering its lines during a long
+   * 429 storm); this is the bound instead. Far above what the rate gate's longest wait (600 s) and
+   * the held-line rechecks need. @default 64
+   */
+  maxHandoffs: 64,
 } as const;
 
 /** Fan-out Lambda: streams the input object once. */
@@ -110,6 +118,16 @@ export const DEAD_LETTER = {
   timeoutSeconds: 120,
   /** @default 10 */
   batchSize: 10,
+  /**
+   * Concurrent DLQ consumer invocations (event source maximum concurrency; AWS's minimum is 2): a burst
+   * of dead letters must not take the account's concurrency from the workers. @default 2
+   */
+  maxConcurrency: 2,
+  /**
+   * Deliveries of a dead letter its consumer keeps failing before it is parked in `DeadLetterParking`
+   * (instead of retrying for the DLQ's 14 days). @default 5
+   */
+  maxReceiveCount: 5,
 } as const;
 
 /** Object key layout and the job table. */
