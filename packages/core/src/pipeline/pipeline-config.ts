@@ -51,6 +51,11 @@ export const PipelineConfig = z.strictObject({
    * after this long if sooner (the holder may finish or fail early). @default 60_000
    */
   heldLineRecheckMs: Milliseconds.default(60_000),
+  /**
+   * Hand-backs of one work item before the lines it still holds end `handoffs_exhausted` instead of
+   * going back to the queue again: the bound of a chain worker → queue → worker. @default WORKER.maxHandoffs
+   */
+  maxHandoffs: z.number().int().nonnegative().default(WORKER.maxHandoffs),
   /** How long a finalizer holds a job before another may take over. @default 600_000 */
   finalizeLeaseMs: Count.default(600_000),
   /** Prices per model for the cost estimate in summary.json; null → no estimate. @default null */
