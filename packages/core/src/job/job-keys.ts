@@ -33,6 +33,11 @@ export const jobKeys = {
   linesPrefix: (jobId: string): string => `${rootOf(jobId)}lines/`,
   /** Everything under which chunk files live (deleted once the job is finished). */
   chunksPrefix: (jobId: string): string => `${rootOf(jobId)}chunks/`,
+  /** Everything under which a finalize in segments keeps its segment files (deleted once the job is finished). */
+  finalizePrefix: (jobId: string): string => `${rootOf(jobId)}finalize/`,
+  /** One finalize segment: the result lines of a run of chunks, in input order. */
+  finalizeSegment: (jobId: string, segment: number): string =>
+    `${rootOf(jobId)}finalize/${pad(segment, 6)}.jsonl`,
   /** A complete chunk's result lines, in input order. */
   chunkResults: (jobId: string, chunk: number): string => `${rootOf(jobId)}chunks/${pad(chunk, 8)}.jsonl`,
   results: (jobId: string): string => `${rootOf(jobId)}results.jsonl`,

@@ -6,10 +6,14 @@ const DELETE_BATCH = 1000;
 
 /**
  * Once the outputs are in place and the job is terminal (no finalizer can run again), the per-line
- * results and chunk files are only copies: delete them so a job leaves its outputs and nothing else.
+ * results, chunk files and finalize segments are only copies: delete them so a job leaves its outputs and nothing else.
  */
 export async function removeIntermediates(deps: Pick<PipelineDeps, 'output'>, jobId: string): Promise<void> {
-  for (const prefix of [jobKeys.linesPrefix(jobId), jobKeys.chunksPrefix(jobId)]) {
+  for (const prefix of [
+    jobKeys.linesPrefix(jobId),
+    jobKeys.chunksPrefix(jobId),
+    jobKeys.finalizePrefix(jobId),
+  ]) {
     let batch: string[] = [];
     for await (const key of deps.output.list(prefix)) {
       batch.push(key);
