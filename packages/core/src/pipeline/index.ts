@@ -3,6 +3,7 @@ export * from './fail-job';
 export * from './fan-out';
 export * from './fan-out-failure';
 export * from './finalize-job';
+export * from './finalize-segments';
 export * from './job-progress';
 export * from './limiter';
 export * from './line-permits';
