@@ -36,7 +36,7 @@ export interface FinalizeInvocation {
  * from the recorded results only, so a second run writes the same bytes. Then the job becomes terminal
  * and its intermediate files go.
  *
- * Within its deadline (less `finalizeReserveMs`): a job of more than `finalizeSegmentChunks` chunks (or
+ * Within its deadline (less `finalizeReserveMs`, at most a quarter of the time left): a job of more than `finalizeSegmentChunks` chunks (or
  * one whose finalize ran out of time before) first gets its chunk files concatenated into segment files,
  * resumably — an invocation that runs out of time sends the job's finalize on to the next, which skips
  * the segments written — and the final pass reads the few segment files instead of every chunk file. A
@@ -54,7 +54,10 @@ export async function finalizeJob(
     deadline === undefined ? deps.config.finalizeLeaseMs : Math.max(1, deadline - deps.clock.now());
   const job = await claimFinalizeOrRetryLater(deps, jobId, { leaseMs, continuations });
   if (job === null) return { kind: 'not_granted' };
-  const stopAt = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - deps.config.finalizeReserveMs;
+  // The reserve never takes more than a quarter of the time left (a short invocation still gets work done).
+  const reserveMs =
+    deadline === undefined ? 0 : Math.min(deps.config.finalizeReserveMs, (deadline - deps.clock.now()) / 4);
+  const stopAt = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - reserveMs;
   const segmentChunks = deps.config.finalizeSegmentChunks;
   const segmented = (job.chunksTotal ?? 0) > segmentChunks || continuations > 0;
   deps.log.info('finalizing job', {

@@ -71,9 +71,9 @@ describe('finalize at the largest job: deadline-checked and resumable', () => {
 
   it('hands the rest on when out of time, and the next invocation resumes from the segments written', async () => {
     const { h, jobId } = await jobReadyToFinalize({ config: { finalizeSegmentChunks: 2 } });
-    const { deps, writes } = slowOutput(h, { stream: 0, putStream: 1_000 });
-    // 1.5 s before the reserve: segment 0 (clock +1 s), segment 1 (+1 s), then out of time.
-    const deadline = h.clock.now() + h.deps.config.finalizeReserveMs + 1_500;
+    const { deps, writes } = slowOutput(h, { stream: 0, putStream: 20_000 });
+    // 41.5 s, less the 10 s reserve: segment 0 (clock +20 s), segment 1 (+20 s), then out of time.
+    const deadline = h.clock.now() + 41_500;
     const first = await finalizeJob(deps, jobId, { deadline });
     expect(first).toEqual({ kind: 'continued', continuations: 1 });
     expect(segmentKeys(h, jobId)).toEqual([
@@ -100,10 +100,9 @@ describe('finalize at the largest job: deadline-checked and resumable', () => {
 
   it('aborts a final pass that runs out of time (no partial results.jsonl) and hands it on to run in segments', async () => {
     const { h, jobId } = await jobReadyToFinalize();
-    const { deps } = slowOutput(h, { stream: 1_000, putStream: 0 });
-    const first = await finalizeJob(deps, jobId, {
-      deadline: h.clock.now() + h.deps.config.finalizeReserveMs + 2_500,
-    });
+    const { deps } = slowOutput(h, { stream: 20_000, putStream: 0 });
+    // 42.5 s, less the 10 s reserve: chunk 0 read (clock +20 s), chunk 1 read (+20 s), out of time mid-pass.
+    const first = await finalizeJob(deps, jobId, { deadline: h.clock.now() + 42_500 });
     expect(first).toEqual({ kind: 'continued', continuations: 1 });
     expect(await h.output.get(jobKeys.results(jobId))).toBeNull();
     expect(await h.output.get(jobKeys.errors(jobId))).toBeNull();
@@ -125,7 +124,7 @@ describe('finalize at the largest job: deadline-checked and resumable', () => {
   it('fails the job finalize_failed after maxHandoffs hand-ons instead of looping', async () => {
     const { h, jobId } = await jobReadyToFinalize({ config: { finalizeSegmentChunks: 2, maxHandoffs: 1 } });
     // No time at all: every invocation is out of time before its first segment.
-    const noTime = () => ({ deadline: h.clock.now() + h.deps.config.finalizeReserveMs });
+    const noTime = () => ({ deadline: h.clock.now() });
     expect(await finalizeJob(h.deps, jobId, noTime())).toEqual({ kind: 'continued', continuations: 1 });
     h.clock.advance(120_000);
     expect(await finalizeJob(h.deps, jobId, { ...noTime(), continuations: 1 })).toEqual({ kind: 'failed' });

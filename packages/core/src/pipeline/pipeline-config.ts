@@ -64,7 +64,8 @@ export const PipelineConfig = z.strictObject({
   finalizeSegmentChunks: Count.default(500),
   /**
    * A finalize stops this long before its invocation's deadline, to abort its uploads and hand on (a
-   * finalize cut off without that is only taken over after its lease). @default 10_000
+   * finalize cut off without that is only taken over after its lease); at most a quarter of the time
+   * left. @default 10_000
    */
   finalizeReserveMs: Milliseconds.default(10_000),
   /**
