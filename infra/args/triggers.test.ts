@@ -7,7 +7,7 @@ import {
   SWEEPER,
   WORKER,
 } from '../../packages/core/src/settings';
-import { JOB_TABLE_INDEXES } from '../../packages/local/src/emulators/provision';
+import { deadLetterQueueAttributes, JOB_TABLE_INDEXES } from '../../packages/local/src/emulators/provision';
 import {
   deadLetterQueueArgs,
   FAN_OUT_FAILURES_QUEUE_ARGS,
@@ -130,6 +130,20 @@ describe('queues', () => {
     expect(deadLetterQueueArgs('arn:parking').transform.queue).toEqual({
       messageRetentionSeconds: QUEUE.dlqRetentionSeconds,
       maxMessageSize: QUEUE.maximumMessageSizeBytes,
+    });
+  });
+
+  it('gives the local dead-letter queue the attributes infra declares (visibility, retention, size, parking)', () => {
+    const declared = deadLetterQueueArgs('arn:parking');
+    const local = deadLetterQueueAttributes('arn:parking');
+    expect(local).toEqual({
+      VisibilityTimeout: declared.visibilityTimeout.replace(' seconds', ''),
+      MessageRetentionPeriod: String(declared.transform.queue.messageRetentionSeconds),
+      MaximumMessageSize: String(declared.transform.queue.maxMessageSize),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: declared.dlq.queue,
+        maxReceiveCount: declared.dlq.retry,
+      }),
     });
   });
 
