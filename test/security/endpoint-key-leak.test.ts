@@ -106,6 +106,8 @@ describe('the endpoint key never leaves the process', () => {
         '2',
         '--rpm',
         '600',
+        '--max-in-flight',
+        '8',
       ],
       { NVIDIA_API_KEY: KEY },
     );
