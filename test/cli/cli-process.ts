@@ -44,8 +44,8 @@ export async function thinkbatch(
 }
 
 /** Start `thinkbatch` in a child process and return it at once, for tests that signal it. */
-export function spawnThinkbatch(args: readonly string[]) {
-  return spawn(tsx, [main, ...args], { cwd: root, env: cleanEnv({}) });
+export function spawnThinkbatch(args: readonly string[], env: Readonly<Record<string, string>> = {}) {
+  return spawn(tsx, [main, ...args], { cwd: root, env: cleanEnv(env) });
 }
 
 /** A fresh temporary folder for the file's tests (read `.path` inside them), removed after them. */

@@ -8,12 +8,15 @@ import { z } from 'zod';
 import { type ApiDeps, type ResolvedApiDeps, resolveApiDeps } from './api-deps';
 import { ApiError, toErrorResponse } from './api-error';
 import { bearerAuth } from './bearer-auth';
+import { isDashboardPath, registerDashboard } from './dashboard/register-dashboard';
 import { registerCancelJob } from './routes/cancel-job';
 import { registerCreateJob } from './routes/create-job';
 import { registerGetJob } from './routes/get-job';
 import { healthRoute, registerHealth } from './routes/health';
 import { registerJobResults } from './routes/job-results';
+import { registerJobStats } from './routes/job-stats';
 import { registerListJobs } from './routes/list-jobs';
+import { registerMergedResults } from './routes/merged-results';
 import { registerRetryJob } from './routes/retry-job';
 
 /** Where the app serves its OpenAPI document. */
@@ -59,7 +62,9 @@ export function createApiApp(input: ApiDeps): OpenAPIHono {
 
   app.use(requestLog(deps));
   const auth = bearerAuth(deps.token);
-  app.use('*', async (c, next) => (c.req.path === healthRoute.path ? next() : auth(c, next)));
+  // The dashboard's static files hold no data: they load without a token, and fetch everything with it.
+  const isPublic = (path: string): boolean => path === healthRoute.path || isDashboardPath(path);
+  app.use('*', async (c, next) => (isPublic(c.req.path) ? next() : auth(c, next)));
   app.use(
     '/v1/jobs/*',
     bodyLimit({
@@ -91,6 +96,9 @@ export function createApiApp(input: ApiDeps): OpenAPIHono {
   registerJobResults(app, deps);
   registerCancelJob(app, deps);
   registerRetryJob(app, deps);
+  registerMergedResults(app, deps);
+  registerJobStats(app, deps);
+  registerDashboard(app);
   app.doc31(OPENAPI_PATH, OPENAPI_INFO);
 
   app.notFound((c) =>

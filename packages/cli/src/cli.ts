@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { defaultPipelineConfig, JobOptions } from '@thinkbatch/core';
+import { CLIENT_COMMANDS_HELP, clientCommand, runClientCommand } from './client-commands';
 import {
   ENDPOINT_LIMIT_OPTIONS,
   ENDPOINT_LIMITS_HELP,
@@ -32,7 +33,8 @@ Options of run:
 
 ${ENDPOINT_LIMITS_HELP}
 serve runs the embedded runtime with the job API until stopped: thinkbatch serve --help
-`;
+
+${CLIENT_COMMANDS_HELP}`;
 
 const SERVE_HELP = `thinkbatch serve — the embedded runtime with the job API, on this machine
 
@@ -67,6 +69,13 @@ function positiveInt(name: string, value: string | undefined, max: number): numb
 /** Parse argv and run the command; returns the exit code. Usage errors throw `UsageError`. */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'serve') return serveMain(argv.slice(1));
+  const client = clientCommand(argv[0]);
+  if (client !== undefined)
+    return runClientCommand(client, argv.slice(1), {
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -91,7 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (command !== 'run')
     throw new UsageError(
-      `unknown command "${command}" (try: thinkbatch run <input.jsonl>, or thinkbatch serve)`,
+      `unknown command "${command}" (try: thinkbatch run <input.jsonl>, thinkbatch serve, or thinkbatch --help)`,
     );
   if (input === undefined) throw new UsageError('missing input file: thinkbatch run <input.jsonl>');
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);

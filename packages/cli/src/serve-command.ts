@@ -12,6 +12,7 @@ import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
 import { startSimulator } from '@thinkbatch/simulator';
 import { createFileLogger } from './file-logger';
 import { readPriceListFile } from './price-list-file';
+import { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-defaults';
 import { UsageError } from './usage-error';
 
 /** Where `serve` reads its environment and writes what it prints (a `CommandIo` is one). */
@@ -21,11 +22,7 @@ export interface ServeIo {
   readonly stderr: { write(text: string): unknown };
 }
 
-/** Where `thinkbatch serve` listens unless told otherwise. */
-export const SERVE_DEFAULTS = { host: '127.0.0.1', port: 8700 } as const;
-
-/** The environment variable holding the API token; without it, `serve` makes one and prints it once. */
-export const API_TOKEN_ENV = 'THINKBATCH_API_TOKEN';
+export { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-defaults';
 
 /** The flags of `thinkbatch serve`, parsed. */
 export interface ServeOptions {
@@ -133,6 +130,9 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       envToken === undefined
         ? `thinkbatch: API token (shown once; set ${API_TOKEN_ENV} to choose it): ${token}\n`
         : `thinkbatch: API token from ${API_TOKEN_ENV}\n`,
+    );
+    io.stdout.write(
+      `thinkbatch: dashboard at ${url}/ (it asks for the token; or open ${url}/#token=<token>)\n`,
     );
     io.stdout.write(
       `thinkbatch: data in ${dataDir}${options.dataDir === undefined ? ' (removed at exit)' : ''}\n`,

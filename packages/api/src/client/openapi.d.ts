@@ -75,6 +75,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/merged-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A retry’s results merged back over its parent’s, page by page
+         * @description For a retry job (`parent_job_id` set), once both jobs have their files: the parent’s result lines in its order, each line whose `custom_id` the retry ran replaced by the retry’s result (lines that failed on their input stay as they were) — what `thinkbatch merge` writes. `next_cursor` continues; null after the last line. The retry’s results.jsonl is read for every page, so it may hold at most 64 MiB (else 413: merge with `thinkbatch merge`).
+         */
+        get: operations["getMergedResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{id}/results": {
         parameters: {
             query?: never;
@@ -115,6 +135,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Latency distribution and failures by code
+         * @description A latency histogram and the failed lines by error code, from a bounded sample of the finished lines: windows spread over results.jsonl once the job finished (its percentiles and failure counts then exact, from summary.json), else the recorded lines of a few chunks spread over the job. One answer reads at most about 4.3 MiB (a finished job) or 16 chunk records and 100 result objects (a running one), whatever the job’s size.
+         */
+        get: operations["getJobStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -144,6 +184,13 @@ export type components = {
                 code: "internal" | "invalid_configuration" | "invalid_value" | "not_found" | "conflict" | "precondition_failed" | "unavailable" | "unknown" | "unauthenticated" | "payload_too_large" | "unprocessable";
                 message: string;
             };
+        };
+        FailedLine: {
+            code: ("invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "invalid_response" | "internal_error") | "unknown";
+            custom_id: string;
+            http_status: number | null;
+            line: number;
+            message: string;
         };
         Health: {
             /** @enum {string} */
@@ -248,8 +295,44 @@ export type components = {
             /** @enum {string} */
             status: "validating" | "queued" | "running" | "finalizing" | "completed" | "failed" | "cancelled" | "expired";
         };
+        /** @description Latency distribution and failures of a job, from a bounded sample of its finished lines (exact figures from summary.json once it finished): the same cost for a job of any size. */
+        JobStats: {
+            failures: {
+                by_code: {
+                    [key: string]: number;
+                };
+                /** @enum {string} */
+                by_code_basis: "summary" | "sample";
+                lines: components["schemas"]["FailedLine"][];
+            };
+            job_id: string;
+            latency: {
+                histogram: components["schemas"]["LatencyBucket"][];
+                percentiles: {
+                    max: number;
+                    p50: number;
+                    p90: number;
+                    p99: number;
+                } | null;
+                /** @enum {string} */
+                percentiles_basis: "summary" | "sample";
+            };
+            sample: {
+                lines: number;
+                /** @enum {string} */
+                source: "results_file" | "recorded_lines" | "none";
+            };
+            /** @enum {string} */
+            status: "validating" | "queued" | "running" | "finalizing" | "completed" | "failed" | "cancelled" | "expired";
+        };
         /** @enum {string} */
         JobStatus: "validating" | "queued" | "running" | "finalizing" | "completed" | "failed" | "cancelled" | "expired";
+        /** @description Lines with latency in [from_ms, to_ms); to_ms null: no bound. */
+        LatencyBucket: {
+            from_ms: number;
+            lines: number;
+            to_ms: number | null;
+        };
         /** @enum {string} */
         LineStatus: "succeeded" | "failed" | "cancelled" | "expired";
         /** @description A presigned download link; no token needed until it expires. */
@@ -665,6 +748,97 @@ export interface operations {
             };
         };
     };
+    getMergedResults: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page, 1–1000. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Job id: 1–64 characters of [A-Za-z0-9_-]. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of merged result lines. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultLinesPage"];
+                };
+            };
+            /** @description The request is malformed: a field, a parameter or a job id is invalid (`invalid_value`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job (`not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The job’s state or an earlier request with the same `Idempotency-Key` refuses this one (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is too large (`payload_too_large`); upload large files through an upload slot. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The job cannot serve this request (`unprocessable`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     getJobResults: {
         parameters: {
             query?: {
@@ -806,6 +980,65 @@ export interface operations {
             };
             /** @description The job cannot serve this request (`unprocessable`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getJobStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id: 1–64 characters of [A-Za-z0-9_-]. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job’s stats. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStats"];
+                };
+            };
+            /** @description The request is malformed: a field, a parameter or a job id is invalid (`invalid_value`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No valid bearer token (`unauthenticated`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such job (`not_found`). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
