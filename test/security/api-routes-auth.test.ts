@@ -104,6 +104,33 @@ describe('every API route refuses missing or wrong credentials', () => {
     }
   });
 
+  it('serves without a token only the dashboard’s static files, which carry no job data', async () => {
+    const created = await fetch(`${serve.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { type: 'inline', content: '{"prompt":"dashboard canary"}\n' } }),
+    });
+    const { job } = (await created.json()) as { job: { id: string } };
+    for (const path of [
+      '/',
+      '/dashboard/index.html',
+      '/dashboard/dashboard.js',
+      '/dashboard/..%2Fv1%2Fjobs',
+      '/dashboard/%2e%2e/v1/jobs',
+      `/dashboard/..%2Fv1%2Fjobs%2F${job.id}`,
+    ]) {
+      const response = await fetch(`${serve.url}${path}`);
+      const text = await response.text();
+      if (!path.includes(job.id)) expect(text, path).not.toContain(job.id); // (a 404 may echo the path)
+      expect(text, path).not.toContain('dashboard canary');
+      // A JSON answer here can only be an error (401 or 404), never a resource.
+      if (/application\/json/.test(response.headers.get('content-type') ?? '')) {
+        expect(response.status, path).toBeGreaterThanOrEqual(400);
+        expect(Object.keys(JSON.parse(text) as object), path).toEqual(['error']);
+      }
+    }
+  });
+
   it('lets the right token through on the same routes (the refusals above are about the credentials)', async () => {
     const response = await fetch(`${serve.url}/v1/jobs`, {
       headers: { authorization: `Bearer ${serve.token}` },
