@@ -157,6 +157,8 @@ describe('the deployed functions and queues keep AWS’s rules', () => {
     expect(deadLetterQueue.dlq.queue).toBe('arn:aws:sqs:us-east-1:123456789012:parking');
     expect(Number.isInteger(deadLetterQueue.dlq.retry)).toBe(true);
     expect(deadLetterQueue.dlq.retry).toBeGreaterThanOrEqual(AWS.minMaxReceiveCount);
+    // A receive count carried over from the work queue must not park a dead letter its consumer never saw.
+    expect(deadLetterQueue.dlq.retry).toBeGreaterThanOrEqual(workQueue.dlq.retry + AWS.minMaxReceiveCount);
     const retriedForSeconds = deadLetterQueue.dlq.retry * seconds(deadLetterQueue.visibilityTimeout);
     expect(retriedForSeconds).toBeLessThan(deadLetterQueue.transform.queue.messageRetentionSeconds / 24);
     // The parking queue keeps what it gets as long as the DLQ did (ages carry over), as large.

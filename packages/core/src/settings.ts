@@ -124,10 +124,13 @@ export const DEAD_LETTER = {
    */
   maxConcurrency: 2,
   /**
-   * Deliveries of a dead letter its consumer keeps failing before it is parked in `DeadLetterParking`
-   * (instead of retrying for the DLQ's 14 days). @default 5
+   * Receives after which a dead letter its consumer keeps failing on is parked in `DeadLetterParking`
+   * (instead of retrying for the DLQ's 14 days): the work queue's `maxReceiveCount` plus 5 of its own.
+   * A message's receive count may carry over into the DLQ (fauxqs keeps it, and the consumer reports it as
+   * the work item's deliveries), so a bound of 5 alone could park it before its consumer ever ran; if
+   * it starts again at 0, the consumer gets 10 tries. Either way bounded. @default 10
    */
-  maxReceiveCount: 5,
+  maxReceiveCount: QUEUE.maxReceiveCount + 5,
 } as const;
 
 /** Object key layout and the job table. */
