@@ -22,6 +22,7 @@ export default $config({
     const { api } = await import('./infra/api');
     const { labellingBucket } = await import('./infra/labelling-resources');
     await import('./infra/labelling');
+    const { alarmTopic } = await import('./infra/alarms');
     return {
       apiUrl: api.url,
       inputBucket: inputs.name,
@@ -31,6 +32,7 @@ export default $config({
       fanOutFailuresQueueUrl: fanOutFailures.url,
       jobsTable: jobsTable.name,
       labellingBucket: labellingBucket.name,
+      alarmTopic: alarmTopic.arn,
     };
   },
 });

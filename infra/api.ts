@@ -1,6 +1,7 @@
 import { API_HANDLER, API_URL } from './args/api';
 import { functionArgs } from './args/handlers';
 import { link } from './links';
+import { recursionConfig } from './recursion';
 import { endpointEnv } from './secrets';
 
 /**
@@ -12,3 +13,5 @@ export const api = new sst.aws.Function('Api', {
   ...functionArgs(API_HANDLER, link, endpointEnv),
   url: API_URL,
 });
+
+recursionConfig('Api', api.name, API_HANDLER);

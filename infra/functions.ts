@@ -16,6 +16,7 @@ import {
 } from './args/triggers';
 import { link } from './links';
 import { deadLetterQueue, fanOutFailures, workQueue } from './queue';
+import { recursionConfig } from './recursion';
 import { endpointEnv } from './secrets';
 import { inputs } from './storage';
 
@@ -52,3 +53,16 @@ export const sweeper = new sst.aws.CronV2(
   'Sweeper',
   sweeperSchedule(functionArgs(SWEEPER_HANDLER, link, endpointEnv)),
 );
+
+/** The fan-out function's name (the notification's only function). */
+export const fanOutFunctionName = fanOut.nodes.functions.apply((functions) => {
+  const [fn] = functions;
+  if (fn === undefined) throw new Error('the input bucket notification has no function');
+  return fn;
+}).name;
+
+recursionConfig('FanOut', fanOutFunctionName, FAN_OUT_HANDLER);
+recursionConfig('FanOutFailureConsumer', fanOutFailureConsumer.nodes.function.name, FAN_OUT_FAILURE_HANDLER);
+recursionConfig('Worker', worker.nodes.function.name, WORKER_HANDLER);
+recursionConfig('DeadLetterConsumer', deadLetterConsumer.nodes.function.name, DEAD_LETTER_HANDLER);
+recursionConfig('Sweeper', sweeper.nodes.function.name, SWEEPER_HANDLER);

@@ -6,6 +6,7 @@ import {
 } from './args/labelling-handlers';
 import { labellingEvents } from './labelling-resources';
 import { link } from './links';
+import { recursionConfig } from './recursion';
 import { endpointEnv } from './secrets';
 
 /**
@@ -24,3 +25,6 @@ export const labellingEventsConsumer = labellingEvents.subscribe(
   functionArgs(LABELLING_EVENTS_HANDLER, link, endpointEnv),
   { batch: { size: 5, partialResponses: true } },
 );
+
+recursionConfig('LabellingTick', labellingTick.nodes.function.name, LABELLING_TICK_HANDLER);
+recursionConfig('LabellingEvents', labellingEventsConsumer.nodes.function.name, LABELLING_EVENTS_HANDLER);

@@ -9,7 +9,12 @@ import {
   WORKER_HANDLER,
   withOnFailureDestination,
 } from './args/handlers';
-import { DEAD_LETTER_QUEUE_ARGS, FAN_OUT_FAILURES_QUEUE_ARGS, workQueueArgs } from './args/queues';
+import {
+  DEAD_LETTER_PARKING_QUEUE_ARGS,
+  deadLetterQueueArgs,
+  FAN_OUT_FAILURES_QUEUE_ARGS,
+  workQueueArgs,
+} from './args/queues';
 import {
   DEAD_LETTER_SUBSCRIPTION,
   FAN_OUT_FAILURE_SUBSCRIPTION,
@@ -69,7 +74,8 @@ const fanOut = functionArgs(FAN_OUT_HANDLER, (name) => name, {});
 const worker = functionArgs(WORKER_HANDLER, (name) => name, {});
 const deadLetterConsumer = functionArgs(DEAD_LETTER_HANDLER, (name) => name, {});
 const workQueue = workQueueArgs('arn:aws:sqs:us-east-1:123456789012:dlq');
-const deadLetterQueue = DEAD_LETTER_QUEUE_ARGS;
+const deadLetterQueue = deadLetterQueueArgs('arn:aws:sqs:us-east-1:123456789012:parking');
+const deadLetterParking = DEAD_LETTER_PARKING_QUEUE_ARGS;
 const fanOutFailureConsumer = functionArgs(FAN_OUT_FAILURE_HANDLER, (name) => name, {});
 const fanOutFailuresQueue = FAN_OUT_FAILURES_QUEUE_ARGS;
 const sweeper = functionArgs(SWEEPER_HANDLER, (name) => name, {});
@@ -137,11 +143,29 @@ describe('the deployed functions and queues keep AWS’s rules', () => {
     expect(batch.partialResponses).toBe(true);
   });
 
-  it('caps concurrent workers within the event source’s 2–1000', () => {
-    const { maximumConcurrency } = WORKER_SUBSCRIPTION.transform.eventSourceMapping.scalingConfig;
+  it.each([
+    ['workers', WORKER_SUBSCRIPTION],
+    ['DLQ consumers', DEAD_LETTER_SUBSCRIPTION],
+  ])('caps concurrent %s within the event source’s 2–1000', (_, subscription) => {
+    const { maximumConcurrency } = subscription.transform.eventSourceMapping.scalingConfig;
     expect(Number.isInteger(maximumConcurrency)).toBe(true);
     expect(maximumConcurrency).toBeGreaterThanOrEqual(AWS.minMaximumConcurrency);
     expect(maximumConcurrency).toBeLessThanOrEqual(AWS.maxMaximumConcurrency);
+  });
+
+  it('parks a dead letter its consumer keeps failing on after ≥ 5 receives, well before the DLQ’s 14 days', () => {
+    expect(deadLetterQueue.dlq.queue).toBe('arn:aws:sqs:us-east-1:123456789012:parking');
+    expect(Number.isInteger(deadLetterQueue.dlq.retry)).toBe(true);
+    expect(deadLetterQueue.dlq.retry).toBeGreaterThanOrEqual(AWS.minMaxReceiveCount);
+    // A receive count carried over from the work queue must not park a dead letter its consumer never saw.
+    expect(deadLetterQueue.dlq.retry).toBeGreaterThanOrEqual(workQueue.dlq.retry + AWS.minMaxReceiveCount);
+    const retriedForSeconds = deadLetterQueue.dlq.retry * seconds(deadLetterQueue.visibilityTimeout);
+    expect(retriedForSeconds).toBeLessThan(deadLetterQueue.transform.queue.messageRetentionSeconds / 24);
+    // The parking queue keeps what it gets as long as the DLQ did (ages carry over), as large.
+    expect(deadLetterParking.transform.queue.messageRetentionSeconds).toBe(AWS.sqsMaxRetentionSeconds);
+    expect(deadLetterParking.transform.queue.maxMessageSize).toBe(
+      deadLetterQueue.transform.queue.maxMessageSize,
+    );
   });
 });
 

@@ -9,6 +9,8 @@ export const API_HANDLER = {
   timeoutSeconds: 120,
   memoryMb: 1024,
   links: ['ApiInputs', 'ApiOutputs', 'JobsTable', 'JobListIndexes', 'ApiToken', 'LabellingBucket'],
+  /** Invoked by its URL only; it sends no messages. */
+  recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;
 
 /**

@@ -64,6 +64,30 @@ describe('resolveEndpoint', () => {
   });
 
   it.each([
+    ['https://evil.example/v1', 'host "evil.example" is not allowed'],
+    ['https://integrate.api.nvidia.com.evil.example/v1', 'is not allowed'],
+    ['http://integrate.api.nvidia.com/v1', 'must be https'],
+    ['https://user:pass@integrate.api.nvidia.com/v1', 'must not carry credentials'],
+  ])('refuses %j unless allowed on purpose (%s)', (value, message) => {
+    expect(() => resolveEndpoint({ THINKBATCH_ENDPOINT: value })).toThrow(message);
+  });
+
+  it('allows a host the deploying shell names in THINKBATCH_ENDPOINT_ALLOW, and loopback over http', () => {
+    expect(
+      resolveEndpoint({
+        THINKBATCH_ENDPOINT: 'https://LLM.example.com/v1',
+        THINKBATCH_ENDPOINT_ALLOW: ' other.example, llm.example.com ',
+      }).baseURL,
+    ).toBe('https://LLM.example.com/v1');
+    expect(resolveEndpoint({ THINKBATCH_ENDPOINT: 'https://api.deepseek.com/v1' }).baseURL).toBe(
+      'https://api.deepseek.com/v1',
+    );
+    expect(resolveEndpoint({ THINKBATCH_ENDPOINT: 'http://localhost:8787/v1' }).baseURL).toBe(
+      'http://localhost:8787/v1',
+    );
+  });
+
+  it.each([
     ['integrate.api.nvidia.com/v1', 'is not a URL'],
     ['ftp://example.com/v1', 'must be an http(s) URL'],
     ['https://example.com/v1?key=secret', 'must not have a query or fragment'],

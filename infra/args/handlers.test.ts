@@ -85,6 +85,7 @@ describe('handler specs', () => {
         'link:LabellingEvents',
       ],
       environment: { THINKBATCH_MODEL: 'm' },
+      logging: { format: 'json', retention: '1 month' },
     });
   });
 });

@@ -4,6 +4,13 @@ import type { LinkName } from './access';
 /** The Lambda runtime, set explicitly so an SST upgrade cannot change it silently. */
 export const RUNTIME = 'nodejs24.x';
 
+/**
+ * Lambda's recursive-loop detection for a function (`aws.lambda.FunctionRecursionConfig`): `Terminate`
+ * stops a chain function → SQS → the same function after about 16 hops; `Allow` lets it run, so the
+ * function must bound its own chains.
+ */
+export type RecursiveLoop = 'Allow' | 'Terminate';
+
 /** One Lambda handler: where its code is, its limits, and the only resources it may touch. */
 export interface HandlerSpec {
   /** Path of the module and its exported function, relative to the repository root. */
@@ -12,7 +19,15 @@ export interface HandlerSpec {
   readonly memoryMb: number;
   /** Resources linked to the function: each one appears in `Resource` and grants its `ACCESS`. */
   readonly links: readonly LinkName[];
+  /** Its recursion config, decided per function (no default, so a new handler must decide). */
+  readonly recursiveLoop: RecursiveLoop;
 }
+
+/**
+ * Every function logs JSON lines (`createJsonLogger`); Lambda's JSON log format keeps them as fields, so
+ * CloudWatch Logs Insights can query `level`, `jobId`, … (SST's default is text). SST's retention.
+ */
+export const FUNCTION_LOGGING = { format: 'json', retention: '1 month' } as const;
 
 /** Fan-out: reads the upload, writes invalid-line results, creates the job and chunks, sends work. */
 export const FAN_OUT_HANDLER = {
@@ -20,6 +35,8 @@ export const FAN_OUT_HANDLER = {
   timeoutSeconds: FANOUT.timeoutSeconds,
   memoryMb: FANOUT.memoryMb,
   links: ['InputBucket', 'OutputBucket', 'JobsTable', 'WorkQueue', 'LabellingEvents'],
+  /** It sends to the work queue, which only the worker consumes: no chain back to itself. */
+  recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;
 
 /** Worker: reads line bytes, calls the endpoint, records results, hands work back, finalizes jobs. */
@@ -28,6 +45,12 @@ export const WORKER_HANDLER = {
   timeoutSeconds: WORKER.timeoutSeconds,
   memoryMb: WORKER.memoryMb,
   links: ['InputBucket', 'OutputBucket', 'JobsTable', 'WorkQueue', 'NvidiaApiKey', 'LabellingEvents'],
+  /**
+   * It re-sends to its own queue on purpose (hand-backs, finalize re-requests): Lambda's detection
+   * would stop such a chain after about 16 hops and dead-letter its lines in a long 429 storm. Each
+   * work item carries its hand-back count instead, bounded by `WORKER.maxHandoffs`.
+   */
+  recursiveLoop: 'Allow',
 } as const satisfies HandlerSpec;
 
 /**
@@ -42,6 +65,8 @@ export const DEAD_LETTER_HANDLER = {
   timeoutSeconds: DEAD_LETTER.timeoutSeconds,
   memoryMb: DEAD_LETTER_MEMORY_MB,
   links: ['OutputBucket', 'JobsTable', 'WorkQueue'],
+  /** It sends finalize requests to the work queue (the worker's), never to the dead-letter queue. */
+  recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;
 
 /** Memory of the fan-out failure consumer: it fails jobs and writes their (small) outputs. @default 512 */
@@ -56,6 +81,7 @@ export const FAN_OUT_FAILURE_HANDLER = {
   timeoutSeconds: FAN_OUT_FAILURES.timeoutSeconds,
   memoryMb: FAN_OUT_FAILURE_MEMORY_MB,
   links: ['InputBucket', 'OutputBucket', 'JobsTable', 'LabellingEvents'],
+  recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;
 
 /**
@@ -67,6 +93,8 @@ export const SWEEPER_HANDLER = {
   timeoutSeconds: SWEEPER.timeoutSeconds,
   memoryMb: SWEEPER.memoryMb,
   links: ['InputBucket', 'OutputBucket', 'JobsTable', 'UnfinishedJobs', 'WorkQueue', 'LabellingEvents'],
+  /** Started by its schedule; it sends to the worker's queue only. */
+  recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;
 
 /**
@@ -103,5 +131,6 @@ export function functionArgs<Link>(
     memory: `${spec.memoryMb} MB`,
     link: spec.links.map(resolve),
     environment: { ...environment },
+    logging: FUNCTION_LOGGING,
   } as const satisfies sst.aws.FunctionArgs;
 }

@@ -20,6 +20,8 @@ export const LABELLING_TICK_HANDLER = {
   timeoutSeconds: LABELLING_TIMEOUT_SECONDS,
   memoryMb: LABELLING_MEMORY_MB,
   links: LABELLING_LINKS,
+  /** It sends no message to a queue it consumes: no chain back to itself. */
+  recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;
 
 /** The events consumer: a labelling job ended → re-ask, or write the run's labelled file and report. */
@@ -28,4 +30,6 @@ export const LABELLING_EVENTS_HANDLER = {
   timeoutSeconds: LABELLING_TIMEOUT_SECONDS,
   memoryMb: LABELLING_MEMORY_MB,
   links: LABELLING_LINKS,
+  /** It sends no message to a queue it consumes: no chain back to itself. */
+  recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;

@@ -9,10 +9,28 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /**
  * The dead-letter queue: kept longer than the work queue (a message's age carries over when it is
  * dead-lettered, so a shorter retention would expire it there first), as large messages as the work
- * queue, and a visibility timeout that fits its consumer.
+ * queue, and a visibility timeout that fits its consumer. A dead letter its consumer keeps failing on
+ * (a poison message) is parked after `DEAD_LETTER.maxReceiveCount` deliveries instead of being retried
+ * for 14 days; the parking queue's depth raises an alarm (`alarms.ts`).
  */
-export const DEAD_LETTER_QUEUE_ARGS = {
-  visibilityTimeout: `${VISIBILITY_TIMEOUT_FACTOR * DEAD_LETTER.timeoutSeconds} seconds`,
+export function deadLetterQueueArgs<Arn>(parkingQueueArn: Arn) {
+  return {
+    visibilityTimeout: `${VISIBILITY_TIMEOUT_FACTOR * DEAD_LETTER.timeoutSeconds} seconds`,
+    dlq: { queue: parkingQueueArn, retry: DEAD_LETTER.maxReceiveCount },
+    transform: {
+      queue: {
+        messageRetentionSeconds: QUEUE.dlqRetentionSeconds,
+        maxMessageSize: QUEUE.maximumMessageSizeBytes,
+      },
+    },
+  } as const;
+}
+
+/**
+ * Where dead letters that their consumer could not handle are parked for a person to look at (nothing
+ * consumes it): as long as SQS allows, as large messages as the work queue.
+ */
+export const DEAD_LETTER_PARKING_QUEUE_ARGS = {
   transform: {
     queue: {
       messageRetentionSeconds: QUEUE.dlqRetentionSeconds,

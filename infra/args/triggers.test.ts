@@ -7,9 +7,9 @@ import {
   SWEEPER,
   WORKER,
 } from '../../packages/core/src/settings';
-import { JOB_TABLE_INDEXES } from '../../packages/local/src/emulators/provision';
+import { deadLetterQueueAttributes, JOB_TABLE_INDEXES } from '../../packages/local/src/emulators/provision';
 import {
-  DEAD_LETTER_QUEUE_ARGS,
+  deadLetterQueueArgs,
   FAN_OUT_FAILURES_QUEUE_ARGS,
   VISIBILITY_TIMEOUT_FACTOR,
   workQueueArgs,
@@ -51,8 +51,11 @@ describe('queue subscriptions', () => {
     );
   });
 
-  it('drains dead letters with partial batch responses', () => {
+  it('drains dead letters with partial batch responses and the shared maximum concurrency', () => {
     expect(DEAD_LETTER_SUBSCRIPTION.batch).toEqual({ size: DEAD_LETTER.batchSize, partialResponses: true });
+    expect(DEAD_LETTER_SUBSCRIPTION.transform.eventSourceMapping.scalingConfig.maximumConcurrency).toBe(
+      DEAD_LETTER.maxConcurrency,
+    );
   });
 
   it('drains fan-out failure records with partial batch responses', () => {
@@ -124,9 +127,23 @@ describe('queues', () => {
       messageRetentionSeconds: QUEUE.retentionSeconds,
       maxMessageSize: QUEUE.maximumMessageSizeBytes,
     });
-    expect(DEAD_LETTER_QUEUE_ARGS.transform.queue).toEqual({
+    expect(deadLetterQueueArgs('arn:parking').transform.queue).toEqual({
       messageRetentionSeconds: QUEUE.dlqRetentionSeconds,
       maxMessageSize: QUEUE.maximumMessageSizeBytes,
+    });
+  });
+
+  it('gives the local dead-letter queue the attributes infra declares (visibility, retention, size, parking)', () => {
+    const declared = deadLetterQueueArgs('arn:parking');
+    const local = deadLetterQueueAttributes('arn:parking');
+    expect(local).toEqual({
+      VisibilityTimeout: declared.visibilityTimeout.replace(' seconds', ''),
+      MessageRetentionPeriod: String(declared.transform.queue.messageRetentionSeconds),
+      MaximumMessageSize: String(declared.transform.queue.maxMessageSize),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: declared.dlq.queue,
+        maxReceiveCount: declared.dlq.retry,
+      }),
     });
   });
 

@@ -34,11 +34,17 @@ export const WORKER_SUBSCRIPTION = {
   },
 } as const satisfies sst.aws.QueueSubscriberArgs;
 
-/** How the DLQ consumer drains dead letters: partial batch responses, so one bad record is retried alone. */
+/**
+ * How the DLQ consumer drains dead letters: partial batch responses, so one bad record is retried alone,
+ * and a maximum concurrency, so a burst of dead letters cannot take the workers' concurrency.
+ */
 export const DEAD_LETTER_SUBSCRIPTION = {
   batch: {
     size: DEAD_LETTER.batchSize,
     partialResponses: true,
+  },
+  transform: {
+    eventSourceMapping: { scalingConfig: { maximumConcurrency: DEAD_LETTER.maxConcurrency } },
   },
 } as const satisfies sst.aws.QueueSubscriberArgs;
 

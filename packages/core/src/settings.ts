@@ -30,6 +30,14 @@ export const WORKER = {
   linesAwaitingPermit: 8,
   /** Stop starting lines when less than this remains of the invocation. @default 60_000 */
   reserveMs: 60_000,
+  /**
+   * Hand-backs of one work item (a chain worker → work queue → worker) before its remaining lines are
+   * settled `handoffs_exhausted` instead of being sent again. The worker's recursion config allows
+   * Lambda's chain of SQS hops (it would stop one after about 16, dead-lettering its lines during a long
+   * 429 storm); this is the bound instead. Far above what the rate gate's longest wait (600 s) and
+   * the held-line rechecks need. @default 64
+   */
+  maxHandoffs: 64,
 } as const;
 
 /** Fan-out Lambda: streams the input object once. */
@@ -117,6 +125,19 @@ export const DEAD_LETTER = {
   timeoutSeconds: 120,
   /** @default 10 */
   batchSize: 10,
+  /**
+   * Concurrent DLQ consumer invocations (event source maximum concurrency; AWS's minimum is 2): a burst
+   * of dead letters must not take the account's concurrency from the workers. @default 2
+   */
+  maxConcurrency: 2,
+  /**
+   * Receives after which a dead letter its consumer keeps failing on is parked in `DeadLetterParking`
+   * (instead of retrying for the DLQ's 14 days): the work queue's `maxReceiveCount` plus 5 of its own.
+   * A message's receive count may carry over into the DLQ (fauxqs keeps it, and the consumer reports it as
+   * the work item's deliveries), so a bound of 5 alone could park it before its consumer ever ran; if
+   * it starts again at 0, the consumer gets 10 tries. Either way bounded. @default 10
+   */
+  maxReceiveCount: QUEUE.maxReceiveCount + 5,
 } as const;
 
 /** Object key layout and the job table. */

@@ -51,6 +51,7 @@ import {
   queueArn,
   startEmulators,
 } from './emulators/index';
+import { fenceDeps } from './fenced-deps';
 import { objectCreatedEvent } from './s3-event';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source';
 
@@ -124,6 +125,22 @@ export interface SubmitOptions {
   readonly options?: JobOptions;
   /** Object key under the input prefix. @default `<jobId>.jsonl` */
   readonly name?: string;
+  /** How S3 delivers the upload's event (duplicated, late). @default one copy at once */
+  readonly delivery?: EventDelivery;
+}
+
+/**
+ * How an object-created event is delivered. S3 delivers at least once, unordered, sometimes late: the
+ * copies of one event (same sequencer) go out side by side, the i-th after `delayMs + i × spacingMs`,
+ * each as its own asynchronous invocation of the fan-out.
+ */
+export interface EventDelivery {
+  /** Copies of the event. @default 1 */
+  readonly copies?: number;
+  /** Wait before the first copy, ms. @default 0 */
+  readonly delayMs?: number;
+  /** Wait between copies, ms (0: all at once, the hardest case). @default 0 */
+  readonly spacingMs?: number;
 }
 
 export interface LocalRuntime {
@@ -138,6 +155,11 @@ export interface LocalRuntime {
    * ended, never with the fan-out's error: a job that could not be fanned out ends `failed`.
    */
   submit(body: Uint8Array | string | AsyncIterable<Uint8Array>, options?: SubmitOptions): Promise<string>;
+  /**
+   * Deliver the event of the last upload of `key` (same sequencer: what S3 sends again) once more, or as
+   * `delivery` says: a duplicate or late event, at any time, for example after its job finished.
+   */
+  redeliverUploadEvent(key: string, delivery?: EventDelivery): Promise<AsyncInvokeOutcome[]>;
   /** Run the sweeper once now (what its interval runs). */
   sweep(): Promise<SweepReport>;
   /** Resolve when the job reaches a terminal status (or rejects after `timeoutMs`). */
@@ -238,6 +260,19 @@ async function assembleRuntime(
     queueArn(clients.sqs, resources.dlqUrl),
     queueArn(clients.sqs, resources.fanOutFailuresUrl),
   ]);
+  /** The event of the last upload of each key submitted here, for redeliveries. */
+  const uploadEvents = new Map<string, S3Event>();
+  const deliver = async (event: S3Event, delivery: EventDelivery = {}): Promise<AsyncInvokeOutcome[]> => {
+    const copies = delivery.copies ?? 1;
+    if (!Number.isInteger(copies) || copies < 1) throw new RangeError(`copies must be ≥ 1, got ${copies}`);
+    return Promise.all(
+      Array.from({ length: copies }, async (_, i) => {
+        const wait = (delivery.delayMs ?? 0) + i * (delivery.spacingMs ?? 0);
+        if (wait > 0) await systemClock.sleep(wait, stopping.signal);
+        return fanOutAsync(event);
+      }),
+    );
+  };
   const sources: SqsEventSource[] = [];
   if (options.eventSources ?? true) {
     sources.push(
@@ -248,10 +283,17 @@ async function assembleRuntime(
         region: endpoints.region,
         batchSize: WORKER.batchSize,
         maxConcurrency: options.maxConcurrency ?? WORKER.maxConcurrency,
+        timeoutMs: workerTimeoutMs,
         log,
-        handler: (event) => {
+        // Each invocation gets deps it loses at its timeout (Lambda kills it) and a signal that cuts its calls.
+        handler: (event, invocation) => {
           const started = Date.now();
-          return worker(event, { getRemainingTimeInMillis: () => workerTimeoutMs - (Date.now() - started) });
+          const killable = createWorkerHandler(async () => fenceDeps(deps, invocation.signal), {
+            signal: AbortSignal.any([stopping.signal, invocation.signal]),
+          });
+          return killable(event, {
+            getRemainingTimeInMillis: () => workerTimeoutMs - (Date.now() - started),
+          });
         },
       }),
       startSqsEventSource({
@@ -261,8 +303,10 @@ async function assembleRuntime(
         region: endpoints.region,
         batchSize: DEAD_LETTER.batchSize,
         maxConcurrency: 1,
+        timeoutMs: DEAD_LETTER.timeoutSeconds * 1000,
         log,
-        handler: deadLetter,
+        handler: (event, invocation) =>
+          createDeadLetterHandler(async () => fenceDeps(deps, invocation.signal))(event),
       }),
       startSqsEventSource({
         sqs: clients.sqs,
@@ -271,8 +315,10 @@ async function assembleRuntime(
         region: endpoints.region,
         batchSize: FAN_OUT_FAILURES.batchSize,
         maxConcurrency: 1,
+        timeoutMs: FAN_OUT_FAILURES.timeoutSeconds * 1000,
         log,
-        handler: fanOutFailure,
+        handler: (event, invocation) =>
+          createFanOutFailureHandler(async () => fenceDeps(deps, invocation.signal))(event),
       }),
     );
   }
@@ -304,17 +350,22 @@ async function assembleRuntime(
       const info = await deps.input.head(key);
       if (info === null) throw new Error(`upload of ${key} vanished`);
       const sequencer = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-      await fanOutAsync(
-        objectCreatedEvent({
-          bucket: resources.inputBucket,
-          key,
-          size: info.size,
-          etag: info.etag,
-          sequencer,
-          region: endpoints.region,
-        }),
-      );
+      const event = objectCreatedEvent({
+        bucket: resources.inputBucket,
+        key,
+        size: info.size,
+        etag: info.etag,
+        sequencer,
+        region: endpoints.region,
+      });
+      uploadEvents.set(key, event);
+      await deliver(event, submitOptions.delivery);
       return jobId;
+    },
+    redeliverUploadEvent: async (key, delivery) => {
+      const event = uploadEvents.get(key);
+      if (event === undefined) throw new Error(`no upload of ${key} was submitted to this runtime`);
+      return deliver(event, delivery);
     },
     waitForJob: async (jobId, waitOptions = {}) => {
       const deadline = Date.now() + (waitOptions.timeoutMs ?? Number.POSITIVE_INFINITY);

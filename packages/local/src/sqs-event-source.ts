@@ -7,8 +7,19 @@ import {
 import { type Clock, type Logger, systemClock } from '@thinkbatch/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
-/** What an SQS event source invokes: Lambda's handler signature, minus the context. */
-export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+/** One invocation as the event source sees it: when Lambda would kill it, and the signal it is killed by. */
+export interface SqsInvocation {
+  /** Aborted when the invocation runs past `timeoutMs`: Lambda would kill it there. */
+  readonly signal: AbortSignal;
+  /** Epoch ms at which it is killed (infinite without a timeout). */
+  readonly deadline: number;
+}
+
+/** What an SQS event source invokes: Lambda's handler signature, with the invocation instead of the context. */
+export type SqsBatchHandler = (
+  event: SQSEvent,
+  invocation: SqsInvocation,
+) => Promise<SQSBatchResponse | undefined>;
 
 export interface SqsEventSourceOptions {
   readonly sqs: SQSClient;
@@ -26,6 +37,12 @@ export interface SqsEventSourceOptions {
   readonly log: Logger;
   /** Waits between receive retries and stamps records that lack timestamps. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * The function's timeout, ms. An invocation still running then is treated as Lambda treats it: killed
+   * (its signal aborts), its whole batch left to come back after the visibility timeout whatever it
+   * does later, and its concurrency slot freed. @default none
+   */
+  readonly timeoutMs?: number;
 }
 
 /** Pause after a failed receive before the next one. */
@@ -36,13 +53,16 @@ export interface SqsEventSource {
   stop(): Promise<void>;
   /** Invocations so far. */
   readonly invocations: number;
+  /** Invocations killed at their timeout so far. */
+  readonly timedOut: number;
 }
 
 /**
  * A local stand-in for Lambda's SQS event source mapping, on the real SQS API: long-polls the queue,
  * invokes the handler with real `SQSEvent` records, deletes what succeeded and leaves the rest (the
  * `batchItemFailures`, or the whole batch when the handler throws) to come back after the visibility
- * timeout, counting towards maxReceiveCount and the DLQ exactly as on AWS.
+ * timeout, counting towards maxReceiveCount and the DLQ exactly as on AWS. With `timeoutMs`, an
+ * invocation that runs longer is killed as Lambda kills it (see the option).
  */
 export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 10) {
@@ -55,16 +75,57 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   }
   const { sqs, queueUrl, log } = options;
   const clock = options.clock ?? systemClock;
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+    throw new RangeError(`timeoutMs must be more than 0, got ${options.timeoutMs}`);
+  }
   let stopping = false;
   let invocations = 0;
+  let timedOut = 0;
   const inFlight = new Set<Promise<void>>();
+
+  /** Run the handler; past the timeout, abort it and give up on its outcome (`timed_out`). */
+  const runHandler = async (
+    event: SQSEvent,
+  ): Promise<{ kind: 'returned'; response: SQSBatchResponse | undefined } | { kind: 'timed_out' }> => {
+    const kill = new AbortController();
+    const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
+    const running = options.handler(event, { signal: kill.signal, deadline: clock.now() + timeoutMs });
+    if (!Number.isFinite(timeoutMs)) return { kind: 'returned', response: await running };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const killed = new Promise<{ kind: 'timed_out' }>((resolve) => {
+      timer = setTimeout(() => {
+        kill.abort(new Error(`invocation timed out after ${timeoutMs} ms`));
+        resolve({ kind: 'timed_out' });
+      }, timeoutMs);
+    });
+    // What a killed invocation does afterwards is not its outcome; its late rejection is not an error.
+    running.catch(() => {});
+    try {
+      return await Promise.race([
+        running.then((response) => ({ kind: 'returned' as const, response })),
+        killed,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   const invoke = async (messages: Message[]): Promise<void> => {
     const records = messages.map((m) => toRecord(m, options, clock.now()));
     invocations += 1;
     let failedIds: Set<string>;
     try {
-      const response = await options.handler({ Records: records });
+      const outcome = await runHandler({ Records: records });
+      if (outcome.kind === 'timed_out') {
+        timedOut += 1;
+        log.error('invocation timed out and was killed; its whole batch comes back', {
+          queueUrl,
+          timeoutMs: options.timeoutMs,
+          records: records.length,
+        });
+        return;
+      }
+      const { response } = outcome;
       const reported = response?.batchItemFailures ?? [];
       const batchIds = new Set(records.map((r) => r.messageId));
       // As on Lambda: a failure naming no record of the batch fails the whole batch.
@@ -131,6 +192,9 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   return {
     get invocations() {
       return invocations;
+    },
+    get timedOut() {
+      return timedOut;
     },
     stop: async () => {
       stopping = true;

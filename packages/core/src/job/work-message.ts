@@ -42,6 +42,11 @@ export type RunChunkMessage = z.infer<typeof RunChunkMessage>;
 export const FinalizeJobMessage = z.object({
   type: z.literal('finalize_job'),
   jobId: z.string(),
+  /**
+   * Invocations before this one that ran out of time finalizing the job and handed the rest on (a
+   * finalize resumes from the segments they wrote). Bounded by `maxHandoffs`; missing: none.
+   */
+  continuations: z.number().int().nonnegative().optional(),
 });
 export type FinalizeJobMessage = z.infer<typeof FinalizeJobMessage>;
 

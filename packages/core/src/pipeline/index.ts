@@ -5,6 +5,7 @@ export * from './fan-out';
 export * from './fan-out-failure';
 export * from './fan-out-input';
 export * from './finalize-job';
+export * from './finalize-segments';
 export * from './job-progress';
 export * from './limiter';
 export * from './line-permits';

@@ -61,7 +61,27 @@ export const PipelineConfig = z.strictObject({
    * after this long if sooner (the holder may finish or fail early). @default 60_000
    */
   heldLineRecheckMs: Milliseconds.default(60_000),
-  /** How long a finalizer holds a job before another may take over. @default 600_000 */
+  /**
+   * Hand-backs of one work item before the lines it still holds end `handoffs_exhausted` instead of
+   * going back to the queue again: the bound of a chain worker → queue → worker. @default WORKER.maxHandoffs
+   */
+  maxHandoffs: z.number().int().nonnegative().default(WORKER.maxHandoffs),
+  /**
+   * A job of more chunks than this is finalized in segments of this many chunks: each segment's results
+   * are written to their own file, resumably (an invocation running out of time hands the rest to the
+   * next), then one pass over the segment files writes the outputs. @default 500
+   */
+  finalizeSegmentChunks: Count.default(500),
+  /**
+   * A finalize stops this long before its invocation's deadline, to abort its uploads and hand on (a
+   * finalize cut off without that is only taken over after its lease); at most a quarter of the time
+   * left. @default 10_000
+   */
+  finalizeReserveMs: Milliseconds.default(10_000),
+  /**
+   * How long a finalizer holds a job before another may take over, when its invocation's deadline is
+   * unknown (with one, it holds the job until that deadline). @default 600_000
+   */
   finalizeLeaseMs: Count.default(600_000),
   /** Prices per model for the cost estimate in summary.json; null → no estimate. @default null */
   prices: PriceList.nullable().default(null),

@@ -14,7 +14,10 @@ export async function processWorkMessage(
       await runChunk(deps, message, invocation);
       return;
     case 'finalize_job':
-      await finalizeJob(deps, message.jobId);
+      await finalizeJob(deps, message.jobId, {
+        deadline: invocation.deadline,
+        continuations: message.continuations ?? 0,
+      });
       return;
   }
 }

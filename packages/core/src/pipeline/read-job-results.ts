@@ -17,23 +17,33 @@ export interface StoredResultLine {
  * Every result line of a finished job in input order, read chunk file by chunk file: memory is bounded by
  * one line, never the job. A missing chunk file or a line that is not a ResultLine is a bug: throws.
  */
-export async function* readJobResults(
+export function readJobResults(
   deps: Pick<PipelineDeps, 'output'>,
   job: Pick<JobRecord, 'jobId' | 'chunksTotal'>,
 ): AsyncGenerator<StoredResultLine> {
   const chunks = job.chunksTotal ?? 0;
-  for (let index = 0; index < chunks; index += 1) {
-    const key = jobKeys.chunkResults(job.jobId, index);
+  const keys = Array.from({ length: chunks }, (_, index) => jobKeys.chunkResults(job.jobId, index));
+  return readResultFiles(deps, job.jobId, keys);
+}
+
+/**
+ * The result lines of JSONL files of a job (chunk files, finalize segments), file after file, each line
+ * checked to be a ResultLine. A missing file or a line that is not a ResultLine is a bug: throws.
+ */
+export async function* readResultFiles(
+  deps: Pick<PipelineDeps, 'output'>,
+  jobId: string,
+  keys: Iterable<string>,
+): AsyncGenerator<StoredResultLine> {
+  for (const key of keys) {
     const stream = await deps.output.stream(key);
     if (stream === null)
-      throw new PipelineError(`job ${job.jobId}: chunk results ${key} are missing`, {
+      throw new PipelineError(`job ${jobId}: result file ${key} is missing`, {
         code: ErrorCode.notFound,
       });
     for await (const record of readJsonlLines(stream, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
       if (record.kind === 'error')
-        throw new PipelineError(
-          `job ${job.jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`,
-        );
+        throw new PipelineError(`job ${jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
       const what = `result line ${record.lineNumber} of ${key}`;
       yield { text: record.text, result: parse(ResultLine, JSON.parse(record.text), what, PipelineError) };
     }

@@ -6,11 +6,15 @@ const DELETE_BATCH = 1000;
 
 /**
  * Once the outputs are in place and the job is terminal (no finalizer can run again), the per-line
- * results, chunk files and a decompressed input are only copies: delete them so a job leaves its outputs and nothing else.
+ * results, chunk files, finalize segments and a decompressed input are only copies: delete them so a job leaves its outputs and nothing else.
  */
 export async function removeIntermediates(deps: Pick<PipelineDeps, 'output'>, jobId: string): Promise<void> {
-  const prefixes = [jobKeys.linesPrefix(jobId), jobKeys.chunksPrefix(jobId), jobKeys.inputCopyPrefix(jobId)];
-  for (const prefix of prefixes) {
+  for (const prefix of [
+    jobKeys.linesPrefix(jobId),
+    jobKeys.chunksPrefix(jobId),
+    jobKeys.finalizePrefix(jobId),
+    jobKeys.inputCopyPrefix(jobId),
+  ]) {
     let batch: string[] = [];
     for await (const key of deps.output.list(prefix)) {
       batch.push(key);

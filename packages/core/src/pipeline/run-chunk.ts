@@ -10,6 +10,7 @@ import { QUEUE } from '../settings';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
 import { createCancelWatch } from './cancel-watch';
 import { createEndpointRefusalGuard } from './endpoint-refusal-guard';
+import { endHandedBackLines } from './handoff-limit';
 import type { Limiter } from './limiter';
 import { createLinePermits, type LinePermits } from './line-permits';
 import type { PipelineDeps } from './pipeline-deps';
@@ -153,7 +154,10 @@ export async function runChunk(
     }
   }
 
-  if (handedBack.length > 0) await handBack(deps, message, handedBack);
+  // A chain of hand-backs is bounded (the worker's recursion config allows Lambda's loop): at the limit, end the lines.
+  if (handedBack.length > 0 && message.handoffs >= deps.config.maxHandoffs)
+    await endHandedBackLines(deps, message, handedBack);
+  else if (handedBack.length > 0) await handBack(deps, message, handedBack);
   await settleChunk(deps, await requireChunk(deps, jobId, index));
   // An infrastructure failure on some line: the message comes back for it (recorded lines are skipped).
   if (failures.length > 0) throw failures[0];

@@ -31,6 +31,8 @@ export const LineErrorCode = z.enum([
   'cancelled',
   /** The work item was dead-lettered after exhausting its deliveries. */
   'dead_lettered',
+  /** The work item was handed back to the queue as often as allowed (`maxHandoffs`) without finishing the line. */
+  'handoffs_exhausted',
   /** The endpoint answered 200 with a body that could not be used. */
   'invalid_response',
   /** Anything else; the message says what. */

@@ -1,7 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { FAN_OUT_FAILURES, QUEUE, STORAGE } from '@thinkbatch/core/settings';
+import { DEAD_LETTER, FAN_OUT_FAILURES, QUEUE, STORAGE } from '@thinkbatch/core/settings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from './aws-clients';
 import { DEFAULT_RESOURCE_NAMES, ensureTable, provisionResources } from './provision';
@@ -34,6 +34,13 @@ describe('provisionResources', () => {
     }
     const dlq = await attributesOf(resources.dlqUrl);
     expect(dlq['MessageRetentionPeriod']).toBe(String(QUEUE.dlqRetentionSeconds));
+    // A dead letter its consumer keeps failing on is parked, as on AWS, not retried for 14 days.
+    const parking = await attributesOf(resources.dlqParkingUrl);
+    expect(JSON.parse(dlq['RedrivePolicy'] ?? '{}')).toEqual({
+      deadLetterTargetArn: parking['QueueArn'],
+      maxReceiveCount: DEAD_LETTER.maxReceiveCount,
+    });
+    expect(dlq['VisibilityTimeout']).toBe(String(6 * DEAD_LETTER.timeoutSeconds));
     const queue = await attributesOf(resources.queueUrl);
     expect(queue['VisibilityTimeout']).toBe(String(QUEUE.visibilityTimeoutSeconds));
     expect(queue['MessageRetentionPeriod']).toBe(String(QUEUE.retentionSeconds));

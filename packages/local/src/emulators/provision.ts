@@ -14,7 +14,27 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { FAN_OUT_FAILURES, QUEUE, STORAGE } from '@thinkbatch/core/settings';
+import { DEAD_LETTER, FAN_OUT_FAILURES, QUEUE, STORAGE } from '@thinkbatch/core/settings';
+
+/** The DLQ's visibility timeout per its consumer's timeout (AWS's rule for queues that feed Lambda, as infra). */
+const DEAD_LETTER_VISIBILITY_FACTOR = 6;
+
+/**
+ * The dead-letter queue's attributes, as `infra/args/queues.ts` declares them (a test compares the two):
+ * its consumer's visibility, the work queue's retention and message size, and a dead letter its
+ * consumer fails on `DEAD_LETTER.maxReceiveCount` times parked in `parkingArn`.
+ */
+export function deadLetterQueueAttributes(parkingArn: string): Record<string, string> {
+  return {
+    VisibilityTimeout: String(DEAD_LETTER_VISIBILITY_FACTOR * DEAD_LETTER.timeoutSeconds),
+    MessageRetentionPeriod: String(QUEUE.dlqRetentionSeconds),
+    MaximumMessageSize: String(QUEUE.maximumMessageSizeBytes),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: parkingArn,
+      maxReceiveCount: DEAD_LETTER.maxReceiveCount,
+    }),
+  };
+}
 
 /** Names of everything thinkbatch needs. */
 export interface ResourceNames {
@@ -22,6 +42,8 @@ export interface ResourceNames {
   readonly outputBucket: string;
   readonly queueName: string;
   readonly dlqName: string;
+  /** Where dead letters the DLQ consumer keeps failing on are parked (as `DeadLetterParking` on AWS). */
+  readonly dlqParkingName: string;
   /** Where fan-out events go after their async retries (Lambda's on-failure destination). */
   readonly fanOutFailuresName: string;
   readonly tableName: string;
@@ -33,6 +55,7 @@ export const DEFAULT_RESOURCE_NAMES = {
   outputBucket: 'thinkbatch-output',
   queueName: 'thinkbatch-work',
   dlqName: 'thinkbatch-work-dlq',
+  dlqParkingName: 'thinkbatch-dead-letter-parking',
   fanOutFailuresName: 'thinkbatch-fan-out-failures',
   tableName: 'thinkbatch-jobs',
 } as const satisfies ResourceNames;
@@ -51,6 +74,7 @@ export interface ProvisionedResources {
   readonly outputBucket: string;
   readonly queueUrl: string;
   readonly dlqUrl: string;
+  readonly dlqParkingUrl: string;
   readonly fanOutFailuresUrl: string;
   readonly tableName: string;
 }
@@ -200,6 +224,7 @@ export async function provisionResources(
     outputBucket: options.outputBucket ?? DEFAULT_RESOURCE_NAMES.outputBucket,
     queueName: options.queueName ?? DEFAULT_RESOURCE_NAMES.queueName,
     dlqName: options.dlqName ?? DEFAULT_RESOURCE_NAMES.dlqName,
+    dlqParkingName: options.dlqParkingName ?? DEFAULT_RESOURCE_NAMES.dlqParkingName,
     fanOutFailuresName: options.fanOutFailuresName ?? DEFAULT_RESOURCE_NAMES.fanOutFailuresName,
     tableName: options.tableName ?? DEFAULT_RESOURCE_NAMES.tableName,
   };
@@ -208,10 +233,15 @@ export async function provisionResources(
     ensureBucket(s3, names.outputBucket),
     ensureTable(dynamodb, names.tableName),
   ]);
-  const dlqUrl = await ensureQueue(sqs, names.dlqName, {
+  const dlqParkingUrl = await ensureQueue(sqs, names.dlqParkingName, {
     MessageRetentionPeriod: String(QUEUE.dlqRetentionSeconds),
     MaximumMessageSize: String(QUEUE.maximumMessageSizeBytes),
   });
+  const dlqUrl = await ensureQueue(
+    sqs,
+    names.dlqName,
+    deadLetterQueueAttributes(await queueArn(sqs, dlqParkingUrl)),
+  );
   const redrivePolicy = {
     deadLetterTargetArn: await queueArn(sqs, dlqUrl),
     maxReceiveCount: options.maxReceiveCount ?? QUEUE.maxReceiveCount,
@@ -230,6 +260,7 @@ export async function provisionResources(
     outputBucket: names.outputBucket,
     queueUrl,
     dlqUrl,
+    dlqParkingUrl,
     fanOutFailuresUrl,
     tableName: names.tableName,
   };
