@@ -18,6 +18,7 @@ import {
   SWEEPER_HANDLER,
   WORKER_HANDLER,
 } from './handlers';
+import { LABELLING_EVENTS_HANDLER, LABELLING_TICK_HANDLER } from './labelling-handlers';
 import { deadLetterQueueArgs, VISIBILITY_TIMEOUT_FACTOR } from './queues';
 
 /** Every function infra deploys, by the name of its spec in `infra/`. */
@@ -28,11 +29,13 @@ const HANDLERS = {
   FAN_OUT_FAILURE_HANDLER,
   SWEEPER_HANDLER,
   API_HANDLER,
+  LABELLING_TICK_HANDLER,
+  LABELLING_EVENTS_HANDLER,
 } as const;
 
 const infraSource = (file: string): string => readFileSync(join(import.meta.dirname, '..', file), 'utf8');
 /** The infra files that create functions. */
-const functionSources = `${infraSource('functions.ts')}\n${infraSource('api.ts')}`;
+const functionSources = `${infraSource('functions.ts')}\n${infraSource('api.ts')}\n${infraSource('labelling.ts')}`;
 
 /** Lambda stops a chain function → SQS → the same function after about this many hops (REFERENCE §3). */
 const LAMBDA_RECURSION_HOPS = 16;

@@ -37,15 +37,19 @@ const LINKS_OF: Record<string, readonly LinkName[]> = {
   model: ['NvidiaApiKey'],
   // Rate gates are items of the jobs table, named by a hash of the key.
   rateGates: ['NvidiaApiKey', 'JobsTable'],
+  // Job finished events (labelling runs wait on them) go to the labelling events queue.
+  events: ['LabellingEvents'],
 };
-const PORTS = ['input', 'output', 'jobs', 'queue', 'model', 'rateGates'] as const;
+const PORTS = ['input', 'output', 'jobs', 'queue', 'model', 'rateGates', 'events'] as const;
 
 /** `h.deps` recording the ports (and port methods) the code under test calls. */
 function tracked(h: PipelineHarness): { deps: PipelineDeps; links: () => LinkName[] } {
   const used = new Set<string>();
-  const deps = { ...h.deps } as Record<string, unknown>;
+  // On AWS every function's deps carry the events sink (environment.ts); the harness has none by default.
+  const base: PipelineDeps = { events: { jobFinished: async () => {} }, ...h.deps };
+  const deps = { ...base } as Record<string, unknown>;
   for (const port of PORTS) {
-    const target = h.deps[port] as object;
+    const target = base[port] as object;
     deps[port] = new Proxy(target, {
       get(object, property, receiver) {
         const value: unknown = Reflect.get(object, property, receiver);
@@ -113,6 +117,9 @@ describe('each function links exactly what its code uses', () => {
     const { deps, links } = tracked(h);
     await h.input.put('inputs/f.jsonl', [line('a'), '{broken'].join('\n'));
     await createFanOutHandler(async () => deps)(s3Event('inputs/f.jsonl', 'S1'));
+    // A file with no line fails its job at once: the job finished event goes out.
+    await h.input.put('inputs/empty.jsonl', '\n\n');
+    await createFanOutHandler(async () => deps)(s3Event('inputs/empty.jsonl', 'S3'));
     expect(links()).toEqual(sorted(FAN_OUT_HANDLER));
   });
 
@@ -183,6 +190,14 @@ describe('each function links exactly what its code uses', () => {
       options: {},
       now: h.clock.now(),
     });
+    // A job whose upload is gone: the resumed fan-out fails it (`input_missing`), sending its event.
+    const vanished = jobIdForUpload({ bucket: 'input-bucket', key: 'inputs/vanished.jsonl', identity: 'v' });
+    await h.jobs.createJob({
+      jobId: vanished,
+      input: { bucket: 'input-bucket', key: 'inputs/vanished.jsonl', etag: 'gone', size: 10 },
+      options: {},
+      now: h.clock.now(),
+    });
     const { job, items } = await fannedOut(h, 'done.jsonl');
     await h.queue.send(items.filter((m) => m.type === 'run_chunk'));
     await h
@@ -196,7 +211,8 @@ describe('each function links exactly what its code uses', () => {
     h.clock.advance(60 * 60_000);
     const { deps, links } = tracked(h);
     const report = await createSweeperHandler(async () => deps)();
-    expect(report).toMatchObject({ resumed: [stalled] });
+    expect(report.resumed).toEqual(expect.arrayContaining([stalled, vanished]));
+    expect((await h.jobs.getJob(vanished))?.status).toBe('failed');
     expect(h.queue.sent.map((s) => s.message)).toContainEqual({ type: 'finalize_job', jobId: job.jobId });
     expect(links()).toEqual(sorted(SWEEPER_HANDLER));
   });
