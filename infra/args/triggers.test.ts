@@ -24,7 +24,7 @@ import {
 } from './triggers';
 
 describe('fan-out notification', () => {
-  it('is one notification, for created objects matching the input prefix and suffix only', () => {
+  it('is one notification per input suffix (plain and gzip), for created objects under the input prefix only', () => {
     expect(fanOutNotification('fn')).toEqual({
       notifications: [
         {
@@ -34,8 +34,17 @@ describe('fan-out notification', () => {
           filterPrefix: STORAGE.inputPrefix,
           filterSuffix: STORAGE.inputSuffix,
         },
+        {
+          name: 'FanOutGzip',
+          function: 'fn',
+          events: ['s3:ObjectCreated:*'],
+          filterPrefix: STORAGE.inputPrefix,
+          filterSuffix: '.jsonl.gz',
+        },
       ],
     });
+    // S3 refuses overlapping filters: neither suffix may end the other.
+    expect(STORAGE.gzipInputSuffix.endsWith(STORAGE.inputSuffix)).toBe(false);
   });
 });
 

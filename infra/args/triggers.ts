@@ -1,8 +1,9 @@
 import { DEAD_LETTER, FAN_OUT_FAILURES, STORAGE, SWEEPER, WORKER } from '../../packages/core/src/settings';
 
 /**
- * The input bucket's only notification (SST allows one `notify()` per bucket): objects created under
- * `STORAGE.inputPrefix` with `STORAGE.inputSuffix` start the fan-out. Other uploads are ignored.
+ * The input bucket's notifications (SST allows one `notify()` per bucket, with several entries): objects
+ * created under `STORAGE.inputPrefix` with `STORAGE.inputSuffix` or `STORAGE.gzipInputSuffix` start the
+ * fan-out (the two suffixes do not overlap, as S3 requires). Other uploads are ignored.
  */
 export function fanOutNotification<Subscriber>(subscriber: Subscriber) {
   return {
@@ -13,6 +14,13 @@ export function fanOutNotification<Subscriber>(subscriber: Subscriber) {
         events: ['s3:ObjectCreated:*' as const],
         filterPrefix: STORAGE.inputPrefix,
         filterSuffix: STORAGE.inputSuffix,
+      },
+      {
+        name: 'FanOutGzip',
+        function: subscriber,
+        events: ['s3:ObjectCreated:*' as const],
+        filterPrefix: STORAGE.inputPrefix,
+        filterSuffix: STORAGE.gzipInputSuffix,
       },
     ],
   };
