@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
+import type { ChunkRecord, JobRecord, JobStore, LineRecord } from '@thinkbatch/core';
 import {
   AWAITING_UPLOAD_ETAG,
   createJobRecord,
@@ -29,7 +29,7 @@ import {
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
 import { claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
-import { lineUpdate } from './dynamo-line-update';
+import { linesUpdate, lineUpdate, MAX_LINES_PER_UPDATE } from './dynamo-line-update';
 import { createDynamoTable } from './dynamo-table';
 
 /** Conditional updates a claim tries before giving up on a line whose lease keeps changing hands. */
@@ -78,6 +78,24 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     if (chunk === null)
       throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
     return chunk;
+  };
+  const recordLine = async (
+    jobId: string,
+    index: number,
+    record: LineRecord,
+  ): Promise<{ recorded: boolean; chunk: ChunkRecord }> => {
+    const item = await table.update(`UpdateItem chunk ${index} of job ${jobId} record line ${record.line}`, {
+      Key: chunkKey(jobId, index),
+      ...lineUpdate(record),
+    });
+    if (item !== null) return { recorded: true, chunk: chunkFromItem(item) };
+    const chunk = await existingChunk(jobId, index);
+    if (!chunk.lines.includes(record.line)) {
+      throw new JobStoreError(`line ${record.line} is not in chunk ${index} of job ${jobId}`, {
+        code: ErrorCode.conflict,
+      });
+    }
+    return { recorded: false, chunk };
   };
   const listJobs = createJobLister({
     table,
@@ -198,22 +216,44 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (item === null) await existingChunk(jobId, index);
     },
 
-    recordLine: async (jobId, index, record) => {
-      const item = await table.update(
-        `UpdateItem chunk ${index} of job ${jobId} record line ${record.line}`,
-        {
-          Key: chunkKey(jobId, index),
-          ...lineUpdate(record),
-        },
-      );
-      if (item !== null) return { recorded: true, chunk: chunkFromItem(item) };
-      const chunk = await existingChunk(jobId, index);
-      if (!chunk.lines.includes(record.line)) {
-        throw new JobStoreError(`line ${record.line} is not in chunk ${index} of job ${jobId}`, {
-          code: ErrorCode.conflict,
-        });
+    recordLine: (jobId, index, record) => recordLine(jobId, index, record),
+
+    recordLines: async (jobId, index, records) => {
+      const recorded: boolean[] = [];
+      let chunk: ChunkRecord | null = null;
+      for (let start = 0; start < records.length; start += MAX_LINES_PER_UPDATE) {
+        const group = records.slice(start, start + MAX_LINES_PER_UPDATE);
+        const distinct = new Set(group.map((record) => record.line)).size === group.length;
+        // Validate every line before the group goes out (the same errors as a single record).
+        for (const record of group) lineUpdate(record);
+        const item =
+          group.length > 1 && distinct
+            ? await table.update(`UpdateItem chunk ${index} of job ${jobId} record ${group.length} lines`, {
+                Key: chunkKey(jobId, index),
+                ...linesUpdate(group),
+              })
+            : null;
+        if (item !== null) {
+          chunk = chunkFromItem(item);
+          recorded.push(...group.map(() => true));
+          continue;
+        }
+        // Refused (a line recorded meanwhile, or not in the chunk) or not groupable: line by line, once
+        // every line is known to be in the chunk (so a foreign line records nothing, as in one update).
+        const current = await existingChunk(jobId, index);
+        const foreign = group.find((record) => !current.lines.includes(record.line));
+        if (foreign !== undefined) {
+          throw new JobStoreError(`line ${foreign.line} is not in chunk ${index} of job ${jobId}`, {
+            code: ErrorCode.conflict,
+          });
+        }
+        for (const record of group) {
+          const outcome = await recordLine(jobId, index, record);
+          recorded.push(outcome.recorded);
+          chunk = outcome.chunk;
+        }
       }
-      return { recorded: false, chunk };
+      return { recorded, chunk: chunk ?? (await existingChunk(jobId, index)) };
     },
 
     completeChunk: async (jobId, index, now) => {
