@@ -11,9 +11,10 @@ import { adoptOrphanedResults } from './adopt-orphaned-results';
 import { createCancelWatch } from './cancel-watch';
 import type { Limiter } from './limiter';
 import { createLinePermits, type LinePermits } from './line-permits';
+import { createLineRecorder } from './line-recorder';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
-import { recordLineResult, unansweredResult } from './record-line-result';
+import { unansweredResult } from './record-line-result';
 import { runLine } from './run-line';
 import { settleChunk } from './settle-chunk';
 
@@ -82,6 +83,8 @@ export async function runChunk(
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
     const texts = await readLineTexts(deps, job, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
+    // Lines that finish together are recorded together (a group commit), each still exactly once.
+    const recorder = createLineRecorder(deps, jobId, index);
     const permits =
       invocation.permits ??
       createLinePermits({
@@ -105,7 +108,7 @@ export async function runChunk(
               error: normalized.error,
               attempts: 0,
             });
-            await recordLineResult(deps, jobId, index, result);
+            await recorder.record(result);
             return;
           }
           const release = (): Promise<void> => deps.jobs.releaseLine(jobId, index, ref.line, holder);
@@ -127,7 +130,7 @@ export async function runChunk(
             await release().catch(() => {});
             throw error;
           });
-          if (outcome.kind === 'finished') await recordLineResult(deps, jobId, index, outcome.result);
+          if (outcome.kind === 'finished') await recorder.record(outcome.result);
           else if (outcome.kind === 'handed_back') {
             await release();
             handedBack.push({ ref: outcome.ref, delayMs: outcome.delayMs });
