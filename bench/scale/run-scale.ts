@@ -53,6 +53,8 @@ export interface ScaleRun {
   readonly stageRates: StageRates | null;
   /** thinkbatch: results.jsonl; the loop: what it reports. */
   readonly results: ResultsCheck;
+  /** thinkbatch: AWS requests its runtime sent, by `Service.Command` (downloads of the outputs included). */
+  readonly requests: Record<string, number> | null;
 }
 
 export interface ScaleResult {
@@ -126,6 +128,7 @@ async function runThinkbatch(
     stages,
     stageRates: stageRates(stages, lines),
     results,
+    requests: lastJson(child.stdout)?.['requests'] ?? null,
   };
 }
 
@@ -148,6 +151,7 @@ async function runLoop(url: string, input: string, lines: number, options: Scale
     stages: null,
     stageRates: null,
     results: { lines: succeeded, outOfOrder: 0, succeeded },
+    requests: null,
   };
 }
 
@@ -161,12 +165,17 @@ function lastLine(text: string): string {
   );
 }
 
+/** The last stdout line as a JSON object, or null. */
+function lastJson(stdout: string): { requests?: Record<string, number>; succeeded?: unknown } | null {
+  try {
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { requests?: Record<string, number> };
+  } catch {
+    return null;
+  }
+}
+
 /** `succeeded` of the loop's JSON summary (its last stdout line); 0 when it printed none. */
 function succeededOf(stdout: string): number {
-  try {
-    const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { succeeded?: unknown };
-    return typeof summary.succeeded === 'number' ? summary.succeeded : 0;
-  } catch {
-    return 0;
-  }
+  const succeeded = lastJson(stdout)?.succeeded;
+  return typeof succeeded === 'number' ? succeeded : 0;
 }

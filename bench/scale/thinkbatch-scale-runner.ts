@@ -9,7 +9,8 @@
  *   tsx bench/scale/thinkbatch-scale-runner.ts --endpoint URL --api-key KEY --out DIR [--invocations N]
  *       [--rpm N] [--rate-window-ms MS] input.jsonl
  *
- * Writes DIR/{results,errors}.jsonl, summary.json and run.log; exit code 0 when the job completed.
+ * Writes DIR/{results,errors}.jsonl, summary.json and run.log; prints the job id, its status and the AWS
+ * requests the runtime sent (by command, polling included); exit code 0 when the job completed.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { createFileLogger } from '../../packages/cli/src/file-logger';
 import { newJobId, WORKER } from '../../packages/core/src/index';
 import { startLocalRuntime } from '../../packages/local/src/index';
 import { createOpenAIModelClient } from '../../packages/openai-model-client/src/index';
+import { countAwsRequests } from './count-aws-requests';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -49,12 +51,13 @@ const local = await startLocalRuntime({
   log: createFileLogger(join(outDir, 'run.log')),
   maxConcurrency: Number(values.invocations ?? WORKER.maxConcurrency),
 });
+const requests = countAwsRequests(local.clients);
 try {
   const jobId = newJobId();
   await local.submit(createReadStream(resolve(input)), { jobId, name: `${jobId}.jsonl` });
   const job = await local.waitForJob(jobId);
   await downloadOutputs(local.deps.output, job, outDir);
-  process.stdout.write(`${JSON.stringify({ jobId, status: job.status })}\n`);
+  process.stdout.write(`${JSON.stringify({ jobId, status: job.status, requests })}\n`);
   process.exitCode = job.status === 'completed' ? 0 : 1;
 } finally {
   await local.stop();

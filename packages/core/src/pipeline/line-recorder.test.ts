@@ -1,11 +1,19 @@
-import { createInMemoryJobStore, createInMemoryObjectStore, makeNewJob } from '@thinkbatch/testing';
+import {
+  createFakeClock,
+  createInMemoryJobStore,
+  createInMemoryObjectStore,
+  createInMemoryWorkQueue,
+  makeNewJob,
+} from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
+import { jobKeys } from '../job/job-keys';
 import type { JobStore } from '../ports/job-store';
 import { silentLogger } from '../ports/logger';
 import type { ResultLine } from '../results/result-line';
 import { createCancelWatch } from './cancel-watch';
 import { createLineRecorder } from './line-recorder';
 import { unansweredResult } from './record-line-result';
+import { settleChunk } from './settle-chunk';
 
 const JOB = 'job_recorder';
 
@@ -99,6 +107,36 @@ describe('createLineRecorder (group commit)', () => {
       recorder.record(failedLine(2)),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
+});
+
+describe('settling a chunk after a group commit', () => {
+  it('takes the results this delivery recorded from memory and reads only the others', async () => {
+    const { deps, output } = await setUp([1, 2, 3]);
+    const mine = createLineRecorder(deps, JOB, 0);
+    const theirs = createLineRecorder(deps, JOB, 0);
+    await Promise.all([mine.record(failedLine(1)), mine.record(failedLine(2)), theirs.record(failedLine(3))]);
+    const reads: string[] = [];
+    const counted = {
+      ...output,
+      get: async (...args: Parameters<typeof output.get>) => {
+        reads.push(args[0]);
+        return output.get(...args);
+      },
+    };
+    const chunk = await deps.jobs.getChunk(JOB, 0);
+    const settleDeps = {
+      ...deps,
+      output: counted,
+      queue: createInMemoryWorkQueue(),
+      clock: createFakeClock(),
+    };
+    await settleChunk(settleDeps, chunk as NonNullable<typeof chunk>, mine.recordedResults);
+    expect(reads).toEqual([chunk?.recorded['3']?.resultKey]);
+    const file = new TextDecoder().decode(
+      (await output.get(jobKeys.chunkResults(JOB, 0))) ?? new Uint8Array(),
+    );
+    expect(file).toBe([1, 2, 3].map((line) => `${JSON.stringify(failedLine(line))}\n`).join(''));
   });
 });
 

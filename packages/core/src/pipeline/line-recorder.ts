@@ -1,12 +1,15 @@
 import type { ChunkRecord } from '../job/chunk';
 import type { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
-import { dropLostResult, storeLineResult } from './record-line-result';
+import { dropLostResult, resultObjectBody, storeLineResult } from './record-line-result';
+import type { KnownResults } from './settle-chunk';
 
 /** Records one delivery's finished lines of one chunk. */
 export interface LineRecorder {
   /** Store the line's result object and record it once (see `recordLineResult`); resolves when recorded. */
   record(result: ResultLine): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
+  /** The bytes of the result objects this recorder stored and recorded, by key (for `settleChunk`). */
+  readonly recordedResults: KnownResults;
 }
 
 /**
@@ -28,6 +31,7 @@ export function createLineRecorder(
     readonly reject: (error: unknown) => void;
   };
   let waiting: Waiting[] = [];
+  const recordedResults = new Map<string, string>();
   let flushing = false;
   const flush = async (): Promise<void> => {
     while (waiting.length > 0) {
@@ -49,6 +53,7 @@ export function createLineRecorder(
     flushing = false;
   };
   return {
+    recordedResults,
     record: async (result) => {
       const record = await storeLineResult(deps, jobId, chunk, result);
       const outcome = await new Promise<Outcome>((resolve, reject) => {
@@ -59,6 +64,7 @@ export function createLineRecorder(
         }
       });
       await dropLostResult(deps, jobId, record, outcome);
+      if (outcome.recorded) recordedResults.set(record.resultKey, resultObjectBody(result));
       return outcome;
     },
   };

@@ -45,6 +45,11 @@ export async function recordLineResult(
   return outcome;
 }
 
+/** The bytes of a line's result object (the same for the same result, so a copy in memory is exact). */
+export function resultObjectBody(result: ResultLine): string {
+  return JSON.stringify(result);
+}
+
 /** Store a finished line's result object (under a fresh key) and say what recording it adds. */
 export async function storeLineResult(
   deps: Pick<PipelineDeps, 'output' | 'newToken'>,
@@ -53,7 +58,7 @@ export async function storeLineResult(
   result: ResultLine,
 ): Promise<LineRecord> {
   const resultKey = jobKeys.lineResult(jobId, chunk, result.line, deps.newToken());
-  await deps.output.put(resultKey, JSON.stringify(result), { contentType: 'application/json' });
+  await deps.output.put(resultKey, resultObjectBody(result), { contentType: 'application/json' });
   return {
     line: result.line,
     status: result.status,

@@ -16,7 +16,7 @@ import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
 import { unansweredResult } from './record-line-result';
 import { runLine } from './run-line';
-import { settleChunk } from './settle-chunk';
+import { type KnownResults, settleChunk } from './settle-chunk';
 
 /** The invocation a work item runs in (see `startInvocation`). */
 export interface Invocation {
@@ -78,6 +78,7 @@ export async function runChunk(
   todo = todo.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
 
   const failures: unknown[] = [];
+  let recordedHere: KnownResults = new Map();
   if (todo.length > 0) {
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
@@ -85,6 +86,7 @@ export async function runChunk(
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
     // Lines that finish together are recorded together (a group commit), each still exactly once.
     const recorder = createLineRecorder(deps, jobId, index);
+    recordedHere = recorder.recordedResults;
     const permits =
       invocation.permits ??
       createLinePermits({
@@ -151,7 +153,8 @@ export async function runChunk(
   }
 
   if (handedBack.length > 0) await handBack(deps, message, handedBack);
-  await settleChunk(deps, await requireChunk(deps, jobId, index));
+  // The chunk file takes the results this delivery recorded from memory, and reads only the others.
+  await settleChunk(deps, await requireChunk(deps, jobId, index), recordedHere);
   // An infrastructure failure on some line: the message comes back for it (recorded lines are skipped).
   if (failures.length > 0) throw failures[0];
 }
