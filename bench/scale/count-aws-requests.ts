@@ -6,7 +6,14 @@
  */
 import type { AwsClients } from '../../packages/local/src/index';
 
-/** Requests sent so far, by `Service.Command`. */
+/** Whether a DynamoDB request is for an endpoint's rate gate item (partition key `GATE#…`). */
+function isRateGateItem(args: unknown): boolean {
+  const input = (args as { input?: { Key?: unknown; Item?: unknown } } | undefined)?.input;
+  const key = (input?.Key ?? input?.Item) as { pk?: { S?: unknown } } | undefined;
+  return typeof key?.pk?.S === 'string' && key.pk.S.startsWith('GATE#');
+}
+
+/** Requests sent so far, by `Service.Command` (DynamoDB's on a rate gate item marked `(rate gate)`). */
 export type RequestCounts = Record<string, number>;
 
 /** Start counting on `clients`; the returned object fills in as requests go out. */
@@ -18,7 +25,8 @@ export function countAwsRequests(clients: Pick<AwsClients, 's3' | 'sqs' | 'dynam
     (service: string) =>
     (next: Next, context: { readonly commandName?: string }): Next =>
     async (args) => {
-      const name = `${service}.${String(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
+      const command = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      const name = `${service}.${command}${isRateGateItem(args) ? ' (rate gate)' : ''}`;
       counts[name] = (counts[name] ?? 0) + 1;
       return next(args);
     };
