@@ -165,7 +165,7 @@ export function renderCostModel(source: string, lines: number, per1000: Requests
     ),
     `| **total** | | **${usd(total((r) => r.thinkbatch.usd))}** | | **${usd(total((r) => r.singleLine.usd))}** |`,
     '',
-    'Reading: waiting is what costs on Lambda. Carrying 200 lines per invocation divides the GB-seconds by 200 (÷ 25 against a 128 MB single-line function); the per-line durable operations (a claim and a record on the chunk item, a result object, the rate gate) are then the larger part, and DynamoDB write units lead them because every update of a chunk item is billed for the whole item. At R1 latency lines of a chunk finish minutes apart, so group commits group less than at zero latency (here about one record per line at worst: +1 write per line). The model-call cost (tokens) is not included: it dwarfs all of this.',
+    "Reading: waiting is what costs on Lambda. Carrying 200 lines per invocation divides the GB-seconds by 200 (÷ 25 against a 128 MB single-line function), which leaves the per-line durable operations as a comparable part of the bill: the S3 PUT of each line's result object and the DynamoDB writes (a claim and a record per line on the chunk item, billed for the whole item, and the rate gate's writes). At R1 latency the lines of a chunk finish minutes apart, so group commits group less than at zero latency (at worst one record per line, about +1 chunk write per line), while the gate makes 0.25–1 round trips per call (ARCHITECTURE.md). The tokens are not included: at R1 prices they cost orders of magnitude more than all of this.",
     '<!-- /bench-run:scale-cost-model -->',
     '',
   ].join('\n');
