@@ -28,7 +28,7 @@ import {
   UNFINISHED_MARK,
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
-import { claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
+import { claimedAttempts, claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
 import { linesUpdate, lineUpdate, MAX_LINES_PER_UPDATE } from './dynamo-line-update';
 import { createDynamoTable } from './dynamo-table';
 
@@ -197,10 +197,16 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       const what = `UpdateItem chunk ${index} of job ${jobId} claim line ${line}`;
       // A refusal read back as claimable means the lease was dropped in between: try again, a few times.
       for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
-        const item = await table.update(what, { Key: chunkKey(jobId, index), ...claimUpdate(line, claim) });
+        // Only the attributes the claim changed come back: the count is all it needs, and the whole chunk
+        // item (every line's record) would be sent, unmarshalled and validated on every claim.
+        const item = await table.update(what, {
+          Key: chunkKey(jobId, index),
+          ...claimUpdate(line, claim),
+          ReturnValues: 'UPDATED_NEW',
+        });
         if (item !== null) {
-          const attempts = chunkFromItem(item).attempts[String(line)];
-          if (attempts === undefined) throw new JobStoreError(`${what}: the attempt count is missing`);
+          const attempts = claimedAttempts(item, line);
+          if (attempts === null) throw new JobStoreError(`${what}: the attempt count is missing`);
           return { kind: 'claimed', attempts };
         }
         const refused = refusedClaim(await existingChunk(jobId, index), line, claim);
