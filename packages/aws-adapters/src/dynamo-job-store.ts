@@ -229,16 +229,22 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       let chunk: ChunkRecord | null = null;
       for (let start = 0; start < records.length; start += MAX_LINES_PER_UPDATE) {
         const group = records.slice(start, start + MAX_LINES_PER_UPDATE);
+        if (group.length === 1 && group[0] !== undefined) {
+          // A group of one is a plain record (no read first: it refuses a foreign line itself).
+          const outcome = await recordLine(jobId, index, group[0]);
+          recorded.push(outcome.recorded);
+          chunk = outcome.chunk;
+          continue;
+        }
         const distinct = new Set(group.map((record) => record.line)).size === group.length;
         // Validate every line before the group goes out (the same errors as a single record).
         for (const record of group) lineUpdate(record);
-        const item =
-          group.length > 1 && distinct
-            ? await table.update(`UpdateItem chunk ${index} of job ${jobId} record ${group.length} lines`, {
-                Key: chunkKey(jobId, index),
-                ...linesUpdate(group),
-              })
-            : null;
+        const item = distinct
+          ? await table.update(`UpdateItem chunk ${index} of job ${jobId} record ${group.length} lines`, {
+              Key: chunkKey(jobId, index),
+              ...linesUpdate(group),
+            })
+          : null;
         if (item !== null) {
           chunk = chunkFromItem(item);
           recorded.push(...group.map(() => true));
