@@ -5,6 +5,7 @@
  *   pnpm bench --quick                                               # every scenario, a few lines, no timing
  *   pnpm bench --scenario rpm --runner thinkbatch                    # one cell (repeatable flags)
  *   pnpm bench --render bench/results/before-gate.json               # its section again, from the raw JSON
+ *   pnpm bench --suite scale …                                       # the scale benchmark: bench/scale/main-scale.ts
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { REPO_ROOT } from './child-process';
 import { composeBenchmarksFile, renderHeader, renderRunSection } from './report';
 import { type BenchResult, runBench } from './run-bench';
 import { RUNNER_IDS, type RunnerId } from './runners/runner';
+import { mainScale } from './scale/main-scale';
 import { SCENARIO_IDS, type ScenarioId } from './scenarios';
 
 /** Where a run's outputs go. */
@@ -152,7 +154,11 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
+  const argv = process.argv.slice(2);
+  (argv.includes('--suite=scale') || argv.join(' ').includes('--suite scale')
+    ? mainScale(argv)
+    : main(argv)
+  ).catch((error: unknown) => {
     process.stderr.write(
       `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );

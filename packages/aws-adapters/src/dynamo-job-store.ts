@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
+import type { ChunkRecord, JobRecord, JobStore, LineRecord } from '@thinkbatch/core';
 import {
   AWAITING_UPLOAD_ETAG,
   createJobRecord,
@@ -28,8 +28,8 @@ import {
   UNFINISHED_MARK,
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
-import { claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
-import { lineUpdate } from './dynamo-line-update';
+import { claimedAttempts, claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
+import { linesUpdate, lineUpdate, MAX_LINES_PER_UPDATE } from './dynamo-line-update';
 import { createDynamoTable } from './dynamo-table';
 
 /** Conditional updates a claim tries before giving up on a line whose lease keeps changing hands. */
@@ -78,6 +78,24 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     if (chunk === null)
       throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
     return chunk;
+  };
+  const recordLine = async (
+    jobId: string,
+    index: number,
+    record: LineRecord,
+  ): Promise<{ recorded: boolean; chunk: ChunkRecord }> => {
+    const item = await table.update(`UpdateItem chunk ${index} of job ${jobId} record line ${record.line}`, {
+      Key: chunkKey(jobId, index),
+      ...lineUpdate(record),
+    });
+    if (item !== null) return { recorded: true, chunk: chunkFromItem(item) };
+    const chunk = await existingChunk(jobId, index);
+    if (!chunk.lines.includes(record.line)) {
+      throw new JobStoreError(`line ${record.line} is not in chunk ${index} of job ${jobId}`, {
+        code: ErrorCode.conflict,
+      });
+    }
+    return { recorded: false, chunk };
   };
   const listJobs = createJobLister({
     table,
@@ -179,10 +197,16 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       const what = `UpdateItem chunk ${index} of job ${jobId} claim line ${line}`;
       // A refusal read back as claimable means the lease was dropped in between: try again, a few times.
       for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
-        const item = await table.update(what, { Key: chunkKey(jobId, index), ...claimUpdate(line, claim) });
+        // Only the attributes the claim changed come back: the count is all it needs, and the whole chunk
+        // item (every line's record) would be sent, unmarshalled and validated on every claim.
+        const item = await table.update(what, {
+          Key: chunkKey(jobId, index),
+          ...claimUpdate(line, claim),
+          ReturnValues: 'UPDATED_NEW',
+        });
         if (item !== null) {
-          const attempts = chunkFromItem(item).attempts[String(line)];
-          if (attempts === undefined) throw new JobStoreError(`${what}: the attempt count is missing`);
+          const attempts = claimedAttempts(item, line);
+          if (attempts === null) throw new JobStoreError(`${what}: the attempt count is missing`);
           return { kind: 'claimed', attempts };
         }
         const refused = refusedClaim(await existingChunk(jobId, index), line, claim);
@@ -198,22 +222,50 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (item === null) await existingChunk(jobId, index);
     },
 
-    recordLine: async (jobId, index, record) => {
-      const item = await table.update(
-        `UpdateItem chunk ${index} of job ${jobId} record line ${record.line}`,
-        {
-          Key: chunkKey(jobId, index),
-          ...lineUpdate(record),
-        },
-      );
-      if (item !== null) return { recorded: true, chunk: chunkFromItem(item) };
-      const chunk = await existingChunk(jobId, index);
-      if (!chunk.lines.includes(record.line)) {
-        throw new JobStoreError(`line ${record.line} is not in chunk ${index} of job ${jobId}`, {
-          code: ErrorCode.conflict,
-        });
+    recordLine: (jobId, index, record) => recordLine(jobId, index, record),
+
+    recordLines: async (jobId, index, records) => {
+      const recorded: boolean[] = [];
+      let chunk: ChunkRecord | null = null;
+      for (let start = 0; start < records.length; start += MAX_LINES_PER_UPDATE) {
+        const group = records.slice(start, start + MAX_LINES_PER_UPDATE);
+        if (group.length === 1 && group[0] !== undefined) {
+          // A group of one is a plain record (no read first: it refuses a foreign line itself).
+          const outcome = await recordLine(jobId, index, group[0]);
+          recorded.push(outcome.recorded);
+          chunk = outcome.chunk;
+          continue;
+        }
+        const distinct = new Set(group.map((record) => record.line)).size === group.length;
+        // Validate every line before the group goes out (the same errors as a single record).
+        for (const record of group) lineUpdate(record);
+        const item = distinct
+          ? await table.update(`UpdateItem chunk ${index} of job ${jobId} record ${group.length} lines`, {
+              Key: chunkKey(jobId, index),
+              ...linesUpdate(group),
+            })
+          : null;
+        if (item !== null) {
+          chunk = chunkFromItem(item);
+          recorded.push(...group.map(() => true));
+          continue;
+        }
+        // Refused (a line recorded meanwhile, or not in the chunk) or not groupable: line by line, once
+        // every line is known to be in the chunk (so a foreign line records nothing, as in one update).
+        const current = await existingChunk(jobId, index);
+        const foreign = group.find((record) => !current.lines.includes(record.line));
+        if (foreign !== undefined) {
+          throw new JobStoreError(`line ${foreign.line} is not in chunk ${index} of job ${jobId}`, {
+            code: ErrorCode.conflict,
+          });
+        }
+        for (const record of group) {
+          const outcome = await recordLine(jobId, index, record);
+          recorded.push(outcome.recorded);
+          chunk = outcome.chunk;
+        }
       }
-      return { recorded: false, chunk };
+      return { recorded, chunk: chunk ?? (await existingChunk(jobId, index)) };
     },
 
     completeChunk: async (jobId, index, now) => {

@@ -2,7 +2,7 @@ import type { ChunkRecord } from '@thinkbatch/core';
 import { JobStoreError } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
 import { chunkFromItem, newChunkItem } from './dynamo-job-items';
-import { claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
+import { claimedAttempts, claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
 import type { LineUpdate } from './dynamo-line-update';
 
 /** The expressions with placeholders replaced by names and values, for readable assertions. */
@@ -73,5 +73,15 @@ describe('refusedClaim', () => {
 
   it('throws a JobStoreError for a line not in the chunk', () => {
     expect(() => refusedClaim(chunk({}), 3, claim)).toThrow(/line 3 is not in chunk 2 of job j1/);
+  });
+});
+
+describe('claimedAttempts', () => {
+  it('reads the claimed line’s count from the attributes the claim updated, and nothing else', () => {
+    const updated = { attempts: { M: { '3': { N: '2' }, '4': { N: '7' } } }, leases: { M: {} } };
+    expect(claimedAttempts(updated, 3)).toBe(2);
+    expect(claimedAttempts(updated, 5)).toBeNull();
+    expect(claimedAttempts({ attempts: { M: { '3': { N: '0' } } } }, 3)).toBeNull();
+    expect(claimedAttempts({}, 3)).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import type { ChunkRecord, LineAttemptClaim, LineClaim } from '@thinkbatch/core';
 import { ErrorCode, JobStoreError } from '@thinkbatch/core';
 import { createExpressionContext } from './dynamo-expression';
-import { PK } from './dynamo-job-items';
+import { type Item, PK } from './dynamo-job-items';
 import type { LineUpdate } from './dynamo-line-update';
 
 function epochMs(value: number, what: string): number {
@@ -58,4 +58,14 @@ export function refusedClaim(
   const lease = chunk.leases[key];
   if (lease === undefined || lease.until <= claim.now || lease.holder === claim.holder) return null;
   return { kind: 'held', holder: lease.holder, until: lease.until };
+}
+
+/**
+ * The attempt count a successful claim set, from the attributes it updated (`UPDATED_NEW`: the `attempts`
+ * map holds at least the claimed line); null when it is not there or not a positive integer.
+ */
+export function claimedAttempts(updated: Item, line: number): number | null {
+  const value = updated['attempts']?.M?.[String(line)]?.N;
+  const attempts = value === undefined ? Number.NaN : Number(value);
+  return Number.isSafeInteger(attempts) && attempts > 0 ? attempts : null;
 }

@@ -16,7 +16,10 @@ import { PK } from './dynamo-job-items';
 
 /** The single-item operations the job store is built from; a refused condition is a value, not an error. */
 export interface DynamoTable {
-  /** Conditional UpdateItem returning the item afterwards (ALL_NEW); null when the condition failed. */
+  /**
+   * Conditional UpdateItem returning the item afterwards (ALL_NEW, unless `input.ReturnValues` asks for
+   * less); null when the condition failed.
+   */
   update(what: string, input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<Item | null>;
   /** Consistent GetItem; null when there is no such item. */
   get(what: string, key: Item): Promise<Item | null>;

@@ -137,6 +137,22 @@ export function createInMemoryJobStore(): JobStore {
       record.counters = addChunkCounters(record.counters, delta);
       return { recorded: true, chunk: copy(record) };
     },
+    recordLines: async (jobId, index, records) => {
+      const record = chunk(jobId, index);
+      const foreign = records.find((line) => !record.lines.includes(line.line));
+      if (foreign !== undefined) {
+        throw new JobStoreError(`line ${foreign.line} is not in chunk ${index} of job ${jobId}`, CONFLICT);
+      }
+      const deltas = records.map((line) => lineCounterDelta(line));
+      const recorded = records.map((line, i) => {
+        if (record.recorded[String(line.line)] !== undefined) return false;
+        record.recorded[String(line.line)] = { status: line.status, resultKey: line.resultKey };
+        delete record.leases[String(line.line)];
+        record.counters = addChunkCounters(record.counters, deltas[i] as (typeof deltas)[number]);
+        return true;
+      });
+      return { recorded, chunk: copy(record) };
+    },
     completeChunk: async (jobId, index, now) => {
       const record = job(jobId);
       if (!isChunkComplete(chunk(jobId, index))) {

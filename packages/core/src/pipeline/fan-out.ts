@@ -101,7 +101,8 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
   const flushSends = async (): Promise<void> => {
     if (pending.length === 0) return;
     await deps.queue.send(pending.map((p) => p.message));
-    for (const p of pending) await deps.jobs.markChunkEnqueued(jobId, p.chunk);
+    // One round trip for the group, not one per chunk in turn: each mark is its own idempotent update.
+    await Promise.all(pending.map((p) => deps.jobs.markChunkEnqueued(jobId, p.chunk)));
     pending.length = 0;
   };
   const closeChunk = async (): Promise<void> => {

@@ -1,4 +1,4 @@
-import type { ChunkRecord } from '../job/chunk';
+import type { ChunkRecord, LineRecord } from '../job/chunk';
 import { jobKeys } from '../job/job-keys';
 import type { LineError, LineStatus, ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
@@ -39,23 +39,50 @@ export async function recordLineResult(
   chunk: number,
   result: ResultLine,
 ): Promise<{ recorded: boolean; chunk: ChunkRecord }> {
+  const record = await storeLineResult(deps, jobId, chunk, result);
+  const outcome = await deps.jobs.recordLine(jobId, chunk, record);
+  await dropLostResult(deps, jobId, record, outcome);
+  return outcome;
+}
+
+/** The bytes of a line's result object (the same for the same result, so a copy in memory is exact). */
+export function resultObjectBody(result: ResultLine): string {
+  return JSON.stringify(result);
+}
+
+/** Store a finished line's result object (under a fresh key) and say what recording it adds. */
+export async function storeLineResult(
+  deps: Pick<PipelineDeps, 'output' | 'newToken'>,
+  jobId: string,
+  chunk: number,
+  result: ResultLine,
+): Promise<LineRecord> {
   const resultKey = jobKeys.lineResult(jobId, chunk, result.line, deps.newToken());
-  await deps.output.put(resultKey, JSON.stringify(result), { contentType: 'application/json' });
-  const outcome = await deps.jobs.recordLine(jobId, chunk, {
+  await deps.output.put(resultKey, resultObjectBody(result), { contentType: 'application/json' });
+  return {
     line: result.line,
     status: result.status,
     resultKey,
     usage: result.usage,
     attempts: result.attempts,
+  };
+}
+
+/**
+ * After a record lost the race (another delivery recorded the line first): drop this copy of the
+ * result, unless the winner adopted this very object (a crash-recovery path).
+ */
+export async function dropLostResult(
+  deps: Pick<PipelineDeps, 'output' | 'log'>,
+  jobId: string,
+  record: LineRecord,
+  outcome: { readonly recorded: boolean; readonly chunk: ChunkRecord },
+): Promise<void> {
+  if (outcome.recorded || outcome.chunk.recorded[String(record.line)]?.resultKey === record.resultKey) return;
+  deps.log.warn('line already recorded by another delivery; dropping this result', {
+    jobId,
+    chunk: outcome.chunk.index,
+    line: record.line,
   });
-  // Lost the race: drop this copy, unless the winner adopted this very object (a crash-recovery path).
-  if (!outcome.recorded && outcome.chunk.recorded[String(result.line)]?.resultKey !== resultKey) {
-    deps.log.warn('line already recorded by another delivery; dropping this result', {
-      jobId,
-      chunk,
-      line: result.line,
-    });
-    await deps.output.delete([resultKey]);
-  }
-  return outcome;
+  await deps.output.delete([record.resultKey]);
 }

@@ -13,11 +13,12 @@ import { createEndpointRefusalGuard } from './endpoint-refusal-guard';
 import { endHandedBackLines } from './handoff-limit';
 import type { Limiter } from './limiter';
 import { createLinePermits, type LinePermits } from './line-permits';
+import { createLineRecorder } from './line-recorder';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
-import { recordLineResult, unansweredResult } from './record-line-result';
+import { unansweredResult } from './record-line-result';
 import { runLine } from './run-line';
-import { settleChunk } from './settle-chunk';
+import { type KnownResults, settleChunk } from './settle-chunk';
 
 /** The invocation a work item runs in (see `startInvocation`). */
 export interface Invocation {
@@ -79,6 +80,7 @@ export async function runChunk(
   todo = todo.filter((ref) => chunk.recorded[String(ref.line)] === undefined);
 
   const failures: unknown[] = [];
+  let recordedHere: KnownResults = new Map();
   if (todo.length > 0) {
     const holder = deps.newToken();
     const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
@@ -87,6 +89,9 @@ export async function runChunk(
     const lineDeps = { ...deps, model: refusals.model };
     const texts = await readLineTexts(deps, job, message, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
+    // Lines that finish together are recorded together (a group commit), each still exactly once.
+    const recorder = createLineRecorder(deps, jobId, index);
+    recordedHere = recorder.recordedResults;
     const permits =
       invocation.permits ??
       createLinePermits({
@@ -110,7 +115,7 @@ export async function runChunk(
               error: normalized.error,
               attempts: 0,
             });
-            await recordLineResult(deps, jobId, index, result);
+            await recorder.record(result);
             return;
           }
           const stopped = await refusals.stoppedLine(ref, chunk.attempts[String(ref.line)] ?? 0);
@@ -134,7 +139,7 @@ export async function runChunk(
             await release().catch(() => {});
             throw error;
           });
-          if (outcome.kind === 'finished') await recordLineResult(deps, jobId, index, outcome.result);
+          if (outcome.kind === 'finished') await recorder.record(outcome.result);
           else if (outcome.kind === 'handed_back') {
             await release();
             handedBack.push({ ref: outcome.ref, delayMs: outcome.delayMs });
@@ -158,7 +163,8 @@ export async function runChunk(
   if (handedBack.length > 0 && message.handoffs >= deps.config.maxHandoffs)
     await endHandedBackLines(deps, message, handedBack);
   else if (handedBack.length > 0) await handBack(deps, message, handedBack);
-  await settleChunk(deps, await requireChunk(deps, jobId, index));
+  // The chunk file takes the results this delivery recorded from memory, and reads only the others.
+  await settleChunk(deps, await requireChunk(deps, jobId, index), recordedHere);
   // An infrastructure failure on some line: the message comes back for it (recorded lines are skipped).
   if (failures.length > 0) throw failures[0];
 }

@@ -15,16 +15,31 @@ import { PipelineError } from './pipeline-error';
 export async function settleChunk(
   deps: Pick<PipelineDeps, 'output' | 'jobs' | 'queue' | 'clock' | 'log'>,
   chunk: ChunkRecord,
+  known: KnownResults = NO_KNOWN_RESULTS,
 ): Promise<JobRecord | null> {
   if (!isChunkComplete(chunk)) return null;
-  await writeChunkResults(deps, chunk);
+  await writeChunkResults(deps, chunk, known);
   const job = await deps.jobs.completeChunk(chunk.jobId, chunk.index, deps.clock.now());
   await requestFinalizeWhenDone(deps, job);
   return job;
 }
 
-/** Concatenate the chunk's recorded result objects, in line order, into one JSONL object. */
-async function writeChunkResults(deps: Pick<PipelineDeps, 'output'>, chunk: ChunkRecord): Promise<void> {
+/**
+ * Result objects whose bytes the caller holds already, by result key: the lines its delivery stored and
+ * recorded itself. A recorded key always names the same bytes, so these need not be read back.
+ */
+export type KnownResults = ReadonlyMap<string, string>;
+const NO_KNOWN_RESULTS: KnownResults = new Map();
+
+/**
+ * Concatenate the chunk's recorded result objects, in line order, into one JSONL object; objects in
+ * `known` are taken from memory, the others read (lines another delivery recorded).
+ */
+async function writeChunkResults(
+  deps: Pick<PipelineDeps, 'output'>,
+  chunk: ChunkRecord,
+  known: KnownResults,
+): Promise<void> {
   const encoder = new TextEncoder();
   const output = deps.output;
   async function* lines(): AsyncGenerator<Uint8Array> {
@@ -32,7 +47,8 @@ async function writeChunkResults(deps: Pick<PipelineDeps, 'output'>, chunk: Chun
       const recorded = chunk.recorded[String(line)];
       if (recorded === undefined)
         throw new PipelineError(`chunk ${chunk.index}: line ${line} is not recorded`);
-      const body = await output.get(recorded.resultKey);
+      const held = known.get(recorded.resultKey);
+      const body = held === undefined ? await output.get(recorded.resultKey) : encoder.encode(held);
       if (body === null)
         throw new PipelineError(`chunk ${chunk.index}: result object ${recorded.resultKey} is missing`, {
           code: ErrorCode.notFound,

@@ -87,6 +87,18 @@ export interface JobStore {
     record: LineRecord,
   ): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
   /**
+   * Record several finished lines of one chunk (a group commit): the same as `recordLine` for each, in
+   * as few conditional updates as the store can make (one per group of lines none of which is recorded
+   * yet; a group refused because one of its lines was recorded meanwhile falls back to one update per
+   * line). `recorded[i]` says whether `records[i]` was recorded by this call (false: an earlier record
+   * wins, or the same line came earlier in `records`); `chunk` is the record after the call.
+   */
+  recordLines(
+    jobId: string,
+    index: number,
+    records: readonly LineRecord[],
+  ): Promise<{ readonly recorded: readonly boolean[]; readonly chunk: ChunkRecord }>;
+  /**
    * Count a complete chunk into the job, once per chunk: one more `chunksDone`, and its counters added to
    * the job's `settled` counters. Returns the job afterwards.
    */

@@ -34,6 +34,56 @@ export function describeChunkContract(store: () => JobStore): void {
       expect(await store().getChunk(jobId, 4)).toBeNull();
     });
 
+    it('records several lines in one call (a group commit), each counted once', async () => {
+      const jobId = await jobWithChunk(store(), [1, 2, 3, 4], 'group');
+      const records = [1, 2, 4].map((line) => makeLineRecord(jobId, line, { attempts: line }));
+      const { recorded, chunk } = await store().recordLines(jobId, 0, records);
+      expect(recorded).toEqual([true, true, true]);
+      expect(Object.keys(chunk.recorded).sort()).toEqual(['1', '2', '4']);
+      expect(chunk.recorded['4']).toEqual({ status: 'succeeded', resultKey: records[2]?.resultKey });
+      expect(chunk.counters.succeeded).toBe(3);
+      expect(chunk.counters.attempts).toBe(7);
+      expect(chunk.counters.retries).toBe(4);
+      const usage = [0, 1, 2].reduce((sum) => addUsage(sum, makeLineUsage()), emptyUsageTotals());
+      expect(chunk.counters.usage).toEqual(usage);
+      expect(await store().getChunk(jobId, 0)).toEqual(chunk);
+    });
+
+    it('a group with a line recorded already records the others; the earlier record wins', async () => {
+      const jobId = await jobWithChunk(store(), [1, 2, 3], 'group-conflict');
+      const first = makeLineRecord(jobId, 2, { attempts: 5 });
+      await store().recordLine(jobId, 0, first);
+      const records = [1, 2, 3].map((line) => makeLineRecord(jobId, line, { status: 'failed' }));
+      const { recorded, chunk } = await store().recordLines(jobId, 0, [...records, records[0] as never]);
+      expect(recorded).toEqual([true, false, true, false]);
+      expect(chunk.recorded['2']).toEqual({ status: 'succeeded', resultKey: first.resultKey });
+      expect(chunk.counters).toMatchObject({ succeeded: 1, failed: 2, attempts: 7 });
+    });
+
+    it('records groups larger than one update, and concurrent groups count every line once', async () => {
+      const lines = Array.from({ length: 60 }, (_, i) => i + 1);
+      const jobId = await jobWithChunk(store(), lines, 'group-large');
+      const records = lines.map((line) => makeLineRecord(jobId, line));
+      const outcomes = await Promise.all([
+        store().recordLines(jobId, 0, records),
+        store().recordLines(jobId, 0, [...records].reverse()),
+      ]);
+      const wins = outcomes.flatMap((o) => o.recorded).filter(Boolean).length;
+      expect(wins).toBe(60);
+      const chunk = await store().getChunk(jobId, 0);
+      expect(Object.keys(chunk?.recorded ?? {})).toHaveLength(60);
+      expect(chunk?.counters).toMatchObject({ succeeded: 60, attempts: 60 });
+    });
+
+    it('a group with a line not in the chunk records nothing and throws; so does a missing chunk', async () => {
+      const jobId = await jobWithChunk(store(), [1, 2], 'group-foreign');
+      const foreign = store().recordLines(jobId, 0, [makeLineRecord(jobId, 1), makeLineRecord(jobId, 9)]);
+      await expectRejection(foreign, JobStoreError, ErrorCode.conflict);
+      expect((await store().getChunk(jobId, 0))?.recorded).toEqual({});
+      const missing = store().recordLines(jobId, 1, [makeLineRecord(jobId, 1), makeLineRecord(jobId, 2)]);
+      await expectRejection(missing, JobStoreError, ErrorCode.notFound);
+    });
+
     it('marks a chunk enqueued; a missing chunk throws', async () => {
       const jobId = await jobWithChunk(store(), [1], 'enqueue');
       await store().markChunkEnqueued(jobId, 0);

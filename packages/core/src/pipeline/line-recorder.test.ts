@@ -1,0 +1,162 @@
+import {
+  createFakeClock,
+  createInMemoryJobStore,
+  createInMemoryObjectStore,
+  createInMemoryWorkQueue,
+  makeNewJob,
+} from '@thinkbatch/testing';
+import { describe, expect, it } from 'vitest';
+import { jobKeys } from '../job/job-keys';
+import type { JobStore } from '../ports/job-store';
+import { silentLogger } from '../ports/logger';
+import type { ResultLine } from '../results/result-line';
+import { createCancelWatch } from './cancel-watch';
+import { createLineRecorder } from './line-recorder';
+import { unansweredResult } from './record-line-result';
+import { settleChunk } from './settle-chunk';
+
+const JOB = 'job_recorder';
+
+function failedLine(line: number): ResultLine {
+  return unansweredResult({
+    customId: `c${line}`,
+    line,
+    status: 'failed',
+    error: { code: 'invalid_request', message: 'x' },
+    attempts: 1,
+    model: null,
+  });
+}
+
+/** A job store that counts its record calls and how many lines each carried. */
+function countingStore(): { jobs: JobStore; groups: number[] } {
+  const inner = createInMemoryJobStore();
+  const groups: number[] = [];
+  const jobs: JobStore = {
+    ...inner,
+    recordLine: async (...args) => {
+      groups.push(1);
+      return inner.recordLine(...args);
+    },
+    recordLines: async (jobId, index, records) => {
+      groups.push(records.length);
+      return inner.recordLines(jobId, index, records);
+    },
+  };
+  return { jobs, groups };
+}
+
+async function setUp(lines: readonly number[]) {
+  const { jobs, groups } = countingStore();
+  await jobs.createJob(makeNewJob(JOB));
+  await jobs.putChunk(JOB, 0, lines);
+  const output = createInMemoryObjectStore('output');
+  let token = 0;
+  const newToken = (): string => {
+    token += 1;
+    return `t${token}`;
+  };
+  const deps = { jobs, output, log: silentLogger, newToken };
+  return { deps, groups, output, jobs };
+}
+
+describe('createLineRecorder (group commit)', () => {
+  it('records lines that finish together in few updates, each once, with its result object', async () => {
+    const lines = Array.from({ length: 10 }, (_, i) => i + 1);
+    const { deps, groups, output, jobs } = await setUp(lines);
+    const recorder = createLineRecorder(deps, JOB, 0);
+    const outcomes = await Promise.all(lines.map((line) => recorder.record(failedLine(line))));
+    expect(outcomes.every((o) => o.recorded)).toBe(true);
+    // The first goes alone; the others, arriving while it is recorded, go as one group.
+    expect(groups).toEqual([1, 9]);
+    const chunk = await jobs.getChunk(JOB, 0);
+    expect(chunk?.counters.failed).toBe(10);
+    for (const line of lines) {
+      const key = chunk?.recorded[String(line)]?.resultKey ?? '';
+      expect(JSON.parse(new TextDecoder().decode((await output.get(key)) ?? new Uint8Array()))).toEqual(
+        failedLine(line),
+      );
+    }
+  });
+
+  it('a line another delivery recorded first keeps that record; this copy of its result is deleted', async () => {
+    const { deps, output, jobs } = await setUp([1, 2]);
+    const first = createLineRecorder(deps, JOB, 0);
+    const second = createLineRecorder(deps, JOB, 0);
+    await first.record(failedLine(1));
+    const [again, other] = await Promise.all([second.record(failedLine(1)), second.record(failedLine(2))]);
+    expect([again.recorded, other.recorded]).toEqual([false, true]);
+    const chunk = await jobs.getChunk(JOB, 0);
+    expect(chunk?.counters.failed).toBe(2);
+    const stored: string[] = [];
+    for await (const key of output.list(`jobs/${JOB}/`)) stored.push(key);
+    expect(stored.sort()).toEqual(
+      [chunk?.recorded['1']?.resultKey, chunk?.recorded['2']?.resultKey].sort() as string[],
+    );
+  });
+
+  it('a failed record fails every line of its group', async () => {
+    const { deps } = await setUp([1, 2]);
+    const broken = {
+      ...deps,
+      jobs: { ...deps.jobs, recordLines: async () => Promise.reject(new Error('table down')) },
+    };
+    const recorder = createLineRecorder(broken, JOB, 0);
+    const outcomes = await Promise.allSettled([
+      recorder.record(failedLine(1)),
+      recorder.record(failedLine(2)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
+});
+
+describe('settling a chunk after a group commit', () => {
+  it('takes the results this delivery recorded from memory and reads only the others', async () => {
+    const { deps, output } = await setUp([1, 2, 3]);
+    const mine = createLineRecorder(deps, JOB, 0);
+    const theirs = createLineRecorder(deps, JOB, 0);
+    await Promise.all([mine.record(failedLine(1)), mine.record(failedLine(2)), theirs.record(failedLine(3))]);
+    const reads: string[] = [];
+    const counted = {
+      ...output,
+      get: async (...args: Parameters<typeof output.get>) => {
+        reads.push(args[0]);
+        return output.get(...args);
+      },
+    };
+    const chunk = await deps.jobs.getChunk(JOB, 0);
+    const settleDeps = {
+      ...deps,
+      output: counted,
+      queue: createInMemoryWorkQueue(),
+      clock: createFakeClock(),
+    };
+    await settleChunk(settleDeps, chunk as NonNullable<typeof chunk>, mine.recordedResults);
+    expect(reads).toEqual([chunk?.recorded['3']?.resultKey]);
+    const file = new TextDecoder().decode(
+      (await output.get(jobKeys.chunkResults(JOB, 0))) ?? new Uint8Array(),
+    );
+    expect(file).toBe([1, 2, 3].map((line) => `${JSON.stringify(failedLine(line))}\n`).join(''));
+  });
+});
+
+describe('createCancelWatch', () => {
+  it('shares one read among lines that ask at once, and remembers a cancel', async () => {
+    let reads = 0;
+    let cancelRequested = false;
+    const jobs = {
+      getJob: async () => {
+        reads += 1;
+        return { cancelRequested } as never;
+      },
+    };
+    const isCancelled = createCancelWatch(jobs, JOB, false);
+    expect(await Promise.all([isCancelled(), isCancelled(), isCancelled()])).toEqual([false, false, false]);
+    expect(reads).toBe(1);
+    cancelRequested = true;
+    expect(await isCancelled()).toBe(true);
+    cancelRequested = false;
+    expect(await isCancelled()).toBe(true);
+    expect(reads).toBe(2);
+  });
+});
