@@ -119,7 +119,7 @@ export async function runChunk(
             return;
           }
           const stopped = await refusals.stoppedLine(ref, chunk.attempts[String(ref.line)] ?? 0);
-          if (stopped !== null) return void (await recordLineResult(deps, jobId, index, stopped));
+          if (stopped !== null) return void (await recorder.record(stopped));
           const release = (): Promise<void> => deps.jobs.releaseLine(jobId, index, ref.line, holder);
           const outcome = await runLine(lineDeps, {
             jobId,
