@@ -28,6 +28,11 @@ export const LimitEstimate = z.object({
   lastGood: z.number().positive().nullable(),
   /** When the allowance last grew past what was known to work (slow start or a probe), epoch ms. */
   probedAt: z.number().nullable(),
+  /**
+   * Probes refused in a row since the limit last dropped: each doubles the hold before the next probe
+   * (0 after a cut that no probe caused, i.e. the limit fell).
+   */
+  failedProbes: z.number().int().nonnegative().default(0),
 });
 export type LimitEstimate = z.infer<typeof LimitEstimate>;
 
@@ -73,7 +78,13 @@ export interface LimitRules {
 export const FIRST_PROBE_GAIN = 0.01;
 /** A probe at most doubles the allowance in one round. */
 const MAX_PROBE_GAIN = 1;
-/** A slow endpoint still probes after this many rounds at the target, however few calls it took. */
+/**
+ * After a cut, the allowance holds below the level that failed for this many rounds of time before it
+ * probes above it (or until `probeAfterCalls` calls were accepted); each probe refused in a row doubles
+ * the hold, up to `MAX_HOLD_ROUNDS`. Counted in time, not in calls or busy rounds, so a raised limit is
+ * found within a few windows however slow the endpoint got.
+ */
+const FIRST_HOLD_ROUNDS = 2;
 const MAX_HOLD_ROUNDS = 20;
 /** Recovery closes at least this fraction of the target per round. */
 const MIN_RECOVERY_STEP = 0.03;
@@ -92,7 +103,13 @@ export function startLimit(value: number, now: number): LimitEstimate {
     probeGain: FIRST_PROBE_GAIN,
     lastGood: null,
     probedAt: null,
+    failedProbes: 0,
   };
+}
+
+/** Rounds of time the allowance holds after its last cut before probing (see `FIRST_HOLD_ROUNDS`). */
+export function holdRounds(estimate: LimitEstimate): number {
+  return Math.min(MAX_HOLD_ROUNDS, FIRST_HOLD_ROUNDS * 2 ** estimate.failedProbes);
 }
 
 /**
@@ -144,8 +161,9 @@ function grow(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEst
     const step = Math.max((target - estimate.value) / 2, target * MIN_RECOVERY_STEP);
     return { ...estimate, value: Math.min(target, estimate.value + step) };
   }
+  const heldFor = estimate.cutAt === null ? Number.POSITIVE_INFINITY : now - estimate.cutAt;
   const held =
-    estimate.acceptedSinceCut >= rules.probeAfterCalls || estimate.roundsAtTarget >= MAX_HOLD_ROUNDS;
+    estimate.acceptedSinceCut >= rules.probeAfterCalls || heldFor >= holdRounds(estimate) * rules.roundMs;
   if (!held || estimate.roundsAtTarget < 1 || rules.mayProbe === false) {
     return { ...estimate, roundsAtTarget: estimate.roundsAtTarget + 1 };
   }
@@ -209,5 +227,8 @@ export function cutLimit(
     probeGain: FIRST_PROBE_GAIN,
     lastGood: null,
     probedAt: null,
+    // A refused probe step (lastGood set) says the limit stands: wait longer before the next. A cut
+    // without a probe says the limit fell: probe again soon, it may come back.
+    failedProbes: estimate.lastGood === null ? 0 : estimate.failedProbes + 1,
   };
 }

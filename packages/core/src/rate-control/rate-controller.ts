@@ -26,12 +26,19 @@ const QUEUEING_FACTOR = 1.5;
 const BASELINE_DRIFT = 0.02;
 /** Slots sized by Little's law hold each call this many latencies (room for the spread of latency). */
 const LITTLE_HEADROOM = 1.5;
+/** With a known concurrency limit C and an unknown rate, slow start jumps to this × C / latency. */
+const KNOWN_CONCURRENCY_PACE = 2;
 /** Slow-start growth per bound round. */
 const START_GROWTH = 1.5;
 /** Probes are spaced so that the idle time the server's Retry-After pauses cost stays near this share. */
 const PAUSE_COST_SHARE = 0.02;
 /** The rate counts as bound in a round in which at least this share of it was handed out. */
 const RATE_USE_TO_BIND = 0.9;
+/**
+ * A 429 while the endpoint accepted at least this share of a known rate limit over the last window is
+ * put down to timing, not to a lower limit: it pauses, it does not cut.
+ */
+const TIMING_LEVEL = 0.9;
 /** Fewer accepted calls than this in the last window say nothing about the rate limit. */
 const MIN_CALLS_FOR_LEVEL = 4;
 /** Smallest rate allowance, requests per minute. */
@@ -148,13 +155,14 @@ export function isQueueing(state: RateControllerState): boolean {
 function rateRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
   const perMs = Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE) / 60_000;
   // A known concurrency limit C with calls of latency L carries C / L calls per unit of time (Little's
-  // law): slow start jumps at least there. One sample is enough: before the first 429, an overshoot is
-  // what slow start is for, and the concurrency limit still bounds what is sent.
+  // law): slow start jumps at least to twice that, so that pacing never holds back a call a free slot
+  // could make (latency spreads; the concurrency limit, not the pace, bounds what is sent). One sample
+  // is enough: before the first 429, an overshoot is what slow start is for.
   const inFlight = knownInFlight(settings);
   const startFloor =
     inFlight === null || state.latency.samples === 0
       ? 0
-      : (inFlight * 60_000) / Math.max(1, state.latency.slowMs);
+      : (KNOWN_CONCURRENCY_PACE * inFlight * 60_000) / Math.max(1, state.latency.slowMs);
   return {
     startFloor,
     ceiling: knownRate(settings) ?? Number.POSITIVE_INFINITY,
@@ -172,7 +180,7 @@ function rateRules(state: RateControllerState, settings: RateGateSettings): Limi
 /**
  * The in-flight round is the call latency: calls in flight turn over once per latency. Slow start jumps
  * at least to what Little's law needs to carry the rate allowance: a slot per call in flight (its
- * latency, with room for the spread) and per start time held ahead.
+ * latency, with room for the spread) and per start time held ahead (see `startsHoldSlots`).
  */
 function inFlightRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
   const latency = observedLatencyMs(state);
@@ -418,8 +426,12 @@ function refused(
     acceptedInWindow(state, settings, now) >= MIN_CALLS_FOR_LEVEL
       ? acceptedPerMinute(state, settings, now)
       : state.rate.value;
+  // At a known limit, with the endpoint still accepting about all of it, a 429 is timing (a call sent a
+  // little late shares a window with one sent on time), not a lower limit: pause, do not cut.
+  const known = knownRate(settings);
+  const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
   const rate =
-    !crowded && (rateProbing || !inFlightProbing)
+    !crowded && !timing && (rateProbing || !inFlightProbing)
       ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rules)
       : state.rate;
   const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
