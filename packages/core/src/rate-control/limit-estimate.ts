@@ -54,8 +54,13 @@ export interface LimitRules {
   readonly decrease: number;
   /** Fraction kept below the level that failed. */
   readonly headroom: number;
-  /** Accepted calls since the last cut before probing above the target. */
+  /** Accepted calls since the last cut before probing above the target (or the hold, in time). */
   readonly probeAfterCalls: number;
+  /**
+   * Longest hold after a cut before probing, ms, however many probes were refused in a row (e.g. long
+   * enough that the pause a refused probe brings stays cheap). @default MAX_HOLD_ROUNDS rounds
+   */
+  readonly maxHoldMs?: number;
   /** Growth factor per bound round before the first refusal ("slow start"). */
   readonly startGrowth: number;
   /** Slow start grows at least to this (e.g. what Little's law says is needed). @default 0 */
@@ -81,8 +86,9 @@ const MAX_PROBE_GAIN = 1;
 /**
  * After a cut, the allowance holds below the level that failed for this many rounds of time before it
  * probes above it (or until `probeAfterCalls` calls were accepted); each probe refused in a row doubles
- * the hold, up to `MAX_HOLD_ROUNDS`. Counted in time, not in calls or busy rounds, so a raised limit is
- * found within a few windows however slow the endpoint got.
+ * the hold, up to `maxHoldMs` (default `MAX_HOLD_ROUNDS` rounds). Counted in time, not in calls or busy
+ * rounds, so a limit that fell and came back is found again within a few windows however slow the
+ * endpoint got, while a limit that stands is probed ever more rarely.
  */
 const FIRST_HOLD_ROUNDS = 2;
 const MAX_HOLD_ROUNDS = 20;
@@ -107,9 +113,14 @@ export function startLimit(value: number, now: number): LimitEstimate {
   };
 }
 
-/** Rounds of time the allowance holds after its last cut before probing (see `FIRST_HOLD_ROUNDS`). */
-export function holdRounds(estimate: LimitEstimate): number {
-  return Math.min(MAX_HOLD_ROUNDS, FIRST_HOLD_ROUNDS * 2 ** estimate.failedProbes);
+/**
+ * How long the allowance holds after its last cut before probing, ms: `FIRST_HOLD_ROUNDS` rounds,
+ * doubled per probe refused in a row, at most `rules.maxHoldMs`.
+ */
+export function holdMs(estimate: LimitEstimate, rules: LimitRules): number {
+  const longest = Math.max(rules.roundMs, rules.maxHoldMs ?? MAX_HOLD_ROUNDS * rules.roundMs);
+  const doublings = Math.min(estimate.failedProbes, 30);
+  return Math.min(longest, FIRST_HOLD_ROUNDS * 2 ** doublings * rules.roundMs);
 }
 
 /**
@@ -162,8 +173,7 @@ function grow(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEst
     return { ...estimate, value: Math.min(target, estimate.value + step) };
   }
   const heldFor = estimate.cutAt === null ? Number.POSITIVE_INFINITY : now - estimate.cutAt;
-  const held =
-    estimate.acceptedSinceCut >= rules.probeAfterCalls || heldFor >= holdRounds(estimate) * rules.roundMs;
+  const held = estimate.acceptedSinceCut >= rules.probeAfterCalls || heldFor >= holdMs(estimate, rules);
   if (!held || estimate.roundsAtTarget < 1 || rules.mayProbe === false) {
     return { ...estimate, roundsAtTarget: estimate.roundsAtTarget + 1 };
   }

@@ -30,6 +30,8 @@ const LITTLE_HEADROOM = 1.5;
 const KNOWN_CONCURRENCY_PACE = 2;
 /** Slow-start growth per bound round. */
 const START_GROWTH = 1.5;
+/** Longest hold before a probe, in provider windows (longer when Retry-After pauses are long). */
+const MAX_HOLD_WINDOWS = 20;
 /** Probes are spaced so that the idle time the server's Retry-After pauses cost stays near this share. */
 const PAUSE_COST_SHARE = 0.02;
 /** The rate counts as bound in a round in which at least this share of it was handed out. */
@@ -173,6 +175,7 @@ function rateRules(state: RateControllerState, settings: RateGateSettings): Limi
     decrease: settings.decrease,
     headroom: settings.headroom,
     probeAfterCalls: Math.max(settings.probeAfterCalls, (state.lastPauseMs * perMs) / PAUSE_COST_SHARE),
+    maxHoldMs: Math.max(MAX_HOLD_WINDOWS * settings.windowMs, state.lastPauseMs / PAUSE_COST_SHARE),
     startGrowth: START_GROWTH,
   };
 }
@@ -420,7 +423,9 @@ function refused(
   const peak = peakAccepted(state, settings, now);
   // More calls in flight than any accepted call saw over the window: a concurrency limit, whatever probes.
   const crowded = peak > 0 && view.level > peak;
-  const full = view.used >= allowance(state, settings).inFlight - 1;
+  // The slots count as all in use only when calls fill them: start times held ahead (which hold slots
+  // against an unknown concurrency limit) say nothing about where the endpoint refuses.
+  const full = Math.min(view.used, view.level) >= allowance(state, settings).inFlight - 1;
   // Too little traffic in the window to measure the limit by: cut from the allowance itself.
   const rateLevel =
     acceptedInWindow(state, settings, now) >= MIN_CALLS_FOR_LEVEL

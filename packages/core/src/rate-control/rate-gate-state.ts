@@ -221,7 +221,10 @@ export function gateAcquire(
   const startsHeld = whole(request.startsHeld);
   const usable = Math.min(
     wantRequests,
-    Math.max(0, startsHoldSlots(settings) ? lease.slots - lease.inUse - startsHeld : lease.slots - startsHeld),
+    Math.max(
+      0,
+      startsHoldSlots(settings) ? lease.slots - lease.inUse - startsHeld : lease.slots - startsHeld,
+    ),
   );
   const tokensPerRequest = request.want.tokensPerRequest ?? controller.tokensPerCall ?? 0;
   const requestSpacing = 60_000 / limits.requestsPerMinute;
@@ -248,7 +251,8 @@ export function gateAcquire(
     }
     controller = recordStarts(controller, settings, starts);
   }
-  if (wait === null && usable < wantRequests) {
+  // Short of starts for want of slots, or short of slots it asked for: either way, wait for calls to end.
+  if (wait === null && (usable < wantRequests || slotGrant < wantSlots)) {
     // Slots are short. The in-flight allowance counts as bound only when its slots are really used (by
     // calls or start times), not merely held. Ask again after about one latency, when calls have ended.
     const others = leases.filter((_, i) => i !== index);
