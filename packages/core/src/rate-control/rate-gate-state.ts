@@ -170,11 +170,14 @@ const GRACE_SHARE_OF_HEADROOM = 0.5;
  * limit less headroom `h` leaves `window × h / (1 − h)` of slack per window, and a start used later than
  * that can let `limit + 1` calls into one window. That happens when starts wait for a free slot (a known
  * concurrency limit, see `startsHoldSlots`): then a start against a known pace is good for half that
- * slack. Otherwise (a start holds its slot, or the pace is an estimate) it is good until the next one.
+ * slack, and one against a learned pace (which the concurrency limit, not the pace, binds) for a whole
+ * window, so that a slot freed by a call finds a start at hand instead of a round trip to the gate.
+ * When a start holds its slot it is good until the next one.
  */
 export function startGraceMs(settings: RateGateSettings, spacingMs: number, paced: WaitReason): number {
   const known = paced === 'tokens' ? settings.tokensPerMinute : settings.requestsPerMinute;
-  if (known === null || startsHoldSlots(settings)) return spacingMs;
+  if (startsHoldSlots(settings)) return spacingMs;
+  if (known === null) return Math.max(spacingMs, startHorizonMs(settings));
   const slack = (settings.windowMs * settings.headroom) / (1 - settings.headroom);
   return Math.max(1, Math.min(spacingMs, GRACE_SHARE_OF_HEADROOM * slack));
 }

@@ -62,7 +62,7 @@ export interface AcquireResult {
   /** Gap between consecutive starts the gate keeps, ms. */
   readonly spacingMs: number;
   /**
-   * How late a start may still be used, ms (at most `spacingMs`); see `startGraceMs`.
+   * How late a start may still be used, ms; see `startGraceMs`.
    * @default spacingMs
    */
   readonly graceMs?: number;

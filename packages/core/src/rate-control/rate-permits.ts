@@ -205,7 +205,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       leaseId = result.lease.id;
       slots = result.lease.slots;
       expiresAt = result.lease.expiresAt;
-      const graceMs = Math.max(1, Math.min(result.spacingMs, result.graceMs ?? result.spacingMs));
+      const graceMs = Math.max(1, result.graceMs ?? result.spacingMs);
       for (const at of result.starts) starts.push({ at, until: at + graceMs });
       askAfter =
         result.wait === null
