@@ -112,11 +112,11 @@ describe('rate controller', () => {
     expect(state.rate.value).toBeCloseTo(1_080, 6);
   });
 
-  it('at a known limit the endpoint fully accepts, a 429 is timing: it pauses but does not cut', () => {
+  it('at a known limit the endpoint fully accepts, a 429 is timing: it pauses and steps down by the headroom only', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
     const jitter = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
-    expect(jitter.rate.value).toBeCloseTo(1_176, 6);
+    expect(jitter.rate.value).toBeCloseTo(0.98 * 1_176, 6);
     expect(jitter.pausedUntil).toBe(T0 + 4_000);
     // The same 429 when the endpoint took only 7 a window: the limit fell, cut from what it accepted.
     const fallen = traffic(startController(settings, T0), settings, T0, 3, 7);

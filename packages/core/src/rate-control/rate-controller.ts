@@ -40,7 +40,7 @@ const SLOW_WEIGHT = 1 / 16;
 const BASELINE_DRIFT = 0.02;
 /**
  * A 429 while the endpoint accepted at least this share of a known rate limit over the last window is
- * put down to timing, not to a lower limit: it pauses, it does not cut.
+ * put down to timing, not to a lower limit: it pauses, and steps the pace down by the headroom only.
  */
 const TIMING_LEVEL = 0.9;
 /** Fewer accepted calls than this in the last window say nothing about the rate limit. */
@@ -277,12 +277,14 @@ function refused(
       ? acceptedPerMinute(state, settings, now)
       : state.rate.value;
   // At a known limit, with the endpoint still accepting about all of it, a 429 is timing (a call sent a
-  // little late shares a window with one sent on time), not a lower limit: pause, do not cut.
+  // little late shares a window with one sent on time), not a lower limit: step down by the headroom
+  // only (not by β), so the pace keeps a little more slack per window where the timing is this loose.
   const known = knownRate(settings);
   const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
+  const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
   const rate =
-    !crowded && !timing && (rateProbing || !inFlightProbing)
-      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rules)
+    !crowded && (timing || rateProbing || !inFlightProbing)
+      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rateCut)
       : state.rate;
   const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
   const inFlight =
