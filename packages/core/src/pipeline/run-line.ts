@@ -1,12 +1,13 @@
 import type { ChatRequestBody } from '../completion/chat';
 import { extractReasoning } from '../completion/extract-reasoning';
 import type { LineRef } from '../job/work-message';
-import type { ModelCallFailure, ModelCallResult } from '../ports/model-client';
-import type { CallResult } from '../rate-control/rate-controller';
+import type { ModelCallFailure } from '../ports/model-client';
 import type { PermitDecision } from '../rate-control/rate-permits';
 import type { LineError, ResultLine } from '../results/result-line';
 import { decideRetry } from '../retry/retry-policy';
 import { normalizeUsage } from '../usage/normalize-usage';
+import { callResultOf, optionalTokens, RATE_LIMITED_STATUS } from './line-call';
+import { describeFailure, lineError } from './line-errors';
 import type { LinePermits } from './line-permits';
 import type { PipelineDeps } from './pipeline-deps';
 import { unansweredResult } from './record-line-result';
@@ -313,34 +314,6 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
   }
 }
 
-/** HTTP 429: the endpoint's rate limit. */
-const RATE_LIMITED_STATUS = 429;
-
-/** What the rate gate learns from one call. */
-function callResultOf(call: ModelCallResult): CallResult {
-  if (call.kind === 'completed') {
-    const usage = call.completion.usage;
-    const tokens = typeof usage === 'object' && usage !== null ? Reflect.get(usage, 'total_tokens') : null;
-    return {
-      kind: 'succeeded',
-      latencyMs: call.latencyMs,
-      tokens: typeof tokens === 'number' && tokens >= 0 ? tokens : null,
-    };
-  }
-  const { failure } = call;
-  if (failure.type === 'http_error' && failure.status === RATE_LIMITED_STATUS) {
-    return { kind: 'rate_limited', retryAfterMs: failure.retryAfterMs };
-  }
-  return { kind: 'failed' };
-}
-
-/** Tokens a call may use, for a token limit: the prompt (about 4 characters a token) plus `max_tokens`. */
-function optionalTokens(body: ChatRequestBody): { tokens?: number } {
-  if (body.max_tokens === undefined) return {};
-  const promptChars = body.messages.reduce((sum, m) => sum + m.content.length, 0);
-  return { tokens: Math.ceil(promptChars / 4) + body.max_tokens };
-}
-
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
@@ -350,19 +323,4 @@ async function currentAttempts(deps: PipelineDeps, ctx: LineRunContext): Promise
   return chunk?.attempts[String(ctx.ref.line)] ?? 0;
 }
 
-function lineError(
-  code: LineError['code'],
-  line: number,
-  failure: ModelCallFailure,
-  reason: string,
-): LineError {
-  const base: LineError = { code, message: `line ${line}: ${reason} (${describeFailure(failure)})` };
-  return failure.type === 'http_error' ? { ...base, http_status: failure.status } : base;
-}
-
-/** A one-line description of a failure, safe to store (adapters keep secrets out of messages). */
-export function describeFailure(failure: ModelCallFailure): string {
-  return failure.type === 'http_error'
-    ? `HTTP ${failure.status}: ${failure.message}`
-    : `${failure.type}: ${failure.message}`;
-}
+export { describeFailure } from './line-errors';

@@ -4,6 +4,7 @@ import {
   countAccepted,
   countUse,
   cutLimit,
+  holdMs,
   isProbing,
   type LimitEstimate,
   type LimitRules,
@@ -74,12 +75,33 @@ describe('limit estimate', () => {
   });
 
   it('recovers to just below the failed level within three bound rounds, then holds', () => {
-    const cut = cutLimit(startLimit(200, 0), 0, 0, 200, rules);
+    // A refused probe (lastGood set) after two others: the hold is 2 × 2³ = 16 rounds.
+    const probing = { ...startLimit(200, 0), lastGood: 190, failedProbes: 2 };
+    const cut = cutLimit(probing, 0, 0, 200, rules);
+    expect(cut.failedProbes).toBe(3);
     const target = recoveryTarget(cut, rules) ?? 0;
     expect(target).toBeCloseTo(196, 9);
     const recovered = boundRounds(cut, 0, 3);
     expect(recovered.estimate.value).toBeCloseTo(target, 9);
-    expect(boundRounds(recovered.estimate, recovered.now, 5).estimate.value).toBeCloseTo(target, 9);
+    expect(boundRounds(recovered.estimate, recovered.now, 12).estimate.value).toBeCloseTo(target, 9);
+    expect(boundRounds(recovered.estimate, recovered.now, 14).estimate.value).toBeGreaterThan(target);
+  });
+
+  it('after a limit fell (a cut no probe caused), probes again after two rounds of time, however few calls', () => {
+    const cut = cutLimit(startLimit(200, 0), 0, 0, 200, rules);
+    expect(cut.failedProbes).toBe(0);
+    expect(holdMs(cut, rules)).toBe(2 * rules.roundMs);
+    const { estimate, now } = boundRounds(cut, 0, 3);
+    expect(estimate.value).toBeCloseTo(196, 9);
+    expect(boundRounds(estimate, now, 1).estimate.value).toBeCloseTo(196, 9);
+    expect(boundRounds(estimate, now, 2).estimate.value).toBeCloseTo(196 * 1.01, 9);
+  });
+
+  it('each probe refused in a row doubles the hold, up to its longest', () => {
+    const at = (failedProbes: number, r: LimitRules = rules) =>
+      holdMs({ ...startLimit(100, 0), failedProbes }, r);
+    expect([0, 1, 2, 3, 4, 9].map((n) => at(n))).toEqual([2_000, 4_000, 8_000, 16_000, 20_000, 20_000]);
+    expect(at(9, { ...rules, maxHoldMs: 50_000 })).toBe(50_000);
   });
 
   it('probes above the target only after enough accepted calls: 1 %, 2 %, 4 %, …', () => {
@@ -113,13 +135,6 @@ describe('limit estimate', () => {
     expect(refused.value).toBeCloseTo(lastGood, 9);
     expect(refused.failedAt).toBeCloseTo(probed.estimate.value, 9);
     expect(isProbing(refused, probed.now, rules)).toBe(false);
-  });
-
-  it('probes even a slow endpoint after twenty rounds at the target', () => {
-    const cut = cutLimit(startLimit(200, 0), 0, 0, 200, rules);
-    const { estimate, now } = boundRounds(cut, 0, 3 + 20);
-    expect(estimate.value).toBeCloseTo(196, 9);
-    expect(boundRounds(estimate, now, 1).estimate.value).toBeCloseTo(196 * 1.01, 9);
   });
 
   it('stays within its floor and ceiling whatever happens (property)', () => {

@@ -28,6 +28,11 @@ export const LimitEstimate = z.object({
   lastGood: z.number().positive().nullable(),
   /** When the allowance last grew past what was known to work (slow start or a probe), epoch ms. */
   probedAt: z.number().nullable(),
+  /**
+   * Probes refused in a row since the limit last dropped: each doubles the hold before the next probe
+   * (0 after a cut that no probe caused, i.e. the limit fell).
+   */
+  failedProbes: z.number().int().nonnegative().default(0),
 });
 export type LimitEstimate = z.infer<typeof LimitEstimate>;
 
@@ -49,8 +54,13 @@ export interface LimitRules {
   readonly decrease: number;
   /** Fraction kept below the level that failed. */
   readonly headroom: number;
-  /** Accepted calls since the last cut before probing above the target. */
+  /** Accepted calls since the last cut before probing above the target (or the hold, in time). */
   readonly probeAfterCalls: number;
+  /**
+   * Longest hold after a cut before probing, ms, however many probes were refused in a row (e.g. long
+   * enough that the pause a refused probe brings stays cheap). @default MAX_HOLD_ROUNDS rounds
+   */
+  readonly maxHoldMs?: number;
   /** Growth factor per bound round before the first refusal ("slow start"). */
   readonly startGrowth: number;
   /** Slow start grows at least to this (e.g. what Little's law says is needed). @default 0 */
@@ -73,7 +83,14 @@ export interface LimitRules {
 export const FIRST_PROBE_GAIN = 0.01;
 /** A probe at most doubles the allowance in one round. */
 const MAX_PROBE_GAIN = 1;
-/** A slow endpoint still probes after this many rounds at the target, however few calls it took. */
+/**
+ * After a cut, the allowance holds below the level that failed for this many rounds of time before it
+ * probes above it (or until `probeAfterCalls` calls were accepted); each probe refused in a row doubles
+ * the hold, up to `maxHoldMs` (default `MAX_HOLD_ROUNDS` rounds). Counted in time, not in calls or busy
+ * rounds, so a limit that fell and came back is found again within a few windows however slow the
+ * endpoint got, while a limit that stands is probed ever more rarely.
+ */
+const FIRST_HOLD_ROUNDS = 2;
 const MAX_HOLD_ROUNDS = 20;
 /** Recovery closes at least this fraction of the target per round. */
 const MIN_RECOVERY_STEP = 0.03;
@@ -92,7 +109,18 @@ export function startLimit(value: number, now: number): LimitEstimate {
     probeGain: FIRST_PROBE_GAIN,
     lastGood: null,
     probedAt: null,
+    failedProbes: 0,
   };
+}
+
+/**
+ * How long the allowance holds after its last cut before probing, ms: `FIRST_HOLD_ROUNDS` rounds,
+ * doubled per probe refused in a row, at most `rules.maxHoldMs`.
+ */
+export function holdMs(estimate: LimitEstimate, rules: LimitRules): number {
+  const longest = Math.max(rules.roundMs, rules.maxHoldMs ?? MAX_HOLD_ROUNDS * rules.roundMs);
+  const doublings = Math.min(estimate.failedProbes, 30);
+  return Math.min(longest, FIRST_HOLD_ROUNDS * 2 ** doublings * rules.roundMs);
 }
 
 /**
@@ -144,8 +172,8 @@ function grow(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEst
     const step = Math.max((target - estimate.value) / 2, target * MIN_RECOVERY_STEP);
     return { ...estimate, value: Math.min(target, estimate.value + step) };
   }
-  const held =
-    estimate.acceptedSinceCut >= rules.probeAfterCalls || estimate.roundsAtTarget >= MAX_HOLD_ROUNDS;
+  const heldFor = estimate.cutAt === null ? Number.POSITIVE_INFINITY : now - estimate.cutAt;
+  const held = estimate.acceptedSinceCut >= rules.probeAfterCalls || heldFor >= holdMs(estimate, rules);
   if (!held || estimate.roundsAtTarget < 1 || rules.mayProbe === false) {
     return { ...estimate, roundsAtTarget: estimate.roundsAtTarget + 1 };
   }
@@ -209,5 +237,8 @@ export function cutLimit(
     probeGain: FIRST_PROBE_GAIN,
     lastGood: null,
     probedAt: null,
+    // A refused probe step (lastGood set) says the limit stands: wait longer before the next. A cut
+    // without a probe says the limit fell: probe again soon, it may come back.
+    failedProbes: estimate.lastGood === null ? 0 : estimate.failedProbes + 1,
   };
 }

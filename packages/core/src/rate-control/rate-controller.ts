@@ -1,49 +1,50 @@
 import { z } from 'zod';
 import {
+  acceptedInWindow,
+  acceptedPerMinute,
+  addToBucket,
+  BUCKETS_PER_WINDOW,
+  bucketIndex,
+  peakAccepted,
+  WindowBucket,
+} from './call-window';
+import {
+  allowance,
+  inFlightRules,
+  knownInFlight,
+  knownRate,
+  MIN_LATENCY_SAMPLES,
+  MIN_REQUESTS_PER_MINUTE,
+  rateRules,
+} from './controller-rules';
+import {
   countAccepted,
   countUse,
   cutLimit,
   isAnswerable,
   isProbing,
   LimitEstimate,
-  type LimitRules,
   markBound,
   startLimit,
   stepLimit,
 } from './limit-estimate';
 import type { RateGateSettings } from './rate-gate-settings';
 
-/** Buckets per provider window in the record of recent calls. */
-const BUCKETS_PER_WINDOW = 10;
+export { acceptedPerMinute } from './call-window';
+export { allowance, isQueueing, observedLatencyMs, startHorizonMs } from './controller-rules';
+
 /** Weight of a new sample in the fast and slow latency averages. */
 const FAST_WEIGHT = 1 / 4;
 const SLOW_WEIGHT = 1 / 16;
-/** Samples before latency is trusted for round lengths, Little's law and the queueing guard. */
-const MIN_LATENCY_SAMPLES = 4;
-/** The fast average this far above the baseline means the endpoint queues: concurrency stops growing. */
-const QUEUEING_FACTOR = 1.5;
 /** The latency baseline drifts up this much per concurrency round, so it follows a changed workload. */
 const BASELINE_DRIFT = 0.02;
-/** Slots sized by Little's law hold each call this many latencies (room for the spread of latency). */
-const LITTLE_HEADROOM = 1.5;
-/** Slow-start growth per bound round. */
-const START_GROWTH = 1.5;
-/** Probes are spaced so that the idle time the server's Retry-After pauses cost stays near this share. */
-const PAUSE_COST_SHARE = 0.02;
-/** The rate counts as bound in a round in which at least this share of it was handed out. */
-const RATE_USE_TO_BIND = 0.9;
+/**
+ * A 429 while the endpoint accepted at least this share of a known rate limit over the last window is
+ * put down to timing, not to a lower limit: it pauses, and steps the pace down by the headroom only.
+ */
+const TIMING_LEVEL = 0.9;
 /** Fewer accepted calls than this in the last window say nothing about the rate limit. */
 const MIN_CALLS_FOR_LEVEL = 4;
-/** Smallest rate allowance, requests per minute. */
-const MIN_REQUESTS_PER_MINUTE = 0.5;
-
-/** Calls started and refused, and the most calls in flight any accepted call started with, in one slice of the window. */
-const WindowBucket = z.object({
-  index: z.number().int(),
-  sent: z.number(),
-  refused: z.number().int().nonnegative(),
-  peakAccepted: z.number().int().nonnegative(),
-});
 
 /** Latency averages, ms; `perToken` divides by the tokens of the answer, so long answers are not queueing. */
 const LatencyState = z.object({
@@ -98,22 +99,6 @@ export type CallResult =
  */
 export type CallOutcome = CallResult & { readonly startedAt: number; readonly inFlightAtStart: number };
 
-const knownRate = (settings: RateGateSettings): number | null =>
-  settings.requestsPerMinute === null ? null : settings.requestsPerMinute * (1 - settings.headroom);
-
-const knownTokens = (settings: RateGateSettings): number | null =>
-  settings.tokensPerMinute === null ? null : settings.tokensPerMinute * (1 - settings.headroom);
-
-const knownInFlight = (settings: RateGateSettings): number | null => settings.maxInFlight;
-
-/** Start times are handed out at most this far ahead: one provider window. */
-export function startHorizonMs(settings: RateGateSettings): number {
-  return settings.windowMs;
-}
-
-const bucketMs = (settings: RateGateSettings): number => settings.windowMs / BUCKETS_PER_WINDOW;
-const bucketIndex = (at: number, settings: RateGateSettings): number => Math.floor(at / bucketMs(settings));
-
 /** A new controller: known limits at once, unknown ones from their starting values. */
 export function startController(settings: RateGateSettings, now: number): RateControllerState {
   return {
@@ -124,72 +109,6 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     pausedUntil: 0,
     lastPauseMs: 0,
     recent: [],
-  };
-}
-
-/** Mean latency of successful calls, ms, once enough were seen. */
-export function observedLatencyMs(state: RateControllerState): number | null {
-  return state.latency.samples >= MIN_LATENCY_SAMPLES ? state.latency.slowMs : null;
-}
-
-/** Whether recent calls take clearly longer per token than the baseline: the endpoint is queueing. */
-export function isQueueing(state: RateControllerState): boolean {
-  const { latency } = state;
-  return (
-    latency.samples >= MIN_LATENCY_SAMPLES &&
-    latency.fastPerToken > QUEUEING_FACTOR * latency.baselinePerToken
-  );
-}
-
-/**
- * The rate's round is the provider's window: a change of rate shows in its count within one window, and
- * traffic sent before a cut (the window's content plus the start times handed out) for one more.
- */
-function rateRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
-  const perMs = Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE) / 60_000;
-  // A known concurrency limit C with calls of latency L carries C / L calls per unit of time (Little's
-  // law): slow start jumps at least there. One sample is enough: before the first 429, an overshoot is
-  // what slow start is for, and the concurrency limit still bounds what is sent.
-  const inFlight = knownInFlight(settings);
-  const startFloor =
-    inFlight === null || state.latency.samples === 0
-      ? 0
-      : (inFlight * 60_000) / Math.max(1, state.latency.slowMs);
-  return {
-    startFloor,
-    ceiling: knownRate(settings) ?? Number.POSITIVE_INFINITY,
-    floor: MIN_REQUESTS_PER_MINUTE,
-    roundMs: settings.windowMs,
-    settleMs: settings.windowMs + startHorizonMs(settings),
-    usedToBind: (RATE_USE_TO_BIND * state.rate.value * settings.windowMs) / 60_000,
-    decrease: settings.decrease,
-    headroom: settings.headroom,
-    probeAfterCalls: Math.max(settings.probeAfterCalls, (state.lastPauseMs * perMs) / PAUSE_COST_SHARE),
-    startGrowth: START_GROWTH,
-  };
-}
-
-/**
- * The in-flight round is the call latency: calls in flight turn over once per latency. Slow start jumps
- * at least to what Little's law needs to carry the rate allowance: a slot per call in flight (its
- * latency, with room for the spread) and per start time held ahead.
- */
-function inFlightRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
-  const latency = observedLatencyMs(state);
-  const holdMs = (latency ?? 0) * LITTLE_HEADROOM + startHorizonMs(settings);
-  return {
-    startFloor: latency === null ? 0 : Math.ceil((state.rate.value * holdMs) / 60_000) + 1,
-    ceiling: knownInFlight(settings) ?? settings.inFlightCap,
-    floor: 1,
-    roundMs: latency === null ? settings.windowMs : Math.max(1, Math.min(latency, settings.windowMs)),
-    decrease: settings.decrease,
-    headroom: settings.headroom,
-    probeAfterCalls: Math.max(
-      settings.probeAfterCalls,
-      (state.lastPauseMs * Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE)) / 60_000 / PAUSE_COST_SHARE,
-    ),
-    startGrowth: START_GROWTH,
-    holdGrowth: isQueueing(state),
   };
 }
 
@@ -233,17 +152,6 @@ export function stepController(
   };
 }
 
-/** What may be handed out now. */
-export function allowance(state: RateControllerState, settings: RateGateSettings): Allowance {
-  const ceiling = knownInFlight(settings) ?? settings.inFlightCap;
-  return {
-    requestsPerMinute: state.rate.value,
-    tokensPerMinute: knownTokens(settings),
-    inFlight: Math.max(1, Math.min(ceiling, Math.floor(state.inFlight.value))),
-    pausedUntil: state.pausedUntil,
-  };
-}
-
 /** Demand exceeded the rate allowance: calls queue for their start times. */
 export function markRateBound(state: RateControllerState): RateControllerState {
   return { ...state, rate: markBound(state.rate) };
@@ -252,32 +160,6 @@ export function markRateBound(state: RateControllerState): RateControllerState {
 /** Demand exceeded the in-flight allowance: calls queue for slots. */
 export function markInFlightBound(state: RateControllerState): RateControllerState {
   return { ...state, inFlight: markBound(state.inFlight) };
-}
-
-interface BucketChange {
-  readonly sent?: number;
-  readonly refused?: number;
-  readonly peakAccepted?: number;
-}
-
-function addToBucket(
-  state: RateControllerState,
-  settings: RateGateSettings,
-  at: number,
-  change: BucketChange,
-): RateControllerState {
-  const index = bucketIndex(at, settings);
-  const apply = (b: z.infer<typeof WindowBucket>) => ({
-    index,
-    sent: b.sent + (change.sent ?? 0),
-    refused: b.refused + (change.refused ?? 0),
-    peakAccepted: Math.max(b.peakAccepted, change.peakAccepted ?? 0),
-  });
-  const found = state.recent.some((b) => b.index === index);
-  const recent = found
-    ? state.recent.map((b) => (b.index === index ? apply(b) : b))
-    : [...state.recent, apply({ index, sent: 0, refused: 0, peakAccepted: 0 })];
-  return { ...state, recent };
 }
 
 /**
@@ -301,32 +183,6 @@ export function recordUnusedStarts(
   count: number,
 ): RateControllerState {
   return count === 0 ? state : addToBucket(state, settings, now, { sent: -count });
-}
-
-/** Calls the endpoint accepted over the last whole window of buckets (started less refused). */
-function acceptedInWindow(state: RateControllerState, settings: RateGateSettings, now: number): number {
-  const current = bucketIndex(now, settings);
-  const accepted = state.recent
-    .filter((b) => b.index < current && b.index >= current - BUCKETS_PER_WINDOW)
-    .reduce((sum, b) => sum + b.sent - b.refused, 0);
-  return Math.max(0, accepted);
-}
-
-/** Requests per minute the endpoint accepted over the last whole window of buckets. */
-export function acceptedPerMinute(
-  state: RateControllerState,
-  settings: RateGateSettings,
-  now: number,
-): number {
-  return (acceptedInWindow(state, settings, now) * 60_000) / settings.windowMs;
-}
-
-/** The most calls in flight any accepted call started with, over the last window and now. */
-function peakAccepted(state: RateControllerState, settings: RateGateSettings, now: number): number {
-  const current = bucketIndex(now, settings);
-  return state.recent
-    .filter((b) => b.index <= current && b.index >= current - BUCKETS_PER_WINDOW)
-    .reduce((peak, b) => Math.max(peak, b.peakAccepted), 0);
 }
 
 function ewma(previous: number, sample: number, weight: number, first: boolean): number {
@@ -412,15 +268,23 @@ function refused(
   const peak = peakAccepted(state, settings, now);
   // More calls in flight than any accepted call saw over the window: a concurrency limit, whatever probes.
   const crowded = peak > 0 && view.level > peak;
-  const full = view.used >= allowance(state, settings).inFlight - 1;
+  // The slots count as all in use only when calls fill them: start times held ahead (which hold slots
+  // against an unknown concurrency limit) say nothing about where the endpoint refuses.
+  const full = Math.min(view.used, view.level) >= allowance(state, settings).inFlight - 1;
   // Too little traffic in the window to measure the limit by: cut from the allowance itself.
   const rateLevel =
     acceptedInWindow(state, settings, now) >= MIN_CALLS_FOR_LEVEL
       ? acceptedPerMinute(state, settings, now)
       : state.rate.value;
+  // At a known limit, with the endpoint still accepting about all of it, a 429 is timing (a call sent a
+  // little late shares a window with one sent on time), not a lower limit: step down by the headroom
+  // only (not by β), so the pace keeps a little more slack per window where the timing is this loose.
+  const known = knownRate(settings);
+  const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
+  const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
   const rate =
-    !crowded && (rateProbing || !inFlightProbing)
-      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rules)
+    !crowded && (timing || rateProbing || !inFlightProbing)
+      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rateCut)
       : state.rate;
   const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
   const inFlight =

@@ -32,7 +32,7 @@ export const GateLease = z.object({
   holder: z.string(),
   slots: Count,
   inUse: Count,
-  /** Start times the holder held at its last acquire (each holds a slot). */
+  /** Start times the holder held at its last acquire (waiting for their moment and a free slot). */
   held: Count,
   expiresAt: z.number(),
 });
@@ -94,6 +94,15 @@ const toLease = (lease: GateLease): Lease => ({
 const pausedUntil = (state: RateGateState, now: number): number | null =>
   state.controller.pausedUntil > now ? state.controller.pausedUntil : null;
 
+/**
+ * Whether a start time handed out holds one of its holder's slots until its call ends. Against an
+ * unknown concurrency limit it does: the in-flight allowance is then learned as calls plus starts held,
+ * which is what saturation uses. Against a known one it does not: slots are calls in flight, so the
+ * whole limit carries calls (a holder still holds no more starts than it has slots; starts that find
+ * no free slot in time are handed back unused).
+ */
+export const startsHoldSlots = (settings: RateGateSettings): boolean => settings.maxInFlight === null;
+
 interface Absorbed {
   readonly state: RateGateState;
   /** Index of the reporter's live lease in `state.leases`, or -1. */
@@ -153,6 +162,26 @@ function absorb(previous: RateGateState, report: LeaseReport, { now, settings }:
   };
 }
 
+/** Share of a known limit's headroom that starts used late may take up; the rest absorbs jitter after. */
+const GRACE_SHARE_OF_HEADROOM = 0.5;
+
+/**
+ * How late a start may be used. Starts `spacing` apart put `n` calls in `(n − 1) × spacing`; a known
+ * limit less headroom `h` leaves `window × h / (1 − h)` of slack per window, and a start used later than
+ * that can let `limit + 1` calls into one window. That happens when starts wait for a free slot (a known
+ * concurrency limit, see `startsHoldSlots`): then a start against a known pace is good for half that
+ * slack, and one against a learned pace (which the concurrency limit, not the pace, binds) for a whole
+ * window, so that a slot freed by a call finds a start at hand instead of a round trip to the gate.
+ * When a start holds its slot it is good until the next one.
+ */
+export function startGraceMs(settings: RateGateSettings, spacingMs: number, paced: WaitReason): number {
+  const known = paced === 'tokens' ? settings.tokensPerMinute : settings.requestsPerMinute;
+  if (startsHoldSlots(settings)) return spacingMs;
+  if (known === null) return Math.max(spacingMs, startHorizonMs(settings));
+  const slack = (settings.windowMs * settings.headroom) / (1 - settings.headroom);
+  return Math.max(1, Math.min(spacingMs, GRACE_SHARE_OF_HEADROOM * slack));
+}
+
 /** Take or renew a lease, grant slots within the in-flight allowance and paced start times. */
 export function gateAcquire(
   previous: RateGateState,
@@ -192,8 +221,14 @@ export function gateAcquire(
   lease = { ...lease, slots: lease.slots + slotGrant };
 
   const wantRequests = Math.min(whole(request.want.requests), settings.leaseRequests);
-  // Each start time handed out holds a slot until its call ends.
-  const usable = Math.min(wantRequests, Math.max(0, lease.slots - lease.inUse - whole(request.startsHeld)));
+  const startsHeld = whole(request.startsHeld);
+  const usable = Math.min(
+    wantRequests,
+    Math.max(
+      0,
+      startsHoldSlots(settings) ? lease.slots - lease.inUse - startsHeld : lease.slots - startsHeld,
+    ),
+  );
   const tokensPerRequest = request.want.tokensPerRequest ?? controller.tokensPerCall ?? 0;
   const requestSpacing = 60_000 / limits.requestsPerMinute;
   const tokenSpacing =
@@ -219,7 +254,8 @@ export function gateAcquire(
     }
     controller = recordStarts(controller, settings, starts);
   }
-  if (wait === null && usable < wantRequests) {
+  // Short of starts for want of slots, or short of slots it asked for: either way, wait for calls to end.
+  if (wait === null && (usable < wantRequests || slotGrant < wantSlots)) {
     // Slots are short. The in-flight allowance counts as bound only when its slots are really used (by
     // calls or start times), not merely held. Ask again after about one latency, when calls have ended.
     const others = leases.filter((_, i) => i !== index);
@@ -245,7 +281,14 @@ export function gateAcquire(
   };
   return {
     state,
-    result: { lease: toLease(lease), starts, spacingMs, wait, pausedUntil: pausedUntil(state, now) },
+    result: {
+      lease: toLease(lease),
+      starts,
+      spacingMs,
+      graceMs: startGraceMs(settings, spacingMs, paced),
+      wait,
+      pausedUntil: pausedUntil(state, now),
+    },
   };
 }
 

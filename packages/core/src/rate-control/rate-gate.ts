@@ -38,7 +38,7 @@ export interface LeaseReport {
 export interface AcquireRequest extends LeaseReport {
   /** Epoch ms the holder stops at (its invocation deadline): the lease never outlives it. */
   readonly holdUntil: number;
-  /** Start times received and not yet used: each holds one of the lease's slots. */
+  /** Start times received and not yet used: a holder holds at most as many as it has slots. */
   readonly startsHeld: number;
   readonly want: {
     /** Calls it would start now. */
@@ -55,12 +55,18 @@ export interface AcquireResult {
   readonly lease: Lease;
   /**
    * Start times (epoch ms, ascending) of the calls permitted, at most as many as asked. Each may be used
-   * for one call, not before its time and no later than `spacingMs` after it; a start not used by then
+   * for one call, not before its time and no later than `graceMs` after it; a start not used by then
    * is lost (report it as `unusedStarts`).
    */
   readonly starts: readonly number[];
   /** Gap between consecutive starts the gate keeps, ms. */
   readonly spacingMs: number;
+  /**
+   * How late a start may still be used, ms; see `startGraceMs`.
+   * @default spacingMs
+   */
+  readonly graceMs?: number;
+
   /** When fewer starts than asked were given: when to ask again and why; null when all were given. */
   readonly wait: { readonly until: number; readonly reason: WaitReason } | null;
   /** A 429 paused the gate until then (epoch ms); null when not paused. */

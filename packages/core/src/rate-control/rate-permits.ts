@@ -205,7 +205,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       leaseId = result.lease.id;
       slots = result.lease.slots;
       expiresAt = result.lease.expiresAt;
-      for (const at of result.starts) starts.push({ at, until: at + Math.max(1, result.spacingMs) });
+      const graceMs = Math.max(1, result.graceMs ?? result.spacingMs);
+      for (const at of result.starts) starts.push({ at, until: at + graceMs });
       askAfter =
         result.wait === null
           ? after
@@ -317,13 +318,18 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
             waitedMs += now - started;
             return { kind: 'rate_limited', waitedMs: now - started, reason: 'paused', until: pausedUntil };
           }
+          // A start of ours is coming and a slot is free: wait for its moment, not for a round trip in
+          // flight (which could make the call late, and a late call crowds the provider's window).
+          if (start !== undefined && slotFree) {
+            await nap(Math.min(start.at, limit) - now, signal);
+            continue;
+          }
           if (trip !== null) {
             await trip;
             continue;
           }
           let until: number;
-          if (start !== undefined && slotFree) until = start.at;
-          else if (now < askAfter) until = askAfter;
+          if (now < askAfter) until = askAfter;
           else {
             await exclusive(() => acquire(tokens));
             continue;

@@ -298,6 +298,68 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       expect(climbed.refusedShare, describeFigures(climbed)).toBeLessThanOrEqual(0.03);
     });
 
+    it('uses all of a known concurrency limit: start times waiting for their moment hold no slot', async () => {
+      const { result, endpoint } = await simulate(
+        await make(),
+        { requestsPerMinute: null, maxInFlight: 8, windowMs: 1_000 },
+        { requestsPerWindow: null, maxInFlight: 8, windowMs: 1_000 },
+        { seconds: 40, medianLatencyMs: 300 },
+      );
+      expect(endpoint.stats().refused).toBe(0);
+      const answered = result.calls.filter((c) => c.outcome.kind === 'succeeded');
+      const meanLatency = answered.reduce((sum, c) => sum + (c.endedAt - c.startedAt), 0) / answered.length;
+      const steady = phaseFigures(result, 5_000, 40_000);
+      expect(steady.succeededPerSecond / ((8 * 1000) / meanLatency), describeFigures(steady)).toBeGreaterThan(
+        0.95,
+      );
+    });
+
+    it('with known rate and concurrency limits, starts used late never crowd a window', async () => {
+      const { result } = await simulate(
+        await make(),
+        { requestsPerMinute: 1_200, maxInFlight: 5, windowMs: 1_000 },
+        { requestsPerWindow: null, maxInFlight: null, windowMs: 1_000 },
+        { seconds: 30, medianLatencyMs: 230, workers: 6 },
+      );
+      const peak = peakLoad(result.calls, 1_000);
+      expect(peak.perWindow).toBeLessThanOrEqual(20);
+      expect(peak.inFlight).toBeLessThanOrEqual(5);
+    });
+
+    it('below a known rate limit that dropped unannounced, the allowance is back within ten windows of its rise', async () => {
+      const factory = await make();
+      const clock = createVirtualClock();
+      const key = uniqueGateKey('step');
+      const settings = { requestsPerMinute: 1_200, windowMs: 1_000 };
+      const endpoint = createSimulatedEndpoint({
+        clock,
+        random: seededRandom(7),
+        limits: { requestsPerWindow: 20, maxInFlight: null, windowMs: 1_000 },
+        medianLatencyMs: 200,
+        retryAfter: 'seconds',
+      });
+      const allowanceAt = (atMs: number) =>
+        clock.sleep(atMs).then(() => clock.track(() => factory({ key, settings, clock }).snapshot()));
+      const [settledAt, backAt] = [allowanceAt(29_000), allowanceAt(40_000)];
+      const result = await runGateSimulation({
+        clock,
+        gateFor: () => factory({ key, settings, clock }),
+        endpoint,
+        workers: 4,
+        linesPerWorker: 16,
+        durationMs: 45_000,
+        changes: [
+          { atMs: 15_000, limits: { requestsPerWindow: 7 } },
+          { atMs: 30_000, limits: { requestsPerWindow: 20 } },
+        ],
+      });
+      // Settled near 7 a window (420/min) after the drop, then back at the known limit within ten windows.
+      expect((await settledAt).allowance.requestsPerMinute).toBeLessThan(0.95 * 420);
+      expect((await backAt).allowance.requestsPerMinute).toBeGreaterThanOrEqual(0.95 * 1_176);
+      const settled = phaseFigures(result, 20_000, 30_000);
+      expect(settled.succeededPerSecond / 7, describeFigures(settled)).toBeGreaterThanOrEqual(0.7);
+    });
+
     it('finds an unknown concurrency limit', async () => {
       const { result } = await simulate(
         await make(),

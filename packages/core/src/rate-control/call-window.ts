@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { RateControllerState } from './rate-controller';
+import type { RateGateSettings } from './rate-gate-settings';
+
+/**
+ * The controller's record of recent calls: the provider's window cut into buckets by start time, as the
+ * endpoint counts them. From it come the rate the endpoint accepted (where a rate cut starts from) and
+ * the most calls in flight any accepted call saw (what tells a concurrency limit from a rate limit).
+ */
+
+/** Buckets per provider window in the record of recent calls. */
+export const BUCKETS_PER_WINDOW = 10;
+
+/** Calls started and refused, and the most calls in flight any accepted call started with, in one slice of the window. */
+export const WindowBucket = z.object({
+  index: z.number().int(),
+  sent: z.number(),
+  refused: z.number().int().nonnegative(),
+  peakAccepted: z.number().int().nonnegative(),
+});
+export type WindowBucket = z.infer<typeof WindowBucket>;
+
+const bucketMs = (settings: RateGateSettings): number => settings.windowMs / BUCKETS_PER_WINDOW;
+export const bucketIndex = (at: number, settings: RateGateSettings): number =>
+  Math.floor(at / bucketMs(settings));
+
+interface BucketChange {
+  readonly sent?: number;
+  readonly refused?: number;
+  readonly peakAccepted?: number;
+}
+
+/** Count a change in the bucket of `at`. */
+export function addToBucket(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  at: number,
+  change: BucketChange,
+): RateControllerState {
+  const index = bucketIndex(at, settings);
+  const apply = (b: WindowBucket) => ({
+    index,
+    sent: b.sent + (change.sent ?? 0),
+    refused: b.refused + (change.refused ?? 0),
+    peakAccepted: Math.max(b.peakAccepted, change.peakAccepted ?? 0),
+  });
+  const found = state.recent.some((b) => b.index === index);
+  const recent = found
+    ? state.recent.map((b) => (b.index === index ? apply(b) : b))
+    : [...state.recent, apply({ index, sent: 0, refused: 0, peakAccepted: 0 })];
+  return { ...state, recent };
+}
+
+/** Calls the endpoint accepted over the last whole window of buckets (started less refused). */
+export function acceptedInWindow(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): number {
+  const current = bucketIndex(now, settings);
+  const accepted = state.recent
+    .filter((b) => b.index < current && b.index >= current - BUCKETS_PER_WINDOW)
+    .reduce((sum, b) => sum + b.sent - b.refused, 0);
+  return Math.max(0, accepted);
+}
+
+/** Requests per minute the endpoint accepted over the last whole window of buckets. */
+export function acceptedPerMinute(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): number {
+  return (acceptedInWindow(state, settings, now) * 60_000) / settings.windowMs;
+}
+
+/** The most calls in flight any accepted call started with, over the last window and now. */
+export function peakAccepted(state: RateControllerState, settings: RateGateSettings, now: number): number {
+  const current = bucketIndex(now, settings);
+  return state.recent
+    .filter((b) => b.index <= current && b.index >= current - BUCKETS_PER_WINDOW)
+    .reduce((peak, b) => Math.max(peak, b.peakAccepted), 0);
+}

@@ -1,0 +1,123 @@
+import type { LimitRules } from './limit-estimate';
+import type { Allowance, RateControllerState } from './rate-controller';
+import type { RateGateSettings } from './rate-gate-settings';
+
+/**
+ * How the controller's two limits move (see `LimitRules`): the rate in rounds of the provider's window,
+ * the in-flight allowance in rounds of the observed latency, both seeded by Little's law from what is
+ * known. Every time constant comes from the settings or from observed latency.
+ */
+
+/** Samples before latency is trusted for round lengths, Little's law and the queueing guard. */
+export const MIN_LATENCY_SAMPLES = 4;
+/** The fast average this far above the baseline means the endpoint queues: concurrency stops growing. */
+const QUEUEING_FACTOR = 1.5;
+/** Slots sized by Little's law hold each call this many latencies (room for the spread of latency). */
+const LITTLE_HEADROOM = 1.5;
+/** With a known concurrency limit C and an unknown rate, slow start jumps to this × C / latency. */
+const KNOWN_CONCURRENCY_PACE = 2;
+/** Slow-start growth per bound round. */
+const START_GROWTH = 1.5;
+/** Longest hold before a probe, in provider windows (longer when Retry-After pauses are long). */
+const MAX_HOLD_WINDOWS = 20;
+/** Probes are spaced so that the idle time the server's Retry-After pauses cost stays near this share. */
+const PAUSE_COST_SHARE = 0.02;
+/** The rate counts as bound in a round in which at least this share of it was handed out. */
+const RATE_USE_TO_BIND = 0.9;
+/** Smallest rate allowance, requests per minute. */
+export const MIN_REQUESTS_PER_MINUTE = 0.5;
+
+/** A known rate limit less headroom, requests per minute; null when unknown. */
+export const knownRate = (settings: RateGateSettings): number | null =>
+  settings.requestsPerMinute === null ? null : settings.requestsPerMinute * (1 - settings.headroom);
+
+/** A known token limit less headroom, tokens per minute; null when unknown. */
+export const knownTokens = (settings: RateGateSettings): number | null =>
+  settings.tokensPerMinute === null ? null : settings.tokensPerMinute * (1 - settings.headroom);
+
+/** A known concurrency limit; null when unknown. */
+export const knownInFlight = (settings: RateGateSettings): number | null => settings.maxInFlight;
+
+/** Start times are handed out at most this far ahead: one provider window. */
+export function startHorizonMs(settings: RateGateSettings): number {
+  return settings.windowMs;
+}
+
+/** Mean latency of successful calls, ms, once enough were seen. */
+export function observedLatencyMs(state: RateControllerState): number | null {
+  return state.latency.samples >= MIN_LATENCY_SAMPLES ? state.latency.slowMs : null;
+}
+
+/** Whether recent calls take clearly longer per token than the baseline: the endpoint is queueing. */
+export function isQueueing(state: RateControllerState): boolean {
+  const { latency } = state;
+  return (
+    latency.samples >= MIN_LATENCY_SAMPLES &&
+    latency.fastPerToken > QUEUEING_FACTOR * latency.baselinePerToken
+  );
+}
+
+/**
+ * The rate's round is the provider's window: a change of rate shows in its count within one window, and
+ * traffic sent before a cut (the window's content plus the start times handed out) for one more.
+ */
+export function rateRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
+  const perMs = Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE) / 60_000;
+  // A known concurrency limit C with calls of latency L carries C / L calls per unit of time (Little's
+  // law): slow start jumps at least to twice that, so that pacing never holds back a call a free slot
+  // could make (latency spreads; the concurrency limit, not the pace, bounds what is sent). One sample
+  // is enough: before the first 429, an overshoot is what slow start is for.
+  const inFlight = knownInFlight(settings);
+  const startFloor =
+    inFlight === null || state.latency.samples === 0
+      ? 0
+      : (KNOWN_CONCURRENCY_PACE * inFlight * 60_000) / Math.max(1, state.latency.slowMs);
+  return {
+    startFloor,
+    ceiling: knownRate(settings) ?? Number.POSITIVE_INFINITY,
+    floor: MIN_REQUESTS_PER_MINUTE,
+    roundMs: settings.windowMs,
+    settleMs: settings.windowMs + startHorizonMs(settings),
+    usedToBind: (RATE_USE_TO_BIND * state.rate.value * settings.windowMs) / 60_000,
+    decrease: settings.decrease,
+    headroom: settings.headroom,
+    probeAfterCalls: Math.max(settings.probeAfterCalls, (state.lastPauseMs * perMs) / PAUSE_COST_SHARE),
+    maxHoldMs: Math.max(MAX_HOLD_WINDOWS * settings.windowMs, state.lastPauseMs / PAUSE_COST_SHARE),
+    startGrowth: START_GROWTH,
+  };
+}
+
+/**
+ * The in-flight round is the call latency: calls in flight turn over once per latency. Slow start jumps
+ * at least to what Little's law needs to carry the rate allowance: a slot per call in flight (its
+ * latency, with room for the spread) and per start time held ahead (see `startsHoldSlots`).
+ */
+export function inFlightRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
+  const latency = observedLatencyMs(state);
+  const holdMs = (latency ?? 0) * LITTLE_HEADROOM + startHorizonMs(settings);
+  return {
+    startFloor: latency === null ? 0 : Math.ceil((state.rate.value * holdMs) / 60_000) + 1,
+    ceiling: knownInFlight(settings) ?? settings.inFlightCap,
+    floor: 1,
+    roundMs: latency === null ? settings.windowMs : Math.max(1, Math.min(latency, settings.windowMs)),
+    decrease: settings.decrease,
+    headroom: settings.headroom,
+    probeAfterCalls: Math.max(
+      settings.probeAfterCalls,
+      (state.lastPauseMs * Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE)) / 60_000 / PAUSE_COST_SHARE,
+    ),
+    startGrowth: START_GROWTH,
+    holdGrowth: isQueueing(state),
+  };
+}
+
+/** What may be handed out now. */
+export function allowance(state: RateControllerState, settings: RateGateSettings): Allowance {
+  const ceiling = knownInFlight(settings) ?? settings.inFlightCap;
+  return {
+    requestsPerMinute: state.rate.value,
+    tokensPerMinute: knownTokens(settings),
+    inFlight: Math.max(1, Math.min(ceiling, Math.floor(state.inFlight.value))),
+    pausedUntil: state.pausedUntil,
+  };
+}
