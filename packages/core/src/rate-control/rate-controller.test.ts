@@ -135,13 +135,20 @@ describe('rate controller', () => {
     for (let i = 0; i < 20; i += 1) {
       state = recordOutcome(state, settings, T0 + i, succeeded(T0 + i), { level: 8, leased: 12, used: 12 });
     }
-    const crowded = recordOutcome(state, settings, T0 + 30, refusal(T0 + 30), {
+    // One call more than any accepted call saw is what a rate limit that dropped also shows: no blame.
+    const raced = recordOutcome(state, settings, T0 + 30, refusal(T0 + 30), {
       level: 9,
       leased: 12,
       used: 12,
     });
-    expect(crowded.inFlight.failedAt).toBe(9);
-    expect(allowance(crowded, settings).inFlight).toBe(8);
+    expect(raced.inFlight).toEqual(state.inFlight);
+    const crowded = recordOutcome(state, settings, T0 + 30, refusal(T0 + 30), {
+      level: 10,
+      leased: 12,
+      used: 12,
+    });
+    expect(crowded.inFlight.failedAt).toBe(10);
+    expect(allowance(crowded, settings).inFlight).toBe(9);
     expect(crowded.rate.value).toBe(state.rate.value);
   });
 

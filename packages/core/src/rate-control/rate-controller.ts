@@ -45,6 +45,12 @@ const BASELINE_DRIFT = 0.02;
 const TIMING_LEVEL = 0.9;
 /** Fewer accepted calls than this in the last window say nothing about the rate limit. */
 const MIN_CALLS_FOR_LEVEL = 4;
+/**
+ * How many calls more in flight than any accepted call saw a refused call must see to blame a
+ * concurrency limit: one more is what a rate limit that dropped unannounced also shows (its refused
+ * call raced one that finished), and blaming the in-flight allowance for it would cut it for good.
+ */
+const CROWDED_MARGIN = 1;
 
 /** Latency averages, ms; `perToken` divides by the tokens of the answer, so long answers are not queueing. */
 const LatencyState = z.object({
@@ -267,7 +273,7 @@ function refused(
   const inFlightProbing = isAnswerable(state.inFlight, now, concurrency);
   const peak = peakAccepted(state, settings, now);
   // More calls in flight than any accepted call saw over the window: a concurrency limit, whatever probes.
-  const crowded = peak > 0 && view.level > peak;
+  const crowded = peak > 0 && view.level > peak + CROWDED_MARGIN;
   // The slots count as all in use only when calls fill them: start times held ahead (which hold slots
   // against an unknown concurrency limit) say nothing about where the endpoint refuses.
   const full = Math.min(view.used, view.level) >= allowance(state, settings).inFlight - 1;

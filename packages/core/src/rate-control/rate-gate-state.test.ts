@@ -65,7 +65,8 @@ describe('rate gate transitions', () => {
     );
     expect(returned.result.lease?.slots).toBe(5);
     ({ state } = returned);
-    // A crowded refusal with 5 in flight: the allowance falls to 4, and the lease shrinks (not below inUse).
+    // A crowded refusal with 6 in flight (two more than any accepted call saw): the allowance falls to 5,
+    // and the lease shrinks (not below inUse).
     for (let i = 0; i < 5; i += 1) {
       state = gateReport(
         state,
@@ -84,12 +85,12 @@ describe('rate gate transitions', () => {
         holder: 'a',
         leaseId: result.lease.id,
         inUse: 4,
-        outcomes: [{ kind: 'rate_limited', retryAfterMs: null, startedAt: T0, inFlightAtStart: 5 }],
+        outcomes: [{ kind: 'rate_limited', retryAfterMs: null, startedAt: T0, inFlightAtStart: 6 }],
       },
       context,
     );
-    expect(describeGate(shrunk.state, 'k', context).allowance.inFlight).toBe(4);
-    expect(shrunk.result.lease?.slots).toBe(4);
+    expect(describeGate(shrunk.state, 'k', context).allowance.inFlight).toBe(5);
+    expect(shrunk.result.lease?.slots).toBe(5);
     ({ result } = gateAcquire(shrunk.state, acquire('b', { want: { requests: 1, slots: 1 } }), context));
     expect(result.lease.slots).toBe(0);
   });
