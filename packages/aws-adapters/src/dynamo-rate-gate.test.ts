@@ -124,6 +124,8 @@ describe('DynamoDB rate gate', () => {
     const gate = gateOn(client, createFakeClock(), 3);
     await gate.acquire(request('a'));
     await expect(gate.acquire(request('b'))).rejects.toThrow(/still contended after 3 attempts/);
+    // Busy, not broken: the permits ask again later instead of failing a line.
+    await expect(gate.acquire(request('b'))).rejects.toMatchObject({ code: 'unavailable' });
   });
 
   it('wraps SDK failures and refuses an item that is not a gate state', async () => {

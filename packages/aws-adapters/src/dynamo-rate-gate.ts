@@ -10,6 +10,7 @@ import {
 import {
   type Clock,
   describeGate,
+  ErrorCode,
   type GateContext,
   gateAcquire,
   gateRelease,
@@ -23,7 +24,7 @@ import {
   systemClock,
 } from '@thinkbatch/core';
 import { STORAGE } from '@thinkbatch/core/settings';
-import { awsErrorFacts } from './aws-error';
+import { awsErrorFacts, isTransientAwsError } from './aws-error';
 
 /** The three single-item calls the gate makes; a `DynamoDBClient` is one. */
 export interface DynamoRateGateClient {
@@ -90,8 +91,11 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   const fail = (what: string, error: unknown): never => {
     if (error instanceof RateGateError) throw error;
     const facts = awsErrorFacts(error);
+    // Throttled or a server error: busy, not broken (callers ask again later); anything else is a failure.
+    const busy = facts.status !== undefined && isTransientAwsError(facts);
     throw new RateGateError(`${what} of rate gate ${key} on ${tableName}: ${facts.name}: ${facts.message}`, {
       cause: error,
+      ...(busy && { code: ErrorCode.unavailable }),
     });
   };
 
@@ -169,8 +173,12 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
       cached = null;
       if (attempt > 1) await pause(attempt);
     }
+    // Busy, not broken: callers ask again later (`isGateBusy`).
     throw new RateGateError(
       `rate gate ${key} on ${tableName}: still contended after ${maxAttempts} attempts`,
+      {
+        code: ErrorCode.unavailable,
+      },
     );
   };
 

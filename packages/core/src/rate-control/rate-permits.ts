@@ -1,7 +1,8 @@
+import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 import type { Clock } from '../ports/clock';
 import type { CallOutcome, CallResult } from './rate-controller';
-import type { RateGate, WaitReason } from './rate-gate';
+import { type RateGate, RateGateError, type WaitReason } from './rate-gate';
 
 /** Options of {@link createRatePermits}. */
 export interface RatePermitsOptions {
@@ -108,6 +109,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   /** Acquires in a row that got nothing: the wait before the next one doubles (up to 32 ×). */
   let emptyStreak = 0;
   let trip: Promise<void> | null = null;
+  /** Round trips in a row that found the gate's store busy (see `isGateBusy`). */
+  let busyStreak = 0;
   const wakers = new Set<AbortController>();
 
   const heldSlots = (now: number): number => (now < expiresAt ? slots : 0);
@@ -259,7 +262,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch or the end.
     const idle = inUse === 0 && waiting === 0;
     if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle) {
-      await exclusive(report);
+      // A busy store keeps the outcomes (restored) for the next round trip rather than fail the call's line.
+      await exclusive(report).catch(rethrowUnlessBusy);
     }
   };
 
@@ -268,7 +272,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     inUse -= 1;
     unusedStarts += 1;
     wake();
-    if (inUse === 0 && waiting === 0) await exclusive(report);
+    if (inUse === 0 && waiting === 0) await exclusive(report).catch(rethrowUnlessBusy);
   };
 
   const permit = (startedAt: number, inFlightAtStart: number): Permit => {
@@ -325,13 +329,23 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
             continue;
           }
           if (trip !== null) {
-            await trip;
+            await trip.catch(rethrowUnlessBusy);
             continue;
           }
           let until: number;
           if (now < askAfter) until = askAfter;
           else {
-            await exclusive(() => acquire(tokens));
+            await exclusive(() => acquire(tokens)).then(
+              () => {
+                busyStreak = 0;
+              },
+              (error: unknown) => {
+                rethrowUnlessBusy(error);
+                // Many holders raced for the gate's item: ask again after a back-off, as for no capacity.
+                busyStreak = Math.min(busyStreak + 1, MAX_BACKOFF_DOUBLINGS);
+                askAfter = clock.now() + Math.min(maxBackoffMs, BUSY_BACKOFF_MS * 2 ** (busyStreak - 1));
+              },
+            );
             continue;
           }
           await nap(Math.min(until, limit) - now, signal);
@@ -363,4 +377,19 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       });
     },
   };
+}
+
+/** First back-off after the gate's store was busy, doubled per busy round trip in a row. */
+const BUSY_BACKOFF_MS = 25;
+
+/**
+ * The gate's store was busy (`unavailable`: a conditional write that kept losing to other holders, or a
+ * throttled store): a reason to ask again later, never to fail a line. Other failures are rethrown.
+ */
+export function isGateBusy(error: unknown): boolean {
+  return error instanceof RateGateError && error.code === ErrorCode.unavailable;
+}
+
+function rethrowUnlessBusy(error: unknown): void {
+  if (!isGateBusy(error)) throw error;
 }
