@@ -73,6 +73,23 @@ export function acceptedPerMinute(
   return (acceptedInWindow(state, settings, now) * 60_000) / settings.windowMs;
 }
 
+/**
+ * Requests per minute the endpoint accepted over the last window up to now: the buckets of the last
+ * window with the current one. A rate that rose within the window (slow start) has most of its calls in
+ * the newest bucket, which `acceptedPerMinute` (whole buckets only) leaves out.
+ */
+export function acceptedPerMinuteUpToNow(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): number {
+  const current = bucketIndex(now, settings);
+  const accepted = state.recent
+    .filter((b) => b.index <= current && b.index > current - BUCKETS_PER_WINDOW)
+    .reduce((sum, b) => sum + b.sent - b.refused, 0);
+  return (Math.max(0, accepted) * 60_000) / settings.windowMs;
+}
+
 /** The most calls in flight any accepted call started with, over the last window and now. */
 export function peakAccepted(state: RateControllerState, settings: RateGateSettings, now: number): number {
   const current = bucketIndex(now, settings);

@@ -16,6 +16,10 @@ const QUEUEING_FACTOR = 1.5;
 const LITTLE_HEADROOM = 1.5;
 /** With a known concurrency limit C and an unknown rate, slow start jumps to this × C / latency. */
 const KNOWN_CONCURRENCY_PACE = 2;
+/** A slow-start rate round lasts this many call latencies (within the provider's window). */
+const START_ROUND_LATENCIES = 4;
+/** …and at least this long, ms, so that a round counts enough calls to judge demand by. */
+const MIN_START_ROUND_MS = 1_000;
 /** Slow-start growth per bound round. */
 const START_GROWTH = 1.5;
 /** Longest hold before a probe, in provider windows (longer when Retry-After pauses are long). */
@@ -58,11 +62,27 @@ export function isQueueing(state: RateControllerState): boolean {
 }
 
 /**
- * The rate's round is the provider's window: a change of rate shows in its count within one window, and
- * traffic sent before a cut (the window's content plus the start times handed out) for one more.
+ * The length of a rate round: the provider's window — a change of rate shows in its count within one
+ * window — except in slow start over calls much shorter than the window (an unknown rate, no refusal
+ * yet): there demand shows within a few latencies, and growing once a 60 s window would take a quarter
+ * of an hour to reach a fast endpoint's limit. The first 429 ends slow start; the cut is taken from what
+ * the endpoint accepted over the window, so an overshoot inside the window costs a pause, not the level.
+ */
+export function rateRoundMs(state: RateControllerState, settings: RateGateSettings): number {
+  const latency = observedLatencyMs(state);
+  const slowStart = state.rate.failedAt === null && knownRate(settings) === null;
+  if (!slowStart || latency === null) return settings.windowMs;
+  const floor = Math.min(settings.windowMs, MIN_START_ROUND_MS);
+  return Math.min(settings.windowMs, Math.max(floor, START_ROUND_LATENCIES * latency));
+}
+
+/**
+ * The rate's round (see `rateRoundMs`); traffic sent before a cut (the window's content plus the start
+ * times handed out) belongs to that cut for one more window.
  */
 export function rateRules(state: RateControllerState, settings: RateGateSettings): LimitRules {
   const perMs = Math.max(state.rate.value, MIN_REQUESTS_PER_MINUTE) / 60_000;
+  const roundMs = rateRoundMs(state, settings);
   // A known concurrency limit C with calls of latency L carries C / L calls per unit of time (Little's
   // law): slow start jumps at least to twice that, so that pacing never holds back a call a free slot
   // could make (latency spreads; the concurrency limit, not the pace, bounds what is sent). One sample
@@ -76,9 +96,9 @@ export function rateRules(state: RateControllerState, settings: RateGateSettings
     startFloor,
     ceiling: knownRate(settings) ?? Number.POSITIVE_INFINITY,
     floor: MIN_REQUESTS_PER_MINUTE,
-    roundMs: settings.windowMs,
+    roundMs,
     settleMs: settings.windowMs + startHorizonMs(settings),
-    usedToBind: (RATE_USE_TO_BIND * state.rate.value * settings.windowMs) / 60_000,
+    usedToBind: (RATE_USE_TO_BIND * state.rate.value * roundMs) / 60_000,
     decrease: settings.decrease,
     headroom: settings.headroom,
     probeAfterCalls: Math.max(settings.probeAfterCalls, (state.lastPauseMs * perMs) / PAUSE_COST_SHARE),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   acceptedInWindow,
   acceptedPerMinute,
+  acceptedPerMinuteUpToNow,
   addToBucket,
   BUCKETS_PER_WINDOW,
   bucketIndex,
@@ -277,11 +278,14 @@ function refused(
   // The slots count as all in use only when calls fill them: start times held ahead (which hold slots
   // against an unknown concurrency limit) say nothing about where the endpoint refuses.
   const full = Math.min(view.used, view.level) >= allowance(state, settings).inFlight - 1;
-  // Too little traffic in the window to measure the limit by: cut from the allowance itself.
+  // Too little traffic in the window to measure the limit by: cut from the allowance itself. The first
+  // refusal ends slow start, whose rate rose within the window: the level counts the newest bucket too.
+  const measured =
+    state.rate.failedAt === null
+      ? Math.max(acceptedPerMinute(state, settings, now), acceptedPerMinuteUpToNow(state, settings, now))
+      : acceptedPerMinute(state, settings, now);
   const rateLevel =
-    acceptedInWindow(state, settings, now) >= MIN_CALLS_FOR_LEVEL
-      ? acceptedPerMinute(state, settings, now)
-      : state.rate.value;
+    acceptedInWindow(state, settings, now) >= MIN_CALLS_FOR_LEVEL ? measured : state.rate.value;
   // At a known limit, with the endpoint still accepting about all of it, a 429 is timing (a call sent a
   // little late shares a window with one sent on time), not a lower limit: step down by the headroom
   // only (not by β), so the pace keeps a little more slack per window where the timing is this loose.
