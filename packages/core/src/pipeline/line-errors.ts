@@ -9,7 +9,10 @@ export function lineError(
   failure: ModelCallFailure,
   reason: string,
 ): LineError {
-  const base: LineError = { code, message: `line ${line}: ${reason} (${describeFailure(failure)})` };
+  const detail = describeFailure(failure);
+  // A reason that already names the failure (a permanent HTTP error) is not followed by it again.
+  const message = reason.includes(detail) ? `line ${line}: ${reason}` : `line ${line}: ${reason} (${detail})`;
+  const base: LineError = { code, message };
   return failure.type === 'http_error' ? { ...base, http_status: failure.status } : base;
 }
 
