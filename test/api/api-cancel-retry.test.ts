@@ -1,6 +1,6 @@
 import { mergeResults, type ResultLine } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import { createInline, download, jsonl, parseResults, waitForJob } from './api-helpers';
+import { createInline, each, jsonl, resultsOf, waitForJob } from './api-helpers';
 import { useServe } from './serve-fixture';
 
 const serve = useServe({
@@ -11,16 +11,6 @@ const serve = useServe({
     { match: 'fragile', fault: 'http400', times: 3 },
   ],
 });
-
-async function* each<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
-}
-
-async function resultsOf(id: string): Promise<ResultLine[]> {
-  const { data } = await serve.client.GET('/v1/jobs/{id}/results', { params: { path: { id } } });
-  if (data?.files == null) throw new Error(`job ${id} has no files`);
-  return parseResults(await download(data.files.results.url));
-}
 
 describe('thinkbatch serve: cancel', () => {
   it('cancels a running job: lines not done end cancelled, counts add up, the job finalizes with its files', async () => {
@@ -43,7 +33,7 @@ describe('thinkbatch serve: cancel', () => {
     expect(progress.cancelled).toBeGreaterThan(0);
     // Only calls a worker had started as the cancel landed (at most the 8 lines in flight) came after it.
     expect(simulator.stats().chatRequests - callsAtCancel).toBeLessThanOrEqual(8);
-    const results = await resultsOf(id);
+    const results = await resultsOf(serve.client, id);
     expect(results).toHaveLength(40);
     expect(results.filter((r) => r.status === 'cancelled').map((r) => r.error?.code)).toEqual(
       Array(progress.cancelled).fill('cancelled'),
@@ -69,7 +59,7 @@ describe('thinkbatch serve: deadline', () => {
     expect(progress.succeeded + progress.expired + progress.failed).toBe(48);
     expect(progress.expired).toBeGreaterThan(0);
     expect(progress.succeeded).toBeGreaterThan(0);
-    const results = await resultsOf(id);
+    const results = await resultsOf(serve.client, id);
     expect(results.filter((r) => r.status === 'expired').length).toBe(progress.expired);
     // A retry of the expired lines drops the parent's deadline (it has passed) and runs them.
     const retry = await client.POST('/v1/jobs/{id}/retry', {
@@ -114,11 +104,12 @@ describe('thinkbatch serve: retry', () => {
       status: 'completed',
       progress: { lines_total: 3, succeeded: 3, failed: 0 },
     });
-    const retried = await resultsOf(retryId);
+    const retried = await resultsOf(serve.client, retryId);
     expect(retried.map((r) => r.custom_id)).toEqual(['line-2', 'f2', 'line-5']);
 
     const merged: ResultLine[] = [];
-    for await (const line of mergeResults(each(await resultsOf(parent.id)), each(retried))) merged.push(line);
+    for await (const line of mergeResults(each(await resultsOf(serve.client, parent.id)), each(retried)))
+      merged.push(line);
     expect(merged.map((r) => [r.line, r.custom_id, r.status])).toEqual([
       [1, 'line-1', 'succeeded'],
       [2, 'line-2', 'succeeded'],

@@ -54,3 +54,15 @@ export function parseResults(text: string): ResultLine[] {
     .filter((line) => line !== '')
     .map((line) => ResultLineSchema.parse(JSON.parse(line)));
 }
+
+/** A job's finished results.jsonl, downloaded through its results link. */
+export async function resultsOf(client: ApiClient, id: string): Promise<ResultLine[]> {
+  const { data } = await client.GET('/v1/jobs/{id}/results', { params: { path: { id } } });
+  if (data?.files == null) throw new Error(`job ${id} has no files`);
+  return parseResults(await download(data.files.results.url));
+}
+
+/** An array as an async iterable (what `mergeResults` reads). */
+export async function* each<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}

@@ -1,20 +1,10 @@
 import { mergeResults, type ResultLine } from '@thinkbatch/core';
 import { describe, expect, it } from 'vitest';
-import { createInline, download, parseResults, waitForJob } from './api-helpers';
+import { createInline, each, resultsOf, waitForJob } from './api-helpers';
 import { useServe } from './serve-fixture';
 
 // The endpoint refuses `fragile` lines the first 3 times (400: no retry), then answers them.
 const serve = useServe({ promptFaults: [{ match: 'fragile', fault: 'http400', times: 3 }] });
-
-async function* each<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
-}
-
-async function resultsOf(id: string): Promise<ResultLine[]> {
-  const { data } = await serve.client.GET('/v1/jobs/{id}/results', { params: { path: { id } } });
-  if (data?.files == null) throw new Error(`job ${id} has no files`);
-  return parseResults(await download(data.files.results.url));
-}
 
 describe('thinkbatch serve: merged results of a retry', () => {
   it('pages the parent’s lines with the retry’s merged over them by custom_id, as mergeResults does', async () => {
@@ -50,7 +40,10 @@ describe('thinkbatch serve: merged results of a retry', () => {
     expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
 
     const expected: ResultLine[] = [];
-    for await (const line of mergeResults(each(await resultsOf(parent.id)), each(await resultsOf(retryId))))
+    for await (const line of mergeResults(
+      each(await resultsOf(serve.client, parent.id)),
+      each(await resultsOf(serve.client, retryId)),
+    ))
       expected.push(line);
     expect(pages.flat()).toEqual(expected);
     expect(pages.flat().map((r) => [r.line, r.custom_id, r.status])).toEqual([
