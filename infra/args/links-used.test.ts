@@ -9,6 +9,7 @@ import { createFanOutHandler } from '../../packages/functions/src/fan-out';
 import { createFanOutFailureHandler } from '../../packages/functions/src/fan-out-failure';
 import { createSweeperHandler } from '../../packages/functions/src/sweeper';
 import { createWorkerHandler } from '../../packages/functions/src/worker';
+import { objectCreatedEvent } from '../../packages/local/src/s3-event';
 import { makeSqsRecord } from '../../packages/testing/src/fixtures/sqs-record';
 import { createPipelineHarness, type PipelineHarness } from '../../packages/testing/src/pipeline-harness';
 import type { LinkName } from './access';
@@ -73,32 +74,9 @@ type SQSRecord = ReturnType<typeof makeSqsRecord>;
 const line = (prompt: string) => JSON.stringify({ prompt });
 const context = { getRemainingTimeInMillis: () => 900_000 };
 
-function s3Event(key: string, sequencer: string): S3Event {
-  return {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: '2026-01-01T00:00:00.000Z',
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'p' },
-        requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'r', 'x-amz-id-2': 'i' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'FanOut',
-          bucket: {
-            name: 'input-bucket',
-            ownerIdentity: { principalId: 'p' },
-            arn: 'arn:aws:s3:::input-bucket',
-          },
-          object: { key, size: 1, eTag: 'e', sequencer },
-        },
-      },
-    ],
-  };
-}
+/** The upload notification S3 delivers (the local runtime's own builder). */
+const s3Event = (key: string, sequencer: string): S3Event =>
+  objectCreatedEvent({ bucket: 'input-bucket', key, size: 1, etag: 'e', sequencer, region: 'us-east-1' });
 
 const record = (id: string, message: WorkMessage): SQSRecord =>
   makeSqsRecord({ messageId: id, body: encodeWorkMessageBody(message) });
