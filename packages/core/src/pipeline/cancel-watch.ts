@@ -1,29 +1,24 @@
-import type { JobStore } from '../ports/job-store';
+/** What a delivery knows of its job's cancel (see `createCancelWatch`). */
+export interface CancelWatch {
+  /** Whether the job is known to be cancelled (no read: asked before every attempt). */
+  readonly isCancelled: () => Promise<boolean>;
+  /** A claim was refused as `cancelled`: every line of the delivery stops before its next wait. */
+  readonly noteCancelled: () => void;
+}
 
 /**
- * Whether a job has been cancelled, read from the job store before every attempt (one small read next
- * to an endpoint call that takes seconds to minutes), so a running delivery stops starting lines and
- * retries as soon as a cancel lands. Lines that ask while a read is under way share it (one read per
- * burst of lines, not one per line). Once seen, a cancel is remembered.
+ * Whether a job has been cancelled, as one delivery knows it: from the job it read when it started,
+ * and from its claims — once a cancel is requested the job store refuses every claim of the job's lines
+ * as `cancelled` (`JobStore.claimLineAttempt`), so no line starts a call after it, and the delivery
+ * needs no read of the job per line. Once seen, a cancel is remembered, so the delivery's other lines
+ * stop before waiting for endpoint capacity.
  */
-export function createCancelWatch(
-  jobs: Pick<JobStore, 'getJob'>,
-  jobId: string,
-  initially: boolean,
-): () => Promise<boolean> {
+export function createCancelWatch(initially: boolean): CancelWatch {
   let cancelled = initially;
-  let reading: Promise<boolean> | null = null;
-  return async () => {
-    if (cancelled) return true;
-    reading ??= jobs
-      .getJob(jobId)
-      .then((job) => {
-        cancelled ||= job?.cancelRequested ?? false;
-        return cancelled;
-      })
-      .finally(() => {
-        reading = null;
-      });
-    return reading;
+  return {
+    isCancelled: async () => cancelled,
+    noteCancelled: () => {
+      cancelled = true;
+    },
   };
 }

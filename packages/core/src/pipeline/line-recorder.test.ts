@@ -141,22 +141,11 @@ describe('settling a chunk after a group commit', () => {
 });
 
 describe('createCancelWatch', () => {
-  it('shares one read among lines that ask at once, and remembers a cancel', async () => {
-    let reads = 0;
-    let cancelRequested = false;
-    const jobs = {
-      getJob: async () => {
-        reads += 1;
-        return { cancelRequested } as never;
-      },
-    };
-    const isCancelled = createCancelWatch(jobs, JOB, false);
-    expect(await Promise.all([isCancelled(), isCancelled(), isCancelled()])).toEqual([false, false, false]);
-    expect(reads).toBe(1);
-    cancelRequested = true;
-    expect(await isCancelled()).toBe(true);
-    cancelRequested = false;
-    expect(await isCancelled()).toBe(true);
-    expect(reads).toBe(2);
+  it('knows the cancel the delivery started with, and remembers one a claim reported', async () => {
+    expect(await createCancelWatch(true).isCancelled()).toBe(true);
+    const watch = createCancelWatch(false);
+    expect(await Promise.all([watch.isCancelled(), watch.isCancelled()])).toEqual([false, false]);
+    watch.noteCancelled();
+    expect(await watch.isCancelled()).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import { createCancelWatch } from './cancel-watch';
 import { createEndpointRefusalGuard } from './endpoint-refusal-guard';
 import { endHandedBackLines } from './handoff-limit';
 import type { Limiter } from './limiter';
+import { createLineClaims } from './line-claims';
 import { createLinePermits, type LinePermits } from './line-permits';
 import { createLineRecorder } from './line-recorder';
 import type { PipelineDeps } from './pipeline-deps';
@@ -83,7 +84,9 @@ export async function runChunk(
   let recordedHere: KnownResults = new Map();
   if (todo.length > 0) {
     const holder = deps.newToken();
-    const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
+    // A cancel shows in the claims (refused as `cancelled`), which go in groups of the chunk's lines.
+    const cancel = createCancelWatch(job.cancelRequested);
+    const claims = createLineClaims(deps.jobs, jobId, index);
     // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
     const refusals = createEndpointRefusalGuard(deps, jobId, job.error, invocation.signal);
     const lineDeps = { ...deps, model: refusals.model };
@@ -131,7 +134,12 @@ export async function runChunk(
             attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
             jobDeadline: job.options.deadline ?? null,
             invocationDeadline: invocation.deadline,
-            isCancelled,
+            isCancelled: cancel.isCancelled,
+            claimAttempt: async (claim) => {
+              const outcome = await claims.claim(ref.line, claim);
+              if (outcome.kind === 'cancelled') cancel.noteCancelled();
+              return outcome;
+            },
             permits,
             longestWaitMs: deps.rateGates.settings.longestWaitMs,
             signal: refusals.signal,

@@ -1,6 +1,7 @@
 import type { ChatRequestBody } from '../completion/chat';
 import { extractReasoning } from '../completion/extract-reasoning';
 import type { LineRef } from '../job/work-message';
+import type { LineAttemptClaim, LineClaim } from '../ports/job-store';
 import type { ModelCallFailure } from '../ports/model-client';
 import type { PermitDecision } from '../rate-control/rate-permits';
 import type { LineError, ResultLine } from '../results/result-line';
@@ -39,6 +40,11 @@ export interface LineRunContext {
   readonly invocationDeadline: number;
   /** Whether the job was cancelled (checked before every attempt). */
   readonly isCancelled: () => Promise<boolean>;
+  /**
+   * Claim an attempt of the line (a delivery's claims of a chunk go in groups: `createLineClaims`), and
+   * learn of a cancel from it. @default `deps.jobs.claimLineAttempt` for the line
+   */
+  readonly claimAttempt?: (claim: LineClaim) => Promise<LineAttemptClaim>;
   /** The invocation's permits for endpoint calls (its share of the endpoint's rate gate). */
   readonly permits: LinePermits;
   /** Longest the line may wait for endpoint capacity over all deliveries, ms; then it fails `rate_limited`. */
@@ -96,6 +102,12 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
       ref: { ...line, ...(rateLimited > 0 && { rateLimited }), ...(waited > 0 && { rateWaitedMs: waited }) },
     };
   };
+  const cancelledResult = (attempts: number): LineRunOutcome =>
+    finish(
+      'cancelled',
+      { code: 'cancelled', message: `line ${ref.line}: the job was cancelled before the line finished` },
+      attempts,
+    );
   const rateLimitedResult = async (why: string): Promise<LineRunOutcome> => {
     const attempts = await currentAttempts(deps, ctx);
     const last = lastFailure?.type === 'http_error' && lastFailure.status === 429 ? lastFailure : null;
@@ -123,14 +135,7 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
         attempts,
       );
     }
-    if (await ctx.isCancelled()) {
-      const attempts = await currentAttempts(deps, ctx);
-      return finish(
-        'cancelled',
-        { code: 'cancelled', message: `line ${ref.line}: the job was cancelled before the line finished` },
-        attempts,
-      );
-    }
+    if (await ctx.isCancelled()) return cancelledResult(await currentAttempts(deps, ctx));
     if (ctx.signal?.aborted) return handBack(0, 'invocation aborted');
     if (ctx.invocationDeadline - now < config.reserveMs) return handBack(0, 'invocation time running out');
 
@@ -201,13 +206,11 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
 
     // 2. The claim: counts the call and leases the line for it.
     const now2 = clock.now();
-    let claim: Awaited<ReturnType<PipelineDeps['jobs']['claimLineAttempt']>>;
+    let claim: LineAttemptClaim;
+    const claimAttempt =
+      ctx.claimAttempt ?? ((c: LineClaim) => deps.jobs.claimLineAttempt(ctx.jobId, ctx.chunk, ref.line, c));
     try {
-      claim = await deps.jobs.claimLineAttempt(ctx.jobId, ctx.chunk, ref.line, {
-        holder: ctx.holder,
-        until: ctx.invocationDeadline,
-        now: now2,
-      });
+      claim = await claimAttempt({ holder: ctx.holder, until: ctx.invocationDeadline, now: now2 });
     } catch (error) {
       await permit.cancel().catch(() => {});
       throw error;
@@ -215,6 +218,10 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     if (claim.kind === 'recorded') {
       await permit.cancel();
       return { kind: 'skipped', reason: 'recorded by another delivery' };
+    }
+    if (claim.kind === 'cancelled') {
+      await permit.cancel();
+      return cancelledResult(claim.attempts);
     }
     // Another live delivery runs it. Come back later rather than drop it: if that delivery dies, this
     // hand-back is what still carries the line.
