@@ -13,6 +13,7 @@ import type { ResultLine } from '../results/result-line';
 import { createCancelWatch } from './cancel-watch';
 import { createLineRecorder } from './line-recorder';
 import { unansweredResult } from './record-line-result';
+import { parseResultObject } from './result-objects';
 import { settleChunk } from './settle-chunk';
 
 const JOB = 'job_recorder';
@@ -73,10 +74,31 @@ describe('createLineRecorder (group commit)', () => {
     expect(chunk?.counters.failed).toBe(10);
     for (const line of lines) {
       const key = chunk?.recorded[String(line)]?.resultKey ?? '';
-      expect(JSON.parse(new TextDecoder().decode((await output.get(key)) ?? new Uint8Array()))).toEqual(
-        failedLine(line),
-      );
+      const text = parseResultObject((await output.get(key)) ?? new Uint8Array()).get(line) ?? 'null';
+      expect(JSON.parse(text)).toEqual(failedLine(line));
     }
+    // One result object per group, not per line.
+    const stored: string[] = [];
+    for await (const key of output.list(`jobs/${JOB}/`)) stored.push(key);
+    expect(stored).toHaveLength(2);
+    expect(new Set(lines.map((line) => chunk?.recorded[String(line)]?.resultKey)).size).toBe(2);
+  });
+
+  it('deletes a group object none of whose lines it recorded', async () => {
+    const { deps, output, jobs } = await setUp([1, 2]);
+    const first = createLineRecorder(deps, JOB, 0);
+    const second = createLineRecorder(deps, JOB, 0);
+    await Promise.all([first.record(failedLine(1)), first.record(failedLine(2))]);
+    const late = await Promise.all([second.record(failedLine(1)), second.record(failedLine(2))]);
+    expect(late.map((o) => o.recorded)).toEqual([false, false]);
+    const chunk = await jobs.getChunk(JOB, 0);
+    expect(chunk?.counters.failed).toBe(2);
+    const stored: string[] = [];
+    for await (const key of output.list(`jobs/${JOB}/`)) stored.push(key);
+    expect(stored.sort()).toEqual(
+      [...new Set([chunk?.recorded['1']?.resultKey, chunk?.recorded['2']?.resultKey])].sort() as string[],
+    );
+    expect(second.recordedResults.size).toBe(0);
   });
 
   it('a line another delivery recorded first keeps that record; this copy of its result is deleted', async () => {

@@ -1,23 +1,30 @@
-import type { ChunkRecord } from '../job/chunk';
+import type { ChunkRecord, LineRecord } from '../job/chunk';
+import { jobKeys } from '../job/job-keys';
 import type { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
-import { dropLostResult, resultObjectBody, storeLineResult } from './record-line-result';
-import type { KnownResults } from './settle-chunk';
+import {
+  type KnownResults,
+  type ResultObjectLines,
+  resultObjectBody,
+  resultObjectLinesOf,
+} from './result-objects';
 
 /** Records one delivery's finished lines of one chunk. */
 export interface LineRecorder {
-  /** Store the line's result object and record it once (see `recordLineResult`); resolves when recorded. */
+  /** Store the line's result and record it once (see `createLineRecorder`); resolves when recorded. */
   record(result: ResultLine): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
-  /** The bytes of the result objects this recorder stored and recorded, by key (for `settleChunk`). */
+  /** The lines of the result objects this recorder stored and recorded, by key (for `settleChunk`). */
   readonly recordedResults: KnownResults;
 }
 
 /**
- * A group commit of finished lines: each result object is stored on its own, then the line waits for
- * the chunk's next record — the first line goes at once, and lines that finish while a record is under
- * way go together in the following one (`JobStore.recordLines`: one conditional update per group, line
- * by line when a group is refused). No line waits longer than one record for its group, and each is
- * still recorded exactly once with its counters; a line another delivery recorded first drops its copy.
+ * A group commit of finished lines: the first line goes at once, and lines that finish while a group is
+ * under way go together in the following one. A group is one result object holding its lines' results
+ * (`resultObjectBody`, one PUT) and one record of them all (`JobStore.recordLines`: one conditional
+ * update per group, line by line when a group is refused). No line waits longer than one group before
+ * its own, and each is still recorded exactly once with its counters. A line another delivery recorded
+ * first keeps that record; the group's object is deleted when none of its lines was recorded from it
+ * (and kept when some were: readers take only the lines recorded under its key).
  */
 export function createLineRecorder(
   deps: Pick<PipelineDeps, 'output' | 'jobs' | 'newToken' | 'log'>,
@@ -26,26 +33,66 @@ export function createLineRecorder(
 ): LineRecorder {
   type Outcome = { readonly recorded: boolean; readonly chunk: ChunkRecord };
   type Waiting = {
-    readonly record: Awaited<ReturnType<typeof storeLineResult>>;
+    readonly result: ResultLine;
     readonly resolve: (outcome: Outcome) => void;
     readonly reject: (error: unknown) => void;
   };
   let waiting: Waiting[] = [];
-  const recordedResults = new Map<string, string>();
+  const recordedResults = new Map<string, ResultObjectLines>();
   let flushing = false;
+  /** The next group: distinct lines in the order they finished; a repeated line waits for the next. */
+  const takeGroup = (): Waiting[] => {
+    const lines = new Set<number>();
+    const group: Waiting[] = [];
+    const rest: Waiting[] = [];
+    for (const w of waiting) {
+      if (lines.has(w.result.line)) rest.push(w);
+      else {
+        lines.add(w.result.line);
+        group.push(w);
+      }
+    }
+    waiting = rest;
+    return group;
+  };
+  const recordGroup = async (group: readonly Waiting[]): Promise<void> => {
+    const results = group.map((w) => w.result);
+    const first = results[0];
+    if (first === undefined) return;
+    const resultKey = jobKeys.groupResults(jobId, chunk, first.line, deps.newToken());
+    await deps.output.put(resultKey, resultObjectBody(results), { contentType: 'application/x-ndjson' });
+    const records: LineRecord[] = results.map((result) => ({
+      line: result.line,
+      status: result.status,
+      resultKey,
+      usage: result.usage,
+      attempts: result.attempts,
+    }));
+    const outcome = await deps.jobs.recordLines(jobId, chunk, records);
+    const lost = records.filter((_, i) => outcome.recorded[i] !== true);
+    if (lost.length > 0) {
+      deps.log.warn('lines already recorded by another delivery; dropping these results', {
+        jobId,
+        chunk,
+        lines: lost.map((r) => r.line),
+      });
+    }
+    // Still named by some recorded line (this record, or a delivery that adopted the object): kept.
+    const named = outcome.chunk.lines.some(
+      (line) => outcome.chunk.recorded[String(line)]?.resultKey === resultKey,
+    );
+    if (named) {
+      const mine = results.filter((_, i) => outcome.recorded[i] === true);
+      if (mine.length > 0) recordedResults.set(resultKey, resultObjectLinesOf(mine));
+    } else await deps.output.delete([resultKey]);
+    group.forEach((w, i) => {
+      w.resolve({ recorded: outcome.recorded[i] === true, chunk: outcome.chunk });
+    });
+  };
   const flush = async (): Promise<void> => {
-    while (waiting.length > 0) {
-      const group = waiting;
-      waiting = [];
+    for (let group = takeGroup(); group.length > 0; group = takeGroup()) {
       try {
-        const outcome = await deps.jobs.recordLines(
-          jobId,
-          chunk,
-          group.map((w) => w.record),
-        );
-        group.forEach((w, i) => {
-          w.resolve({ recorded: outcome.recorded[i] ?? false, chunk: outcome.chunk });
-        });
+        await recordGroup(group);
       } catch (error) {
         for (const w of group) w.reject(error);
       }
@@ -54,18 +101,13 @@ export function createLineRecorder(
   };
   return {
     recordedResults,
-    record: async (result) => {
-      const record = await storeLineResult(deps, jobId, chunk, result);
-      const outcome = await new Promise<Outcome>((resolve, reject) => {
-        waiting.push({ record, resolve, reject });
+    record: (result) =>
+      new Promise<Outcome>((resolve, reject) => {
+        waiting.push({ result, resolve, reject });
         if (!flushing) {
           flushing = true;
           void flush();
         }
-      });
-      await dropLostResult(deps, jobId, record, outcome);
-      if (outcome.recorded) recordedResults.set(record.resultKey, resultObjectBody(result));
-      return outcome;
-    },
+      }),
   };
 }

@@ -18,8 +18,9 @@ import { createLineRecorder } from './line-recorder';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
 import { unansweredResult } from './record-line-result';
+import type { KnownResults } from './result-objects';
 import { runLine } from './run-line';
-import { type KnownResults, settleChunk } from './settle-chunk';
+import { settleChunk } from './settle-chunk';
 
 /** The invocation a work item runs in (see `startInvocation`). */
 export interface Invocation {
