@@ -1,6 +1,7 @@
 import type { RateGate } from './rate-gate';
 import { rateGateKey } from './rate-gate-key';
 import type { RateGateSettings } from './rate-gate-settings';
+import { createUnlimitedRateGate } from './unlimited-rate-gate';
 
 /**
  * The rate gates of the endpoint a deployment calls: one per model (providers count per key and model),
@@ -39,6 +40,11 @@ export function createRateGates(options: RateGatesOptions): RateGates {
       let gate = gates.get(key);
       if (gate === undefined) {
         gate = options.create(key, settings);
+        const noneKnown =
+          settings.requestsPerMinute === null &&
+          settings.maxInFlight === null &&
+          settings.tokensPerMinute === null;
+        if (settings.unlimited && noneKnown) gate = createUnlimitedRateGate(gate, settings);
         gates.set(key, gate);
       }
       return gate;
