@@ -62,7 +62,8 @@ export function useEndpointCases(): (options: EndpointCaseOptions) => Promise<En
     });
     const running = stack;
     const input = jsonl(options.prompts.map((prompt, i) => ({ custom_id: `q${i}`, prompt })));
-    const jobOptions = { maxAttempts: 3, ...options.job };
+    const maxAttempts = options.job?.maxAttempts ?? 3;
+    const jobOptions = { ...options.job, maxAttempts };
     const started = Date.now();
     const jobId = await running.runtime.submit(input, { options: jobOptions });
     const job = await running.runtime.waitForJob(jobId, { timeoutMs: options.timeoutMs ?? 30_000 });
@@ -76,7 +77,7 @@ export function useEndpointCases(): (options: EndpointCaseOptions) => Promise<En
       jobId,
       input,
     );
-    const report = assertInvariants(evidence, { maxAttempts: jobOptions.maxAttempts });
+    const report = assertInvariants(evidence, { maxAttempts });
     const entries = evidence.ledger.entries;
     return {
       stack: running,
