@@ -5,7 +5,7 @@ import { useEndpointCases } from './endpoint-case';
 const run = useEndpointCases();
 
 describe('200s that are not what they should be', () => {
-  it('a non-JSON 200 is retried; a giant 200 is kept whole; missing usage stays unknown, never 0', async () => {
+  it('a non-JSON 200 is retried; a giant 200 is kept whole; missing usage stays unknown, never 0, and unreported reasoning tokens too', async () => {
     const tags = ['GARBAGE-ONCE', 'GARBAGE-ALWAYS', 'GIANT', 'NO-USAGE', 'CLEAN'] as const;
     const prompts = tags.map((tag, i) => `${tag}: ${sumPrompt(i, 11)}`);
     const result = await run({
@@ -16,6 +16,8 @@ describe('200s that are not what they should be', () => {
         { match: 'GIANT:', fault: { kind: 'giantBody', bytes: 2_000_000 } },
         { match: 'NO-USAGE:', fault: 'missingUsage' },
       ],
+      // An endpoint without a reasoning parser: it reports no reasoning tokens.
+      simulator: { reportReasoningTokens: false },
       job: { maxAttempts: 2 },
     });
     const [garbageOnce, garbageAlways, giant, noUsage, clean] = result.results;
@@ -30,6 +32,9 @@ describe('200s that are not what they should be', () => {
     expect(giant?.answer?.length).toBeGreaterThanOrEqual(2_000_000);
     expect(noUsage).toMatchObject({ status: 'succeeded', usage: null });
     expect(clean?.usage?.total_tokens).toBeGreaterThan(0);
+    // Reasoning tokens not reported: null, and an estimate marked as such.
+    expect(clean?.usage?.reasoning_tokens).toBeNull();
+    expect(clean?.usage?.estimated_reasoning_tokens).toBeGreaterThan(0);
   });
 
   it('an answer past the client’s bound (8 Mi characters) is cut off and fails the line, instead of filling the worker’s memory', async () => {
@@ -52,14 +57,5 @@ describe('200s that are not what they should be', () => {
     expect(result.calls(prompts[0] ?? '')).toHaveLength(1);
     expect(result.report.paidButDiscarded.answers).toBe(call?.outcome === 'complete' ? 1 : 0);
     expect(result.results[1]?.status).toBe('succeeded');
-  });
-
-  it('an endpoint that reports no reasoning tokens: the line says null and estimates, marked as an estimate', async () => {
-    const prompts = [sumPrompt(1, 1), sumPrompt(2, 2)];
-    const result = await run({ prompts, simulator: { reportReasoningTokens: false } });
-    for (const line of result.results) {
-      expect(line.usage?.reasoning_tokens).toBeNull();
-      expect(line.usage?.estimated_reasoning_tokens).toBeGreaterThan(0);
-    }
   });
 });
