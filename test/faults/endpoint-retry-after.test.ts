@@ -61,7 +61,7 @@ describe('Retry-After on a 429: the rate gate pauses, no attempt budget is used'
         },
         {
           match: 'LIMIT-D:',
-          fault: { kind: 'status', status: 429, retryAfterMs: 1_000, retryAfterFormat: 'date' },
+          fault: { kind: 'status', status: 429, retryAfterMs: 2_000, retryAfterFormat: 'date' },
           times: 1,
         },
         {
@@ -77,9 +77,12 @@ describe('Retry-After on a 429: the rate gate pauses, no attempt budget is used'
       ['succeeded', 2],
       ['succeeded', 2],
     ]);
+    // The gate's pause holds every caller, so a line waits at least its own hint, and the longest one
+    // (the date's, 2 s rounded up to whole seconds) is the only one that gives ≥ 1.9 s: only a date read
+    // right passes. (Each format on its own is measured on the 5xx above; a 429 shares the same parse.)
     const [seconds, date, millis] = prompts.map((p) => gapsBetween(result.calls(p))[0] ?? 0);
     expect(seconds).toBeGreaterThanOrEqual(900);
-    expect(date).toBeGreaterThanOrEqual(900); // the date is rounded up to whole seconds, never early
+    expect(date).toBeGreaterThanOrEqual(1_900);
     expect(millis).toBeGreaterThanOrEqual(750);
   });
 
