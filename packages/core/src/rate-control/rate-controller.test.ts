@@ -75,14 +75,26 @@ describe('rate controller', () => {
     expect(allowance(state, settings).inFlight).toBe(Math.ceil((39.2 * 150) / 60) + 1);
   });
 
-  it('with a known concurrency limit and an unknown rate, slow start jumps to 2 × C / latency', () => {
+  it('with a known concurrency limit and an unknown rate, starts at C per window and jumps to 2 × C / latency on the first answer', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: null, maxInFlight: 8, windowMs: 1_000 });
     let state = startController(settings, T0);
-    state = recordOutcome(state, settings, T0, succeeded(T0, 340), calm);
-    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    // 8 calls may be in flight by the user's word: 8 starts per 1 s window, not 20/min (one every 3 s).
+    expect(allowance(state, settings).requestsPerMinute).toBe(480);
+    state = recordOutcome(state, settings, T0 + 340, succeeded(T0, 340), calm);
     // 8 calls in flight of 340 ms each carry 8 / 0.34 s ≈ 1,412 requests/min: the pace is twice that
-    // (latency spreads; the concurrency limit bounds what is sent), not 20 × 1.5.
+    // (latency spreads; the concurrency limit bounds what is sent) at once, not at the end of the window.
     expect(allowance(state, settings).requestsPerMinute).toBeCloseTo((2 * 8 * 60_000) / 340, 6);
+    // Slow start goes on from there (no 429 yet).
+    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    expect(allowance(state, settings).requestsPerMinute).toBeCloseTo((1.5 * 2 * 8 * 60_000) / 340, 6);
+  });
+
+  it('without a known concurrency limit an unknown rate starts at initialRequestsPerMinute and the first answer changes nothing', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: null, windowMs: 1_000 });
+    let state = startController(settings, T0);
+    expect(allowance(state, settings).requestsPerMinute).toBe(20);
+    state = recordOutcome(state, settings, T0 + 340, succeeded(T0, 340), calm);
+    expect(allowance(state, settings).requestsPerMinute).toBe(20);
   });
 
   it("honours a 429's Retry-After for everyone, capped by maxPauseMs", () => {

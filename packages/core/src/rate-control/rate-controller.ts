@@ -109,7 +109,7 @@ export type CallOutcome = CallResult & { readonly startedAt: number; readonly in
 /** A new controller: known limits at once, unknown ones from their starting values. */
 export function startController(settings: RateGateSettings, now: number): RateControllerState {
   return {
-    rate: startLimit(knownRate(settings) ?? settings.initialRequestsPerMinute, now),
+    rate: startLimit(knownRate(settings) ?? startingRate(settings), now),
     inFlight: startLimit(knownInFlight(settings) ?? settings.initialInFlight, now),
     latency: { samples: 0, slowMs: 0, fastPerToken: 0, baselinePerToken: 0 },
     tokensPerCall: null,
@@ -117,6 +117,18 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     lastPauseMs: 0,
     recent: [],
   };
+}
+
+/**
+ * Where an unknown rate starts: `initialRequestsPerMinute`, or with a known concurrency limit C at least
+ * C starts per provider window — C calls may be in flight at once by the user's own word, and a pace
+ * slower than that would leave the known slots idle until the first latencies are seen (then slow start
+ * jumps to Little's law, see `rateRules`).
+ */
+function startingRate(settings: RateGateSettings): number {
+  const inFlight = knownInFlight(settings);
+  const perWindow = inFlight === null ? 0 : (inFlight * 60_000) / settings.windowMs;
+  return Math.max(settings.initialRequestsPerMinute, perWindow);
 }
 
 /**
@@ -209,6 +221,22 @@ export interface InFlightView {
   readonly used: number;
 }
 
+/**
+ * The first latency seen: a rate still in slow start jumps at once to the floor Little's law sets for it
+ * (with a known concurrency limit C: 2 × C / latency, see `rateRules`) instead of at the end of its
+ * round — a round is a provider window, and pacing below what the known slots carry idles them that long.
+ */
+function jumpToStartFloor(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): RateControllerState {
+  const rules = rateRules(state, settings);
+  const floor = Math.min(rules.startFloor ?? 0, rules.ceiling);
+  if (state.rate.failedAt !== null || floor <= state.rate.value) return state;
+  return { ...state, rate: { ...state.rate, value: floor, probedAt: now } };
+}
+
 /** Apply one call's outcome at `now`. */
 export function recordOutcome(
   state: RateControllerState,
@@ -228,7 +256,7 @@ export function recordOutcome(
         outcome.tokens === null
           ? state.tokensPerCall
           : ewma(state.tokensPerCall ?? 0, outcome.tokens, SLOW_WEIGHT, state.tokensPerCall === null);
-      return {
+      const next = {
         ...addToBucket(state, settings, outcome.startedAt, { peakAccepted: view.level }),
         rate: countAccepted(state.rate, 1),
         inFlight: countAccepted(state.inFlight, 1),
@@ -240,6 +268,7 @@ export function recordOutcome(
         },
         tokensPerCall,
       };
+      return first ? jumpToStartFloor(next, settings, now) : next;
     }
     case 'rate_limited':
       return refused(
