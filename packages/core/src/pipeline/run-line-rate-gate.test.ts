@@ -157,6 +157,78 @@ describe('lines calling through the rate gate', () => {
     ]);
   });
 
+  /** One chunk of `prompts` run by one invocation on a virtual clock, calls taking `latencyMs`, one in flight. */
+  async function oneSlotRun(
+    prompts: readonly string[],
+    latencyMs: number,
+    /** Called as each call starts, with a way to cancel the job. */
+    during?: (cancel: () => Promise<unknown>) => void,
+  ) {
+    const h = createPipelineHarness({ config: { linesPerChunk: prompts.length } });
+    const clock = createVirtualClock(h.clock.now());
+    const job = await h.upload('one-slot.jsonl', prompts.map(simple).join('\n'));
+    const [item] = h.queue.drain();
+    if (item === undefined) throw new Error('no work item');
+    const log: { op: string; at: number }[] = [];
+    const jobs = new Proxy(h.deps.jobs, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          log.push({ op: String(name), at: clock.now() });
+          return Reflect.apply(value, target, args);
+        };
+      },
+    });
+    const deps: PipelineDeps = {
+      ...h.deps,
+      jobs,
+      clock,
+      rateGates: createTestRateGates(clock, { requestsPerMinute: 60_000, windowMs: 1_000, maxInFlight: 1 }),
+      model: {
+        complete: async (body, options) => {
+          log.push({ op: 'call', at: clock.now() });
+          during?.(() => h.jobs.requestCancel(job.jobId, clock.now()));
+          await clock.sleep(latencyMs, options.signal);
+          return answerEcho({ prompt: body.messages.at(-1)?.content ?? '', body });
+        },
+      },
+    };
+    const started = clock.now();
+    const invocation = startInvocation(deps, { deadline: started + 900_000 });
+    const done = processWorkMessage(deps, item.message, invocation).finally(() => invocation.close());
+    await clock.runUntil(started + 120_000);
+    await done;
+    await h.drain({});
+    return { h, job, log, started, results: await h.results(job.jobId) };
+  }
+
+  it('after a short wait for a slot, calls without reading the job again (the slot would idle for it)', async () => {
+    const { log, results } = await oneSlotRun(['a', 'b', 'c'], 300);
+    expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const calls = log.filter((entry) => entry.op === 'call');
+    expect(calls.map((c) => c.at - (calls[0]?.at ?? 0))).toEqual([0, 300, 600]);
+    // Between a slot freeing (a call ending) and the next call, the only job store round trip is the claim.
+    for (const call of calls.slice(1)) {
+      const sameMoment = log.filter((entry) => entry.at === call.at && entry.op !== 'call');
+      expect(sameMoment.map((entry) => entry.op)).not.toContain('getJob');
+    }
+  });
+
+  it('after a long wait for a slot, reads the cancel flag again before paying: a cancel during the wait stops the line', async () => {
+    let cancel: Promise<unknown> | null = null;
+    // The second line is waiting for the one slot when the cancel lands.
+    const run = await oneSlotRun(['slow', 'waiting'], 5_000, (request) => {
+      cancel ??= request();
+    });
+    await cancel;
+    expect(run.log.filter((entry) => entry.op === 'call')).toHaveLength(1);
+    expect(run.results.map((r) => [r.status, r.attempts])).toEqual([
+      ['succeeded', 1],
+      ['cancelled', 0],
+    ]);
+  });
+
   it('carries as many lines at once as the gate grants slots, beyond the old fixed 8, never more', async () => {
     const h = createPipelineHarness({ config: { linesPerChunk: 40 } });
     const clock = createVirtualClock(h.clock.now());

@@ -64,6 +64,33 @@ describe('rate permits', () => {
     expect(snapshot.leases).toBe(0);
   });
 
+  it('reports its first answer at once: a known concurrency limit gets its pace from the first latency, not a window later', async () => {
+    const clock = createVirtualClock();
+    const { gate } = countingGate(clock, { requestsPerMinute: null, maxInFlight: 8, windowMs: 1_000 });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'w',
+      holdUntil: clock.now() + 600_000,
+      longestWaitMs: 60_000,
+    });
+    const started = clock.now();
+    const line = async () => {
+      const decision = await permits.take();
+      if (decision.kind !== 'granted') throw new Error('expected a permit');
+      await clock.sleep(340);
+      await decision.permit.finish({ kind: 'succeeded', latencyMs: 340, tokens: 10 });
+    };
+    const done = Promise.all(Array.from({ length: 8 }, line));
+    // 8 starts per 1 s window at first, so the holder holds starts for the next second and has no
+    // reason to ask the gate; its first answer (at 340 ms) sets the pace at once.
+    await clock.runUntil(started + 341);
+    expect((await gate.snapshot()).allowance.requestsPerMinute).toBeCloseTo((2 * 8 * 60_000) / 340, 6);
+    await clock.runUntil(started + 5_000);
+    await done;
+    await permits.close();
+  });
+
   it('gives up after the longest wait, with the reason, and hands back nothing it did not take', async () => {
     const clock = createVirtualClock();
     const gate = createInMemoryRateGate({

@@ -109,6 +109,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   /** Acquires in a row that got nothing: the wait before the next one doubles (up to 32 ×). */
   let emptyStreak = 0;
   let trip: Promise<void> | null = null;
+  /** Whether a call of this holder was answered yet. */
+  let answered = false;
   /** Round trips in a row that found the gate's store busy (see `isGateBusy`). */
   let busyStreak = 0;
   const wakers = new Set<AbortController>();
@@ -259,9 +261,12 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       askAfter = Math.max(pausedUntil, clock.now());
     }
     wake();
-    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch or the end.
+    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch, the end, or
+    // this holder's first answer (the gate's first latency may set its pace, see `rateRules`).
     const idle = inUse === 0 && waiting === 0;
-    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle) {
+    const firstAnswer = !answered && outcome.kind === 'succeeded';
+    if (outcome.kind === 'succeeded') answered = true;
+    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle || firstAnswer) {
       // A busy store keeps the outcomes (restored) for the next round trip rather than fail the call's line.
       await exclusive(report).catch(rethrowUnlessBusy);
     }
