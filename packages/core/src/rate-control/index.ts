@@ -1,3 +1,4 @@
+export * from './endpoint-defaults';
 export * from './endpoint-limits';
 export * from './in-memory-rate-gate';
 export type { Allowance, CallOutcome, CallResult } from './rate-controller';
