@@ -1,7 +1,7 @@
 import { createVirtualClock, type VirtualClock } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
+import type { RateGate } from '../ports/rate-gate';
 import { createInMemoryRateGate } from './in-memory-rate-gate';
-import type { RateGate } from './rate-gate';
 import type { RateGateSettings } from './rate-gate-settings';
 import { createRatePermits } from './rate-permits';
 

@@ -1,8 +1,8 @@
 import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 import type { Clock } from '../ports/clock';
+import { type RateGate, RateGateError, type WaitReason } from '../ports/rate-gate';
 import type { CallOutcome, CallResult } from './rate-controller';
-import { type RateGate, RateGateError, type WaitReason } from './rate-gate';
 
 /** Options of {@link createRatePermits}. */
 export interface RatePermitsOptions {
