@@ -94,10 +94,42 @@ describe('lines calling through the rate gate', () => {
     expect(h.model.callsFor('starved')).toBe(0);
     const handedBack = h.queue.sent.filter((s) => s.message.type === 'run_chunk' && s.message.handoffs === 1);
     expect(handedBack.map((s) => s.message.type === 'run_chunk' && s.message.lines)).toEqual([
-      [expect.objectContaining({ line: 1, rateWaitedMs: 20_000 })],
+      [expect.objectContaining({ line: 1, rateWaitedMs: 20_000, unusedClaims: 1 })],
     ]);
     expect(handedBack[0]?.delaySeconds).toBe(0); // at once: no pause to wait out, only capacity elsewhere
     expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('claims before waiting for a permit, and counts only calls in `attempts` across hand-backs', async () => {
+    // 6 requests/min (a start every 10 s) and another worker holds the starts of the next 30 s: the line
+    // claims, waits 25 s, is handed back with its claim unused, then gets a start in the next delivery.
+    const h = createPipelineHarness({
+      rateLimits: { requestsPerMinute: 6 / 0.98 },
+      config: { handBackAfterMs: 25_000 },
+    });
+    const taken = await h.deps.rateGates.forModel(h.deps.config.defaultModel).acquire({
+      holder: 'another-worker',
+      leaseId: null,
+      inUse: 0,
+      outcomes: [],
+      holdUntil: h.clock.now() + 900_000,
+      startsHeld: 0,
+      want: { requests: 3, slots: 3 },
+    });
+    expect(taken.starts).toHaveLength(3);
+    const job = await h.upload('patient.jsonl', simple('patient'));
+    await h.drain();
+    const [patient] = await h.results(job.jobId);
+    const handBacks = h.queue.sent.filter((s) => s.message.type === 'run_chunk' && s.message.handoffs > 0);
+    expect(handBacks.map((s) => s.message.type === 'run_chunk' && s.message.lines)).toEqual([
+      [expect.objectContaining({ line: 1, unusedClaims: 1 })],
+    ]);
+    expect(h.model.callsFor('patient')).toBe(1);
+    // The job store counted two claims; the line made one call.
+    expect(patient).toMatchObject({ status: 'succeeded', attempts: 1 });
+    const body = await h.output.get(jobKeys.summary(job.jobId));
+    const summary = JobSummary.parse(JSON.parse(new TextDecoder().decode(body ?? new Uint8Array())));
+    expect(summary.attempts).toBe(1);
   });
 
   it("fails a line `rate_limited` when the job's deadline comes before capacity", async () => {
@@ -203,15 +235,17 @@ describe('lines calling through the rate gate', () => {
     return { h, job, log, started, results: await h.results(job.jobId) };
   }
 
-  it('after a short wait for a slot, calls without reading the job again (the slot would idle for it)', async () => {
+  it('after a short wait for a slot, calls without a job store round trip (the slot would idle for it)', async () => {
     const { log, results } = await oneSlotRun(['a', 'b', 'c'], 300);
     expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const calls = log.filter((entry) => entry.op === 'call');
     expect(calls.map((c) => c.at - (calls[0]?.at ?? 0))).toEqual([0, 300, 600]);
-    // Between a slot freeing (a call ending) and the next call, the only job store round trip is the claim.
+    // Between a slot freeing (a call ending) and the next call there is no job store round trip: the line
+    // claimed its attempt before it waited, and a short wait reads no cancel flag again.
     for (const call of calls.slice(1)) {
       const sameMoment = log.filter((entry) => entry.at === call.at && entry.op !== 'call');
       expect(sameMoment.map((entry) => entry.op)).not.toContain('getJob');
+      expect(sameMoment.map((entry) => entry.op)).not.toContain('claimLineAttempt');
     }
   });
 
