@@ -251,10 +251,11 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     claimed = null;
     const timeLeft = ctx.invocationDeadline - clock.now() - config.reserveMs / 2;
     const timeoutMs = Math.max(1, Math.min(ctx.attemptTimeoutMs, timeLeft));
-    firstCallAt ??= clock.now();
+    const calledAt = clock.now();
+    firstCallAt ??= calledAt;
     const call = await deps.model.complete(body, { timeoutMs, ...(ctx.signal && { signal: ctx.signal }) });
     // The gate learns from every call; a failed report is retried with the next one, never the line's loss.
-    await permit.finish(callResultOf(call)).catch((error: unknown) =>
+    await permit.finish(callResultOf(call), calledAt).catch((error: unknown) =>
       deps.log.warn('could not report a call to the rate gate', {
         jobId: ctx.jobId,
         line: ref.line,

@@ -97,6 +97,31 @@ describe('rate controller', () => {
     expect(allowance(state, settings).requestsPerMinute).toBe(20);
   });
 
+  it('keeps slack for calls made late: a known limit is paced below late / (window + late) more, and the slack fades', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    const late = (at: number, lateMs: number): CallOutcome => ({ ...succeeded(at), lateMs });
+    let state = startController(settings, T0);
+    for (let i = 0; i < 20; i += 1)
+      state = recordOutcome(state, settings, T0, late(T0, i === 19 ? 40 : 5), calm);
+    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    // 2 % headroom plus 40 / 1 040 of the window for calls up to 40 ms late.
+    expect(allowance(state, settings).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 40 / 1_040), 0);
+    // On time from then on: the remembered lateness fades and the pace climbs back to the limit less 2 %.
+    let at = T0 + 1_000;
+    for (let round = 0; round < 120; round += 1) {
+      for (let i = 0; i < 20; i += 1) state = recordOutcome(state, settings, at, late(at, 0), calm);
+      at += 1_000;
+      state = stepController(markRateBound(state), settings, at);
+    }
+    expect(allowance(state, settings).requestsPerMinute).toBeGreaterThan(1_200 * 0.979);
+    // Against a provider's 60 s window the same lateness costs next to nothing.
+    const minute = parseRateGateSettings({ requestsPerMinute: 1_200 });
+    let slow = startController(minute, T0);
+    slow = recordOutcome(slow, minute, T0, late(T0, 40), calm);
+    slow = stepController(markRateBound(slow), minute, T0 + 60_000);
+    expect(allowance(slow, minute).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 40 / 60_040), 6);
+  });
+
   it("honours a 429's Retry-After for everyone, capped by maxPauseMs", () => {
     const settings = parseRateGateSettings({ maxPauseMs: 30_000 });
     const state = startController(settings, T0);

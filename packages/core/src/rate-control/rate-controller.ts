@@ -76,6 +76,11 @@ export const RateControllerState = z.object({
   lastPauseMs: z.number().nonnegative(),
   /** Calls sent and refused over the last provider window (and start times handed out ahead). */
   recent: z.array(WindowBucket),
+  /**
+   * How late calls reach the endpoint after their start times, ms: the latest recently seen, decaying
+   * by `LATE_DECAY` per call. A known limit keeps that much slack per window (see `paceHeadroom`).
+   */
+  lateMs: z.number().nonnegative().default(0),
 });
 export type RateControllerState = z.infer<typeof RateControllerState>;
 
@@ -101,10 +106,17 @@ export type CallResult =
   | { readonly kind: 'failed' };
 
 /**
- * A call's result as reported to the gate: when it started (epoch ms) and how many calls its holder had
- * in flight then, itself included.
+ * A call's result as reported to the gate: when it started (epoch ms), how many calls its holder had
+ * in flight then, itself included, and how late after its start time it was made, ms.
  */
-export type CallOutcome = CallResult & { readonly startedAt: number; readonly inFlightAtStart: number };
+export type CallOutcome = CallResult & {
+  readonly startedAt: number;
+  readonly inFlightAtStart: number;
+  readonly lateMs?: number;
+};
+
+/** Per call, the remembered lateness decays by this factor (half-life ~70 calls) unless a later one comes. */
+const LATE_DECAY = 0.998;
 
 /** A new controller: known limits at once, unknown ones from their starting values. */
 export function startController(settings: RateGateSettings, now: number): RateControllerState {
@@ -116,6 +128,7 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     pausedUntil: 0,
     lastPauseMs: 0,
     recent: [],
+    lateMs: 0,
   };
 }
 
@@ -239,12 +252,16 @@ function jumpToStartFloor(
 
 /** Apply one call's outcome at `now`. */
 export function recordOutcome(
-  state: RateControllerState,
+  previous: RateControllerState,
   settings: RateGateSettings,
   now: number,
   outcome: CallOutcome,
   view: InFlightView,
 ): RateControllerState {
+  const state = {
+    ...previous,
+    lateMs: Math.max(Math.max(0, outcome.lateMs ?? 0), previous.lateMs * LATE_DECAY),
+  };
   switch (outcome.kind) {
     case 'failed':
       return state;

@@ -39,7 +39,11 @@ export interface TakeOptions {
 export interface Permit {
   /** When the call was allowed to start (epoch ms). */
   readonly startedAt: number;
-  finish(result: CallResult): Promise<void>;
+  /**
+   * Report what the endpoint did. `calledAt`: when the call was really made (epoch ms), if later than
+   * the permit; how late calls come after their start times is slack a known limit must keep.
+   */
+  finish(result: CallResult, calledAt?: number): Promise<void>;
   /**
    * No call was made after all (the line turned out recorded or held by another delivery): the slot goes
    * back and the start time counts as unused, so the gate learns nothing from it.
@@ -280,7 +284,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     if (inUse === 0 && waiting === 0) await exclusive(report).catch(rethrowUnlessBusy);
   };
 
-  const permit = (startedAt: number, inFlightAtStart: number): Permit => {
+  const permit = (startedAt: number, inFlightAtStart: number, scheduledAt: number): Permit => {
     let finished = false;
     const once = (): void => {
       if (finished) throw new ThinkbatchError('a permit is finished once');
@@ -288,9 +292,10 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     };
     return {
       startedAt,
-      finish: async (result) => {
+      finish: async (result, calledAt) => {
         once();
-        await finish({ ...result, startedAt, inFlightAtStart });
+        const lateMs = Math.max(0, Math.max(startedAt, calledAt ?? startedAt) - scheduledAt);
+        await finish({ ...result, startedAt, inFlightAtStart, lateMs });
       },
       cancel: async () => {
         once();
@@ -316,7 +321,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
             starts.shift();
             inUse += 1;
             waitedMs += now - started;
-            return { kind: 'granted', permit: permit(now, inUse), waitedMs: now - started };
+            return { kind: 'granted', permit: permit(now, inUse, start.at), waitedMs: now - started };
           }
           if (now >= limit) {
             waitedMs += now - started;
