@@ -84,7 +84,7 @@ export async function runChunk(
   let recordedHere: KnownResults = new Map();
   if (todo.length > 0) {
     const holder = deps.newToken();
-    const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
+    const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested, deps.clock);
     // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
     const refusals = createEndpointRefusalGuard(deps, jobId, job.error, invocation.signal);
     const lineDeps = { ...deps, model: refusals.model };

@@ -6,6 +6,7 @@ import type { PermitDecision } from '../rate-control/rate-permits';
 import type { LineError, ResultLine } from '../results/result-line';
 import { decideRetry } from '../retry/retry-policy';
 import { normalizeUsage } from '../usage/normalize-usage';
+import type { CancelCheck } from './cancel-watch';
 import { callResultOf, optionalTokens, RATE_LIMITED_STATUS } from './line-call';
 import { describeFailure, lineError } from './line-errors';
 import type { LinePermits } from './line-permits';
@@ -38,7 +39,7 @@ export interface LineRunContext {
   /** When this invocation must be done (epoch ms). */
   readonly invocationDeadline: number;
   /** Whether the job was cancelled (checked before every attempt). */
-  readonly isCancelled: () => Promise<boolean>;
+  readonly isCancelled: CancelCheck;
   /** The invocation's permits for endpoint calls (its share of the endpoint's rate gate). */
   readonly permits: LinePermits;
   /** Longest the line may wait for endpoint capacity over all deliveries, ms; then it fails `rate_limited`. */
@@ -238,9 +239,14 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     const { permit } = decision;
     if (decision.waitedMs >= RECHECK_AFTER_WAIT_MS) {
       // A long wait may have outlived the job's deadline or a cancel: look again before paying (the
-      // claim stays held for the next round of the loop, which ends the line if so).
+      // claim stays held for the next round of the loop, which ends the line if so). A read another
+      // line of the delivery started within the last second will do: a read of its own here would make
+      // the call late by a job store round trip, which crowds the provider's window.
       const after = clock.now();
-      if ((ctx.jobDeadline !== null && after >= ctx.jobDeadline) || (await ctx.isCancelled())) {
+      const stopped =
+        (ctx.jobDeadline !== null && after >= ctx.jobDeadline) ||
+        (await ctx.isCancelled({ startedWithinMs: RECHECK_AFTER_WAIT_MS }));
+      if (stopped) {
         await permit.cancel();
         continue;
       }
@@ -325,10 +331,10 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
 }
 
 /**
- * A wait for a permit at least this long reads the job's cancel flag again before the call (it was read
- * just before the wait). A shorter one does not: the re-read would hold the permit's slot idle for a job
- * store round trip on every call — about a tenth of the endpoint's concurrency when calls take 300 ms —
- * to catch a cancel at most this much sooner.
+ * A wait for a permit at least this long looks at the job's cancel flag again before the call (it was
+ * read just before the wait), through a read started at most this long ago. A shorter wait does not:
+ * the re-read would hold the permit's slot idle for a job store round trip on every call — about a
+ * tenth of the endpoint's concurrency when calls take 300 ms — to catch a cancel at most this much sooner.
  */
 export const RECHECK_AFTER_WAIT_MS = 1_000;
 
