@@ -91,6 +91,33 @@ describe('rate permits', () => {
     await permits.close();
   });
 
+  it('hands a slot back as soon as its call ends and none of its lines waits (its lines are running out)', async () => {
+    const clock = createVirtualClock();
+    const { gate } = countingGate(clock, { requestsPerMinute: 60_000, maxInFlight: 4, windowMs: 1_000 });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'a',
+      holdUntil: clock.now() + 600_000,
+      longestWaitMs: 60_000,
+    });
+    const taking = Promise.all(Array.from({ length: 4 }, () => permits.take()));
+    await clock.runUntil(clock.now() + 100);
+    const held = (await taking).map((decision) => {
+      if (decision.kind !== 'granted') throw new Error('expected a permit');
+      return decision.permit;
+    });
+    expect((await gate.snapshot()).inFlight.leased).toBe(4);
+    // The last lines are in call; the first ends: its slot goes back to the gate for other holders.
+    await held[0]?.finish({ kind: 'succeeded', latencyMs: 300, tokens: 10 });
+    expect((await gate.snapshot()).inFlight).toMatchObject({ leased: 3, inUse: 3 });
+    await held[1]?.finish({ kind: 'succeeded', latencyMs: 300, tokens: 10 });
+    expect((await gate.snapshot()).inFlight).toMatchObject({ leased: 2, inUse: 2 });
+    for (const permit of held.slice(2))
+      await permit.finish({ kind: 'succeeded', latencyMs: 300, tokens: 10 });
+    await permits.close();
+  });
+
   it('gives up after the longest wait, with the reason, and hands back nothing it did not take', async () => {
     const clock = createVirtualClock();
     const gate = createInMemoryRateGate({

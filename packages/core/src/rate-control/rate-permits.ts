@@ -265,12 +265,15 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       askAfter = Math.max(pausedUntil, clock.now());
     }
     wake();
-    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch, the end, or
-    // this holder's first answer (the gate's first latency may set its pace, see `rateRules`).
+    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch, the end,
+    // this holder's first answer (the gate's first latency may set its pace, see `rateRules`), or a slot
+    // nobody here waits for (this holder's lines are running out): handed back at once, another
+    // holder's lines can use it.
     const idle = inUse === 0 && waiting === 0;
+    const spare = waiting === 0 && heldSlots(clock.now()) > inUse;
     const firstAnswer = !answered && outcome.kind === 'succeeded';
     if (outcome.kind === 'succeeded') answered = true;
-    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle || firstAnswer) {
+    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle || spare || firstAnswer) {
       // A busy store keeps the outcomes (restored) for the next round trip rather than fail the call's line.
       await exclusive(report).catch(rethrowUnlessBusy);
     }
