@@ -52,7 +52,7 @@ export function paceHeadroom(state: RateControllerState, settings: RateGateSetti
 }
 
 /** A known rate limit less the pace headroom (see `paceHeadroom`), requests per minute; null when unknown. */
-const knownPace = (state: RateControllerState, settings: RateGateSettings): number | null =>
+export const knownPace = (state: RateControllerState, settings: RateGateSettings): number | null =>
   settings.requestsPerMinute === null
     ? null
     : settings.requestsPerMinute * (1 - paceHeadroom(state, settings));

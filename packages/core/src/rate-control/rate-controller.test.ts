@@ -161,6 +161,25 @@ describe('rate controller', () => {
     expect(cut.rate.value).toBeCloseTo(0.9 * 420, 6);
   });
 
+  it('a 429 while the endpoint takes all the pace that keeps slack for late calls is timing too, not a fallen limit', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    // Calls up to 150 ms late: the pace keeps 2 % + 150 / 1 150 of the limit free, ~17 per window.
+    let state = recordOutcome(
+      startController(settings, T0),
+      settings,
+      T0,
+      { ...succeeded(T0), lateMs: 150 },
+      calm,
+    );
+    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    const pace = allowance(state, settings).requestsPerMinute;
+    expect(pace).toBeLessThan(0.9 * 1_176);
+    const busy = traffic(state, settings, T0 + 1_000, 3, pace / 60);
+    const jitter = recordOutcome(busy, settings, T0 + 4_000, refusal(T0 + 4_000, 1_000), calm);
+    // Stepped down by the headroom (2 %), not cut to 0.9 × what the window held.
+    expect(jitter.rate.value).toBeGreaterThan(0.97 * pace);
+  });
+
   it('blames a concurrency limit when a call is refused more crowded than any accepted call', () => {
     const settings = parseRateGateSettings({
       requestsPerMinute: null,

@@ -13,6 +13,7 @@ import {
   allowance,
   inFlightRules,
   knownInFlight,
+  knownPace,
   knownRate,
   MIN_LATENCY_SAMPLES,
   MIN_REQUESTS_PER_MINUTE,
@@ -335,7 +336,8 @@ function refused(
   // At a known limit, with the endpoint still accepting about all of it, a 429 is timing (a call sent a
   // little late shares a window with one sent on time), not a lower limit: step down by the headroom
   // only (not by β), so the pace keeps a little more slack per window where the timing is this loose.
-  const known = knownRate(settings);
+  // "At a known limit": at the pace it allows now, which keeps slack for late calls (`paceHeadroom`).
+  const known = knownPace(state, settings);
   const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
   const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
   const rate =
