@@ -32,6 +32,7 @@ export * from './ports/job-store';
 export * from './ports/logger';
 export * from './ports/model-client';
 export * from './ports/object-store';
+export * from './ports/rate-gate';
 export * from './ports/work-queue';
 export * from './rate-control/index';
 export * from './results/job-summary';

@@ -19,6 +19,12 @@ export const LineRef = z.object({
   rateLimited: z.number().int().nonnegative().optional(),
   /** Time this line waited for endpoint capacity in earlier deliveries, ms (bounded by the longest wait). */
   rateWaitedMs: z.number().int().nonnegative().optional(),
+  /**
+   * Attempts claimed in earlier deliveries that made no call (a line claims its attempt before it waits
+   * for a rate gate permit, and may be handed back before one comes), carried by hand-backs so that
+   * `attempts` still counts calls only. Missing: none. A delivery that crashed loses its own count.
+   */
+  unusedClaims: z.number().int().nonnegative().optional(),
 });
 export type LineRef = z.infer<typeof LineRef>;
 

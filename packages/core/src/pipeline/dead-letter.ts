@@ -1,6 +1,7 @@
 import { isTerminalJobStatus } from '../job/job';
 import type { WorkMessage } from '../job/work-message';
 import { adoptOrphanedResults } from './adopt-orphaned-results';
+import { callsMade } from './line-call';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { settleChunk } from './settle-chunk';
@@ -40,7 +41,7 @@ export async function handleDeadLetter(
   let latest = await adoptOrphanedResults(deps, chunk, message.lines);
   for (const ref of message.lines) {
     if (latest.recorded[String(ref.line)] !== undefined) continue;
-    const attempts = latest.attempts[String(ref.line)] ?? 0;
+    const attempts = callsMade(latest, ref);
     const error = {
       code: 'dead_lettered' as const,
       message: `line ${ref.line}: its work item failed ${receiveCount} deliveries (worker crashes or timeouts) and was dead-lettered`,

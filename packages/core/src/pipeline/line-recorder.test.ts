@@ -159,4 +159,25 @@ describe('createCancelWatch', () => {
     expect(await isCancelled()).toBe(true);
     expect(reads).toBe(2);
   });
+
+  it('answers from a read started recently enough, and reads again when the last one is older', async () => {
+    let reads = 0;
+    let cancelRequested = false;
+    let now = 1_000;
+    const jobs = {
+      getJob: async () => {
+        reads += 1;
+        return { cancelRequested } as never;
+      },
+    };
+    const isCancelled = createCancelWatch(jobs, JOB, false, { now: () => now });
+    expect(await isCancelled()).toBe(false);
+    cancelRequested = true;
+    now += 800;
+    expect(await isCancelled({ startedWithinMs: 1_000 })).toBe(false); // the read of 800 ms ago will do
+    expect(reads).toBe(1);
+    now += 400;
+    expect(await isCancelled({ startedWithinMs: 1_000 })).toBe(true); // 1.2 s old: read again
+    expect(reads).toBe(2);
+  });
 });

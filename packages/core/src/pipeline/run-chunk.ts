@@ -12,6 +12,7 @@ import { createCancelWatch } from './cancel-watch';
 import { createEndpointRefusalGuard } from './endpoint-refusal-guard';
 import { endHandedBackLines } from './handoff-limit';
 import type { Limiter } from './limiter';
+import { callsMade } from './line-call';
 import { createLinePermits, type LinePermits } from './line-permits';
 import { createLineRecorder } from './line-recorder';
 import type { PipelineDeps } from './pipeline-deps';
@@ -83,7 +84,7 @@ export async function runChunk(
   let recordedHere: KnownResults = new Map();
   if (todo.length > 0) {
     const holder = deps.newToken();
-    const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested);
+    const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested, deps.clock);
     // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
     const refusals = createEndpointRefusalGuard(deps, jobId, job.error, invocation.signal);
     const lineDeps = { ...deps, model: refusals.model };
@@ -118,7 +119,7 @@ export async function runChunk(
             await recorder.record(result);
             return;
           }
-          const stopped = await refusals.stoppedLine(ref, chunk.attempts[String(ref.line)] ?? 0);
+          const stopped = await refusals.stoppedLine(ref, callsMade(chunk, ref));
           if (stopped !== null) return void (await recorder.record(stopped));
           const release = (): Promise<void> => deps.jobs.releaseLine(jobId, index, ref.line, holder);
           const outcome = await runLine(lineDeps, {

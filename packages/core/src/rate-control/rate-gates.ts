@@ -1,4 +1,4 @@
-import type { RateGate } from './rate-gate';
+import type { RateGate } from '../ports/rate-gate';
 import { rateGateKey } from './rate-gate-key';
 import type { RateGateSettings } from './rate-gate-settings';
 
