@@ -19,7 +19,7 @@ export interface CaseLine {
 
 /** The embedded stack of a fault case, with what it sent to the work queue. */
 export interface FaultStack extends TestStack {
-  /** Work messages the queue accepted, in order (fan-out's work items, hand-backs, finalize requests). */
+  /** Work messages the SQS adapter accepted, in order (fan-out's work items, hand-backs, finalize requests). */
   readonly sent: readonly WorkMessage[];
   /** `n` lines whose prompts are unique to this case (`tag`), as JSONL and as expectations. */
   lines(tag: number, n: number): { readonly lines: readonly CaseLine[]; readonly body: string };
@@ -58,7 +58,7 @@ export const FAULT_CASE_RUNTIME = {
 /** The simulator's limits as the rate gate knows them: generous, and known. */
 export const FAULT_CASE_LIMITS = { ...LOCAL_SIMULATOR_LIMITS, maxInFlight: 64 } as const;
 
-/** Start the stack of one case. `wrapQueue` sits inside the recorder (what it drops is not recorded). */
+/** Start the stack of one case. `wrapQueue` sits outside the recorder: what it does not pass on is not sent. */
 export async function startFaultStack(
   options: {
     simulator?: SimulatorOptions;
@@ -83,7 +83,7 @@ export async function startFaultStack(
       ...FAULT_CASE_RUNTIME,
       ...options.runtime,
       config: { ...FAULT_CASE_RUNTIME.config, ...options.runtime?.config },
-      wrapWorkQueue: (queue) => recording(options.wrapQueue?.(queue) ?? queue),
+      wrapWorkQueue: (queue) => options.wrapQueue?.(recording(queue)) ?? recording(queue),
     },
   });
   return {

@@ -21,6 +21,7 @@ interface RawResponse {
   body: Readable;
 }
 
+const SDK_SERVICES: readonly SdkService[] = ['s3', 'sqs', 'dynamodb'];
 const NAMES = { request: 'thinkbatchFaultsRequest', attempt: 'thinkbatchFaultsAttempt' } as const;
 
 /**
@@ -34,7 +35,9 @@ export function injectSdkFaults(
   plan: SdkFaultPlan,
 ): () => void {
   const installed: SdkClientWithMiddleware[] = [];
-  for (const [service, client] of Object.entries(clients) as [SdkService, SdkClientWithMiddleware][]) {
+  for (const service of SDK_SERVICES) {
+    const client = clients[service];
+    if (client === undefined) continue;
     client.middlewareStack.add(requestMiddleware(service, plan), {
       step: 'initialize',
       priority: 'high',
