@@ -48,7 +48,7 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
     expect((await stack.finish(jobId)).status).toBe('completed');
     expect(run).toBe(2);
 
-    const outcome = await expectCaseInvariants(stack, jobId, lines);
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     // Items sent but not yet marked enqueued when it died went out again; their lines were not paid twice.
     const sends = fanOutSends(stack.sent);
     expect([...sends.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i));
@@ -77,7 +77,7 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
       const jobId = await stack.runtime.submit(body, { options: { linesPerChunk: 3 } });
       expect((await stack.finish(jobId)).status).toBe('completed');
       expect(plan.injected).toHaveLength(3);
-      const outcome = await expectCaseInvariants(stack, jobId, lines);
+      const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
       // The adapter re-sent only the failed entries: each of the 12 items went out once, nothing twice.
       expect([...fanOutSends(stack.sent).values()]).toEqual(Array.from({ length: 12 }, () => 1));
       expect(outcome.calls).toEqual(lines.map(() => 1));
@@ -109,7 +109,7 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
       expect(
         stack.log.entries.some((e) => /could not be sent after 5 attempts/.test(String(e.fields?.['error']))),
       ).toBe(true);
-      const outcome = await expectCaseInvariants(stack, jobId, lines);
+      const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
       expect(outcome.calls).toEqual(lines.map(() => 1));
       const items = stack.sent.filter((m): m is RunChunkMessage => m.type === 'run_chunk');
       expect(new Set(items.map((m) => m.chunk))).toEqual(new Set([0, 1, 2, 3]));

@@ -50,7 +50,7 @@ async function runWithSdkFaults(tag: number, n: number, rules: readonly SdkFault
     const { lines, body } = stack.lines(tag, n);
     const jobId = await stack.runtime.submit(body);
     const job = await stack.finish(jobId);
-    return { plan, lines, jobId, job, killed: kills() - killsBefore };
+    return { plan, lines, body, jobId, job, killed: kills() - killsBefore };
   } finally {
     remove();
   }
@@ -71,7 +71,7 @@ const storesLineResult = (input: Readonly<Record<string, unknown>>): boolean =>
 describe('fault: a worker killed at each point of a line', () => {
   // First: no message of an earlier case is still around to take the failed ack.
   it('when the ack itself is lost (DeleteMessageBatch fails): the redelivered item changes nothing', async () => {
-    const { plan, lines, jobId, job } = await runWithSdkFaults(730, 3, [
+    const { plan, lines, body, jobId, job } = await runWithSdkFaults(730, 3, [
       {
         service: 'sqs',
         operations: ['DeleteMessageBatch'],
@@ -85,7 +85,7 @@ describe('fault: a worker killed at each point of a line', () => {
     // The undeleted message comes back after its visibility timeout, to a finished job.
     await sleep((VISIBILITY_SECONDS + 1.5) * 1000);
     expect(await stack.runtime.deps.jobs.getJob(jobId)).toMatchObject({ updatedAt: job.updatedAt });
-    const outcome = await expectCaseInvariants(stack, jobId, lines);
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     expect(outcome.calls).toEqual([1, 1, 1]);
     expect(stack.log.entries.some((e) => /event source invocation failed/.test(e.message))).toBe(true);
   });
@@ -97,7 +97,7 @@ describe('fault: a worker killed at each point of a line', () => {
     dieAfterCall.add(victim.prompt);
     const jobId = await stack.runtime.submit(body);
     expect((await stack.finish(jobId)).status).toBe('completed');
-    const outcome = await expectCaseInvariants(stack, jobId, lines);
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     expect(outcome.calls).toEqual([1, 2, 1]);
     expect(outcome.results[1]?.attempts).toBe(2);
     expect(outcome.discardedAnswers).toBe(1);
@@ -105,7 +105,7 @@ describe('fault: a worker killed at each point of a line', () => {
   });
 
   it('while its result object was being stored: the redelivery adopts the stored result instead of paying again', async () => {
-    const { plan, lines, jobId, job, killed } = await runWithSdkFaults(710, 1, [
+    const { plan, lines, body, jobId, job, killed } = await runWithSdkFaults(710, 1, [
       {
         service: 's3',
         operations: ['PutObject'],
@@ -117,7 +117,7 @@ describe('fault: a worker killed at each point of a line', () => {
     expect(job.status).toBe('completed');
     expect(plan.injected).toHaveLength(1);
     expect(killed).toBe(1);
-    const outcome = await expectCaseInvariants(stack, jobId, lines);
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     expect(outcome.calls).toEqual([1]);
     expect(
       stack.log.entries.some((e) => e.message === 'adopted a stored result left by an interrupted delivery'),
@@ -125,7 +125,7 @@ describe('fault: a worker killed at each point of a line', () => {
   });
 
   it('after the line was recorded and before the ack: the redelivery finds it recorded and calls nothing', async () => {
-    const { plan, lines, jobId, job, killed } = await runWithSdkFaults(720, 3, [
+    const { plan, lines, body, jobId, job, killed } = await runWithSdkFaults(720, 3, [
       {
         service: 'dynamodb',
         operations: ['UpdateItem'],
@@ -137,7 +137,7 @@ describe('fault: a worker killed at each point of a line', () => {
     expect(job.status).toBe('completed');
     expect(plan.injected).toHaveLength(1);
     expect(killed).toBe(1);
-    const outcome = await expectCaseInvariants(stack, jobId, lines);
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     expect(outcome.calls).toEqual([1, 1, 1]);
   });
 
@@ -148,7 +148,7 @@ describe('fault: a worker killed at each point of a line', () => {
     if (slow === undefined) throw new Error('no line');
     const jobId = await stack.runtime.submit(body);
     expect((await stack.finish(jobId)).status).toBe('completed');
-    const outcome = await expectCaseInvariants(stack, jobId, lines);
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     expect(outcome.calls).toEqual([2, 1]);
     expect(outcome.discardedAnswers).toBe(0);
   });
