@@ -1,0 +1,97 @@
+import type { ResultLine } from '@thinkbatch/core';
+import { createSdkFaultPlan, injectSdkFaults, type SdkFaultRule } from '@thinkbatch/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FaultStack, startFaultStack } from './pipeline-fault-stack';
+import { expectCaseInvariants } from './pipeline-invariants';
+
+let stack: FaultStack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+/**
+ * Run one job of `n` lines while the emulators fail as `rules` say (real SDK clients over real HTTP; the
+ * plan only decides which calls fail). The plan is armed once the job exists, so faults land mid-job.
+ */
+async function runThroughEmulatorFaults(seed: number, n: number, rules: readonly SdkFaultRule[]) {
+  stack = await startFaultStack({ simulator: { seed, latency: { kind: 'fixed', ms: 50 } } });
+  const plan = createSdkFaultPlan({ seed, rules });
+  const { lines, body } = stack.lines(seed, n);
+  let remove = (): void => {};
+  try {
+    remove = injectSdkFaults(stack.runtime.clients, plan);
+    const jobId = await stack.runtime.submit(body, { options: { linesPerChunk: 4 } });
+    const job = await stack.finish(jobId, 60_000);
+    plan.disarm();
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
+    const kills = stack.log.entries.filter((e) => /timed out and was killed/.test(e.message)).length;
+    return { job, outcome, plan, kills };
+  } finally {
+    remove();
+  }
+}
+
+const unsucceeded = (results: readonly ResultLine[]) =>
+  results
+    .filter((r) => r.status !== 'succeeded')
+    .map((r) => `${r.line}: ${r.error?.code} ${r.error?.message}`);
+
+const counts = (plan: { injected: readonly { service: string; fault: string }[] }) =>
+  plan.injected.reduce<Record<string, number>>((acc, f) => {
+    const key = `${f.service}:${f.fault}`;
+    acc[key] = (acc[key] ?? 0) + 1;
+    return acc;
+  }, {});
+
+describe('fault: the emulators throttle and fail mid-job', () => {
+  it('seed 61: throttled attempts on S3, SQS and DynamoDB (the SDK retries most) end every line once', async () => {
+    const { job, outcome, plan } = await runThroughEmulatorFaults(61, 16, [
+      { service: 'dynamodb', after: 30, rate: 0.1, fault: { kind: 'throttled' } },
+      { service: 's3', after: 10, rate: 0.1, fault: { kind: 'throttled' } },
+      { service: 'sqs', after: 5, rate: 0.1, fault: { kind: 'throttled' } },
+    ]);
+    expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
+    expect(unsucceeded(outcome.results)).toEqual([]);
+    const injected = counts(plan);
+    for (const kind of ['dynamodb:throttled', 's3:throttled', 'sqs:throttled'])
+      expect(injected[kind], kind).toBeGreaterThan(0);
+  });
+
+  it('seed 62: whole calls failing past the SDK retries, mid-job, on every service: the pipeline retries through redelivery', async () => {
+    const { job, outcome, plan } = await runThroughEmulatorFaults(62, 24, [
+      {
+        service: 'dynamodb',
+        after: 30,
+        rate: 0.05,
+        times: 12,
+        scope: 'call',
+        fault: { kind: 'unavailable' },
+      },
+      { service: 's3', after: 10, rate: 0.05, times: 6, scope: 'call', fault: { kind: 'unavailable' } },
+      { service: 'sqs', after: 5, rate: 0.05, times: 6, scope: 'call', fault: { kind: 'throttled' } },
+    ]);
+    expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
+    expect(unsucceeded(outcome.results)).toEqual([]);
+    expect(plan.injected.length).toBeGreaterThan(5);
+  });
+
+  it('seed 63: DynamoDB writes applied but answered 500 (lost responses): nothing counted twice, no line paid twice', async () => {
+    const { job, outcome, plan, kills } = await runThroughEmulatorFaults(63, 24, [
+      {
+        service: 'dynamodb',
+        operations: ['UpdateItem', 'PutItem'],
+        after: 20,
+        rate: 0.15,
+        times: 15,
+        fault: { kind: 'lost_response' },
+      },
+    ]);
+    expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
+    expect(plan.injected.length).toBeGreaterThan(5);
+    expect(unsucceeded(outcome.results)).toEqual([]);
+    // An answer is paid twice only when an invocation is killed mid-call (the machine too slow), never
+    // because a write's answer was lost.
+    if (kills === 0) expect(outcome.discardedAnswers).toBe(0);
+  });
+});
