@@ -14,8 +14,13 @@ afterEach(async () => {
  * Run one job of `n` lines while the emulators fail as `rules` say (real SDK clients over real HTTP; the
  * plan only decides which calls fail). The plan is armed once the job exists, so faults land mid-job.
  */
-async function runThroughEmulatorFaults(seed: number, n: number, rules: readonly SdkFaultRule[]) {
-  stack = await startFaultStack({ simulator: { seed, latency: { kind: 'fixed', ms: 50 } } });
+async function runThroughEmulatorFaults(
+  seed: number,
+  n: number,
+  rules: readonly SdkFaultRule[],
+  runtime: { workerTimeoutMs?: number; visibilityTimeoutSeconds?: number } = {},
+) {
+  stack = await startFaultStack({ simulator: { seed, latency: { kind: 'fixed', ms: 50 } }, runtime });
   const plan = createSdkFaultPlan({ seed, rules });
   const { lines, body } = stack.lines(seed, n);
   let remove = (): void => {};
@@ -47,15 +52,19 @@ const counts = (plan: { injected: readonly { service: string; fault: string }[] 
 describe('fault: the emulators throttle and fail mid-job', () => {
   it('seed 61: throttled attempts on S3, SQS and DynamoDB (the SDK retries most) end every line once', async () => {
     const { job, outcome, plan } = await runThroughEmulatorFaults(61, 16, [
-      { service: 'dynamodb', after: 30, rate: 0.1, fault: { kind: 'throttled' } },
-      { service: 's3', after: 10, rate: 0.1, fault: { kind: 'throttled' } },
-      { service: 'sqs', after: 5, rate: 0.1, fault: { kind: 'throttled' } },
+      // A burst of two on each service at a fixed point of the job, then seeded random throttling.
+      { service: 'dynamodb', after: 40, times: 2, fault: { kind: 'throttled' } },
+      { service: 's3', after: 12, times: 2, fault: { kind: 'throttled' } },
+      { service: 'sqs', after: 6, times: 2, fault: { kind: 'throttled' } },
+      { service: 'dynamodb', after: 30, rate: 0.05, fault: { kind: 'throttled' } },
+      { service: 's3', after: 10, rate: 0.05, fault: { kind: 'throttled' } },
+      { service: 'sqs', after: 5, rate: 0.05, fault: { kind: 'throttled' } },
     ]);
     expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
     expect(unsucceeded(outcome.results)).toEqual([]);
     const injected = counts(plan);
     for (const kind of ['dynamodb:throttled', 's3:throttled', 'sqs:throttled'])
-      expect(injected[kind], kind).toBeGreaterThan(0);
+      expect(injected[kind] ?? 0, kind).toBeGreaterThanOrEqual(2);
   });
 
   it('seed 62: whole calls failing past the SDK retries, mid-job, on every service: the pipeline retries through redelivery', async () => {
@@ -73,7 +82,7 @@ describe('fault: the emulators throttle and fail mid-job', () => {
     ]);
     expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
     expect(unsucceeded(outcome.results)).toEqual([]);
-    expect(plan.injected.length).toBeGreaterThan(5);
+    expect(plan.injected.length).toBeGreaterThanOrEqual(3);
   });
 
   it('seed 63: DynamoDB writes applied but answered 500 (lost responses): nothing counted twice, no line paid twice', async () => {
