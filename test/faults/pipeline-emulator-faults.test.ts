@@ -68,18 +68,24 @@ describe('fault: the emulators throttle and fail mid-job', () => {
   });
 
   it('seed 62: whole calls failing past the SDK retries, mid-job, on every service: the pipeline retries through redelivery', async () => {
-    const { job, outcome, plan } = await runThroughEmulatorFaults(62, 24, [
-      {
-        service: 'dynamodb',
-        after: 30,
-        rate: 0.05,
-        times: 12,
-        scope: 'call',
-        fault: { kind: 'unavailable' },
-      },
-      { service: 's3', after: 10, rate: 0.05, times: 6, scope: 'call', fault: { kind: 'unavailable' } },
-      { service: 'sqs', after: 5, rate: 0.05, times: 6, scope: 'call', fault: { kind: 'throttled' } },
-    ]);
+    // Shorter invocations: a failed delivery comes back after 4 s, not 8.
+    const { job, outcome, plan } = await runThroughEmulatorFaults(
+      62,
+      16,
+      [
+        {
+          service: 'dynamodb',
+          after: 30,
+          rate: 0.05,
+          times: 5,
+          scope: 'call',
+          fault: { kind: 'unavailable' },
+        },
+        { service: 's3', after: 10, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'unavailable' } },
+        { service: 'sqs', after: 5, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'throttled' } },
+      ],
+      { workerTimeoutMs: 3_000, visibilityTimeoutSeconds: 4 },
+    );
     expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
     expect(unsucceeded(outcome.results)).toEqual([]);
     expect(plan.injected.length).toBeGreaterThanOrEqual(3);
