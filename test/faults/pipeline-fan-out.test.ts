@@ -86,6 +86,28 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
     }
   });
 
+  it('pays each line once when a SendMessageBatch was enqueued but its answer lost, so the SDK sent it again', async () => {
+    stack = await startFaultStack({ simulator: { seed: 24 } });
+    const plan = createSdkFaultPlan({
+      seed: 24,
+      rules: [
+        { service: 'sqs', operations: ['SendMessageBatch'], times: 1, fault: { kind: 'lost_response' } },
+      ],
+    });
+    const remove = injectSdkFaults(stack.runtime.clients, plan);
+    try {
+      const { lines, body } = stack.lines(650, 15);
+      const jobId = await stack.runtime.submit(body, { options: { linesPerChunk: 3 } });
+      expect((await stack.finish(jobId)).status).toBe('completed');
+      expect(plan.injected).toHaveLength(1);
+      const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
+      // All five work items went out twice (the SDK's retry of the whole batch); each line was paid once.
+      expect(outcome.calls).toEqual(lines.map(() => 1));
+    } finally {
+      remove();
+    }
+  });
+
   it('re-runs fan-out when an entry stays Failed through every round of the adapter, and runs each line once', async () => {
     stack = await startFaultStack({ simulator: { seed: 23 } });
     // The first entry of each of the adapter's 5 rounds fails: the send throws, the fan-out is retried.
