@@ -19,9 +19,9 @@ const fanOutSends = (sent: readonly WorkMessage[]): Map<number, number> => {
 
 /** Fan-out dies mid-way and is run again (Lambda's async retries); the work queue answers partially. */
 describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => {
-  it('runs every line once when fan-out dies after 3 of 15 sends, then after 12, and its third run finishes', async () => {
+  it('runs every line once when fan-out dies after 3 of 10 sends, then after 8, and its third run finishes', async () => {
     // The fan-out's sends pass until the k-th work item of its run, then the invocation dies mid-batch.
-    const killAfter = [3, 12];
+    const killAfter = [3, 8];
     let run = 0;
     let sentThisRun = 0;
     stack = await startFaultStack({
@@ -43,7 +43,7 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
         },
       }),
     });
-    const { lines, body } = stack.lines(400, 45);
+    const { lines, body } = stack.lines(400, 30);
     const jobId = await stack.runtime.submit(body, { options: { linesPerChunk: 3 } });
     expect((await stack.finish(jobId)).status).toBe('completed');
     expect(run).toBe(2);
@@ -51,7 +51,7 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
     const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     // Items sent but not yet marked enqueued when it died went out again; their lines were not paid twice.
     const sends = fanOutSends(stack.sent);
-    expect([...sends.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect([...sends.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
     expect([...sends.values()].some((n) => n > 1)).toBe(true);
     expect(outcome.calls).toEqual(lines.map(() => 1));
     // Lambda's two async retries each resumed the same job's fan-out.
@@ -67,19 +67,19 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
           service: 'sqs',
           operations: ['SendMessageBatch'],
           times: 3,
-          fault: { kind: 'partial_batch', entries: 4 },
+          fault: { kind: 'partial_batch', entries: 3 },
         },
       ],
     });
     const remove = injectSdkFaults(stack.runtime.clients, plan);
     try {
-      const { lines, body } = stack.lines(500, 36);
+      const { lines, body } = stack.lines(500, 24);
       const jobId = await stack.runtime.submit(body, { options: { linesPerChunk: 3 } });
       expect((await stack.finish(jobId)).status).toBe('completed');
       expect(plan.injected).toHaveLength(3);
       const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
-      // The adapter re-sent only the failed entries: each of the 12 items went out once, nothing twice.
-      expect([...fanOutSends(stack.sent).values()]).toEqual(Array.from({ length: 12 }, () => 1));
+      // The adapter re-sent only the failed entries: each of the 8 items went out once, nothing twice.
+      expect([...fanOutSends(stack.sent).values()]).toEqual(Array.from({ length: 8 }, () => 1));
       expect(outcome.calls).toEqual(lines.map(() => 1));
     } finally {
       remove();
@@ -96,12 +96,12 @@ describe('fault: fan-out interrupted, SendMessageBatch partial failures', () => 
     });
     const remove = injectSdkFaults(stack.runtime.clients, plan);
     try {
-      const { lines, body } = stack.lines(650, 15);
+      const { lines, body } = stack.lines(650, 12);
       const jobId = await stack.runtime.submit(body, { options: { linesPerChunk: 3 } });
       expect((await stack.finish(jobId)).status).toBe('completed');
       expect(plan.injected).toHaveLength(1);
       const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
-      // All five work items went out twice (the SDK's retry of the whole batch); each line was paid once.
+      // All four work items went out twice (the SDK's retry of the whole batch); each line was paid once.
       expect(outcome.calls).toEqual(lines.map(() => 1));
     } finally {
       remove();
