@@ -1,3 +1,4 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createSdkFaultPlan, injectSdkFaults, type SdkFaultRule } from '@thinkbatch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultStack, startFaultStack } from './pipeline-fault-stack';
@@ -84,6 +85,17 @@ describe('fault: a worker killed at each point of a line', () => {
     expect(plan.injected).toHaveLength(1); // one delete, failed on every attempt of the SDK
     // The undeleted message comes back after its visibility timeout, to a finished job.
     await sleep((VISIBILITY_SECONDS + 1.5) * 1000);
+    // It did come back, and this time it was deleted: nothing is left on the queue, visible or not.
+    const attributes = await stack.runtime.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.runtime.resources.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    expect(attributes.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
     expect(await stack.runtime.deps.jobs.getJob(jobId)).toMatchObject({ updatedAt: job.updatedAt });
     const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     expect(outcome.calls).toEqual([1, 1, 1]);
