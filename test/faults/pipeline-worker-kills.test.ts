@@ -84,7 +84,7 @@ describe('fault: a worker killed at each point of a line', () => {
     expect(job.status).toBe('completed');
     expect(plan.injected).toHaveLength(1); // one delete, failed on every attempt of the SDK
     // The undeleted message comes back after its visibility timeout, to a finished job.
-    await sleep((VISIBILITY_SECONDS + 1.5) * 1000);
+    await sleep((VISIBILITY_SECONDS + 0.8) * 1000);
     // It did come back, and this time it was deleted: nothing is left on the queue, visible or not.
     const attributes = await stack.runtime.clients.sqs.send(
       new GetQueueAttributesCommand({
