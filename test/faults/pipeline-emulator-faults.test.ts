@@ -1,37 +1,40 @@
 import type { ResultLine } from '@thinkbatch/core';
 import { createSdkFaultPlan, injectSdkFaults, type SdkFaultRule } from '@thinkbatch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultStack, startFaultStack } from './pipeline-fault-stack';
 import { expectCaseInvariants } from './pipeline-invariants';
 
-let stack: FaultStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
+/** One stack for the cases, in turn: 3 s invocations, so a failed delivery comes back after 4 s. */
+let stack: FaultStack;
+beforeAll(async () => {
+  stack = await startFaultStack({
+    simulator: { seed: 60, latency: { kind: 'fixed', ms: 50 } },
+    runtime: { workerTimeoutMs: 3_000, visibilityTimeoutSeconds: 4 },
+  });
 });
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const kills = (): number =>
+  stack.log.entries.filter((e) => /timed out and was killed/.test(e.message)).length;
 
 /**
  * Run one job of `n` lines while the emulators fail as `rules` say (real SDK clients over real HTTP; the
- * plan only decides which calls fail). The plan is armed once the job exists, so faults land mid-job.
+ * plan only decides which calls fail). The plan is armed before the upload, and its `after` counts put the
+ * faults mid-job; it is removed when the job has finished.
  */
-async function runThroughEmulatorFaults(
-  seed: number,
-  n: number,
-  rules: readonly SdkFaultRule[],
-  runtime: { workerTimeoutMs?: number; visibilityTimeoutSeconds?: number } = {},
-) {
-  stack = await startFaultStack({ simulator: { seed, latency: { kind: 'fixed', ms: 50 } }, runtime });
+async function runThroughEmulatorFaults(seed: number, n: number, rules: readonly SdkFaultRule[]) {
   const plan = createSdkFaultPlan({ seed, rules });
   const { lines, body } = stack.lines(seed, n);
-  let remove = (): void => {};
+  const killsBefore = kills();
+  const remove = injectSdkFaults(stack.runtime.clients, plan);
   try {
-    remove = injectSdkFaults(stack.runtime.clients, plan);
     const jobId = await stack.runtime.submit(body, { options: { linesPerChunk: 4 } });
     const job = await stack.finish(jobId, 60_000);
     plan.disarm();
     const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
-    const kills = stack.log.entries.filter((e) => /timed out and was killed/.test(e.message)).length;
-    return { job, outcome, plan, kills };
+    return { job, outcome, plan, killed: kills() - killsBefore };
   } finally {
     remove();
   }
@@ -68,31 +71,25 @@ describe('fault: the emulators throttle and fail mid-job', () => {
   });
 
   it('seed 62: whole calls failing past the SDK retries, mid-job, on every service: the pipeline retries through redelivery', async () => {
-    // Shorter invocations: a failed delivery comes back after 4 s, not 8.
-    const { job, outcome, plan } = await runThroughEmulatorFaults(
-      62,
-      16,
-      [
-        {
-          service: 'dynamodb',
-          after: 30,
-          rate: 0.05,
-          times: 5,
-          scope: 'call',
-          fault: { kind: 'unavailable' },
-        },
-        { service: 's3', after: 10, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'unavailable' } },
-        { service: 'sqs', after: 5, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'throttled' } },
-      ],
-      { workerTimeoutMs: 3_000, visibilityTimeoutSeconds: 4 },
-    );
+    const { job, outcome, plan } = await runThroughEmulatorFaults(62, 16, [
+      {
+        service: 'dynamodb',
+        after: 30,
+        rate: 0.05,
+        times: 5,
+        scope: 'call',
+        fault: { kind: 'unavailable' },
+      },
+      { service: 's3', after: 10, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'unavailable' } },
+      { service: 'sqs', after: 5, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'throttled' } },
+    ]);
     expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
     expect(unsucceeded(outcome.results)).toEqual([]);
     expect(plan.injected.length).toBeGreaterThanOrEqual(3);
   });
 
   it('seed 63: DynamoDB writes applied but answered 500 (lost responses): nothing counted twice, no line paid twice', async () => {
-    const { job, outcome, plan, kills } = await runThroughEmulatorFaults(63, 24, [
+    const { job, outcome, plan, killed } = await runThroughEmulatorFaults(63, 24, [
       {
         service: 'dynamodb',
         operations: ['UpdateItem', 'PutItem'],
@@ -107,6 +104,6 @@ describe('fault: the emulators throttle and fail mid-job', () => {
     expect(unsucceeded(outcome.results)).toEqual([]);
     // An answer is paid twice only when an invocation is killed mid-call (the machine too slow), never
     // because a write's answer was lost.
-    if (kills === 0) expect(outcome.discardedAnswers).toBe(0);
+    if (killed === 0) expect(outcome.discardedAnswers).toBe(0);
   });
 });
