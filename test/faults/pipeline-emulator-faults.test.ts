@@ -76,12 +76,12 @@ describe('fault: the emulators throttle and fail mid-job', () => {
         service: 'dynamodb',
         after: 30,
         rate: 0.05,
-        times: 5,
+        times: 3,
         scope: 'call',
         fault: { kind: 'unavailable' },
       },
-      { service: 's3', after: 10, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'unavailable' } },
-      { service: 'sqs', after: 5, rate: 0.05, times: 3, scope: 'call', fault: { kind: 'throttled' } },
+      { service: 's3', after: 10, rate: 0.05, times: 2, scope: 'call', fault: { kind: 'unavailable' } },
+      { service: 'sqs', after: 5, rate: 0.05, times: 2, scope: 'call', fault: { kind: 'throttled' } },
     ]);
     expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
     expect(unsucceeded(outcome.results)).toEqual([]);
