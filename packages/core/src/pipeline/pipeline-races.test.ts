@@ -164,16 +164,18 @@ describe('pipeline races', () => {
     });
     const job = await h.upload('dead-letter-race.jsonl', [simple('p1'), simple('p2')].join('\n'));
     const message = firstWorkItem(h);
+    // The live delivery carries p1 only (as a handed-back item does), so p2 is held by no one.
+    const live = { ...message, lines: message.lines.filter((ref) => ref.line === 1) };
     let once = true;
     deadLetterDuringCall = async () => {
       if (!once) return;
       once = false;
-      // A stale copy of the item reaches the DLQ consumer while this delivery is answering p1.
+      // A stale copy of the whole item reaches the DLQ consumer while the live delivery is answering p1.
       await handleDeadLetter(h.deps, message, 5);
     };
-    await runChunk(h.deps, message, invocation(h));
+    await runChunk(h.deps, live, invocation(h));
     await h.drain();
-    // p1, held by the live delivery, keeps its answer; p2, not claimed yet, is dead-lettered unpaid.
+    // p1, held by the live delivery, keeps its answer; p2, held by no delivery, is dead-lettered unpaid.
     const results = await h.results(job.jobId);
     expect(results.map((r) => [r.status, r.answer, r.error?.code ?? null])).toEqual([
       ['succeeded', 'answer:p1', null],
