@@ -43,6 +43,8 @@ export function createLineRecorder(
           chunk,
           group.map((w) => w.record),
         );
+        // The job counter follows each group (one push: what the chunk recorded since the last one).
+        if (outcome.recorded.some(Boolean)) await deps.jobs.pushChunkProgress(jobId, chunk);
         group.forEach((w, i) => {
           w.resolve({ recorded: outcome.recorded[i] ?? false, chunk: outcome.chunk });
         });
