@@ -11,7 +11,7 @@ const resultLine: fc.Arbitrary<ResultLine> = fc
     attempts: fc.integer({ min: 0, max: 5 }),
     latency: fc.option(fc.integer({ min: 0, max: 600_000 }), { nil: null }),
     model: fc.option(fc.constantFrom('m1', 'm2', 'm3'), { nil: null }),
-    code: fc.constantFrom('attempts_exhausted', 'http_400'),
+    code: fc.constantFrom('attempts_exhausted' as const, 'internal_error' as const),
   })
   .map(({ status, usage, attempts, latency, model, code }) => ({
     custom_id: 'x',
