@@ -25,14 +25,21 @@ import { createInMemoryJobStore } from '../../packages/testing/src/index';
 import { writeOneTokenPrompts } from './scale-input';
 
 const { values } = parseArgs({
-  options: { lines: { type: 'string', default: '100000' }, out: { type: 'string' } },
+  options: {
+    lines: { type: 'string', default: '100000' },
+    out: { type: 'string' },
+    'fan-out-only': { type: 'boolean', default: false },
+  },
 });
 const lines = Number(values.lines);
 if (!Number.isInteger(lines) || lines < 1) throw new Error('--lines: a positive integer');
 
 let peakRss = 0;
+let peakHeap = 0;
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const memory = process.memoryUsage();
+  peakRss = Math.max(peakRss, memory.rss);
+  peakHeap = Math.max(peakHeap, memory.heapUsed);
 }, 100);
 const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 const log = (line: string): void => void process.stderr.write(`edges: ${line}\n`);
@@ -67,7 +74,20 @@ try {
   const { jobId } = outcome.job;
   const chunks = outcome.fanOut.chunks;
   const rssAfterFanOut = peakRss;
+  const heapAfterFanOut = peakHeap;
   log(`fan-out: ${lines} lines, ${chunks} chunks in ${fanOutSeconds.toFixed(1)} s`);
+  if (values['fan-out-only']) {
+    const report = {
+      lines,
+      chunks,
+      fanOut: { seconds: fanOutSeconds, linesPerSecond: Math.round(lines / fanOutSeconds) },
+      rssMiB: { beforeFanOut: mib(rssBefore), peak: mib(peakRss) },
+      heapMiB: { peak: mib(peakHeap) },
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
+    process.exit(0);
+  }
 
   // Finalize's job state is a few records: kept in memory here, so recording 1M synthetic lines takes
   // seconds (on dynalite it would take longer than the stages measured); its objects are on fauxqs.
@@ -143,6 +163,7 @@ try {
     resultLines,
     summaryTotal: finalized.summary.counts.total,
     rssMiB: { beforeFanOut: mib(rssBefore), peakDuringFanOut: mib(rssAfterFanOut), peak: mib(peakRss) },
+    heapMiB: { peakDuringFanOut: mib(heapAfterFanOut), peak: mib(peakHeap) },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
