@@ -2,8 +2,10 @@ import { createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { WorkMessage } from '../job/work-message';
 import type { WorkQueue } from '../ports/work-queue';
+import { handleDeadLetter } from './dead-letter';
 import { FAN_OUT_WINDOW_CHUNKS } from './fan-out-window';
 import { startJob } from './start-job';
+import { sweepStalledJobs } from './sweep-stalled-jobs';
 
 const LINES = 250;
 const input = (): string =>
@@ -45,6 +47,39 @@ describe('fan-out past its deadline', () => {
     const results = await h.results(jobId);
     expect(results.map((r) => r.line)).toEqual(Array.from({ length: LINES }, (_, i) => i + 1));
     expect(results.filter((r) => r.status === 'failed').map((r) => r.line)).toEqual([121]);
+    expect(h.model.calls).toHaveLength(LINES - 1);
+  });
+
+  it('a dead-lettered continuation is resumed by the sweeper from the checkpoint, nothing sent twice', async () => {
+    const h = createPipelineHarness({ config: { linesPerChunk: 1 } });
+    await h.input.put('inputs/lost.jsonl', input());
+    const slowQueue: WorkQueue = {
+      send: async (messages, options) => {
+        h.clock.advance(10_000);
+        await h.queue.send(messages, options);
+      },
+    };
+    const event = { bucket: h.input.bucket, key: 'inputs/lost.jsonl', sequencer: 'seq-lost' };
+    const started = await startJob({ ...h.deps, queue: slowQueue }, event, {
+      deadline: h.clock.now() + 60_000,
+    });
+    if (started.kind !== 'started') throw new Error('not started');
+    const { jobId } = started.job;
+    // The continuation dead-letters; the first window's work items stay queued.
+    const first = h.queue.drain();
+    for (const { message } of first)
+      if (message.type === 'continue_fan_out') await handleDeadLetter(h.deps, message, 5);
+    await h.queue.send(first.map((m) => m.message).filter((m) => m.type === 'run_chunk'));
+    const sent: WorkMessage[] = [];
+    expect((await h.jobs.getJob(jobId))?.status).not.toBe('failed');
+    h.clock.advance(21 * 60_000);
+    expect(await sweepStalledJobs(h.deps, h.clock.now())).toMatchObject({ resumed: [jobId] });
+    await h.drain({ beforeEach: (message) => void sent.push(message) });
+    const runChunks = sent.flatMap((m) => (m.type === 'run_chunk' ? [m.chunk] : []));
+    expect([...runChunks].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: LINES }, (_, i) => i).filter((i) => i !== 120),
+    );
+    expect((await h.jobs.getJob(jobId))?.status).toBe('completed');
     expect(h.model.calls).toHaveLength(LINES - 1);
   });
 
