@@ -94,6 +94,7 @@ try {
   started = performance.now();
   const jobs = createInMemoryJobStore();
   await jobs.createJob({ jobId, input: outcome.job.input, options: {}, now: Date.now() });
+  await jobs.startJobProgress(jobId);
   const limiter = createLimiter(16);
   const usage = { prompt_tokens: 3, completion_tokens: 12, total_tokens: 15, reasoning_tokens: 8 };
   await Promise.all(

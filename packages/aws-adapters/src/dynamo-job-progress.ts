@@ -25,7 +25,8 @@ import type { DynamoTable } from './dynamo-table';
  *
  * - shard: pk `JOB#<jobId>`, sk `PROGRESS#<s>` (s = chunk index mod {@link PROGRESS_SHARDS}): the flat
  *   counters of its chunks (`c_*`, `u_*`, `unk_*`, as a chunk has) and `p_<index>` = the last push of
- *   that chunk applied. Shard 0 exists from `startJobProgress`: it marks a job that has the counter.
+ *   that chunk applied. Shard 0's `started`, set by `startJobProgress` before fan-out writes a chunk,
+ *   marks a job whose counter holds every push (a job from before the counter is read the old way).
  *   Markers stay (~10 bytes per chunk, ~60 KB per shard at the largest job), so a late duplicate of any
  *   push is refused whenever it comes.
  * - chunk: `pushSeq` (pushes begun), `pushed` (flat counters as of the last push, JSON) and, between
@@ -38,6 +39,8 @@ import type { DynamoTable } from './dynamo-table';
  */
 export const PROGRESS_SHARDS = 16;
 const PROGRESS_SORT_PREFIX = 'PROGRESS#';
+/** Attribute of shard 0 set by `startJobProgress`: the job had its counter from before its first line. */
+const STARTED = 'started';
 /** Rounds a push tries before leaving the rest to the next push (others are pushing the same chunk). */
 const PUSH_ROUNDS = 8;
 
@@ -117,7 +120,14 @@ export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
 
   return {
     startJobProgress: async (jobId) => {
-      await table.putNew(`PutItem progress of job ${jobId}`, shardKey(jobId, 0));
+      // `started` marks a job whose every push counts (an older job's pushes may start mid-job).
+      const x = createExpressionContext();
+      await table.update(`UpdateItem progress of job ${jobId} start`, {
+        Key: shardKey(jobId, 0),
+        UpdateExpression: `SET ${x.path(STARTED)} = ${x.value(true)}`,
+        ReturnValues: 'NONE',
+        ...x.attributes(),
+      });
     },
 
     pushChunkProgress: async (jobId, index) => {
@@ -146,7 +156,7 @@ export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
 
     getJobProgress: async (jobId) => {
       let progress: JobProgress = emptyChunkCounters();
-      let shards = 0;
+      let started = false;
       let start: Item | undefined;
       do {
         const x = createExpressionContext();
@@ -154,13 +164,14 @@ export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
         // Only the counters come back (the markers stay in the table); a page ends at 1 MB read.
         const page = await table.query(`Query progress of job ${jobId}`, {
           KeyConditionExpression: `${x.path(PK)} = ${x.value(jobPartition(jobId))} AND begins_with(${x.path(SK)}, ${x.value(PROGRESS_SORT_PREFIX)})`,
-          ProjectionExpression: [x.path(SK), ...counted].join(', '),
+          ProjectionExpression: [x.path(SK), x.path(STARTED), ...counted].join(', '),
           ...(start === undefined ? {} : { ExclusiveStartKey: start }),
           ...x.attributes(),
         });
         for (const shard of page.Items ?? []) {
-          shards += 1;
-          const counters = countersFromFields(unmarshall(shard), 0);
+          const fields = unmarshall(shard);
+          if (fields[STARTED] === true) started = true;
+          const counters = countersFromFields(fields, 0);
           progress = addChunkCounters(
             progress,
             parse(ChunkCounters, counters, `progress of job ${jobId}`, JobStoreError),
@@ -168,7 +179,7 @@ export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
         }
         start = page.LastEvaluatedKey;
       } while (start !== undefined);
-      return shards === 0 ? null : progress;
+      return started ? progress : null;
     },
   };
 }

@@ -12,8 +12,11 @@ export function createInMemoryJobProgress(
   /** Per job with a counter: each chunk's counters as of its last push. */
   const pushed = new Map<string, Map<number, ChunkCounters>>();
   const checkpoints = new Map<string, number>();
+  /** Jobs whose counter was started before their first line (the others are read the old way). */
+  const started = new Set<string>();
   return {
     startJobProgress: async (jobId) => {
+      started.add(jobId);
       if (!pushed.has(jobId)) pushed.set(jobId, new Map());
     },
     pushChunkProgress: async (jobId, index) => {
@@ -21,7 +24,7 @@ export function createInMemoryJobProgress(
       if (chunk === undefined) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
       let job = pushed.get(jobId);
       if (job === undefined) {
-        // As in DynamoDB, a push creates the counter's shard it writes to (not the marker of a counted job).
+        // As in DynamoDB, a push of a job without a started counter is kept, but not read.
         job = new Map();
         pushed.set(jobId, job);
       }
@@ -29,7 +32,7 @@ export function createInMemoryJobProgress(
     },
     getJobProgress: async (jobId) => {
       const job = pushed.get(jobId);
-      if (job === undefined) return null;
+      if (job === undefined || !started.has(jobId)) return null;
       let progress = emptyChunkCounters();
       for (const counters of job.values()) progress = addChunkCounters(progress, counters);
       return progress;

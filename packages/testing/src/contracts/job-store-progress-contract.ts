@@ -39,6 +39,18 @@ export function describeJobProgressContract(store: () => JobStore): void {
       expect(await store().getJobProgress(jobId)).toEqual(emptyChunkCounters());
     });
 
+    it('stays unread for a job whose counter was never started, even after pushes', async () => {
+      const jobId = uniqueJobId('old-job');
+      await store().createJob(makeNewJob(jobId));
+      for (const index of [0, 1]) {
+        await store().putChunk(jobId, index, [index + 1]);
+        await store().recordLine(jobId, index, lineRecord(index + 1));
+      }
+      await store().pushChunkProgress(jobId, 1);
+      await store().pushChunkProgress(jobId, 0);
+      expect(await store().getJobProgress(jobId)).toBeNull();
+    });
+
     it('holds every chunk as of its last push, and a repeated push counts nothing twice', async () => {
       const jobId = await countedJob(store(), 3, 4);
       for (const line of [1, 2, 3, 5, 9, 10]) {
