@@ -11,6 +11,7 @@ export * from './fixtures/sqs-record';
 export * from './in-memory-job-store';
 export * from './in-memory-object-store';
 export * from './in-memory-work-queue';
+export * from './invariants/index';
 export * from './pipeline-harness';
 export * from './rate-control/index';
 export * from './read-results-file';
