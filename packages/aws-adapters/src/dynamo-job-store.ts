@@ -11,6 +11,7 @@ import {
 } from '@thinkbatch/core';
 import { STORAGE } from '@thinkbatch/core/settings';
 import { createExpressionContext } from './dynamo-expression';
+import { createDynamoFanOutCheckpoint } from './dynamo-fan-out-checkpoint';
 import {
   CHUNK_SORT_PREFIX,
   chunkFromItem,
@@ -28,6 +29,7 @@ import {
   UNFINISHED_MARK,
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
+import { createDynamoJobProgress } from './dynamo-job-progress';
 import { claimedAttempts, claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
 import { linesUpdate, lineUpdate, MAX_LINES_PER_UPDATE } from './dynamo-line-update';
 import { createDynamoTable } from './dynamo-table';
@@ -104,6 +106,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     byInputIndex: options.jobsByInputIndex ?? STORAGE.jobsByInputIndex,
   });
   return {
+    ...createDynamoFanOutCheckpoint(table),
+    ...createDynamoJobProgress(table),
     createJob: async (submission) => {
       const { jobId } = submission;
       const job = createJobRecord(submission);

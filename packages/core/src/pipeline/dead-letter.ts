@@ -30,6 +30,14 @@ export async function handleDeadLetter(
     });
     return;
   }
+  if (message.type === 'continue_fan_out') {
+    // The sweeper resumes a fan-out that stopped changing (from its checkpoint), or fails it `fan_out_stalled`.
+    deps.log.error('fan-out continuation dead-lettered; the sweeper will resume it', {
+      jobId: message.jobId,
+      receiveCount,
+    });
+    return;
+  }
   const { jobId, chunk: index } = message;
   const job = await deps.jobs.getJob(jobId);
   if (job === null || isTerminalJobStatus(job.status)) return; // nothing left to settle

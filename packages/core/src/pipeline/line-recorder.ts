@@ -12,6 +12,9 @@ export interface LineRecorder {
   readonly recordedResults: KnownResults;
 }
 
+/** Lines a delivery records between two pushes of its chunk into the job counter. */
+export const PUSH_EVERY_LINES = 10;
+
 /**
  * A group commit of finished lines: each result object is stored on its own, then the line waits for
  * the chunk's next record — the first line goes at once, and lines that finish while a record is under
@@ -33,6 +36,7 @@ export function createLineRecorder(
   let waiting: Waiting[] = [];
   const recordedResults = new Map<string, string>();
   let flushing = false;
+  let unpushed = 0;
   const flush = async (): Promise<void> => {
     while (waiting.length > 0) {
       const group = waiting;
@@ -43,6 +47,13 @@ export function createLineRecorder(
           chunk,
           group.map((w) => w.record),
         );
+        // The job counter follows every PUSH_EVERY_LINES lines this delivery recorded (a push is four
+        // requests); the chunk's completion pushes the rest (`settleChunk`).
+        unpushed += outcome.recorded.filter(Boolean).length;
+        if (unpushed >= PUSH_EVERY_LINES) {
+          unpushed = 0;
+          await deps.jobs.pushChunkProgress(jobId, chunk);
+        }
         group.forEach((w, i) => {
           w.resolve({ recorded: outcome.recorded[i] ?? false, chunk: outcome.chunk });
         });

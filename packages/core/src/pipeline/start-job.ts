@@ -4,7 +4,7 @@ import { isAwaitingUpload, isTerminalJobStatus, JobOptions } from '../job/job';
 import { isValidJobId, jobIdForUpload } from '../job/job-id';
 import { STORAGE } from '../settings';
 import { failJob } from './fail-job';
-import { type FanOutOutcome, fanOut } from './fan-out';
+import { type FanOutInvocation, type FanOutOutcome, fanOut } from './fan-out';
 import type { PipelineDeps } from './pipeline-deps';
 import { requestFinalizeWhenDone } from './settle-chunk';
 
@@ -77,7 +77,11 @@ export async function identifyUpload(
  * Start a job for an uploaded input file and fan it out. Idempotent: a duplicate event finds the job and
  * stops, unless fan-out never finished (no `chunksTotal` yet), in which case it resumes it.
  */
-export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<StartJobOutcome> {
+export async function startJob(
+  deps: PipelineDeps,
+  event: UploadEvent,
+  invocation: FanOutInvocation = {},
+): Promise<StartJobOutcome> {
   const upload = await identifyUpload(deps, event);
   if (upload.kind === 'ignored') return upload;
   const { jobId, input, options } = upload;
@@ -128,7 +132,7 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
   const current = created
     ? job
     : ((await deps.jobs.transitionJob(jobId, { from: [job.status], to: job.status, now })) ?? job);
-  return { kind: 'started', job: current, fanOut: await fanOut(deps, current) };
+  return { kind: 'started', job: current, fanOut: await fanOut(deps, current, invocation) };
 }
 
 /** Whether the event announces another version of the object than the one there now (etags differ). */

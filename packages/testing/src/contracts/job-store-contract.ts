@@ -6,6 +6,7 @@ import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
 import { describeLineModelContract } from './job-store-model-contract';
+import { describeJobProgressContract } from './job-store-progress-contract';
 import { describeSweepContract } from './job-store-sweep-contract';
 import { expectRejection } from './rejections';
 
@@ -277,6 +278,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
     describeLineClaimContract(store);
     describeLineModelContract(store);
     describeSweepContract(store);
+    describeJobProgressContract(store);
     describeApiContract(store);
   });
 }
