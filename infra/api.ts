@@ -1,4 +1,4 @@
-import { API_HANDLER, API_URL } from './args/api';
+import { API_HANDLER, API_URL, DASHBOARD_BUNDLE } from './args/api';
 import { functionArgs } from './args/handlers';
 import { link } from './links';
 import { recursionConfig } from './recursion';
@@ -6,12 +6,14 @@ import { endpointEnv } from './secrets';
 
 /**
  * The job API (`packages/api`) as one function behind a Function URL: create, list, follow, cancel and
- * retry jobs, and links to their results. Linked read-mostly: it writes only job records (create, pin,
- * cancel) and inputs under `inputs/`; it sends no work and never sees the endpoint key.
+ * retry jobs, links to their results, and the dashboard (its static files copied into the bundle).
+ * Linked read-mostly: it writes only job records (create, pin, cancel) and inputs under `inputs/`; it
+ * sends no work and never sees the endpoint key.
  */
 export const api = new sst.aws.Function('Api', {
-  ...functionArgs(API_HANDLER, link, endpointEnv),
+  ...functionArgs(API_HANDLER, link, { ...endpointEnv, ...DASHBOARD_BUNDLE.environment }),
   url: API_URL,
+  copyFiles: [...DASHBOARD_BUNDLE.files],
 });
 
 recursionConfig('Api', api.name, API_HANDLER);

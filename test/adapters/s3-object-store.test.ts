@@ -76,3 +76,42 @@ describe('S3 adapter presigned requests on fauxqs', () => {
     expect(await downloaded.text()).toBe(body);
   });
 });
+
+describe('S3 adapter compose', () => {
+  /** Commands the S3 client sent while `run` ran, by name. */
+  async function commandsDuring(run: () => Promise<void>): Promise<string[]> {
+    const sent: string[] = [];
+    local.clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'count-commands' },
+    );
+    try {
+      await run();
+    } finally {
+      local.clients.s3.middlewareStack.remove('count-commands');
+    }
+    return sent;
+  }
+
+  it('copies sources of 5 MiB and more server-side (UploadPartCopy on fauxqs), small ones through a stream', async () => {
+    const bucket = `compose-${Date.now().toString(36)}`;
+    await ensureBucket(local.clients.s3, bucket);
+    const store = createS3ObjectStore({ s3: local.clients.s3, bucket });
+    const big = new Uint8Array(5 * 1024 * 1024).fill(97);
+    await store.put('s/0', big);
+    await store.put('s/1', big);
+    await store.put('s/2', 'tail\n');
+    const copied = await commandsDuring(() => store.compose('s/out', ['s/0', 's/1', 's/2']));
+    expect(copied.filter((name) => name === 'UploadPartCopyCommand')).toHaveLength(3);
+    expect(copied).not.toContain('GetObjectCommand');
+    expect((await store.head('s/out'))?.size).toBe(2 * big.byteLength + 5);
+
+    await store.put('s/small', 'x\n');
+    const streamed = await commandsDuring(() => store.compose('s/out2', ['s/small', 's/0']));
+    expect(streamed).not.toContain('UploadPartCopyCommand');
+    expect((await store.head('s/out2'))?.size).toBe(big.byteLength + 2);
+  });
+});

@@ -25,7 +25,8 @@ interface Counted {
 
 /**
  * A job as the API shows it. Its counts: a finished job's `summary.json` (one small read); a running
- * job's live sum of every chunk when it has at most `liveProgressMaxChunks`; else the settled counters
+ * job's counter (`getJobProgress`, one read); for a job from before the counter, the live sum of every
+ * chunk when it has at most `liveProgressMaxChunks`, else the settled counters
  * of its complete chunks, which the job record carries — so a read costs the same for a 1M-line job.
  * `cheap` (lists) always takes the job record's counters and reads nothing else.
  */
@@ -44,6 +45,9 @@ async function countsOf(deps: Deps, job: JobRecord): Promise<Counted> {
     if (summary !== null) return fromSummary(summary);
   }
   if (isTerminalJobStatus(job.status)) return settled(job);
+  // The job counter: one read whatever the job's size (null for a job from before it).
+  const counter = await deps.jobs.getJobProgress(job.jobId);
+  if (counter !== null) return { basis: 'live', counters: counter };
   const chunks = job.chunksTotal;
   if (chunks !== null && chunks <= deps.config.liveProgressMaxChunks)
     return { basis: 'live', counters: await sumJobProgress(deps.jobs, job.jobId) };

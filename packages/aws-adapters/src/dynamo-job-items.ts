@@ -183,7 +183,7 @@ export function newChunkItem(jobId: string, index: number, lines: readonly numbe
 }
 
 /** The counters held as flat attributes (see `counterAttributes`), unvalidated; `missing` stands for an absent one. */
-function countersFromFields(
+export function countersFromFields(
   fields: Record<string, unknown>,
   missing?: number,
 ): Record<keyof ChunkCounters, unknown> {

@@ -12,6 +12,7 @@ import {
 import { STORAGE } from '@thinkbatch/core/settings';
 import { markChunksCancelled } from './dynamo-cancel-marks';
 import { createExpressionContext } from './dynamo-expression';
+import { createDynamoFanOutCheckpoint } from './dynamo-fan-out-checkpoint';
 import {
   CHUNK_SORT_PREFIX,
   chunkFromItem,
@@ -29,6 +30,7 @@ import {
   UNFINISHED_MARK,
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
+import { createDynamoJobProgress } from './dynamo-job-progress';
 import {
   CANCEL_MARK,
   claimedAttempts,
@@ -145,6 +147,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     byInputIndex: options.jobsByInputIndex ?? STORAGE.jobsByInputIndex,
   });
   return {
+    ...createDynamoFanOutCheckpoint(table),
+    ...createDynamoJobProgress(table),
     createJob: async (submission) => {
       const { jobId } = submission;
       const job = createJobRecord(submission);

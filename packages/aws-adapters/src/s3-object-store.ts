@@ -14,6 +14,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ByteRange, ObjectInfo, ObjectStore, PresignedRequest, PutOptions } from '@thinkbatch/core';
 import { ObjectStoreError } from '@thinkbatch/core';
 import { s3BodyBytes, s3BodyChunks } from './s3-body';
+import { composeS3Object } from './s3-compose';
 import { isS3InvalidRange, isS3NotFound, toObjectStoreError } from './s3-error';
 
 /** Options of {@link createS3ObjectStore}. */
@@ -231,7 +232,15 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     }
   };
 
-  return { bucket, head, get, stream, put, putStream, list, delete: remove, presignGet, presignPut };
+  const compose: ObjectStore['compose'] = (key, sources, composeOptions) =>
+    composeS3Object(
+      { s3, bucket, head, stream, putStream, contentParams: putParams },
+      key,
+      sources,
+      composeOptions,
+    );
+
+  return { bucket, head, get, stream, put, putStream, compose, list, delete: remove, presignGet, presignPut };
 }
 
 /** Build-step middleware: remove the flexible-checksum headers the SDK adds to every PutObject. */

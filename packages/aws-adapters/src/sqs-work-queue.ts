@@ -42,7 +42,7 @@ export interface SqsWorkQueueOptions {
 function describeWorkMessage(message: WorkMessage): string {
   return message.type === 'run_chunk'
     ? `run_chunk of job ${message.jobId} chunk ${message.chunk}`
-    : `finalize_job of job ${message.jobId}`;
+    : `${message.type} of job ${message.jobId}`;
 }
 
 /**

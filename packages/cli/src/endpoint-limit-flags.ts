@@ -32,9 +32,10 @@ const gateDefaults = parseRateGateSettings();
 
 /** The flags' lines of `--help`, with the defaults the gate really uses. */
 export const ENDPOINT_LIMITS_HELP = `Endpoint limits (one rate gate per endpoint, model and key, shared by all workers and jobs;
-N or "auto" to find the limit from 429s; defaults: NVIDIA's trial tier, with --simulate the simulator's;
---rpm none --max-in-flight none: an endpoint with no limits, calls go without a gate round trip until a 429):
-  --rpm N|auto           requests per minute (default ${auto(NVIDIA_TRIAL_LIMITS.requestsPerMinute)}; --simulate: ${auto(LOCAL_SIMULATOR_LIMITS.requestsPerMinute)})
+N or "auto" to find the limit from 429s; defaults: NVIDIA's trial tier on NVIDIA's endpoint, "auto" for every
+limit of any other --endpoint, with --simulate the simulator's; --rpm none --max-in-flight none: an endpoint
+with no limits, calls go without a gate round trip until a 429):
+  --rpm N|auto           requests per minute (default ${auto(NVIDIA_TRIAL_LIMITS.requestsPerMinute)}; other endpoints: auto; --simulate: ${auto(LOCAL_SIMULATOR_LIMITS.requestsPerMinute)})
   --tpm N|auto           tokens per minute, prompt + completion (default ${auto(NVIDIA_TRIAL_LIMITS.tokensPerMinute)})
   --max-in-flight N|auto calls in flight at once (default ${auto(NVIDIA_TRIAL_LIMITS.maxInFlight)})
   --rate-window-ms MS    window the provider counts per-minute limits over (default ${NVIDIA_TRIAL_LIMITS.windowMs}; --simulate: ${LOCAL_SIMULATOR_LIMITS.windowMs})

@@ -10,7 +10,7 @@ import {
   LOCAL_SIMULATOR_LIMITS,
   newJobId,
   type RateGateSettings,
-  sumJobProgress,
+  readJobProgress,
 } from '@thinkbatch/core';
 import { type LocalRuntime, startLocalRuntime } from '@thinkbatch/local';
 import { createOpenAIModelClient } from '@thinkbatch/openai-model-client';
@@ -151,7 +151,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIo): Pro
     const job = await local.waitForJob(jobId, {
       signal: interrupt.signal,
       onPoll: async (current) => {
-        const progress = await sumJobProgress(local.deps.jobs, jobId);
+        const progress = await readJobProgress(local.deps.jobs, jobId);
         // The gate of the job's model; a failed read only leaves it out of this update.
         const gate = await local.deps.rateGates
           .forModel(local.deps.config.defaultModel)

@@ -38,4 +38,21 @@ describe('depsFromEnvironment, in the worker', () => {
       longestWaitMs: 30_000,
     });
   });
+  it("starts an endpoint other than NVIDIA's with unknown limits, and NVIDIA's with its trial tier", () => {
+    for (const [name, value] of Object.entries(LINKS))
+      process.env[`SST_RESOURCE_${name}`] = JSON.stringify(value);
+    process.env['AWS_REGION'] = 'us-east-1';
+    process.env['THINKBATCH_ENDPOINT'] = 'https://api.other-provider.test/v1';
+    expect(depsFromEnvironment().rateGates.settings).toMatchObject({
+      requestsPerMinute: null,
+      tokensPerMinute: null,
+      maxInFlight: null,
+    });
+    delete process.env['THINKBATCH_ENDPOINT'];
+    expect(depsFromEnvironment().rateGates.settings).toMatchObject({
+      requestsPerMinute: 40,
+      maxInFlight: null,
+      windowMs: 60_000,
+    });
+  });
 });

@@ -19,8 +19,8 @@ import {
   type ObjectStore,
   type PipelineDeps,
   parsePipelineConfig,
-  parseRateGateSettings,
   type RateGates,
+  resolveEndpointLimits,
   systemClock,
   type WorkQueue,
 } from '@thinkbatch/core';
@@ -47,7 +47,7 @@ function memo<T>(make: () => T): () => T {
 export function depsFromEnvironment(): PipelineDeps {
   const env = process.env;
   const baseURL = env['THINKBATCH_ENDPOINT'] || ENDPOINT.baseURL;
-  const rateLimits = parseRateGateSettings(endpointLimitsFromEnv(env));
+  const rateLimits = resolveEndpointLimits(baseURL, endpointLimitsFromEnv(env));
   const s3 = memo(() => new S3Client({}));
   const dynamodb = memo(() => new DynamoDBClient({}));
   const input = memo(() => createS3ObjectStore({ s3: s3(), bucket: linked.InputBucket.name }));

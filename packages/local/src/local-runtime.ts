@@ -23,8 +23,8 @@ import {
   type PipelineConfigInput,
   type PipelineDeps,
   parsePipelineConfig,
-  parseRateGateSettings,
   type RateGateSettings,
+  resolveEndpointLimits,
   STORAGE,
   SWEEPER,
   type SweepReport,
@@ -208,7 +208,7 @@ async function assembleRuntime(
   const rateGates = createRateGates({
     baseURL: options.endpoint.baseURL,
     apiKey: options.endpoint.apiKey,
-    settings: parseRateGateSettings(options.endpoint.limits ?? {}),
+    settings: resolveEndpointLimits(options.endpoint.baseURL, options.endpoint.limits ?? {}),
     create: (key, settings) =>
       createDynamoRateGate({ dynamodb: clients.dynamodb, tableName: resources.tableName, key, settings }),
   });

@@ -13,6 +13,8 @@ import {
   matchesJobListQuery,
 } from '@thinkbatch/core';
 
+import { createInMemoryJobProgress } from './in-memory-job-progress';
+
 const NOT_FOUND = { code: ErrorCode.notFound } as const;
 const CONFLICT = { code: ErrorCode.conflict } as const;
 const INVALID = { code: ErrorCode.invalidValue } as const;
@@ -59,6 +61,7 @@ export function createInMemoryJobStore(): JobStore {
   };
 
   return {
+    ...createInMemoryJobProgress((jobId, index) => chunks.get(chunkKey(jobId, index))),
     createJob: async (submission) => {
       const { jobId } = submission;
       const existing = jobs.get(jobId);

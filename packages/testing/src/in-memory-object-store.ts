@@ -79,6 +79,18 @@ export function createInMemoryObjectStore(
       for await (const part of body) parts.push(part);
       store(key, Buffer.concat(parts), putOptions);
     },
+    compose: async (key, sources, putOptions) => {
+      const parts = sources.map((source) => {
+        const object = objects.get(source);
+        if (object === undefined)
+          throw new ObjectStoreError(
+            `compose ${key}: source ${source} does not exist`,
+            'precondition_failed',
+          );
+        return object.body;
+      });
+      store(key, Buffer.concat(parts), putOptions);
+    },
     list: (prefix) =>
       (async function* () {
         for (const key of [...objects.keys()].sort()) if (key.startsWith(prefix)) yield key;

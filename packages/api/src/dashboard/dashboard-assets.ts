@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One static file of the dashboard. */
@@ -8,9 +9,26 @@ export interface DashboardAsset {
   readonly contentType: string;
 }
 
-/** A file of uPlot's package (resolved when first served: a bundle without node_modules serves no dashboard). */
-const uplot = (file: string): string => createRequire(import.meta.url).resolve(`uplot/dist/${file}`);
-const own = (name: string): string => fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
+/**
+ * The environment variable naming the directory that holds every dashboard file flat, by its URL name.
+ * A Lambda bundle has neither the source tree nor node_modules: the deployment copies the files there
+ * (`infra/args/api.ts`, `DASHBOARD_BUNDLE`) and sets this; relative to the function's root
+ * (`LAMBDA_TASK_ROOT`). Unset (`serve`, tests), the files are read where the sources and uPlot live.
+ */
+export const DASHBOARD_DIR_ENV = 'THINKBATCH_DASHBOARD_DIR';
+
+/** Where a bundled dashboard file is, or null when no bundle directory is configured. */
+function bundled(name: string): string | null {
+  const dir = process.env[DASHBOARD_DIR_ENV];
+  if (dir === undefined || dir === '') return null;
+  return resolve(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), dir, name);
+}
+
+/** A file of uPlot's package (resolved when first served). */
+const uplot = (file: string): string =>
+  bundled(file) ?? createRequire(import.meta.url).resolve(`uplot/dist/${file}`);
+const own = (name: string): string =>
+  bundled(name) ?? fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';

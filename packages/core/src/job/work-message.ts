@@ -19,6 +19,12 @@ export const LineRef = z.object({
   rateLimited: z.number().int().nonnegative().optional(),
   /** Time this line waited for endpoint capacity in earlier deliveries, ms (bounded by the longest wait). */
   rateWaitedMs: z.number().int().nonnegative().optional(),
+  /**
+   * Attempts claimed in earlier deliveries that made no call (a line claims its attempt before it waits
+   * for a rate gate permit, and may be handed back before one comes), carried by hand-backs so that
+   * `attempts` still counts calls only. Missing: none. A delivery that crashed loses its own count.
+   */
+  unusedClaims: z.number().int().nonnegative().optional(),
 });
 export type LineRef = z.infer<typeof LineRef>;
 
@@ -50,6 +56,22 @@ export const FinalizeJobMessage = z.object({
 });
 export type FinalizeJobMessage = z.infer<typeof FinalizeJobMessage>;
 
+/**
+ * Continue a job's fan-out that ran out of time, from its checkpoint. Duplicates are safe: fan-out is
+ * idempotent and skips the chunks its checkpoint says were sent.
+ */
+export const ContinueFanOutMessage = z.object({
+  type: z.literal('continue_fan_out'),
+  jobId: z.string(),
+  /** Invocations before this one that ran out of time on this fan-out (bounded by `maxHandoffs`). */
+  continuations: z.number().int().nonnegative(),
+});
+export type ContinueFanOutMessage = z.infer<typeof ContinueFanOutMessage>;
+
 /** The body of every message on the work queue (JSON). */
-export const WorkMessage = z.discriminatedUnion('type', [RunChunkMessage, FinalizeJobMessage]);
+export const WorkMessage = z.discriminatedUnion('type', [
+  RunChunkMessage,
+  FinalizeJobMessage,
+  ContinueFanOutMessage,
+]);
 export type WorkMessage = z.infer<typeof WorkMessage>;

@@ -13,6 +13,7 @@ import { isPermanentQueueFailure } from '../ports/work-queue';
 import type { LineError } from '../results/result-line';
 import { failJob, JOB_FAILURE_CODES } from './fail-job';
 import { INPUT_FAILURE_CODES, openFanOutSource } from './fan-out-input';
+import { createFanOutWindow, type FanOutWindow } from './fan-out-window';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { requestFinalizeWhenDone, settleChunk } from './settle-chunk';
@@ -30,26 +31,42 @@ interface OpenChunk {
 
 export type FanOutOutcome =
   | { readonly kind: 'fanned_out'; readonly chunks: number; readonly lines: number; readonly invalid: number }
+  /** Ran out of time: handed on from its checkpoint (`continuations` so far, this one included). */
+  | { readonly kind: 'continued'; readonly chunks: number; readonly continuations: number }
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string };
 
-/** SendMessageBatch takes 10 entries: enqueue chunks in groups of that size. */
-const SEND_GROUP = 10;
+/** The invocation a fan-out runs in. */
+export interface FanOutInvocation {
+  /** Epoch ms by which the invocation must have returned. @default none: runs to the end */
+  readonly deadline?: number;
+  /** Invocations before this one that ran out of time on this fan-out. @default 0 */
+  readonly continuations?: number;
+}
 
 /**
  * Stream a job's input once: validate every line, record invalid lines as failed results at once, and
- * enqueue the valid ones as chunk work items (claim checks: byte ranges, never prompts). Re-running it on
- * the same job (an interrupted fan-out, a duplicate event) recomputes the same chunks and skips chunks
- * already enqueued and lines already recorded, so no work is duplicated.
+ * enqueue the valid ones as chunk work items (claim checks: byte ranges, never prompts). Chunks are
+ * written and sent a window at a time, side by side (see `fan-out-window.ts`), and after each window the
+ * job's fan-out checkpoint says how many chunks are done. Re-running it on the same job (an interrupted
+ * fan-out, a duplicate event, a continuation) recomputes the same chunks (the custom_id check needs
+ * every line again) but writes and sends nothing below the checkpoint; above it, existing chunks and
+ * recorded lines are found and a chunk's work is sent twice at worst (workers skip recorded lines).
+ * Past its invocation's deadline (less `finalizeReserveMs`) it hands on: a `continue_fan_out` message
+ * runs the rest in a worker invocation, at most `maxHandoffs` times.
  * Transient errors throw (the caller retries: Lambda's async retries, then the failure destination);
  * failures no retry can fix end the job `failed` at once: an input that is gone or changed, a work
  * queue that refuses the work for good.
  */
-export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOutOutcome> {
+export async function fanOut(
+  deps: PipelineDeps,
+  job: JobRecord,
+  invocation: FanOutInvocation = {},
+): Promise<FanOutOutcome> {
   if (job.chunksTotal !== null) return { kind: 'skipped', reason: 'fan-out already finished' };
   if (isTerminalJobStatus(job.status)) return { kind: 'skipped', reason: `job is ${job.status}` };
   try {
-    return await readAndEnqueue(deps, job);
+    return await readAndEnqueue(deps, job, invocation);
   } catch (error) {
     if (!isPermanentQueueFailure(error)) throw error;
     return failFanOut(
@@ -61,7 +78,27 @@ export async function fanOut(deps: PipelineDeps, job: JobRecord): Promise<FanOut
   }
 }
 
-async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<FanOutOutcome> {
+/** Run a fan-out handed on by `continue_fan_out` (see {@link fanOut}); skipped once it finished. */
+export async function continueFanOut(
+  deps: PipelineDeps,
+  jobId: string,
+  invocation: FanOutInvocation,
+): Promise<FanOutOutcome> {
+  const job = await deps.jobs.getJob(jobId);
+  if (job === null) return { kind: 'skipped', reason: `job ${jobId} does not exist` };
+  if (job.chunksTotal !== null || isTerminalJobStatus(job.status))
+    return { kind: 'skipped', reason: `job ${jobId} is ${job.status}, fan-out finished` };
+  // Progress, for the sweeper, which resumes a fan-out that has not changed for a while.
+  const now = deps.clock.now();
+  const current = (await deps.jobs.transitionJob(jobId, { from: [job.status], to: job.status, now })) ?? job;
+  return fanOut(deps, current, invocation);
+}
+
+async function readAndEnqueue(
+  deps: PipelineDeps,
+  awaited: JobRecord,
+  invocation: FanOutInvocation,
+): Promise<FanOutOutcome> {
   const job = await pinUploadedInput(deps, awaited);
   if (job === null) {
     const { bucket, key } = awaited.input;
@@ -93,24 +130,27 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
   const maxChunks = deps.config.maxChunksPerJob;
 
   const registry = createCustomIdRegistry();
-  const pending: { chunk: number; message: RunChunkMessage }[] = [];
+  await deps.jobs.startJobProgress(jobId);
+  const checkpoint = await deps.jobs.getFanOutCheckpoint(jobId);
+  const window: FanOutWindow<OpenChunk> = createFanOutWindow<OpenChunk>(deps, {
+    jobId,
+    checkpoint,
+    persist: (chunk) => persistChunk(deps, jobId, chunk, defaults.model, decodedInput),
+  });
+  const continuations = invocation.continuations ?? 0;
+  const stopAt = fanOutStopTime(deps, invocation.deadline);
   let open: OpenChunk = { index: 0, entries: [], bytes: 0 };
   let lines = 0;
   let invalid = 0;
 
-  const flushSends = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    await deps.queue.send(pending.map((p) => p.message));
-    // One round trip for the group, not one per chunk in turn: each mark is its own idempotent update.
-    await Promise.all(pending.map((p) => deps.jobs.markChunkEnqueued(jobId, p.chunk)));
-    pending.length = 0;
-  };
-  const closeChunk = async (): Promise<void> => {
-    if (open.entries.length === 0) return;
-    const message = await persistChunk(deps, jobId, open, defaults.model, decodedInput);
-    if (message !== null) pending.push({ chunk: open.index, message });
-    if (pending.length >= SEND_GROUP) await flushSends();
+  /** Close the open chunk; true when the window was written and the time is up. */
+  const closeChunk = async (): Promise<boolean> => {
+    if (open.entries.length === 0) return false;
+    const full = window.add(open);
     open = { index: open.index + 1, entries: [], bytes: 0 };
+    if (!full) return false;
+    await window.flush();
+    return deps.clock.now() >= stopAt && window.written() > checkpoint;
   };
 
   const requestProblem: RequestProblem = (record) => {
@@ -125,7 +165,7 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
     for await (const record of records) {
       if (open.index >= maxChunks) {
         // Chunks sent so far run until the failure stops them; the job keeps their results.
-        await flushSends();
+        await window.flush();
         const most = `${maxChunks} chunks, about ${maxChunks * linesPerChunk} lines at ${linesPerChunk} per chunk`;
         const message = `the input has more lines than one job holds (${most}): split it into smaller files`;
         return failFanOut(deps, job, INPUT_FAILURE_CODES.tooLarge, message);
@@ -135,7 +175,9 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
       if (entry.kind === 'invalid') invalid += 1;
       open.entries.push(entry);
       open.bytes += record.byteEnd - record.byteStart;
-      if (open.entries.length >= linesPerChunk || open.bytes >= deps.config.maxChunkBytes) await closeChunk();
+      if (open.entries.length >= linesPerChunk || open.bytes >= deps.config.maxChunkBytes) {
+        if (await closeChunk()) return handOn(deps, job, window.written(), continuations);
+      }
     }
   } catch (error) {
     if (!(error instanceof NotJsonlError)) throw error;
@@ -144,7 +186,7 @@ async function readAndEnqueue(deps: PipelineDeps, awaited: JobRecord): Promise<F
     return failFanOut(deps, job, code, error.message);
   }
   await closeChunk();
-  await flushSends();
+  await window.flush();
 
   const chunks = open.index;
   const finished = await deps.jobs.finishFanout(jobId, {
@@ -194,17 +236,21 @@ async function persistChunk(
 ): Promise<RunChunkMessage | null> {
   const lineNumbers = open.entries.map((e) => (e.kind === 'valid' ? e.ref.line : e.line));
   let { chunk } = await deps.jobs.putChunk(jobId, open.index, lineNumbers);
+  let recordedInvalid = false;
   for (const entry of open.entries) {
     if (entry.kind !== 'invalid' || chunk.recorded[String(entry.line)] !== undefined) continue;
     const result = unansweredResult({ ...entry, status: 'failed', attempts: 0, model });
     ({ chunk } = await recordLineResult(deps, jobId, open.index, result));
+    recordedInvalid = true;
   }
+  if (recordedInvalid) await deps.jobs.pushChunkProgress(jobId, open.index);
   const refs = open.entries.flatMap((e) => (e.kind === 'valid' ? [e.ref] : []));
   if (refs.length === 0) {
     if (!chunk.enqueued) await deps.jobs.markChunkEnqueued(jobId, open.index);
     await settleChunk(deps, chunk);
     return null;
   }
+  // Chunks enqueued by an older fan-out were marked one by one; now the checkpoint says it per window.
   if (chunk.enqueued) return null;
   return {
     type: 'run_chunk',
@@ -227,6 +273,30 @@ async function pinUploadedInput(deps: PipelineDeps, job: JobRecord): Promise<Job
   const now = deps.clock.now();
   const pinned = await deps.jobs.pinInput(job.jobId, { etag: info.etag, size: info.size, now });
   return pinned ?? (await deps.jobs.getJob(job.jobId));
+}
+
+/** When a fan-out stops to hand on: its deadline less the reserve (at most a quarter of the time left). */
+function fanOutStopTime(deps: PipelineDeps, deadline: number | undefined): number {
+  if (deadline === undefined) return Number.POSITIVE_INFINITY;
+  const reserveMs = Math.min(deps.config.finalizeReserveMs, (deadline - deps.clock.now()) / 4);
+  return deadline - reserveMs;
+}
+
+/** Send the rest of the fan-out on to a worker invocation, or fail the job at the bound. */
+async function handOn(
+  deps: PipelineDeps,
+  job: JobRecord,
+  chunks: number,
+  continuations: number,
+): Promise<FanOutOutcome> {
+  if (continuations >= deps.config.maxHandoffs) {
+    const message = `fan-out did not finish in ${continuations + 1} invocations (${chunks} chunks sent)`;
+    return failFanOut(deps, job, JOB_FAILURE_CODES.fanOutFailed, message);
+  }
+  deps.log.info('fan-out out of time; handing on from its checkpoint', { jobId: job.jobId, chunks });
+  const next = continuations + 1;
+  await deps.queue.send([{ type: 'continue_fan_out', jobId: job.jobId, continuations: next }]);
+  return { kind: 'continued', chunks, continuations: next };
 }
 
 async function failFanOut(

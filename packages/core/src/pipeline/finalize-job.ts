@@ -1,18 +1,19 @@
 import type { JobRecord, JobStatus } from '../job/job';
+import { jobKeys } from '../job/job-keys';
 import { publishJobFinished } from '../ports/job-events';
 import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
 import type { JobSummary, SummaryCounts } from '../results/job-summary';
 import { claimFinalizeOrRetryLater, requestFinalizeAfterLease } from './finalize-claim';
 import {
+  composeSegments,
   FinalizeOutOfTimeError,
-  readSegmentResults,
+  readResultFilesAhead,
   segmentCount,
   untilStopTime,
   writeMissingSegments,
 } from './finalize-segments';
-import { type ResultFiles, writeResultFiles, writeSummary } from './job-outputs';
+import { type ResultFiles, resultOutputs, writeResultFiles, writeSummary } from './job-outputs';
 import type { PipelineDeps } from './pipeline-deps';
-import { readJobResults } from './read-job-results';
 import { removeIntermediates } from './remove-intermediates';
 
 export type FinalizeOutcome =
@@ -37,11 +38,13 @@ export interface FinalizeInvocation {
  * from the recorded results only, so a second run writes the same bytes. Then the job becomes terminal
  * and its intermediate files go.
  *
- * Within its deadline (less `finalizeReserveMs`, at most a quarter of the time left): a job of more than `finalizeSegmentChunks` chunks (or
- * one whose finalize ran out of time before) first gets its chunk files concatenated into segment files,
- * resumably — an invocation that runs out of time sends the job's finalize on to the next, which skips
- * the segments written — and the final pass reads the few segment files instead of every chunk file. A
- * final pass that runs out of time aborts its uploads and is handed on the same way. After `maxHandoffs`
+ * Within its deadline (less `finalizeReserveMs`, at most a quarter of the time left): a job of more than
+ * `finalizeSegmentChunks` chunks (or one whose finalize ran out of time before) is read once, in
+ * segments, resumably — each segment's lines go into the segment file, its failed lines, OpenAI Batch
+ * lines and counts into its parts; an invocation that runs out of time sends the job's finalize on to
+ * the next, which skips the segments written — and the outputs are then composed from the segments and
+ * their parts (server-side copies on S3) without reading a line again. A smaller job is one pass over
+ * its chunk files (read ahead); a pass that runs out of time aborts its uploads and is handed on. After `maxHandoffs`
  * hand-ons the job fails `finalize_failed` rather than loop.
  */
 export async function finalizeJob(
@@ -73,13 +76,17 @@ export async function finalizeJob(
   try {
     if (segmented) {
       const segments = await writeMissingSegments(deps, job, { segmentChunks, stopAt });
-      if (segments.kind === 'out_of_time') {
+      if (segments.kind === 'out_of_time' || deps.clock.now() >= stopAt) {
         deps.log.info('finalize out of time; handing on', { jobId, ...segments });
         return handOn(deps, job, continuations);
       }
+      files = { outputs: resultOutputs(job), summary: await composeSegments(deps, job, segmentChunks) };
+    } else {
+      const chunks = job.chunksTotal ?? 0;
+      const keys = Array.from({ length: chunks }, (_, index) => jobKeys.chunkResults(jobId, index));
+      const lines = readResultFilesAhead(deps, jobId, keys);
+      files = await writeResultFiles(deps, job, untilStopTime(lines, deps.clock, stopAt));
     }
-    const lines = segmented ? readSegmentResults(deps, job, segmentChunks) : readJobResults(deps, job);
-    files = await writeResultFiles(deps, job, untilStopTime(lines, deps.clock, stopAt));
   } catch (error) {
     if (!(error instanceof FinalizeOutOfTimeError)) throw error;
     deps.log.info('finalize pass out of time; its uploads aborted, handing on', { jobId });

@@ -1,12 +1,45 @@
+import { ErrorCode } from '../errors/error-code';
+import { parse } from '../errors/parse';
 import type { JobRecord } from '../job/job';
 import { jobKeys } from '../job/job-keys';
+import { readJsonlLines } from '../jsonl/jsonl-reader';
+import { createSummaryBuilder, type SummaryBuilder, SummaryState } from '../results/job-summary';
+import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
+import { ResultLine } from '../results/result-line';
+import { type JsonlUpload, startJsonlUpload } from './jsonl-upload';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
-import { readResultFiles, type StoredResultLine } from './read-job-results';
+import type { StoredResultLine } from './read-job-results';
+
+/** Result files read ahead of the one being parsed (whole chunk files: tens of KB to a few MB each). */
+const READ_AHEAD = 8;
 
 /** Segments of a job of `chunks` chunks, `segmentChunks` chunks each (the last may be shorter). */
 export function segmentCount(chunks: number, segmentChunks: number): number {
   return Math.ceil(chunks / segmentChunks);
+}
+
+/** What a segment leaves beside its results: its failed lines, its OpenAI Batch lines, its summary. */
+export type SegmentPart = 'errors' | 'batch' | 'summary';
+
+/** Where the parts of finalize segments are (deleted with the other intermediates). */
+export function segmentPartsPrefix(jobId: string): string {
+  return `${jobKeys.root(jobId)}finalize-parts/`;
+}
+
+/** Key of one part of segment `segment`. */
+export function segmentPartKey(jobId: string, segment: number, part: SegmentPart): string {
+  const extension = part === 'summary' ? 'json' : 'jsonl';
+  return `${segmentPartsPrefix(jobId)}${String(segment).padStart(6, '0')}.${part}.${extension}`;
+}
+
+/** The summary part of a segment: what its lines add to `summary.json`, and which parts it wrote. */
+interface SegmentSummary {
+  readonly state: SummaryState;
+  /** Whether the errors part was written (only when the segment has a line that did not succeed). */
+  readonly errors: boolean;
+  /** Whether the OpenAI Batch part was written. */
+  readonly batch: boolean;
 }
 
 /** How writing the missing segments ended. */
@@ -16,13 +49,16 @@ export type SegmentsOutcome =
 
 /**
  * Write the finalize segments of a job that are not written yet, in order, while `stopAt` (epoch ms) has
- * not passed: segment k holds the bytes of chunk files k·S … (k+1)·S − 1, concatenated (each chunk file
- * ends its lines with a newline). A segment object exists only once complete (a multipart upload), so a
- * segment found is done, and a later invocation resumes from the first one missing.
+ * not passed. Segment k is one pass over chunk files k·S … (k+1)·S − 1 (read ahead, side by side): their
+ * lines, as stored, into the segment (`jobs/<id>/finalize/<k>.jsonl`); the lines that did not succeed
+ * into its errors part; the OpenAI Batch lines into its batch part (when the job asked for them); its
+ * counts into its summary part. The parts are stored before the segment, and a segment object exists
+ * only once complete (a multipart upload), so a segment found is done with its parts, and a later
+ * invocation resumes from the first one missing.
  */
 export async function writeMissingSegments(
   deps: Pick<PipelineDeps, 'output' | 'clock'>,
-  job: Pick<JobRecord, 'jobId' | 'chunksTotal'>,
+  job: Pick<JobRecord, 'jobId' | 'chunksTotal' | 'createdAt' | 'options'>,
   options: { readonly segmentChunks: number; readonly stopAt: number },
 ): Promise<SegmentsOutcome> {
   const chunks = job.chunksTotal ?? 0;
@@ -34,37 +70,126 @@ export async function writeMissingSegments(
     if (deps.clock.now() >= options.stopAt) return { kind: 'out_of_time', written, left: segments - segment };
     const from = segment * options.segmentChunks;
     const to = Math.min(chunks, from + options.segmentChunks);
-    await deps.output.putStream(key, chunkBytes(deps, job.jobId, from, to), {
-      contentType: 'application/x-ndjson',
-    });
+    const keys = Array.from({ length: to - from }, (_, i) => jobKeys.chunkResults(job.jobId, from + i));
+    await writeSegment(deps, job, segment, readResultFilesAhead(deps, job.jobId, keys));
     written += 1;
   }
   return { kind: 'done', written };
 }
 
-async function* chunkBytes(
+async function writeSegment(
   deps: Pick<PipelineDeps, 'output'>,
-  jobId: string,
-  from: number,
-  to: number,
-): AsyncGenerator<Uint8Array> {
-  for (let index = from; index < to; index += 1) {
-    const key = jobKeys.chunkResults(jobId, index);
-    const stream = await deps.output.stream(key);
-    if (stream === null) throw new PipelineError(`job ${jobId}: chunk results ${key} are missing`);
-    yield* stream;
+  job: Pick<JobRecord, 'jobId' | 'createdAt' | 'options'>,
+  segment: number,
+  lines: AsyncIterable<StoredResultLine>,
+): Promise<void> {
+  const { jobId } = job;
+  const results = startJsonlUpload(deps.output, jobKeys.finalizeSegment(jobId, segment));
+  // The other parts start with their first line: a segment whose lines all succeeded has no errors part.
+  let errors: JsonlUpload | null = null;
+  let batch: JsonlUpload | null = null;
+  const openaiBatch = job.options.openaiBatchOutput === true;
+  const batchOptions = { batchRequestIdPrefix: jobId, createdAt: job.createdAt };
+  const summary = createSummaryBuilder();
+  const uploads = (): JsonlUpload[] => [errors, batch, results].filter((u) => u !== null);
+  try {
+    for await (const { text, result } of lines) {
+      summary.add(result);
+      await results.writeLine(text);
+      if (result.status !== 'succeeded') {
+        errors ??= startJsonlUpload(deps.output, segmentPartKey(jobId, segment, 'errors'));
+        await errors.writeLine(text);
+      }
+      if (openaiBatch) {
+        batch ??= startJsonlUpload(deps.output, segmentPartKey(jobId, segment, 'batch'));
+        await batch.writeLine(JSON.stringify(toOpenAIBatchOutputLine(result, batchOptions)));
+      }
+    }
+    await Promise.all([errors?.finish(), batch?.finish()]);
+    const part: SegmentSummary = { state: summary.state(), errors: errors !== null, batch: batch !== null };
+    await deps.output.put(segmentPartKey(jobId, segment, 'summary'), JSON.stringify(part), {
+      contentType: 'application/json',
+    });
+    await results.finish();
+  } catch (error) {
+    await Promise.all(uploads().map((upload) => upload.abort(error)));
+    throw error;
   }
 }
 
-/** Every result line of a job from its segment files, in input order. */
-export function readSegmentResults(
+/**
+ * The outputs of a job whose segments are all written, composed from them without reading a result
+ * line again: `results.jsonl` from the segments, `errors.jsonl` and the OpenAI Batch file from their
+ * parts (`ObjectStore.compose`: server-side copies on S3), and the summary builder from their summary
+ * parts. Rewriting them gives the same bytes, so a composition cut short is simply done again.
+ */
+export async function composeSegments(
   deps: Pick<PipelineDeps, 'output'>,
-  job: Pick<JobRecord, 'jobId' | 'chunksTotal'>,
+  job: Pick<JobRecord, 'jobId' | 'chunksTotal' | 'options'>,
   segmentChunks: number,
-): AsyncGenerator<StoredResultLine> {
+): Promise<SummaryBuilder> {
+  const { jobId } = job;
   const segments = segmentCount(job.chunksTotal ?? 0, segmentChunks);
-  const keys = Array.from({ length: segments }, (_, k) => jobKeys.finalizeSegment(job.jobId, k));
-  return readResultFiles(deps, job.jobId, keys);
+  const summary = createSummaryBuilder();
+  const errors: string[] = [];
+  const batch: string[] = [];
+  for (let segment = 0; segment < segments; segment += 1) {
+    const key = segmentPartKey(jobId, segment, 'summary');
+    const body = await deps.output.get(key);
+    if (body === null)
+      throw new PipelineError(`job ${jobId}: finalize part ${key} is missing`, { code: ErrorCode.notFound });
+    const part = JSON.parse(new TextDecoder().decode(body)) as SegmentSummary;
+    summary.merge(parse(SummaryState, part.state, `finalize part ${key}`, PipelineError));
+    if (part.errors) errors.push(segmentPartKey(jobId, segment, 'errors'));
+    if (part.batch) batch.push(segmentPartKey(jobId, segment, 'batch'));
+  }
+  const ndjson = { contentType: 'application/x-ndjson' };
+  const segmentKeys = Array.from({ length: segments }, (_, k) => jobKeys.finalizeSegment(jobId, k));
+  await Promise.all([
+    deps.output.compose(jobKeys.results(jobId), segmentKeys, ndjson),
+    deps.output.compose(jobKeys.errors(jobId), errors, ndjson),
+    job.options.openaiBatchOutput === true
+      ? deps.output.compose(jobKeys.openaiBatch(jobId), batch, ndjson)
+      : Promise.resolve(),
+  ]);
+  return summary;
+}
+
+/**
+ * The result lines of JSONL files of a job (chunk files), file after file, each line checked to be a
+ * ResultLine; the next `READ_AHEAD` files are opened (their GETs under way) while one is parsed, so the reads' latency overlaps
+ * (on S3 each GET costs tens of ms before its first byte). Memory: the files read ahead. A missing file
+ * or a line that is not a ResultLine is a bug: throws.
+ */
+export async function* readResultFilesAhead(
+  deps: Pick<PipelineDeps, 'output'>,
+  jobId: string,
+  keys: readonly string[],
+): AsyncGenerator<StoredResultLine> {
+  const pending: Promise<AsyncIterable<Uint8Array> | null>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (pending.length < READ_AHEAD && next < keys.length) {
+      const opened = deps.output.stream(keys[next] ?? '');
+      opened.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
+      pending.push(opened);
+      next += 1;
+    }
+  };
+  fill();
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index] ?? '';
+    const body = await pending.shift();
+    fill();
+    if (body === null || body === undefined)
+      throw new PipelineError(`job ${jobId}: result file ${key} is missing`, { code: ErrorCode.notFound });
+    for await (const record of readJsonlLines(body, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
+      if (record.kind === 'error')
+        throw new PipelineError(`job ${jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
+      const what = `result line ${record.lineNumber} of ${key}`;
+      yield { text: record.text, result: parse(ResultLine, JSON.parse(record.text), what, PipelineError) };
+    }
+  }
 }
 
 /** Thrown into a finalize pass that reached its stop time; the pass's uploads are aborted. */

@@ -1,4 +1,5 @@
 import type { LineRef, RunChunkMessage } from '../job/work-message';
+import { callsMade } from './line-call';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
 
@@ -31,7 +32,7 @@ export async function endHandedBackLines(
         code: 'handoffs_exhausted',
         message: `line ${ref.line}: its work item was handed back ${message.handoffs} times (endpoint capacity, time running out or another delivery holding the line) without finishing it`,
       },
-      attempts: chunk.attempts[String(ref.line)] ?? 0,
+      attempts: callsMade(chunk, ref),
       model: null,
     });
     await recordLineResult(deps, jobId, index, result);

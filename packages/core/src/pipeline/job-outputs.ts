@@ -51,13 +51,18 @@ export async function writeResultFiles(
     await Promise.all(uploads.map((upload) => upload.abort(error)));
     throw error;
   }
-  const outputs: JobOutputs = {
+  return { outputs: resultOutputs(job), summary };
+}
+
+/** The keys of a job's outputs, `summary.json` included (see `writeSummary`). */
+export function resultOutputs(job: Pick<JobRecord, 'jobId' | 'options'>): JobOutputs {
+  const { jobId } = job;
+  return {
     results: jobKeys.results(jobId),
     errors: jobKeys.errors(jobId),
     summary: jobKeys.summary(jobId),
-    openaiBatch,
+    openaiBatch: job.options.openaiBatchOutput === true ? jobKeys.openaiBatch(jobId) : null,
   };
-  return { outputs, summary };
 }
 
 /** Build `summary.json` from the counted lines, with a cost estimate when prices are configured, and store it. */

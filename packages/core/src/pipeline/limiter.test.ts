@@ -82,6 +82,36 @@ describe('createAdaptiveLimiter', () => {
     expect(limiter.active).toBe(0);
   });
 
+  it('with aheadPerBusy, lets as many more in ahead as are busy (at least `ahead`)', async () => {
+    let busy = 0;
+    const limiter = createAdaptiveLimiter({ max: 20, ahead: 2, aheadPerBusy: 1, busy: () => busy });
+    const gates: (() => void)[] = [];
+    let started = 0;
+    const tasks = Array.from({ length: 30 }, () =>
+      limiter.run(async () => {
+        started += 1;
+        await new Promise<void>((resolve) => gates.push(resolve));
+      }),
+    );
+    await Promise.resolve();
+    expect(started).toBe(2);
+    busy = 6; // six busy: six more may wait, not two
+    limiter.recheck();
+    await Promise.resolve();
+    expect(started).toBe(12);
+    busy = 15; // the bound is `max`
+    limiter.recheck();
+    await Promise.resolve();
+    expect(started).toBe(20);
+    busy = 0;
+    for (let i = 0; i < 30; i += 1) {
+      gates.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await Promise.all(tasks);
+    expect(started).toBe(30);
+  });
+
   it('rejects bounds that could never run a task', () => {
     expect(() => createAdaptiveLimiter({ max: 0, ahead: 1, busy: () => 0 })).toThrow(ConfigurationError);
     expect(() => createAdaptiveLimiter({ max: 4, ahead: 0, busy: () => 0 })).toThrow(ConfigurationError);

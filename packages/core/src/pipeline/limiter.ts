@@ -36,6 +36,12 @@ export interface AdaptiveLimiterOptions {
   readonly max: number;
   /** Tasks let in beyond the busy ones: those waiting for what the busy ones hold (≥ 1). */
   readonly ahead: number;
+  /**
+   * More tasks let in ahead as more are busy: at least `aheadPerBusy × busy` (rounded up), so that tasks
+   * with work of their own to do before they wait (job store round trips) keep up with a large number
+   * of busy ones. @default 0
+   */
+  readonly aheadPerBusy?: number;
   /** Running tasks that hold what they waited for (lines holding an endpoint permit). */
   readonly busy: () => number;
 }
@@ -55,6 +61,7 @@ export interface AdaptiveLimiter extends Limiter {
  */
 export function createAdaptiveLimiter(options: AdaptiveLimiterOptions): AdaptiveLimiter {
   const { max, ahead, busy } = options;
+  const aheadPerBusy = Math.max(0, options.aheadPerBusy ?? 0);
   for (const [name, value] of [
     ['max', max],
     ['ahead', ahead],
@@ -65,7 +72,10 @@ export function createAdaptiveLimiter(options: AdaptiveLimiterOptions): Adaptive
   }
   let active = 0;
   const waiting: (() => void)[] = [];
-  const bound = (): number => Math.min(max, busy() + ahead);
+  const bound = (): number => {
+    const running = busy();
+    return Math.min(max, running + Math.max(ahead, Math.ceil(aheadPerBusy * running)));
+  };
   const admit = (): void => {
     while (active < bound()) {
       const next = waiting.shift();

@@ -1,5 +1,7 @@
 /** What a line's endpoint call tells the rate gate, and what the gate needs to know before it. */
 import type { ChatRequestBody } from '../completion/chat';
+import type { ChunkRecord } from '../job/chunk';
+import type { LineRef } from '../job/work-message';
 import type { ModelCallResult } from '../ports/model-client';
 import type { CallResult } from '../rate-control/rate-controller';
 
@@ -29,4 +31,12 @@ export function optionalTokens(body: ChatRequestBody): { tokens?: number } {
   if (body.max_tokens === undefined) return {};
   const promptChars = body.messages.reduce((sum, m) => sum + m.content.length, 0);
   return { tokens: Math.ceil(promptChars / 4) + body.max_tokens };
+}
+
+/**
+ * Calls the endpoint received for a line, from its chunk's attempt count: every claimed attempt less
+ * those claimed in deliveries that made no call (`LineRef.unusedClaims`, carried by hand-backs).
+ */
+export function callsMade(chunk: Pick<ChunkRecord, 'attempts'>, ref: LineRef): number {
+  return Math.max(0, (chunk.attempts[String(ref.line)] ?? 0) - (ref.unusedClaims ?? 0));
 }

@@ -86,9 +86,9 @@ export function createLinePermits(options: LinePermitsOptions): LinePermits {
         ...decision,
         permit: {
           startedAt: permit.startedAt,
-          finish: (result) => {
+          finish: (result, calledAt) => {
             settle();
-            return permit.finish(result);
+            return permit.finish(result, calledAt);
           },
           cancel: () => {
             settle();

@@ -163,11 +163,43 @@ describe('settling a chunk after a group commit', () => {
 });
 
 describe('createCancelWatch', () => {
-  it('knows the cancel the delivery started with, and remembers one a claim reported', async () => {
-    expect(await createCancelWatch(true).isCancelled()).toBe(true);
-    const watch = createCancelWatch(false);
+  it('knows the cancel the delivery started with, and remembers one a claim reported, with no read', async () => {
+    let reads = 0;
+    const jobs = {
+      getJob: async () => {
+        reads += 1;
+        return { cancelRequested: true } as never;
+      },
+    };
+    expect(await createCancelWatch(jobs, JOB, true).isCancelled()).toBe(true);
+    const watch = createCancelWatch(jobs, JOB, false);
     expect(await Promise.all([watch.isCancelled(), watch.isCancelled()])).toEqual([false, false]);
     watch.noteCancelled();
     expect(await watch.isCancelled()).toBe(true);
+    expect(reads).toBe(0);
+  });
+
+  it('answers from a read started recently enough, and reads again when the last one is older', async () => {
+    let reads = 0;
+    let cancelRequested = false;
+    let now = 1_000;
+    const jobs = {
+      getJob: async () => {
+        reads += 1;
+        return { cancelRequested } as never;
+      },
+    };
+    const { isCancelled } = createCancelWatch(jobs, JOB, false, { now: () => now });
+    expect(await isCancelled()).toBe(false); // no read: the claims carry a cancel
+    expect(reads).toBe(0);
+    expect(await isCancelled({ startedWithinMs: 1_000 })).toBe(false); // after a long wait: a read
+    expect(reads).toBe(1);
+    cancelRequested = true;
+    now += 800;
+    expect(await isCancelled({ startedWithinMs: 1_000 })).toBe(false); // the read of 800 ms ago will do
+    expect(reads).toBe(1);
+    now += 400;
+    expect(await isCancelled({ startedWithinMs: 1_000 })).toBe(true); // 1.2 s old: read again
+    expect(reads).toBe(2);
   });
 });

@@ -17,6 +17,9 @@ export interface LineRecorder {
   readonly recordedResults: KnownResults;
 }
 
+/** Lines a delivery records between two pushes of its chunk into the job counter. */
+export const PUSH_EVERY_LINES = 10;
+
 /**
  * A group commit of finished lines: the first line goes at once, and lines that finish while a group is
  * under way go together in the following one. A group is one result object holding its lines' results
@@ -40,6 +43,7 @@ export function createLineRecorder(
   let waiting: Waiting[] = [];
   const recordedResults = new Map<string, ResultObjectLines>();
   let flushing = false;
+  let unpushed = 0;
   /** The next group: distinct lines in the order they finished; a repeated line waits for the next. */
   const takeGroup = (): Waiting[] => {
     const lines = new Set<number>();
@@ -85,6 +89,13 @@ export function createLineRecorder(
       const mine = results.filter((_, i) => outcome.recorded[i] === true);
       if (mine.length > 0) recordedResults.set(resultKey, resultObjectLinesOf(mine));
     } else await deps.output.delete([resultKey]);
+    // The job counter follows every PUSH_EVERY_LINES lines this delivery recorded (a push is four
+    // requests); the chunk's completion pushes the rest (`settleChunk`).
+    unpushed += outcome.recorded.filter(Boolean).length;
+    if (unpushed >= PUSH_EVERY_LINES) {
+      unpushed = 0;
+      await deps.jobs.pushChunkProgress(jobId, chunk);
+    }
     group.forEach((w, i) => {
       w.resolve({ recorded: outcome.recorded[i] === true, chunk: outcome.chunk });
     });

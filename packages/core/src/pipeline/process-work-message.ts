@@ -1,4 +1,5 @@
 import type { WorkMessage } from '../job/work-message';
+import { continueFanOut } from './fan-out';
 import { finalizeJob } from './finalize-job';
 import type { PipelineDeps } from './pipeline-deps';
 import { type Invocation, runChunk } from './run-chunk';
@@ -17,6 +18,12 @@ export async function processWorkMessage(
       await finalizeJob(deps, message.jobId, {
         deadline: invocation.deadline,
         continuations: message.continuations ?? 0,
+      });
+      return;
+    case 'continue_fan_out':
+      await continueFanOut(deps, message.jobId, {
+        deadline: invocation.deadline,
+        continuations: message.continuations,
       });
       return;
   }

@@ -1,4 +1,5 @@
 import { jobKeys } from '../job/job-keys';
+import { segmentPartsPrefix } from './finalize-segments';
 import type { PipelineDeps } from './pipeline-deps';
 
 /** DeleteObjects takes at most this many keys. */
@@ -13,6 +14,7 @@ export async function removeIntermediates(deps: Pick<PipelineDeps, 'output'>, jo
     jobKeys.linesPrefix(jobId),
     jobKeys.chunksPrefix(jobId),
     jobKeys.finalizePrefix(jobId),
+    segmentPartsPrefix(jobId),
     jobKeys.inputCopyPrefix(jobId),
   ]) {
     let batch: string[] = [];

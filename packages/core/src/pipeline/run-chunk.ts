@@ -12,6 +12,7 @@ import { createCancelWatch } from './cancel-watch';
 import { createEndpointRefusalGuard } from './endpoint-refusal-guard';
 import { endHandedBackLines } from './handoff-limit';
 import type { Limiter } from './limiter';
+import { callsMade } from './line-call';
 import { createLineClaims } from './line-claims';
 import { createLinePermits, type LinePermits } from './line-permits';
 import { createLineRecorder } from './line-recorder';
@@ -86,7 +87,7 @@ export async function runChunk(
   if (todo.length > 0) {
     const holder = deps.newToken();
     // A cancel shows in the claims (refused as `cancelled`), which go in groups of the chunk's lines.
-    const cancel = createCancelWatch(job.cancelRequested);
+    const cancel = createCancelWatch(deps.jobs, jobId, job.cancelRequested, deps.clock);
     const claims = createLineClaims(deps.jobs, jobId, index);
     // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
     const refusals = createEndpointRefusalGuard(deps, jobId, job.error, invocation.signal);
@@ -122,7 +123,7 @@ export async function runChunk(
             await recorder.record(result);
             return;
           }
-          const stopped = await refusals.stoppedLine(ref, chunk.attempts[String(ref.line)] ?? 0);
+          const stopped = await refusals.stoppedLine(ref, callsMade(chunk, ref));
           if (stopped !== null) return void (await recorder.record(stopped));
           const release = (): Promise<void> => deps.jobs.releaseLine(jobId, index, ref.line, holder);
           const outcome = await runLine(lineDeps, {

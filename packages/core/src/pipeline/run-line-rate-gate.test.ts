@@ -94,10 +94,42 @@ describe('lines calling through the rate gate', () => {
     expect(h.model.callsFor('starved')).toBe(0);
     const handedBack = h.queue.sent.filter((s) => s.message.type === 'run_chunk' && s.message.handoffs === 1);
     expect(handedBack.map((s) => s.message.type === 'run_chunk' && s.message.lines)).toEqual([
-      [expect.objectContaining({ line: 1, rateWaitedMs: 20_000 })],
+      [expect.objectContaining({ line: 1, rateWaitedMs: 20_000, unusedClaims: 1 })],
     ]);
     expect(handedBack[0]?.delaySeconds).toBe(0); // at once: no pause to wait out, only capacity elsewhere
     expect((await h.jobs.getJob(job.jobId))?.status).toBe('completed');
+  });
+
+  it('claims before waiting for a permit, and counts only calls in `attempts` across hand-backs', async () => {
+    // 6 requests/min (a start every 10 s) and another worker holds the starts of the next 30 s: the line
+    // claims, waits 25 s, is handed back with its claim unused, then gets a start in the next delivery.
+    const h = createPipelineHarness({
+      rateLimits: { requestsPerMinute: 6 / 0.98 },
+      config: { handBackAfterMs: 25_000 },
+    });
+    const taken = await h.deps.rateGates.forModel(h.deps.config.defaultModel).acquire({
+      holder: 'another-worker',
+      leaseId: null,
+      inUse: 0,
+      outcomes: [],
+      holdUntil: h.clock.now() + 900_000,
+      startsHeld: 0,
+      want: { requests: 3, slots: 3 },
+    });
+    expect(taken.starts).toHaveLength(3);
+    const job = await h.upload('patient.jsonl', simple('patient'));
+    await h.drain();
+    const [patient] = await h.results(job.jobId);
+    const handBacks = h.queue.sent.filter((s) => s.message.type === 'run_chunk' && s.message.handoffs > 0);
+    expect(handBacks.map((s) => s.message.type === 'run_chunk' && s.message.lines)).toEqual([
+      [expect.objectContaining({ line: 1, unusedClaims: 1 })],
+    ]);
+    expect(h.model.callsFor('patient')).toBe(1);
+    // The job store counted two claims; the line made one call.
+    expect(patient).toMatchObject({ status: 'succeeded', attempts: 1 });
+    const body = await h.output.get(jobKeys.summary(job.jobId));
+    const summary = JobSummary.parse(JSON.parse(new TextDecoder().decode(body ?? new Uint8Array())));
+    expect(summary.attempts).toBe(1);
   });
 
   it("fails a line `rate_limited` when the job's deadline comes before capacity", async () => {
@@ -154,6 +186,80 @@ describe('lines calling through the rate gate', () => {
     expect(results.map((r) => [r.status, r.attempts])).toEqual([
       ['succeeded', 2],
       ...lines.slice(1).map(() => ['succeeded', 1]),
+    ]);
+  });
+
+  /** One chunk of `prompts` run by one invocation on a virtual clock, calls taking `latencyMs`, one in flight. */
+  async function oneSlotRun(
+    prompts: readonly string[],
+    latencyMs: number,
+    /** Called as each call starts, with a way to cancel the job. */
+    during?: (cancel: () => Promise<unknown>) => void,
+  ) {
+    const h = createPipelineHarness({ config: { linesPerChunk: prompts.length } });
+    const clock = createVirtualClock(h.clock.now());
+    const job = await h.upload('one-slot.jsonl', prompts.map(simple).join('\n'));
+    const [item] = h.queue.drain();
+    if (item === undefined) throw new Error('no work item');
+    const log: { op: string; at: number }[] = [];
+    const jobs = new Proxy(h.deps.jobs, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          log.push({ op: String(name), at: clock.now() });
+          return Reflect.apply(value, target, args);
+        };
+      },
+    });
+    const deps: PipelineDeps = {
+      ...h.deps,
+      jobs,
+      clock,
+      rateGates: createTestRateGates(clock, { requestsPerMinute: 60_000, windowMs: 1_000, maxInFlight: 1 }),
+      model: {
+        complete: async (body, options) => {
+          log.push({ op: 'call', at: clock.now() });
+          during?.(() => h.jobs.requestCancel(job.jobId, clock.now()));
+          await clock.sleep(latencyMs, options.signal);
+          return answerEcho({ prompt: body.messages.at(-1)?.content ?? '', body });
+        },
+      },
+    };
+    const started = clock.now();
+    const invocation = startInvocation(deps, { deadline: started + 900_000 });
+    const done = processWorkMessage(deps, item.message, invocation).finally(() => invocation.close());
+    await clock.runUntil(started + 120_000);
+    await done;
+    await h.drain({});
+    return { h, job, log, started, results: await h.results(job.jobId) };
+  }
+
+  it('after a short wait for a slot, calls without a job store round trip (the slot would idle for it)', async () => {
+    const { log, results } = await oneSlotRun(['a', 'b', 'c'], 300);
+    expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const calls = log.filter((entry) => entry.op === 'call');
+    expect(calls.map((c) => c.at - (calls[0]?.at ?? 0))).toEqual([0, 300, 600]);
+    // Between a slot freeing (a call ending) and the next call there is no job store round trip: the line
+    // claimed its attempt before it waited, and a short wait reads no cancel flag again.
+    for (const call of calls.slice(1)) {
+      const sameMoment = log.filter((entry) => entry.at === call.at && entry.op !== 'call');
+      expect(sameMoment.map((entry) => entry.op)).not.toContain('getJob');
+      expect(sameMoment.map((entry) => entry.op)).not.toContain('claimLineAttempt');
+    }
+  });
+
+  it('after a long wait for a slot, reads the cancel flag again before paying: a cancel during the wait stops the line', async () => {
+    let cancel: Promise<unknown> | null = null;
+    // The second line is waiting for the one slot when the cancel lands.
+    const run = await oneSlotRun(['slow', 'waiting'], 5_000, (request) => {
+      cancel ??= request();
+    });
+    await cancel;
+    expect(run.log.filter((entry) => entry.op === 'call')).toHaveLength(1);
+    expect(run.results.map((r) => [r.status, r.attempts])).toEqual([
+      ['succeeded', 1],
+      ['cancelled', 0],
     ]);
   });
 

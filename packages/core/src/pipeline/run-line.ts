@@ -7,6 +7,7 @@ import type { PermitDecision } from '../rate-control/rate-permits';
 import type { LineError, ResultLine } from '../results/result-line';
 import { decideRetry } from '../retry/retry-policy';
 import { normalizeUsage } from '../usage/normalize-usage';
+import type { CancelCheck } from './cancel-watch';
 import { callResultOf, optionalTokens, RATE_LIMITED_STATUS } from './line-call';
 import { describeFailure, lineError } from './line-errors';
 import type { LinePermits } from './line-permits';
@@ -39,7 +40,7 @@ export interface LineRunContext {
   /** When this invocation must be done (epoch ms). */
   readonly invocationDeadline: number;
   /** Whether the job was cancelled (checked before every attempt). */
-  readonly isCancelled: () => Promise<boolean>;
+  readonly isCancelled: CancelCheck;
   /**
    * Claim an attempt of the line (a delivery's claims of a chunk go in groups: `createLineClaims`), and
    * learn of a cancel from it. @default `deps.jobs.claimLineAttempt` for the line
@@ -55,12 +56,14 @@ export interface LineRunContext {
 /**
  * Call the endpoint for one line until it succeeds, fails for good, runs out of attempts or of time.
  *
- * Every call needs a permit of the endpoint's rate gate first, then a claim of the attempt in the job
- * store: the claim counts the call (so the limit holds across redeliveries) and leases the line to this
- * delivery, so a duplicate delivery never pays for it too. The permit comes first so that the line is
- * leased only for the call itself, never through a wait for capacity (a lease held through a long wait
- * would keep a redelivery from taking over a line whose holder died), and so that the attempt count is
- * exactly the calls made: a permit that finds the line taken is handed back unused.
+ * Every call needs a claim of the attempt in the job store, then a permit of the endpoint's rate gate:
+ * the claim counts the call (so the limit holds across redeliveries) and leases the line to this
+ * delivery, so a duplicate delivery never pays for it too. The claim comes first so that a permit's
+ * slot and start time go straight to the call: a job store round trip between them would hold the slot
+ * idle on every call (a tenth of a known concurrency limit at 300 ms answers) and make calls late by a
+ * varying amount, which crowds the provider's window. A claim that makes no call (the line is handed
+ * back, fails `rate_limited`, is cancelled or expires while waiting) is counted in `unusedClaims`
+ * (carried by hand-backs), so `attempts` still counts calls only.
  *
  * A 429 uses none of the retry budget (`maxAttempts` bounds the other failures; `attempts` in the result
  * counts every call): the gate, paused by it for every caller, says when to call again. Waiting for
@@ -77,6 +80,15 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
   /** Calls of this line refused with 429, and time it waited for capacity, over all deliveries. */
   let rateLimited = ref.rateLimited ?? 0;
   let waitedMs = ref.rateWaitedMs ?? 0;
+  /** Claims of earlier deliveries that made no call. */
+  const unusedBefore = ref.unusedClaims ?? 0;
+  /** This delivery's claim not used by a call yet (its attempt count), or null. */
+  let claimed: number | null = null;
+  /** Claims that made no call, over all deliveries, if the line stopped now. */
+  const unusedClaims = (): number => unusedBefore + (claimed === null ? 0 : 1);
+  /** Calls made for the line so far, from the job store's attempt count. */
+  const callsSoFar = async (): Promise<number> =>
+    Math.max(0, (claimed ?? (await currentAttempts(deps, ctx))) - unusedClaims());
   const finish = (
     status: 'failed' | 'expired' | 'cancelled',
     error: LineError,
@@ -93,13 +105,19 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     }),
   });
   const handBack = (delayMs: number, reason: string): LineRunOutcome => {
-    const { rateLimited: _r, rateWaitedMs: _w, ...line } = ref;
+    const { rateLimited: _r, rateWaitedMs: _w, unusedClaims: _u, ...line } = ref;
     const waited = Math.round(waitedMs);
+    const unused = unusedClaims();
     return {
       kind: 'handed_back',
       delayMs: Math.max(0, delayMs),
       reason,
-      ref: { ...line, ...(rateLimited > 0 && { rateLimited }), ...(waited > 0 && { rateWaitedMs: waited }) },
+      ref: {
+        ...line,
+        ...(rateLimited > 0 && { rateLimited }),
+        ...(waited > 0 && { rateWaitedMs: waited }),
+        ...(unused > 0 && { unusedClaims: unused }),
+      },
     };
   };
   const cancelledResult = (attempts: number): LineRunOutcome =>
@@ -109,7 +127,7 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
       attempts,
     );
   const rateLimitedResult = async (why: string): Promise<LineRunOutcome> => {
-    const attempts = await currentAttempts(deps, ctx);
+    const attempts = await callsSoFar();
     const last = lastFailure?.type === 'http_error' && lastFailure.status === 429 ? lastFailure : null;
     return finish(
       'failed',
@@ -125,21 +143,51 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
   for (;;) {
     const now = clock.now();
     if (ctx.jobDeadline !== null && now >= ctx.jobDeadline) {
-      const attempts = await currentAttempts(deps, ctx);
       return finish(
         'expired',
         {
           code: 'deadline_exceeded',
           message: `line ${ref.line}: the job's deadline passed before it finished`,
         },
-        attempts,
+        await callsSoFar(),
       );
     }
-    if (await ctx.isCancelled()) return cancelledResult(await currentAttempts(deps, ctx));
+    if (await ctx.isCancelled()) return cancelledResult(await callsSoFar());
     if (ctx.signal?.aborted) return handBack(0, 'invocation aborted');
     if (ctx.invocationDeadline - now < config.reserveMs) return handBack(0, 'invocation time running out');
 
-    // 1. Permission from the endpoint's rate gate, within the bounds on waiting.
+    // 1. The claim (once per call): counts the call and leases the line for it.
+    if (claimed === null) {
+      const claimAttempt =
+        ctx.claimAttempt ?? ((c: LineClaim) => deps.jobs.claimLineAttempt(ctx.jobId, ctx.chunk, ref.line, c));
+      const claim = await claimAttempt({ holder: ctx.holder, until: ctx.invocationDeadline, now });
+      if (claim.kind === 'recorded') return { kind: 'skipped', reason: 'recorded by another delivery' };
+      // The job was cancelled: the claim counted nothing.
+      if (claim.kind === 'cancelled') return cancelledResult(await callsSoFar());
+      // Another live delivery runs it. Come back later rather than drop it: if that delivery dies, this
+      // hand-back is what still carries the line.
+      if (claim.kind === 'held') {
+        const delayMs = Math.min(Math.max(0, claim.until - now), deps.config.heldLineRecheckMs);
+        return handBack(delayMs, 'another delivery holds the line');
+      }
+      // Attempts that count against the budget: every call but those refused with 429, this one included.
+      const attempt = claim.attempts - rateLimited - unusedBefore;
+      if (attempt > ctx.maxAttempts) {
+        const detail =
+          lastFailure === null ? 'in earlier deliveries' : `; last: ${describeFailure(lastFailure)}`;
+        return finish(
+          'failed',
+          {
+            code: 'attempts_exhausted',
+            message: `line ${ref.line}: ${ctx.maxAttempts} attempts used ${detail}`,
+          },
+          claim.attempts - 1 - unusedBefore,
+        );
+      }
+      claimed = claim.attempts;
+    }
+
+    // 2. Permission from the endpoint's rate gate, within the bounds on waiting.
     const bounds = {
       longest: now + Math.max(0, ctx.longestWaitMs - waitedMs),
       job: ctx.jobDeadline ?? Number.POSITIVE_INFINITY,
@@ -195,64 +243,31 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
       continue;
     }
     const { permit } = decision;
-    if (decision.waitedMs > 0) {
-      // A long wait may have outlived the job's deadline or a cancel: look again before paying.
+    if (decision.waitedMs >= RECHECK_AFTER_WAIT_MS) {
+      // A long wait may have outlived the job's deadline or a cancel: look again before paying (the
+      // claim stays held for the next round of the loop, which ends the line if so). A read another
+      // line of the delivery started within the last second will do: a read of its own here would make
+      // the call late by a job store round trip, which crowds the provider's window.
       const after = clock.now();
-      if ((ctx.jobDeadline !== null && after >= ctx.jobDeadline) || (await ctx.isCancelled())) {
+      const stopped =
+        (ctx.jobDeadline !== null && after >= ctx.jobDeadline) ||
+        (await ctx.isCancelled({ startedWithinMs: RECHECK_AFTER_WAIT_MS }));
+      if (stopped) {
         await permit.cancel();
         continue;
       }
     }
 
-    // 2. The claim: counts the call and leases the line for it.
-    const now2 = clock.now();
-    let claim: LineAttemptClaim;
-    const claimAttempt =
-      ctx.claimAttempt ?? ((c: LineClaim) => deps.jobs.claimLineAttempt(ctx.jobId, ctx.chunk, ref.line, c));
-    try {
-      claim = await claimAttempt({ holder: ctx.holder, until: ctx.invocationDeadline, now: now2 });
-    } catch (error) {
-      await permit.cancel().catch(() => {});
-      throw error;
-    }
-    if (claim.kind === 'recorded') {
-      await permit.cancel();
-      return { kind: 'skipped', reason: 'recorded by another delivery' };
-    }
-    if (claim.kind === 'cancelled') {
-      await permit.cancel();
-      return cancelledResult(claim.attempts);
-    }
-    // Another live delivery runs it. Come back later rather than drop it: if that delivery dies, this
-    // hand-back is what still carries the line.
-    if (claim.kind === 'held') {
-      await permit.cancel();
-      const delayMs = Math.min(Math.max(0, claim.until - now2), deps.config.heldLineRecheckMs);
-      return handBack(delayMs, 'another delivery holds the line');
-    }
-    // Attempts that count against the budget: every call but those refused with 429, this one included.
-    const attempt = claim.attempts - rateLimited;
-    if (attempt > ctx.maxAttempts) {
-      await permit.cancel();
-      const detail =
-        lastFailure === null ? 'in earlier deliveries' : `; last: ${describeFailure(lastFailure)}`;
-      return finish(
-        'failed',
-        {
-          code: 'attempts_exhausted',
-          message: `line ${ref.line}: ${ctx.maxAttempts} attempts used ${detail}`,
-        },
-        claim.attempts - 1,
-      );
-    }
-
     // 3. The call. It never outlives the invocation: it keeps half the reserve for recording the result.
-    const timeLeft = ctx.invocationDeadline - now2 - config.reserveMs / 2;
+    const attempts = claimed;
+    claimed = null;
+    const timeLeft = ctx.invocationDeadline - clock.now() - config.reserveMs / 2;
     const timeoutMs = Math.max(1, Math.min(ctx.attemptTimeoutMs, timeLeft));
-    firstCallAt ??= clock.now();
+    const calledAt = clock.now();
+    firstCallAt ??= calledAt;
     const call = await deps.model.complete(body, { timeoutMs, ...(ctx.signal && { signal: ctx.signal }) });
     // The gate learns from every call; a failed report is retried with the next one, never the line's loss.
-    await permit.finish(callResultOf(call)).catch((error: unknown) =>
+    await permit.finish(callResultOf(call), calledAt).catch((error: unknown) =>
       deps.log.warn('could not report a call to the rate gate', {
         jobId: ctx.jobId,
         line: ref.line,
@@ -272,7 +287,7 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
           answer: extracted.answer,
           finish_reason: extracted.finishReason,
           usage: normalizeUsage(call.completion.usage, extracted.reasoning),
-          attempts: claim.attempts,
+          attempts: attempts - unusedBefore,
           latency_ms: Math.max(0, Math.round(clock.now() - firstCallAt)),
           model: call.completion.model ?? body.model,
           request_id: call.requestId,
@@ -293,7 +308,7 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     const cutShortByInvocation = failure.type === 'timeout' && timeoutMs < ctx.attemptTimeoutMs;
     const decisionToRetry = decideRetry({
       failure,
-      attempt,
+      attempt: attempts - rateLimited - unusedBefore,
       now: clock.now(),
       deadline: ctx.jobDeadline,
       options: { ...config.retry, maxAttempts: ctx.maxAttempts },
@@ -304,7 +319,7 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
       return finish(
         status,
         lineError(decisionToRetry.code, ref.line, failure, decisionToRetry.reason),
-        claim.attempts,
+        attempts - unusedBefore,
       );
     }
     if (cutShortByInvocation) return handBack(0, 'attempt cut short by the invocation limit');
@@ -320,6 +335,14 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     }
   }
 }
+
+/**
+ * A wait for a permit at least this long looks at the job's cancel flag again before the call (it was
+ * read just before the wait), through a read started at most this long ago. A shorter wait does not:
+ * the re-read would hold the permit's slot idle for a job store round trip on every call — about a
+ * tenth of the endpoint's concurrency when calls take 300 ms — to catch a cancel at most this much sooner.
+ */
+export const RECHECK_AFTER_WAIT_MS = 1_000;
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;

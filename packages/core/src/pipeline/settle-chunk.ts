@@ -20,6 +20,8 @@ export async function settleChunk(
 ): Promise<JobRecord | null> {
   if (!isChunkComplete(chunk)) return null;
   await writeChunkResults(deps, chunk, known);
+  // Lines recorded on other paths (dead letters, cancels, a pusher that died) reach the job counter here.
+  await deps.jobs.pushChunkProgress(chunk.jobId, chunk.index);
   const job = await deps.jobs.completeChunk(chunk.jobId, chunk.index, deps.clock.now());
   await requestFinalizeWhenDone(deps, job);
   return job;

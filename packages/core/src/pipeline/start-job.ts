@@ -4,7 +4,7 @@ import { isAwaitingUpload, isTerminalJobStatus, JobOptions } from '../job/job';
 import { isValidJobId, jobIdForUpload } from '../job/job-id';
 import { STORAGE } from '../settings';
 import { failJob } from './fail-job';
-import { type FanOutOutcome, fanOut } from './fan-out';
+import { type FanOutInvocation, type FanOutOutcome, fanOut } from './fan-out';
 import type { PipelineDeps } from './pipeline-deps';
 import { requestFinalizeWhenDone } from './settle-chunk';
 
@@ -77,11 +77,21 @@ export async function identifyUpload(
  * Start a job for an uploaded input file and fan it out. Idempotent: a duplicate event finds the job and
  * stops, unless fan-out never finished (no `chunksTotal` yet), in which case it resumes it.
  */
-export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<StartJobOutcome> {
+export async function startJob(
+  deps: PipelineDeps,
+  event: UploadEvent,
+  invocation: FanOutInvocation = {},
+): Promise<StartJobOutcome> {
   const upload = await identifyUpload(deps, event);
   if (upload.kind === 'ignored') return upload;
   const { jobId, input, options } = upload;
   const now = deps.clock.now();
+  // S3 delivers events unordered: the event of an upload that was overwritten since names bytes that are
+  // gone. The newer upload's own event starts its job; starting one here would run the newer bytes twice.
+  if (isSuperseded(event, input) && (await deps.jobs.getJob(jobId)) === null) {
+    deps.log.warn('upload event of an overwritten object; ignored', { jobId, key: event.key });
+    return { kind: 'ignored', reason: `${event.key} was overwritten after this event (etag ${event.etag})` };
+  }
 
   const createdOrFound = await deps.jobs.createJob({
     jobId,
@@ -122,7 +132,13 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
   const current = created
     ? job
     : ((await deps.jobs.transitionJob(jobId, { from: [job.status], to: job.status, now })) ?? job);
-  return { kind: 'started', job: current, fanOut: await fanOut(deps, current) };
+  return { kind: 'started', job: current, fanOut: await fanOut(deps, current, invocation) };
+}
+
+/** Whether the event announces another version of the object than the one there now (etags differ). */
+function isSuperseded(event: UploadEvent, input: JobInput): boolean {
+  const unquote = (etag: string): string => etag.replace(/"/g, '');
+  return event.etag !== undefined && input.etag !== '' && unquote(event.etag) !== unquote(input.etag);
 }
 
 function parseOptions(

@@ -3,6 +3,8 @@ import { ThinkbatchError, type ThinkbatchErrorOptions } from '../errors/thinkbat
 import type { ChunkRecord, LineRecord } from '../job/chunk';
 import type { JobError, JobOutputs, JobRecord, JobStatus, JobSubmission } from '../job/job';
 import type { JobListPage, JobListQuery } from '../job/job-list';
+import type { FanOutCheckpointStore } from './fan-out-checkpoint-store';
+import type { JobProgressStore } from './job-progress-store';
 
 /** A job to create: see `JobSubmission` (the extras default to none). */
 export type NewJob = JobSubmission;
@@ -41,7 +43,7 @@ export interface JobTransition {
  * single-record conditional update, so it is exact under at-least-once delivery without transactions
  * (the local emulator has none). Missing jobs/chunks on mutation throw a `JobStoreError`.
  */
-export interface JobStore {
+export interface JobStore extends FanOutCheckpointStore, JobProgressStore {
   /** Create the job in `validating` unless it exists (a duplicate S3 event finds it and stops). */
   createJob(job: NewJob): Promise<{ readonly created: boolean; readonly job: JobRecord }>;
   getJob(jobId: string): Promise<JobRecord | null>;

@@ -62,6 +62,14 @@ export interface ObjectStore {
   put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<void>;
   /** Upload from a stream of unknown length (multipart for large bodies), memory bounded by one part. */
   putStream(key: string, body: AsyncIterable<Uint8Array>, options?: PutOptions): Promise<void>;
+  /**
+   * Write `key` as the bytes of `sources` (keys of this bucket) one after another, without passing them
+   * through this process where the store can: S3 assembles a multipart upload from UploadPartCopy parts
+   * when every source but the last holds at least 5 MiB (its minimum part), and otherwise the sources are
+   * read and uploaded as one stream. Empty sources are skipped; a missing source throws. The object
+   * appears only once complete.
+   */
+  compose(key: string, sources: readonly string[], options?: PutOptions): Promise<void>;
   /** Keys under a prefix, in lexicographic order, paged transparently. */
   list(prefix: string): AsyncIterable<string>;
   /** Delete keys; missing keys are not an error. */

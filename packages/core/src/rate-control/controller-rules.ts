@@ -35,6 +35,28 @@ export const MIN_REQUESTS_PER_MINUTE = 0.5;
 export const knownRate = (settings: RateGateSettings): number | null =>
   settings.requestsPerMinute === null ? null : settings.requestsPerMinute * (1 - settings.headroom);
 
+/** Most of a known limit kept free for late starts, however late they come. */
+const MAX_LATE_HEADROOM = 0.2;
+
+/**
+ * The share of a known per-window limit kept free: the configured headroom (jitter between the gate's
+ * clock and the provider's) plus, when calls reach the endpoint later than their start times by up to
+ * `lateMs` (timers firing late on a busy machine, work between permit and request), what keeps starts
+ * that late from putting one call more than the limit into a window: starts paced at `(1 − h) × limit`
+ * leave `window × h / (1 − h)` of slack, so h ≥ late / (window + late). Negligible against a 60 s window;
+ * a few percent against a 1 s one.
+ */
+export function paceHeadroom(state: RateControllerState, settings: RateGateSettings): number {
+  const late = Math.max(0, state.lateMs);
+  return Math.min(MAX_LATE_HEADROOM, settings.headroom + late / (settings.windowMs + late));
+}
+
+/** A known rate limit less the pace headroom (see `paceHeadroom`), requests per minute; null when unknown. */
+export const knownPace = (state: RateControllerState, settings: RateGateSettings): number | null =>
+  settings.requestsPerMinute === null
+    ? null
+    : settings.requestsPerMinute * (1 - paceHeadroom(state, settings));
+
 /** A known token limit less headroom, tokens per minute; null when unknown. */
 export const knownTokens = (settings: RateGateSettings): number | null =>
   settings.tokensPerMinute === null ? null : settings.tokensPerMinute * (1 - settings.headroom);
@@ -94,7 +116,7 @@ export function rateRules(state: RateControllerState, settings: RateGateSettings
       : (KNOWN_CONCURRENCY_PACE * inFlight * 60_000) / Math.max(1, state.latency.slowMs);
   return {
     startFloor,
-    ceiling: knownRate(settings) ?? Number.POSITIVE_INFINITY,
+    ceiling: knownPace(state, settings) ?? Number.POSITIVE_INFINITY,
     floor: MIN_REQUESTS_PER_MINUTE,
     roundMs,
     settleMs: settings.windowMs + startHorizonMs(settings),
@@ -136,7 +158,10 @@ export function allowance(state: RateControllerState, settings: RateGateSettings
   const ceiling = knownInFlight(settings) ?? settings.inFlightCap;
   return {
     requestsPerMinute: state.rate.value,
-    tokensPerMinute: knownTokens(settings),
+    tokensPerMinute:
+      settings.tokensPerMinute === null
+        ? null
+        : settings.tokensPerMinute * (1 - paceHeadroom(state, settings)),
     inFlight: Math.max(1, Math.min(ceiling, Math.floor(state.inFlight.value))),
     pausedUntil: state.pausedUntil,
   };

@@ -1,6 +1,6 @@
 import { describeRateGateContract } from '@thinkbatch/testing';
+import type { RateGate } from '../ports/rate-gate';
 import { createInMemoryRateGate } from './in-memory-rate-gate';
-import type { RateGate } from './rate-gate';
 
 // One process: every holder of a key shares one gate object.
 describeRateGateContract('in-memory', async () => {

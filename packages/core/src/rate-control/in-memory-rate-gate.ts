@@ -1,5 +1,5 @@
 import type { Clock } from '../ports/clock';
-import type { RateGate } from './rate-gate';
+import type { RateGate } from '../ports/rate-gate';
 import { parseRateGateSettings, type RateGateSettings } from './rate-gate-settings';
 import {
   describeGate,

@@ -1,7 +1,8 @@
+export * from '../ports/rate-gate';
+export * from './endpoint-defaults';
 export * from './endpoint-limits';
 export * from './in-memory-rate-gate';
 export type { Allowance, CallOutcome, CallResult } from './rate-controller';
-export * from './rate-gate';
 export * from './rate-gate-key';
 export * from './rate-gate-settings';
 export * from './rate-gate-snapshot';

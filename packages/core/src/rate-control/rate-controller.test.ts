@@ -75,14 +75,51 @@ describe('rate controller', () => {
     expect(allowance(state, settings).inFlight).toBe(Math.ceil((39.2 * 150) / 60) + 1);
   });
 
-  it('with a known concurrency limit and an unknown rate, slow start jumps to 2 × C / latency', () => {
+  it('with a known concurrency limit and an unknown rate, starts at C per window and jumps to 2 × C / latency on the first answer', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: null, maxInFlight: 8, windowMs: 1_000 });
     let state = startController(settings, T0);
-    state = recordOutcome(state, settings, T0, succeeded(T0, 340), calm);
-    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    // 8 calls may be in flight by the user's word: 8 starts per 1 s window, not 20/min (one every 3 s).
+    expect(allowance(state, settings).requestsPerMinute).toBe(480);
+    state = recordOutcome(state, settings, T0 + 340, succeeded(T0, 340), calm);
     // 8 calls in flight of 340 ms each carry 8 / 0.34 s ≈ 1,412 requests/min: the pace is twice that
-    // (latency spreads; the concurrency limit bounds what is sent), not 20 × 1.5.
+    // (latency spreads; the concurrency limit bounds what is sent) at once, not at the end of the window.
     expect(allowance(state, settings).requestsPerMinute).toBeCloseTo((2 * 8 * 60_000) / 340, 6);
+    // Slow start goes on from there (no 429 yet).
+    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    expect(allowance(state, settings).requestsPerMinute).toBeCloseTo((1.5 * 2 * 8 * 60_000) / 340, 6);
+  });
+
+  it('without a known concurrency limit an unknown rate starts at initialRequestsPerMinute and the first answer changes nothing', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: null, windowMs: 1_000 });
+    let state = startController(settings, T0);
+    expect(allowance(state, settings).requestsPerMinute).toBe(20);
+    state = recordOutcome(state, settings, T0 + 340, succeeded(T0, 340), calm);
+    expect(allowance(state, settings).requestsPerMinute).toBe(20);
+  });
+
+  it('keeps slack for calls made late: a known limit is paced below late / (window + late) more, and the slack fades', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    const late = (at: number, lateMs: number): CallOutcome => ({ ...succeeded(at), lateMs });
+    let state = startController(settings, T0);
+    for (let i = 0; i < 20; i += 1)
+      state = recordOutcome(state, settings, T0, late(T0, i === 19 ? 40 : 5), calm);
+    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    // 2 % headroom plus 40 / 1 040 of the window for calls up to 40 ms late.
+    expect(allowance(state, settings).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 40 / 1_040), 0);
+    // On time from then on: the remembered lateness fades and the pace climbs back to the limit less 2 %.
+    let at = T0 + 1_000;
+    for (let round = 0; round < 120; round += 1) {
+      for (let i = 0; i < 20; i += 1) state = recordOutcome(state, settings, at, late(at, 0), calm);
+      at += 1_000;
+      state = stepController(markRateBound(state), settings, at);
+    }
+    expect(allowance(state, settings).requestsPerMinute).toBeGreaterThan(1_200 * 0.979);
+    // Against a provider's 60 s window the same lateness costs next to nothing.
+    const minute = parseRateGateSettings({ requestsPerMinute: 1_200 });
+    let slow = startController(minute, T0);
+    slow = recordOutcome(slow, minute, T0, late(T0, 40), calm);
+    slow = stepController(markRateBound(slow), minute, T0 + 60_000);
+    expect(allowance(slow, minute).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 40 / 60_040), 6);
   });
 
   it("honours a 429's Retry-After for everyone, capped by maxPauseMs", () => {
@@ -122,6 +159,25 @@ describe('rate controller', () => {
     const fallen = traffic(startController(settings, T0), settings, T0, 3, 7);
     const cut = recordOutcome(fallen, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
     expect(cut.rate.value).toBeCloseTo(0.9 * 420, 6);
+  });
+
+  it('a 429 while the endpoint takes all the pace that keeps slack for late calls is timing too, not a fallen limit', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    // Calls up to 150 ms late: the pace keeps 2 % + 150 / 1 150 of the limit free, ~17 per window.
+    let state = recordOutcome(
+      startController(settings, T0),
+      settings,
+      T0,
+      { ...succeeded(T0), lateMs: 150 },
+      calm,
+    );
+    state = stepController(markRateBound(state), settings, T0 + 1_000);
+    const pace = allowance(state, settings).requestsPerMinute;
+    expect(pace).toBeLessThan(0.9 * 1_176);
+    const busy = traffic(state, settings, T0 + 1_000, 3, pace / 60);
+    const jitter = recordOutcome(busy, settings, T0 + 4_000, refusal(T0 + 4_000, 1_000), calm);
+    // Stepped down by the headroom (2 %), not cut to 0.9 × what the window held.
+    expect(jitter.rate.value).toBeGreaterThan(0.97 * pace);
   });
 
   it('blames a concurrency limit when a call is refused more crowded than any accepted call', () => {

@@ -13,6 +13,7 @@ import {
   allowance,
   inFlightRules,
   knownInFlight,
+  knownPace,
   knownRate,
   MIN_LATENCY_SAMPLES,
   MIN_REQUESTS_PER_MINUTE,
@@ -76,6 +77,11 @@ export const RateControllerState = z.object({
   lastPauseMs: z.number().nonnegative(),
   /** Calls sent and refused over the last provider window (and start times handed out ahead). */
   recent: z.array(WindowBucket),
+  /**
+   * How late calls reach the endpoint after their start times, ms: the latest recently seen, decaying
+   * by `LATE_DECAY` per call. A known limit keeps that much slack per window (see `paceHeadroom`).
+   */
+  lateMs: z.number().nonnegative().default(0),
 });
 export type RateControllerState = z.infer<typeof RateControllerState>;
 
@@ -101,22 +107,42 @@ export type CallResult =
   | { readonly kind: 'failed' };
 
 /**
- * A call's result as reported to the gate: when it started (epoch ms) and how many calls its holder had
- * in flight then, itself included.
+ * A call's result as reported to the gate: when it started (epoch ms), how many calls its holder had
+ * in flight then, itself included, and how late after its start time it was made, ms.
  */
-export type CallOutcome = CallResult & { readonly startedAt: number; readonly inFlightAtStart: number };
+export type CallOutcome = CallResult & {
+  readonly startedAt: number;
+  readonly inFlightAtStart: number;
+  readonly lateMs?: number;
+};
+
+/** Per call, the remembered lateness decays by this factor (half-life ~70 calls) unless a later one comes. */
+const LATE_DECAY = 0.998;
 
 /** A new controller: known limits at once, unknown ones from their starting values. */
 export function startController(settings: RateGateSettings, now: number): RateControllerState {
   return {
-    rate: startLimit(knownRate(settings) ?? settings.initialRequestsPerMinute, now),
+    rate: startLimit(knownRate(settings) ?? startingRate(settings), now),
     inFlight: startLimit(knownInFlight(settings) ?? settings.initialInFlight, now),
     latency: { samples: 0, slowMs: 0, fastPerToken: 0, baselinePerToken: 0 },
     tokensPerCall: null,
     pausedUntil: 0,
     lastPauseMs: 0,
     recent: [],
+    lateMs: 0,
   };
+}
+
+/**
+ * Where an unknown rate starts: `initialRequestsPerMinute`, or with a known concurrency limit C at least
+ * C starts per provider window — C calls may be in flight at once by the user's own word, and a pace
+ * slower than that would leave the known slots idle until the first latencies are seen (then slow start
+ * jumps to Little's law, see `rateRules`).
+ */
+function startingRate(settings: RateGateSettings): number {
+  const inFlight = knownInFlight(settings);
+  const perWindow = inFlight === null ? 0 : (inFlight * 60_000) / settings.windowMs;
+  return Math.max(settings.initialRequestsPerMinute, perWindow);
 }
 
 /**
@@ -209,14 +235,34 @@ export interface InFlightView {
   readonly used: number;
 }
 
+/**
+ * The first latency seen: a rate still in slow start jumps at once to the floor Little's law sets for it
+ * (with a known concurrency limit C: 2 × C / latency, see `rateRules`) instead of at the end of its
+ * round — a round is a provider window, and pacing below what the known slots carry idles them that long.
+ */
+function jumpToStartFloor(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): RateControllerState {
+  const rules = rateRules(state, settings);
+  const floor = Math.min(rules.startFloor ?? 0, rules.ceiling);
+  if (state.rate.failedAt !== null || floor <= state.rate.value) return state;
+  return { ...state, rate: { ...state.rate, value: floor, probedAt: now } };
+}
+
 /** Apply one call's outcome at `now`. */
 export function recordOutcome(
-  state: RateControllerState,
+  previous: RateControllerState,
   settings: RateGateSettings,
   now: number,
   outcome: CallOutcome,
   view: InFlightView,
 ): RateControllerState {
+  const state = {
+    ...previous,
+    lateMs: Math.max(Math.max(0, outcome.lateMs ?? 0), previous.lateMs * LATE_DECAY),
+  };
   switch (outcome.kind) {
     case 'failed':
       return state;
@@ -228,7 +274,7 @@ export function recordOutcome(
         outcome.tokens === null
           ? state.tokensPerCall
           : ewma(state.tokensPerCall ?? 0, outcome.tokens, SLOW_WEIGHT, state.tokensPerCall === null);
-      return {
+      const next = {
         ...addToBucket(state, settings, outcome.startedAt, { peakAccepted: view.level }),
         rate: countAccepted(state.rate, 1),
         inFlight: countAccepted(state.inFlight, 1),
@@ -240,6 +286,7 @@ export function recordOutcome(
         },
         tokensPerCall,
       };
+      return first ? jumpToStartFloor(next, settings, now) : next;
     }
     case 'rate_limited':
       return refused(
@@ -289,7 +336,8 @@ function refused(
   // At a known limit, with the endpoint still accepting about all of it, a 429 is timing (a call sent a
   // little late shares a window with one sent on time), not a lower limit: step down by the headroom
   // only (not by β), so the pace keeps a little more slack per window where the timing is this loose.
-  const known = knownRate(settings);
+  // "At a known limit": at the pace it allows now, which keeps slack for late calls (`paceHeadroom`).
+  const known = knownPace(state, settings);
   const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
   const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
   const rate =

@@ -1,7 +1,7 @@
 import { makeAcquireRequest } from '@thinkbatch/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LeaseReport } from './rate-gate';
+import type { LeaseReport } from '../ports/rate-gate';
 import { parseRateGateSettings } from './rate-gate-settings';
 import {
   describeGate,

@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  Lease,
+  LeaseReport,
+  ReportResult,
+  WaitReason,
+} from '../ports/rate-gate';
 import {
   acceptedPerMinute,
   allowance,
@@ -13,14 +21,6 @@ import {
   startHorizonMs,
   stepController,
 } from './rate-controller';
-import type {
-  AcquireRequest,
-  AcquireResult,
-  Lease,
-  LeaseReport,
-  ReportResult,
-  WaitReason,
-} from './rate-gate';
 import type { RateGateSettings } from './rate-gate-settings';
 import type { RateGateSnapshot } from './rate-gate-snapshot';
 

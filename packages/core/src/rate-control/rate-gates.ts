@@ -1,4 +1,4 @@
-import type { RateGate } from './rate-gate';
+import type { RateGate } from '../ports/rate-gate';
 import { rateGateKey } from './rate-gate-key';
 import type { RateGateSettings } from './rate-gate-settings';
 import { createUnlimitedRateGate } from './unlimited-rate-gate';
@@ -37,16 +37,15 @@ export function createRateGates(options: RateGatesOptions): RateGates {
     settings,
     forModel: (model) => {
       const key = rateGateKey({ baseURL, model, apiKey });
-      let gate = gates.get(key);
-      if (gate === undefined) {
-        gate = options.create(key, settings);
-        const noneKnown =
-          settings.requestsPerMinute === null &&
-          settings.maxInFlight === null &&
-          settings.tokensPerMinute === null;
-        if (settings.unlimited && noneKnown) gate = createUnlimitedRateGate(gate, settings);
-        gates.set(key, gate);
-      }
+      const known = gates.get(key);
+      if (known !== undefined) return known;
+      const created = options.create(key, settings);
+      const noneKnown =
+        settings.requestsPerMinute === null &&
+        settings.maxInFlight === null &&
+        settings.tokensPerMinute === null;
+      const gate = settings.unlimited && noneKnown ? createUnlimitedRateGate(created, settings) : created;
+      gates.set(key, gate);
       return gate;
     },
   };

@@ -1,8 +1,8 @@
 import { createVirtualClock } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/error-code';
+import { type RateGate, RateGateError } from '../ports/rate-gate';
 import { createInMemoryRateGate } from './in-memory-rate-gate';
-import { type RateGate, RateGateError } from './rate-gate';
 import { createRatePermits } from './rate-permits';
 
 /** A gate whose store is busy (or broken) for the first `failures` round trips of each kind. */

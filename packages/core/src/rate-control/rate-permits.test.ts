@@ -1,7 +1,7 @@
 import { createVirtualClock, type VirtualClock } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
+import type { RateGate } from '../ports/rate-gate';
 import { createInMemoryRateGate } from './in-memory-rate-gate';
-import type { RateGate } from './rate-gate';
 import type { RateGateSettings } from './rate-gate-settings';
 import { createRatePermits } from './rate-permits';
 
@@ -62,6 +62,60 @@ describe('rate permits', () => {
     const snapshot = await gate.snapshot();
     expect(snapshot.counts.succeeded).toBe(80);
     expect(snapshot.leases).toBe(0);
+  });
+
+  it('reports its first answer at once: a known concurrency limit gets its pace from the first latency, not a window later', async () => {
+    const clock = createVirtualClock();
+    const { gate } = countingGate(clock, { requestsPerMinute: null, maxInFlight: 8, windowMs: 1_000 });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'w',
+      holdUntil: clock.now() + 600_000,
+      longestWaitMs: 60_000,
+    });
+    const started = clock.now();
+    const line = async () => {
+      const decision = await permits.take();
+      if (decision.kind !== 'granted') throw new Error('expected a permit');
+      await clock.sleep(340);
+      await decision.permit.finish({ kind: 'succeeded', latencyMs: 340, tokens: 10 });
+    };
+    const done = Promise.all(Array.from({ length: 8 }, line));
+    // 8 starts per 1 s window at first, so the holder holds starts for the next second and has no
+    // reason to ask the gate; its first answer (at 340 ms) sets the pace at once.
+    await clock.runUntil(started + 341);
+    expect((await gate.snapshot()).allowance.requestsPerMinute).toBeCloseTo((2 * 8 * 60_000) / 340, 6);
+    await clock.runUntil(started + 5_000);
+    await done;
+    await permits.close();
+  });
+
+  it('hands a slot back as soon as its call ends and none of its lines waits (its lines are running out)', async () => {
+    const clock = createVirtualClock();
+    const { gate } = countingGate(clock, { requestsPerMinute: 60_000, maxInFlight: 4, windowMs: 1_000 });
+    const permits = createRatePermits({
+      gate,
+      clock,
+      holder: 'a',
+      holdUntil: clock.now() + 600_000,
+      longestWaitMs: 60_000,
+    });
+    const taking = Promise.all(Array.from({ length: 4 }, () => permits.take()));
+    await clock.runUntil(clock.now() + 100);
+    const held = (await taking).map((decision) => {
+      if (decision.kind !== 'granted') throw new Error('expected a permit');
+      return decision.permit;
+    });
+    expect((await gate.snapshot()).inFlight.leased).toBe(4);
+    // The last lines are in call; the first ends: its slot goes back to the gate for other holders.
+    await held[0]?.finish({ kind: 'succeeded', latencyMs: 300, tokens: 10 });
+    expect((await gate.snapshot()).inFlight).toMatchObject({ leased: 3, inUse: 3 });
+    await held[1]?.finish({ kind: 'succeeded', latencyMs: 300, tokens: 10 });
+    expect((await gate.snapshot()).inFlight).toMatchObject({ leased: 2, inUse: 2 });
+    for (const permit of held.slice(2))
+      await permit.finish({ kind: 'succeeded', latencyMs: 300, tokens: 10 });
+    await permits.close();
   });
 
   it('gives up after the longest wait, with the reason, and hands back nothing it did not take', async () => {

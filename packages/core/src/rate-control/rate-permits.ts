@@ -1,8 +1,8 @@
 import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 import type { Clock } from '../ports/clock';
+import { type RateGate, RateGateError, type WaitReason } from '../ports/rate-gate';
 import type { CallOutcome, CallResult } from './rate-controller';
-import { type RateGate, RateGateError, type WaitReason } from './rate-gate';
 
 /** Options of {@link createRatePermits}. */
 export interface RatePermitsOptions {
@@ -39,7 +39,11 @@ export interface TakeOptions {
 export interface Permit {
   /** When the call was allowed to start (epoch ms). */
   readonly startedAt: number;
-  finish(result: CallResult): Promise<void>;
+  /**
+   * Report what the endpoint did. `calledAt`: when the call was really made (epoch ms), if later than
+   * the permit; how late calls come after their start times is slack a known limit must keep.
+   */
+  finish(result: CallResult, calledAt?: number): Promise<void>;
   /**
    * No call was made after all (the line turned out recorded or held by another delivery): the slot goes
    * back and the start time counts as unused, so the gate learns nothing from it.
@@ -109,6 +113,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   /** Acquires in a row that got nothing: the wait before the next one doubles (up to 32 ×). */
   let emptyStreak = 0;
   let trip: Promise<void> | null = null;
+  /** Whether a call of this holder was answered yet. */
+  let answered = false;
   /** Round trips in a row that found the gate's store busy (see `isGateBusy`). */
   let busyStreak = 0;
   const wakers = new Set<AbortController>();
@@ -259,9 +265,15 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       askAfter = Math.max(pausedUntil, clock.now());
     }
     wake();
-    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch or the end.
+    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch, the end,
+    // this holder's first answer (the gate's first latency may set its pace, see `rateRules`), or a slot
+    // nobody here waits for (this holder's lines are running out): handed back at once, another
+    // holder's lines can use it.
     const idle = inUse === 0 && waiting === 0;
-    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle) {
+    const spare = waiting === 0 && heldSlots(clock.now()) > inUse;
+    const firstAnswer = !answered && outcome.kind === 'succeeded';
+    if (outcome.kind === 'succeeded') answered = true;
+    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle || spare || firstAnswer) {
       // A busy store keeps the outcomes (restored) for the next round trip rather than fail the call's line.
       await exclusive(report).catch(rethrowUnlessBusy);
     }
@@ -275,7 +287,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     if (inUse === 0 && waiting === 0) await exclusive(report).catch(rethrowUnlessBusy);
   };
 
-  const permit = (startedAt: number, inFlightAtStart: number): Permit => {
+  const permit = (startedAt: number, inFlightAtStart: number, scheduledAt: number): Permit => {
     let finished = false;
     const once = (): void => {
       if (finished) throw new ThinkbatchError('a permit is finished once');
@@ -283,9 +295,10 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     };
     return {
       startedAt,
-      finish: async (result) => {
+      finish: async (result, calledAt) => {
         once();
-        await finish({ ...result, startedAt, inFlightAtStart });
+        const lateMs = Math.max(0, Math.max(startedAt, calledAt ?? startedAt) - scheduledAt);
+        await finish({ ...result, startedAt, inFlightAtStart, lateMs });
       },
       cancel: async () => {
         once();
@@ -311,7 +324,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
             starts.shift();
             inUse += 1;
             waitedMs += now - started;
-            return { kind: 'granted', permit: permit(now, inUse), waitedMs: now - started };
+            return { kind: 'granted', permit: permit(now, inUse, start.at), waitedMs: now - started };
           }
           if (now >= limit) {
             waitedMs += now - started;

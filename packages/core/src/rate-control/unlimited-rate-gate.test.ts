@@ -1,8 +1,8 @@
 import { createFakeClock, makeAcquireRequest } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
+import type { RateGate } from '../ports/rate-gate';
 import { parseEndpointLimits } from './endpoint-limits';
 import { createInMemoryRateGate } from './in-memory-rate-gate';
-import type { RateGate } from './rate-gate';
 import { parseRateGateSettings, type RateGateSettings } from './rate-gate-settings';
 import { createRateGates } from './rate-gates';
 import { createRatePermits } from './rate-permits';

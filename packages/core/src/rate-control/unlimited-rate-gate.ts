@@ -1,4 +1,4 @@
-import type { AcquireRequest, AcquireResult, LeaseReport, RateGate, ReportResult } from './rate-gate';
+import type { AcquireRequest, AcquireResult, LeaseReport, RateGate, ReportResult } from '../ports/rate-gate';
 import type { RateGateSettings } from './rate-gate-settings';
 
 /** How late a start of the unlimited gate may be used: any time (it paces nothing). */

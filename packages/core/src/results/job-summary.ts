@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { emptyChunkCounters } from '../job/chunk';
+import { ChunkCounters, emptyChunkCounters } from '../job/chunk';
 import { addChunkCounters, lineCounterDelta } from '../job/line-counters';
 import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
-import { addUsage, emptyUsageTotals } from '../usage/accounting';
+import { addUsage, emptyUsageTotals, mergeUsageTotals } from '../usage/accounting';
 import { type CostEstimate, estimateJobCost, type PriceList } from '../usage/cost-estimate';
 import { UsageTotals } from '../usage/usage';
-import { createLatencyHistogram, LatencyPercentiles } from './latency-histogram';
+import { createLatencyHistogram, LatencyHistogramState, LatencyPercentiles } from './latency-histogram';
 import type { ResultLine } from './result-line';
 
 const Count = z.number().int().nonnegative();
@@ -152,10 +152,28 @@ export interface SummaryMeta {
   readonly rateGate?: RateGateSnapshot | null;
 }
 
+/** What a summary builder counted, as JSON: a part of a job's lines, carried between invocations. */
+export const SummaryState = z.object({
+  counters: ChunkCounters,
+  unknownUsageLines: Count,
+  latency: LatencyHistogramState,
+  models: z.array(z.tuple([z.string(), Count])),
+  usageByModel: z.array(z.tuple([z.string(), UsageTotals])),
+  failedByCode: z.array(z.tuple([z.string(), Count])),
+});
+export type SummaryState = z.infer<typeof SummaryState>;
+
 /** Builds a `JobSummary` from result lines streamed through it, in any order. */
 export interface SummaryBuilder {
   /** Count one result line (each line once). */
   add(line: ResultLine): void;
+  /** What was counted so far, as JSON. */
+  state(): SummaryState;
+  /**
+   * Count the lines another builder counted (its `state()`), as if they were added here; the first
+   * `MAX_SUMMARY_MODELS` model names are kept in the order the states come.
+   */
+  merge(other: SummaryState): void;
   /** Lines so far by final status (e.g. to choose the job's final status before building). */
   counts(): SummaryCounts;
   /** The summary of the lines added so far. Can be called any number of times. */
@@ -201,16 +219,42 @@ export function createSummaryBuilder(): SummaryBuilder {
     return { total: succeeded + failed + cancelled + expired, succeeded, failed, cancelled, expired };
   };
 
+  const modelKey = (model: string): string =>
+    models.has(model) || models.size < MAX_SUMMARY_MODELS ? model : OTHER_MODELS_KEY;
+
   return {
     counts,
+    state: () => ({
+      counters: structuredClone(counters),
+      unknownUsageLines,
+      latency: latency.state(),
+      models: [...models],
+      usageByModel: [...usageByModel].map(([model, usage]) => [model, structuredClone(usage)]),
+      failedByCode: [...failedByCode],
+    }),
+    merge(other) {
+      counters = addChunkCounters(counters, other.counters);
+      unknownUsageLines += other.unknownUsageLines;
+      latency.merge(other.latency);
+      const keys = new Map<string, string>();
+      for (const [model, n] of other.models) {
+        const key = model === OTHER_MODELS_KEY ? OTHER_MODELS_KEY : modelKey(model);
+        keys.set(model, key);
+        models.set(key, (models.get(key) ?? 0) + n);
+      }
+      for (const [model, usage] of other.usageByModel) {
+        const key = keys.get(model) ?? model;
+        usageByModel.set(key, mergeUsageTotals(usageByModel.get(key) ?? emptyUsageTotals(), usage));
+      }
+      for (const [code, n] of other.failedByCode) failedByCode.set(code, (failedByCode.get(code) ?? 0) + n);
+    },
     add(line) {
       counters = addChunkCounters(counters, lineCounterDelta(line));
       if (line.usage === null && line.attempts > 0) unknownUsageLines += 1;
       if (line.latency_ms !== null) latency.record(line.latency_ms);
       let model = NO_MODEL_KEY;
       if (line.model !== null) {
-        const known = models.has(line.model) || models.size < MAX_SUMMARY_MODELS;
-        model = known ? line.model : OTHER_MODELS_KEY;
+        model = modelKey(line.model);
         increment(models, model);
       }
       if (line.usage !== null)

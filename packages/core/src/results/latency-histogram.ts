@@ -29,6 +29,18 @@ const GAMMA = (1 + LATENCY_RELATIVE_ACCURACY) / (1 - LATENCY_RELATIVE_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
 const BUCKETS = Math.ceil(Math.log(2 ** 32) / LOG_GAMMA) + 1;
 
+/** A histogram's contents as JSON (to carry a part of a job's lines from one invocation to the next). */
+export const LatencyHistogramState = z.object({
+  /** Non-empty buckets as [index, count] pairs. */
+  buckets: z.array(z.tuple([z.number().int().nonnegative(), z.number().nonnegative()])),
+  exact: z.array(z.number().nonnegative()).nullable(),
+  zeros: z.number().int().nonnegative(),
+  count: z.number().int().nonnegative(),
+  min: z.number().nullable(),
+  max: z.number().nonnegative(),
+});
+export type LatencyHistogramState = z.infer<typeof LatencyHistogramState>;
+
 /**
  * Fixed-size, order-independent latency percentiles: exact values up to `EXACT_LATENCY_LIMIT`, then a log
  * histogram (at most about 42 KB however many values it holds).
@@ -42,6 +54,10 @@ export interface LatencyHistogram {
   quantile(q: number): number | null;
   /** p50, p90, p99 and max; null when nothing was recorded. */
   percentiles(): LatencyPercentiles | null;
+  /** The contents, as JSON. */
+  state(): LatencyHistogramState;
+  /** Add the values of another histogram (its `state()`): the same as recording them here. */
+  merge(other: LatencyHistogramState): void;
 }
 
 function bucketOf(ms: number): number {
@@ -106,6 +122,34 @@ export function createLatencyHistogram(): LatencyHistogram {
       return count;
     },
     quantile,
+    state() {
+      const buckets: [number, number][] = [];
+      counts.forEach((n, i) => {
+        if (n > 0) buckets.push([i, n]);
+      });
+      return {
+        buckets,
+        exact: exact === null ? null : [...exact],
+        zeros,
+        count,
+        min: count === 0 ? null : min,
+        max,
+      };
+    },
+    merge(other) {
+      if (other.count === 0) return;
+      for (const [i, n] of other.buckets) counts[i] = (counts[i] ?? 0) + n;
+      // Exact while every value so far is kept (as one pass recording them all would).
+      exact =
+        exact !== null && other.exact !== null && exact.length + other.exact.length <= EXACT_LATENCY_LIMIT
+          ? [...exact, ...other.exact]
+          : null;
+      sorted = false;
+      zeros += other.zeros;
+      count += other.count;
+      min = Math.min(min, other.min ?? Number.POSITIVE_INFINITY);
+      max = Math.max(max, other.max);
+    },
     percentiles() {
       if (count === 0) return null;
       return {

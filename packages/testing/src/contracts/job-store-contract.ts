@@ -7,6 +7,7 @@ import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
 import { describeGroupClaimContract } from './job-store-group-claim-contract';
 import { describeLineModelContract } from './job-store-model-contract';
+import { describeJobProgressContract } from './job-store-progress-contract';
 import { describeSweepContract } from './job-store-sweep-contract';
 import { expectRejection } from './rejections';
 
@@ -279,6 +280,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
     describeGroupClaimContract(store);
     describeLineModelContract(store);
     describeSweepContract(store);
+    describeJobProgressContract(store);
     describeApiContract(store);
   });
 }

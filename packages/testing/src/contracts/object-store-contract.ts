@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ObjectStore } from '@thinkbatch/core';
 import { ErrorCode, ObjectStoreError } from '@thinkbatch/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeObjectStoreComposeContract } from './object-store-compose-contract';
 import { expectRejection } from './rejections';
 
 /** A fresh store for one test, and how to clean up after it. */
@@ -214,5 +215,7 @@ export function describeObjectStoreContract(
       expect(text(await store().get('d/2'))).toBe('2');
       expect(await collect(store().list('d/'))).toEqual(['d/2']);
     });
+
+    describeObjectStoreComposeContract(store);
   });
 }

@@ -26,6 +26,13 @@ export interface GateSimulationOptions {
   readonly changes?: readonly { readonly atMs: number; readonly limits: Partial<SimulatedLimits> }[];
   /** Longest wait for one permit. @default durationMs */
   readonly longestWaitMs?: number;
+  /**
+   * Calls reach the endpoint up to this long after their permit (uniformly at random, from `random`): a
+   * busy machine's late timers and the work between a permit and the request. @default 0
+   */
+  readonly lateCallsMs?: number;
+  /** Random numbers in [0, 1) for `lateCallsMs`. @default Math.random */
+  readonly random?: () => number;
 }
 
 /** What happened: every call, and the round trips the workers made to the gate. */
@@ -88,10 +95,12 @@ export async function runGateSimulation(options: GateSimulationOptions): Promise
           if (clock.now() < end) gaveUp += 1;
           continue;
         }
+        const lateMs = (options.lateCallsMs ?? 0) * (options.random ?? Math.random)();
+        if (lateMs > 0) await clock.sleep(lateMs);
         const callStart = clock.now();
         const outcome = await endpoint.call();
         calls.push({ startedAt: callStart, endedAt: clock.now(), holder, outcome });
-        await decision.permit.finish(outcome);
+        await decision.permit.finish(outcome, callStart);
       }
     };
     await Promise.all(Array.from({ length: options.linesPerWorker }, line));

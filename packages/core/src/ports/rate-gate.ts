@@ -1,7 +1,7 @@
 import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError, type ThinkbatchErrorOptions } from '../errors/thinkbatch-error';
-import type { CallOutcome } from './rate-controller';
-import type { RateGateSnapshot } from './rate-gate-snapshot';
+import type { CallOutcome } from '../rate-control/rate-controller';
+import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
 
 /** Why a caller must wait: the gate is paused by a 429, start times are taken, tokens or slots are used up. */
 export type WaitReason = 'paused' | 'requests' | 'tokens' | 'in_flight';

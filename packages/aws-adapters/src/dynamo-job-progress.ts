@@ -1,0 +1,195 @@
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  addChunkCounters,
+  ChunkCounters,
+  emptyChunkCounters,
+  type JobProgress,
+  type JobProgressStore,
+  JobStoreError,
+  parse,
+} from '@thinkbatch/core';
+import { createExpressionContext } from './dynamo-expression';
+import {
+  chunkKey,
+  counterAttributes,
+  countersFromFields,
+  type Item,
+  jobPartition,
+  PK,
+  SK,
+} from './dynamo-job-items';
+import type { DynamoTable } from './dynamo-table';
+
+/**
+ * The job counter on DynamoDB without transactions (see `JobProgressStore`). Items:
+ *
+ * - shard: pk `JOB#<jobId>`, sk `PROGRESS#<s>` (s = chunk index mod {@link PROGRESS_SHARDS}): the flat
+ *   counters of its chunks (`c_*`, `u_*`, `unk_*`, as a chunk has) and `p_<index>` = the last push of
+ *   that chunk applied. Shard 0's `started`, set by `startJobProgress` before fan-out writes a chunk,
+ *   marks a job whose counter holds every push (a job from before the counter is read the old way).
+ *   Markers stay (~10 bytes per chunk, ~60 KB per shard at the largest job), so a late duplicate of any
+ *   push is refused whenever it comes.
+ * - chunk: `pushSeq` (pushes begun), `pushed` (flat counters as of the last push, JSON) and, between
+ *   the intent and its clearing, `pushing` (JSON `{ seq, delta }`).
+ *
+ * One push: (1) the chunk, conditional on `pushSeq` as read and no `pushing`: `pushing` = the delta of
+ * its counters since `pushed`, `pushed` = its counters, `pushSeq` + 1; (2) the shard, conditional on
+ * `p_<index>` < seq: ADD the delta, SET the marker; (3) the chunk: REMOVE `pushing` when its seq is still
+ * this one. Anyone finding `pushing` runs (2) and (3) for it first.
+ */
+export const PROGRESS_SHARDS = 16;
+const PROGRESS_SORT_PREFIX = 'PROGRESS#';
+/** Attribute of shard 0 set by `startJobProgress`: the job had its counter from before its first line. */
+const STARTED = 'started';
+/** Rounds a push tries before leaving the rest to the next push (others are pushing the same chunk). */
+const PUSH_ROUNDS = 8;
+
+interface PendingPush {
+  readonly seq: number;
+  readonly delta: Record<string, number>;
+}
+
+function shardKey(jobId: string, shard: number): Item {
+  return marshall({ [PK]: jobPartition(jobId), [SK]: `${PROGRESS_SORT_PREFIX}${shard}` });
+}
+
+function markerAttribute(index: number): string {
+  return `p_${index}`;
+}
+
+/** The job counter's three operations over one table. */
+export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
+  const applyPush = async (jobId: string, index: number, push: PendingPush): Promise<void> => {
+    const x = createExpressionContext();
+    const marker = x.path(markerAttribute(index));
+    const adds = Object.entries(push.delta)
+      .filter(([, by]) => by !== 0)
+      .map(([attribute, by]) => `${x.path(attribute)} ${x.value(by)}`);
+    const seq = x.value(push.seq);
+    // Refused: this push (or a later one of the chunk) was applied already — nothing to do.
+    await table.update(`UpdateItem progress of job ${jobId} push ${push.seq} of chunk ${index}`, {
+      Key: shardKey(jobId, index % PROGRESS_SHARDS),
+      UpdateExpression: `SET ${marker} = ${seq}${adds.length === 0 ? '' : ` ADD ${adds.join(', ')}`}`,
+      ConditionExpression: `attribute_not_exists(${marker}) OR ${marker} < ${seq}`,
+      ReturnValues: 'NONE',
+      ...x.attributes(),
+    });
+  };
+  const clearPush = async (jobId: string, index: number, seq: number): Promise<void> => {
+    const x = createExpressionContext();
+    await table.update(`UpdateItem chunk ${index} of job ${jobId} clear push ${seq}`, {
+      Key: chunkKey(jobId, index),
+      UpdateExpression: `REMOVE ${x.path('pushing')}`,
+      ConditionExpression: `attribute_exists(${x.path('pushing')}) AND ${x.path('pushSeq')} = ${x.value(seq)}`,
+      ReturnValues: 'NONE',
+      ...x.attributes(),
+    });
+  };
+  /** Write the intent of a push of everything new; null when there is nothing new or another pusher won. */
+  const beginPush = async (
+    jobId: string,
+    index: number,
+    fields: Record<string, unknown>,
+  ): Promise<PendingPush | 'nothing' | 'lost'> => {
+    const counters = counterAttributes(
+      parse(ChunkCounters, countersFromFields(fields, 0), `counters of chunk ${index}`, JobStoreError),
+    );
+    const pushed = parsePushed(fields['pushed']);
+    const delta: Record<string, number> = {};
+    let changed = false;
+    for (const [attribute, value] of Object.entries(counters)) {
+      delta[attribute] = value - (pushed[attribute] ?? 0);
+      if (delta[attribute] !== 0) changed = true;
+    }
+    if (!changed) return 'nothing';
+    const before = typeof fields['pushSeq'] === 'number' ? fields['pushSeq'] : 0;
+    const push: PendingPush = { seq: before + 1, delta };
+    const x = createExpressionContext();
+    const pushSeq = x.path('pushSeq');
+    const written = await table.update(`UpdateItem chunk ${index} of job ${jobId} begin push ${push.seq}`, {
+      Key: chunkKey(jobId, index),
+      UpdateExpression: `SET ${x.path('pushing')} = ${x.value(JSON.stringify(push))}, ${x.path('pushed')} = ${x.value(JSON.stringify(counters))}, ${pushSeq} = ${x.value(push.seq)}`,
+      ConditionExpression: `attribute_not_exists(${x.path('pushing')}) AND ${
+        before === 0 ? `attribute_not_exists(${pushSeq})` : `${pushSeq} = ${x.value(before)}`
+      }`,
+      ReturnValues: 'NONE',
+      ...x.attributes(),
+    });
+    return written === null ? 'lost' : push;
+  };
+
+  return {
+    startJobProgress: async (jobId) => {
+      // `started` marks a job whose every push counts (an older job's pushes may start mid-job).
+      const x = createExpressionContext();
+      await table.update(`UpdateItem progress of job ${jobId} start`, {
+        Key: shardKey(jobId, 0),
+        UpdateExpression: `SET ${x.path(STARTED)} = ${x.value(true)}`,
+        ReturnValues: 'NONE',
+        ...x.attributes(),
+      });
+    },
+
+    pushChunkProgress: async (jobId, index) => {
+      for (let round = 0; round < PUSH_ROUNDS; round += 1) {
+        const item = await table.get(
+          `GetItem chunk ${index} of job ${jobId} to push`,
+          chunkKey(jobId, index),
+        );
+        if (item === null) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
+        const fields = unmarshall(item);
+        const pending = parsePending(fields['pushing']);
+        if (pending !== null) {
+          // A push left half done (its pusher died, or is still at it): finish it, then look again.
+          await applyPush(jobId, index, pending);
+          await clearPush(jobId, index, pending.seq);
+          continue;
+        }
+        const push = await beginPush(jobId, index, fields);
+        if (push === 'nothing') return;
+        if (push === 'lost') continue;
+        await applyPush(jobId, index, push);
+        await clearPush(jobId, index, push.seq);
+        return;
+      }
+    },
+
+    getJobProgress: async (jobId) => {
+      let progress: JobProgress = emptyChunkCounters();
+      let started = false;
+      let start: Item | undefined;
+      do {
+        const x = createExpressionContext();
+        const counted = Object.keys(counterAttributes(emptyChunkCounters())).map((name) => x.path(name));
+        // Only the counters come back (the markers stay in the table); a page ends at 1 MB read.
+        const page = await table.query(`Query progress of job ${jobId}`, {
+          KeyConditionExpression: `${x.path(PK)} = ${x.value(jobPartition(jobId))} AND begins_with(${x.path(SK)}, ${x.value(PROGRESS_SORT_PREFIX)})`,
+          ProjectionExpression: [x.path(SK), x.path(STARTED), ...counted].join(', '),
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          ...x.attributes(),
+        });
+        for (const shard of page.Items ?? []) {
+          const fields = unmarshall(shard);
+          if (fields[STARTED] === true) started = true;
+          const counters = countersFromFields(fields, 0);
+          progress = addChunkCounters(
+            progress,
+            parse(ChunkCounters, counters, `progress of job ${jobId}`, JobStoreError),
+          );
+        }
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+      return started ? progress : null;
+    },
+  };
+}
+
+function parsePushed(value: unknown): Record<string, number> {
+  if (typeof value !== 'string') return {};
+  return JSON.parse(value) as Record<string, number>;
+}
+
+function parsePending(value: unknown): PendingPush | null {
+  if (typeof value !== 'string') return null;
+  return JSON.parse(value) as PendingPush;
+}

@@ -1,0 +1,45 @@
+import type { ChunkCounters, ChunkRecord, FanOutCheckpointStore, JobProgressStore } from '@thinkbatch/core';
+import { addChunkCounters, emptyChunkCounters, JobStoreError } from '@thinkbatch/core';
+
+/**
+ * The job counter and fan-out checkpoint of the in-memory job store. Each call is atomic here, so a push
+ * just takes the chunk's counters as they are now: the job counter is the sum of every chunk's counters
+ * as of its last push, as in the DynamoDB adapter (whose pushes survive a crash between their steps).
+ */
+export function createInMemoryJobProgress(
+  chunkOf: (jobId: string, index: number) => ChunkRecord | undefined,
+): JobProgressStore & FanOutCheckpointStore {
+  /** Per job with a counter: each chunk's counters as of its last push. */
+  const pushed = new Map<string, Map<number, ChunkCounters>>();
+  const checkpoints = new Map<string, number>();
+  /** Jobs whose counter was started before their first line (the others are read the old way). */
+  const started = new Set<string>();
+  return {
+    startJobProgress: async (jobId) => {
+      started.add(jobId);
+      if (!pushed.has(jobId)) pushed.set(jobId, new Map());
+    },
+    pushChunkProgress: async (jobId, index) => {
+      const chunk = chunkOf(jobId, index);
+      if (chunk === undefined) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
+      let job = pushed.get(jobId);
+      if (job === undefined) {
+        // As in DynamoDB, a push of a job without a started counter is kept, but not read.
+        job = new Map();
+        pushed.set(jobId, job);
+      }
+      job.set(index, structuredClone(chunk.counters));
+    },
+    getJobProgress: async (jobId) => {
+      const job = pushed.get(jobId);
+      if (job === undefined || !started.has(jobId)) return null;
+      let progress = emptyChunkCounters();
+      for (const counters of job.values()) progress = addChunkCounters(progress, counters);
+      return progress;
+    },
+    getFanOutCheckpoint: async (jobId) => checkpoints.get(jobId) ?? 0,
+    saveFanOutCheckpoint: async (jobId, chunks) => {
+      if (chunks > (checkpoints.get(jobId) ?? 0)) checkpoints.set(jobId, chunks);
+    },
+  };
+}

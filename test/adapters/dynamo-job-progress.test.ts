@@ -1,0 +1,106 @@
+import { createDynamoJobStore } from '@thinkbatch/aws-adapters';
+import { sumJobProgress } from '@thinkbatch/core';
+import { ensureTable } from '@thinkbatch/local';
+import { makeLineUsage, makeNewJob, uniqueJobId } from '@thinkbatch/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEmulators } from '../fixtures/emulators';
+
+const tableName = 'progress-jobs';
+const local = useEmulators();
+
+beforeAll(async () => {
+  await ensureTable(local.clients.dynamodb, tableName);
+});
+
+/**
+ * Make the client's next UpdateItem whose expression matches `step` fail before it reaches the table
+ * (a pusher that dies right there), once; the middleware is removed after `run`.
+ */
+async function dyingAt<T>(step: RegExp, run: () => Promise<T>): Promise<void> {
+  const { middlewareStack } = local.clients.dynamodb;
+  let armed = true;
+  middlewareStack.add(
+    (next) => async (args) => {
+      const { input } = args as { input: { UpdateExpression?: string; Key?: unknown } };
+      if (armed && args.input !== undefined && step.test(JSON.stringify(input))) {
+        armed = false;
+        throw new Error('invocation killed');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'die-once' },
+  );
+  try {
+    await expect(run()).rejects.toThrow('invocation killed');
+  } finally {
+    middlewareStack.remove('die-once');
+  }
+  expect(armed).toBe(false);
+}
+
+describe('job counter on DynamoDB: a push that dies between its steps', () => {
+  const store = () => createDynamoJobStore({ dynamodb: local.clients.dynamodb, tableName });
+  const record = (line: number) => ({
+    line,
+    status: 'succeeded' as const,
+    resultKey: `r/${line}`,
+    usage: makeLineUsage({ completion_tokens: line }),
+    attempts: 1,
+  });
+
+  async function jobWithLines(lines: readonly number[]): Promise<string> {
+    const jobId = uniqueJobId('dying-push');
+    await store().createJob(makeNewJob(jobId));
+    await store().startJobProgress(jobId);
+    await store().putChunk(jobId, 0, [1, 2, 3, 4]);
+    await store().recordLines(jobId, 0, lines.map(record));
+    return jobId;
+  }
+
+  it('after its intent: the next push applies it, then pushes the rest, once', async () => {
+    const jobId = await jobWithLines([1, 2]);
+    // The shard update (ADD to the counter) is the second step.
+    await dyingAt(/PROGRESS#/, () => store().pushChunkProgress(jobId, 0));
+    expect((await store().getJobProgress(jobId))?.succeeded).toBe(0);
+    await store().recordLine(jobId, 0, record(3));
+    await store().pushChunkProgress(jobId, 0);
+    expect(await store().getJobProgress(jobId)).toEqual(await sumJobProgress(store(), jobId));
+    expect((await store().getJobProgress(jobId))?.succeeded).toBe(3);
+  });
+
+  it('after applying it: a second push and a late duplicate count nothing twice', async () => {
+    const jobId = await jobWithLines([1, 2, 4]);
+    // The clear of the intent (REMOVE pushing) is the third step: the counter has the delta already.
+    await dyingAt(/REMOVE/, () => store().pushChunkProgress(jobId, 0));
+    expect((await store().getJobProgress(jobId))?.succeeded).toBe(3);
+    await Promise.all([store().pushChunkProgress(jobId, 0), store().pushChunkProgress(jobId, 0)]);
+    await store().pushChunkProgress(jobId, 0);
+    expect(await store().getJobProgress(jobId)).toEqual(await sumJobProgress(store(), jobId));
+    expect((await store().getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 4);
+  });
+
+  it('reads the counter in one request of shard items, not one per chunk', async () => {
+    const jobId = uniqueJobId('one-read');
+    await store().createJob(makeNewJob(jobId));
+    await store().startJobProgress(jobId);
+    for (let index = 0; index < 40; index += 1) {
+      await store().putChunk(jobId, index, [index + 1]);
+      await store().recordLine(jobId, index, record(index + 1));
+      await store().pushChunkProgress(jobId, index);
+    }
+    let requests = 0;
+    local.clients.dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        requests += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'count' },
+    );
+    try {
+      expect((await store().getJobProgress(jobId))?.succeeded).toBe(40);
+    } finally {
+      local.clients.dynamodb.middlewareStack.remove('count');
+    }
+    expect(requests).toBe(1);
+  });
+});
