@@ -30,7 +30,6 @@ describe('adopting a group left by a crashed delivery', () => {
     const stored: string[] = [];
     for await (const key of h.output.list(`jobs/${job.jobId}/lines/`)) stored.push(key);
     expect(stored.length).toBeGreaterThan(0);
-    expect(stored.length).toBeLessThan(5); // groups, not one object per line
     // The redelivery, once the dead one's leases ended: one listing of the chunk's objects, no call.
     h.clock.advance(1_000_000);
     let lists = 0;

@@ -49,7 +49,7 @@ export async function adoptOrphanedResults(
   }
   if (found.size === 0) return chunk;
   const outcome = await deps.jobs.recordLines(chunk.jobId, chunk.index, [...found.values()]);
-  deps.log.info('adopted stored results left by an interrupted delivery', {
+  deps.log.info('adopted a stored result left by an interrupted delivery', {
     jobId: chunk.jobId,
     chunk: chunk.index,
     lines: [...found.keys()],

@@ -21,13 +21,15 @@ export interface LineRecorder {
 export const PUSH_EVERY_LINES = 10;
 
 /**
- * A group commit of finished lines: the first line goes at once, and lines that finish while a group is
- * under way go together in the following one. A group is one result object holding its lines' results
- * (`resultObjectBody`, one PUT) and one record of them all (`JobStore.recordLines`: one conditional
- * update per group, line by line when a group is refused). No line waits longer than one group before
- * its own, and each is still recorded exactly once with its counters. A line another delivery recorded
- * first keeps that record; the group's object is deleted when none of its lines was recorded from it
- * (and kept when some were: readers take only the lines recorded under its key).
+ * A group commit of finished lines, in two stages. Storing: lines that finish while a result object is
+ * being written wait for it and then go together in the next object (`resultObjectBody`, one PUT), so a
+ * finished line's answer is stored after at most one PUT, never held back by a record. Recording: stored
+ * groups wait for the record under way and then go together in the next `JobStore.recordLines` (one
+ * conditional update per 25 lines, line by line when refused), each line still recorded exactly once with
+ * its counters. A line another delivery recorded first keeps that record; an object none of whose lines
+ * was recorded from it is deleted (one some lines were recorded from is kept: readers take only the
+ * lines recorded under its key). A delivery that dies between the stages leaves its objects for the
+ * next delivery to adopt (`adoptOrphanedResults`).
  */
 export function createLineRecorder(
   deps: Pick<PipelineDeps, 'output' | 'jobs' | 'newToken' | 'log'>,
@@ -40,11 +42,15 @@ export function createLineRecorder(
     readonly resolve: (outcome: Outcome) => void;
     readonly reject: (error: unknown) => void;
   };
+  type Stored = { readonly group: readonly Waiting[]; readonly resultKey: string };
   let waiting: Waiting[] = [];
+  let stored: Stored[] = [];
   const recordedResults = new Map<string, ResultObjectLines>();
-  let flushing = false;
+  let storing = false;
+  let recording = false;
   let unpushed = 0;
-  /** The next group: distinct lines in the order they finished; a repeated line waits for the next. */
+
+  /** The next object's lines: distinct lines in the order they finished; a repeated line waits. */
   const takeGroup = (): Waiting[] => {
     const lines = new Set<number>();
     const group: Waiting[] = [];
@@ -59,19 +65,30 @@ export function createLineRecorder(
     waiting = rest;
     return group;
   };
-  const recordGroup = async (group: readonly Waiting[]): Promise<void> => {
-    const results = group.map((w) => w.result);
-    const first = results[0];
-    if (first === undefined) return;
-    const resultKey = jobKeys.groupResults(jobId, chunk, first.line, deps.newToken());
-    await deps.output.put(resultKey, resultObjectBody(results), { contentType: 'application/x-ndjson' });
-    const records: LineRecord[] = results.map((result) => ({
-      line: result.line,
-      status: result.status,
-      resultKey,
-      usage: result.usage,
-      attempts: result.attempts,
-    }));
+  /** The next record's objects: stored groups in order, as long as their lines are distinct. */
+  const takeStored = (): Stored[] => {
+    const lines = new Set<number>();
+    const batch: Stored[] = [];
+    while (stored.length > 0) {
+      const next = stored[0];
+      if (next === undefined || next.group.some((w) => lines.has(w.result.line))) break;
+      for (const w of next.group) lines.add(w.result.line);
+      batch.push(next);
+      stored = stored.slice(1);
+    }
+    return batch;
+  };
+
+  const recordStored = async (batch: readonly Stored[]): Promise<void> => {
+    const records: LineRecord[] = batch.flatMap(({ group, resultKey }) =>
+      group.map(({ result }) => ({
+        line: result.line,
+        status: result.status,
+        resultKey,
+        usage: result.usage,
+        attempts: result.attempts,
+      })),
+    );
     const outcome = await deps.jobs.recordLines(jobId, chunk, records);
     const lost = records.filter((_, i) => outcome.recorded[i] !== true);
     if (lost.length > 0) {
@@ -81,14 +98,19 @@ export function createLineRecorder(
         lines: lost.map((r) => r.line),
       });
     }
-    // Still named by some recorded line (this record, or a delivery that adopted the object): kept.
-    const named = outcome.chunk.lines.some(
-      (line) => outcome.chunk.recorded[String(line)]?.resultKey === resultKey,
-    );
-    if (named) {
-      const mine = results.filter((_, i) => outcome.recorded[i] === true);
-      if (mine.length > 0) recordedResults.set(resultKey, resultObjectLinesOf(mine));
-    } else await deps.output.delete([resultKey]);
+    let at = 0;
+    for (const { group, resultKey } of batch) {
+      const recorded = group.map((_, i) => outcome.recorded[at + i] === true);
+      at += group.length;
+      // Still named by some recorded line (this record, or a delivery that adopted the object): kept.
+      const named = outcome.chunk.lines.some(
+        (line) => outcome.chunk.recorded[String(line)]?.resultKey === resultKey,
+      );
+      if (named) {
+        const mine = group.filter((_, i) => recorded[i]).map((w) => w.result);
+        if (mine.length > 0) recordedResults.set(resultKey, resultObjectLinesOf(mine));
+      } else await deps.output.delete([resultKey]);
+    }
     // The job counter follows every PUSH_EVERY_LINES lines this delivery recorded (a push is four
     // requests); the chunk's completion pushes the rest (`settleChunk`).
     unpushed += outcome.recorded.filter(Boolean).length;
@@ -96,28 +118,57 @@ export function createLineRecorder(
       unpushed = 0;
       await deps.jobs.pushChunkProgress(jobId, chunk);
     }
-    group.forEach((w, i) => {
-      w.resolve({ recorded: outcome.recorded[i] === true, chunk: outcome.chunk });
-    });
-  };
-  const flush = async (): Promise<void> => {
-    for (let group = takeGroup(); group.length > 0; group = takeGroup()) {
-      try {
-        await recordGroup(group);
-      } catch (error) {
-        for (const w of group) w.reject(error);
+    at = 0;
+    for (const { group } of batch) {
+      for (const w of group) {
+        w.resolve({ recorded: outcome.recorded[at] === true, chunk: outcome.chunk });
+        at += 1;
       }
     }
-    flushing = false;
   };
+
+  const record = async (): Promise<void> => {
+    for (let batch = takeStored(); batch.length > 0; batch = takeStored()) {
+      try {
+        await recordStored(batch);
+      } catch (error) {
+        for (const { group } of batch) for (const w of group) w.reject(error);
+      }
+    }
+    recording = false;
+  };
+
+  const store = async (): Promise<void> => {
+    for (let group = takeGroup(); group.length > 0; group = takeGroup()) {
+      const results = group.map((w) => w.result);
+      const first = results[0];
+      if (first === undefined) continue;
+      const resultKey = jobKeys.groupResults(jobId, chunk, first.line, deps.newToken());
+      try {
+        await deps.output.put(resultKey, resultObjectBody(results), {
+          contentType: 'application/x-ndjson',
+        });
+      } catch (error) {
+        for (const w of group) w.reject(error);
+        continue;
+      }
+      stored.push({ group, resultKey });
+      if (!recording) {
+        recording = true;
+        void record();
+      }
+    }
+    storing = false;
+  };
+
   return {
     recordedResults,
     record: (result) =>
       new Promise<Outcome>((resolve, reject) => {
         waiting.push({ result, resolve, reject });
-        if (!flushing) {
-          flushing = true;
-          void flush();
+        if (!storing) {
+          storing = true;
+          void store();
         }
       }),
   };
