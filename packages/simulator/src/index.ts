@@ -8,6 +8,7 @@ export { promptKey, promptTextOf, type SimulatedMessage } from './completion/pro
 export {
   REASONING_SHAPES,
   type ReasoningShape,
+  type SimulatedUsage,
   type TokenDistribution,
 } from './completion/r1-response';
 export { CHARS_PER_TOKEN, estimateTokens } from './completion/token-count';
@@ -25,7 +26,22 @@ export {
   type RetryAfterFormat,
   resolveFault,
 } from './faults/fault';
-export { CUSTOM_ID_HEADER, type RunningSimulator, STATS_PATH, startSimulator } from './http/server';
+export {
+  CUSTOM_ID_HEADER,
+  LEDGER_PATH,
+  type RunningSimulator,
+  STATS_PATH,
+  startSimulator,
+} from './http/server';
+export {
+  createTokenLedger,
+  DEFAULT_LEDGER_LIMIT,
+  LEDGER_OUTCOMES,
+  type LedgerEntry,
+  type LedgerOutcome,
+  type LedgerSnapshot,
+  type TokenLedger,
+} from './ledger/token-ledger';
 export type { LatencyOptions } from './limits/latency';
 export type { EndpointLimits, LimitPhase, LimitStep } from './limits/limit-schedule';
 export { CONCURRENCY_RETRY_AFTER_MS, type RateLimitReason } from './limits/rate-limiter';

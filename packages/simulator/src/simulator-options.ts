@@ -1,6 +1,7 @@
 import { type SimulatorClock, systemClock } from './clock';
 import type { ReasoningShape, TokenDistribution } from './completion/r1-response';
 import type { FaultPlan, FaultRates, PromptFaultRule, RetryAfterFormat } from './faults/fault';
+import { DEFAULT_LEDGER_LIMIT } from './ledger/token-ledger';
 import type { LatencyOptions } from './limits/latency';
 import { type LimitPhases, type LimitStep, resolveLimitPhases } from './limits/limit-schedule';
 
@@ -77,6 +78,8 @@ export interface SimulatorOptions {
   readonly faultPlan?: FaultPlan;
   /** Scripted faults by prompt substring, consulted after `faultPlan`. @default [] */
   readonly promptFaults?: readonly PromptFaultRule[];
+  /** Entries the token ledger keeps (the oldest are dropped past it). @default 100000 */
+  readonly ledgerLimit?: number;
   /** Larger request bodies are answered 413. @default 10485760 */
   readonly maxBodyBytes?: number;
   /**
@@ -131,6 +134,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
     slowHeadersMs: options.slowHeadersMs ?? 3_000,
     faultPlan: options.faultPlan ?? null,
     promptFaults: options.promptFaults ?? [],
+    ledgerLimit: options.ledgerLimit ?? DEFAULT_LEDGER_LIMIT,
     maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
     clock: options.clock ?? systemClock,
   };

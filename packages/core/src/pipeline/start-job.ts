@@ -82,6 +82,12 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
   if (upload.kind === 'ignored') return upload;
   const { jobId, input, options } = upload;
   const now = deps.clock.now();
+  // S3 delivers events unordered: the event of an upload that was overwritten since names bytes that are
+  // gone. The newer upload's own event starts its job; starting one here would run the newer bytes twice.
+  if (isSuperseded(event, input) && (await deps.jobs.getJob(jobId)) === null) {
+    deps.log.warn('upload event of an overwritten object; ignored', { jobId, key: event.key });
+    return { kind: 'ignored', reason: `${event.key} was overwritten after this event (etag ${event.etag})` };
+  }
 
   const createdOrFound = await deps.jobs.createJob({
     jobId,
@@ -123,6 +129,12 @@ export async function startJob(deps: PipelineDeps, event: UploadEvent): Promise<
     ? job
     : ((await deps.jobs.transitionJob(jobId, { from: [job.status], to: job.status, now })) ?? job);
   return { kind: 'started', job: current, fanOut: await fanOut(deps, current) };
+}
+
+/** Whether the event announces another version of the object than the one there now (etags differ). */
+function isSuperseded(event: UploadEvent, input: JobInput): boolean {
+  const unquote = (etag: string): string => etag.replace(/"/g, '');
+  return event.etag !== undefined && input.etag !== '' && unquote(event.etag) !== unquote(input.etag);
 }
 
 function parseOptions(

@@ -1,5 +1,8 @@
-/** How a 429 (or a scripted status fault) tells the client when to come back. */
-export const RETRY_AFTER_FORMATS = ['seconds', 'milliseconds', 'both', 'none'] as const;
+/**
+ * How a 429 (or a scripted status fault) tells the client when to come back: `retry-after` in whole
+ * seconds, `retry-after-ms`, both, `retry-after` as an HTTP date (IMF-fixdate, now + the wait), or none.
+ */
+export const RETRY_AFTER_FORMATS = ['seconds', 'milliseconds', 'both', 'date', 'none'] as const;
 export type RetryAfterFormat = (typeof RETRY_AFTER_FORMATS)[number];
 
 /**
@@ -15,6 +18,11 @@ export type Fault =
       readonly retryAfterMs?: number;
       /** @default 'seconds' when `retryAfterMs` is set */
       readonly retryAfterFormat?: RetryAfterFormat;
+      /**
+       * Sent verbatim as `retry-after`, instead of any hint from `retryAfterMs`: for values no format
+       * makes (`-5`, `soon`, a date in the past). @default undefined
+       */
+      readonly retryAfterRaw?: string;
       readonly message?: string;
     }
   /**
@@ -32,7 +40,17 @@ export type Fault =
   /** HTTP 200 whose body is not JSON (streaming: SSE events whose data is not JSON). */
   | { readonly kind: 'nonJsonBody' }
   /** A normal answer without `usage` (streaming: no usage chunk even when asked for). */
-  | { readonly kind: 'missingUsage' };
+  | { readonly kind: 'missingUsage' }
+  /**
+   * HTTP 200 that never ends: streaming, reasoning chunks every `intervalMs` forever; non-streaming, the
+   * start of the JSON body, then a space every `intervalMs`. Only the client's going away ends it.
+   */
+  | { readonly kind: 'endlessStream'; readonly intervalMs?: number }
+  /**
+   * A valid, complete answer whose content is padded to about `bytes` bytes (streaming: in many chunks),
+   * with the usage of the normal answer. @default bytes 16 MiB
+   */
+  | { readonly kind: 'giantBody'; readonly bytes?: number };
 
 /** Faults that can also be drawn at random (`FaultRates`), in the order their rates share [0, 1). */
 export const RANDOM_FAULT_NAMES = [
@@ -47,7 +65,14 @@ export const RANDOM_FAULT_NAMES = [
 export type RandomFaultName = (typeof RANDOM_FAULT_NAMES)[number];
 
 /** Shorthand names for common faults, accepted wherever a `FaultSpec` is. */
-export const FAULT_NAMES = ['http400', 'http401', 'http429', ...RANDOM_FAULT_NAMES] as const;
+export const FAULT_NAMES = [
+  'http400',
+  'http401',
+  'http429',
+  ...RANDOM_FAULT_NAMES,
+  'endlessStream',
+  'giantBody',
+] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** A fault, by value or by shorthand name. */
@@ -70,6 +95,8 @@ export function resolveFault(spec: FaultSpec): Fault {
     case 'truncatedBody':
     case 'nonJsonBody':
     case 'missingUsage':
+    case 'endlessStream':
+    case 'giantBody':
       return { kind: spec };
   }
 }

@@ -5,6 +5,7 @@ import { generateR1Response, type R1Response } from '../completion/r1-response';
 import { CHARS_PER_TOKEN } from '../completion/token-count';
 import { type Fault, faultLabel } from '../faults/fault';
 import type { FaultInjector } from '../faults/fault-injector';
+import type { LedgerEntry, LedgerOutcome, TokenLedger } from '../ledger/token-ledger';
 import { sampleTiming, type Timing } from '../limits/latency';
 import type { RateLimiter, Refusal } from '../limits/rate-limiter';
 import { admissionTokens } from '../limits/token-charge';
@@ -22,6 +23,7 @@ export interface ChatHandlerDeps {
   readonly limiter: RateLimiter;
   readonly faults: FaultInjector;
   readonly stats: StatsRecorder;
+  readonly ledger: TokenLedger;
   readonly nextRequestIndex: () => number;
 }
 
@@ -41,8 +43,17 @@ export interface ChatExchange {
 /** What a gateway in front of a model sends when it breaks: HTML, not JSON. */
 const GARBAGE = '<html><head><title>502 Bad Gateway</title></head><body>upstream hiccup</body></html>';
 
+/** Writes the request's ledger entry once its response has ended. */
+type Settle = (
+  outcome: LedgerOutcome,
+  status: number | null,
+  usage?: LedgerEntry['usage'],
+  completionId?: string,
+) => void;
+
 interface Answer {
   readonly exchange: ChatExchange;
+  readonly settle: Settle;
   readonly response: R1Response;
   readonly envelope: CompletionEnvelope;
   readonly timing: Timing;
@@ -55,6 +66,21 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
   const { res, request, headers } = exchange;
   const { options, stats } = deps;
   const requestIndex = deps.nextRequestIndex();
+  const startedAt = options.clock.now();
+  let faultLabelOf: string | null = null;
+  const settle: Settle = (outcome, status, usage = null, completionId) =>
+    deps.ledger.record({
+      requestId: headers['x-request-id'] ?? '',
+      completionId: completionId ?? null,
+      promptKey: request.promptKey,
+      customIdHint: exchange.customIdHint,
+      outcome,
+      status,
+      fault: faultLabelOf,
+      usage,
+      startedAt,
+      endedAt: options.clock.now(),
+    });
   // The answer is a pure function of the request: known before admission, so the token limit can
   // charge it (see `admissionTokens`).
   const response = generateR1Response(
@@ -72,6 +98,7 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
   const admission = deps.limiter.tryAdmit(tokens);
   if (!admission.admitted) {
     sendRateLimited(exchange, admission, deps);
+    settle('rate_limited', 429);
     return;
   }
   stats.admitted(tokens);
@@ -84,22 +111,29 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
       attempt: calls - 1,
       customIdHint: exchange.customIdHint,
     });
-    if (fault !== null) stats.fault(faultLabel(fault));
+    if (fault !== null) {
+      faultLabelOf = faultLabel(fault);
+      stats.fault(faultLabelOf);
+    }
     if (fault?.kind === 'status') {
-      const format = fault.retryAfterFormat ?? (fault.retryAfterMs === undefined ? 'none' : 'seconds');
-      const hint = fault.retryAfterMs === undefined ? {} : retryAfterHeaders(fault.retryAfterMs, format);
       stats.status(fault.status);
-      sendError(res, fault.status, errorForStatus(fault.status, fault.message), { ...headers, ...hint });
+      sendError(res, fault.status, errorForStatus(fault.status, fault.message), {
+        ...headers,
+        ...statusFaultHint(fault, options.clock.now()),
+      });
+      settle(fault.status === 429 ? 'rate_limited' : 'http_error', fault.status);
       return;
     }
     if (fault?.kind === 'connectionReset' && fault.midBody !== true) {
       stats.status('reset');
       exchange.cut();
+      settle('reset', null);
       return;
     }
     const latencyRandom = mulberry32(deriveSeed(options.seed, 'latency', String(requestIndex)));
     const answer: Answer = {
       exchange,
+      settle,
       response,
       fault,
       envelope: {
@@ -120,27 +154,43 @@ export async function serveChat(exchange: ChatExchange, deps: ChatHandlerDeps): 
   }
 }
 
+/** The retry hint of a scripted status fault: its raw header, else its wait in its format. */
+function statusFaultHint(fault: Extract<Fault, { kind: 'status' }>, now: number): Record<string, string> {
+  if (fault.retryAfterRaw !== undefined) return { 'retry-after': fault.retryAfterRaw };
+  if (fault.retryAfterMs === undefined) return {};
+  return retryAfterHeaders(fault.retryAfterMs, fault.retryAfterFormat ?? 'seconds', now);
+}
+
 /** A 429 from the rate limiter, with the retry hint the options ask for. */
 function sendRateLimited(exchange: ChatExchange, refusal: Refusal, deps: ChatHandlerDeps): void {
   const { stats, options } = deps;
   stats.rateLimited(refusal.reason);
   stats.status(429);
   const hint =
-    refusal.retryAfterMs === null ? {} : retryAfterHeaders(refusal.retryAfterMs, options.retryAfterFormat);
+    refusal.retryAfterMs === null
+      ? {}
+      : retryAfterHeaders(refusal.retryAfterMs, options.retryAfterFormat, options.clock.now());
   const body = rateLimitError(refusal, exchange.request.model);
   sendError(exchange.res, 429, body, { ...exchange.headers, ...hint });
 }
 
 async function sendAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> {
-  const { exchange, timing, fault } = answer;
+  const { exchange, timing, fault, settle } = answer;
   const { res, headers, signal } = exchange;
+  const completionId = answer.envelope.id;
   const wait = answer.headerDelayMs + timing.firstTokenMs + timing.generationMs;
-  if (!(await sleepUnlessAborted(deps.options.clock, wait, signal))) return;
-  const body = completionBody(answer.envelope, answer.response, fault?.kind !== 'missingUsage');
+  if (!(await sleepUnlessAborted(deps.options.clock, wait, signal))) {
+    settle('client_aborted', null);
+    return;
+  }
+  const withUsage = fault?.kind !== 'missingUsage';
+  const response = fault?.kind === 'giantBody' ? padded(answer.response, fault.bytes) : answer.response;
+  const body = completionBody(answer.envelope, response, withUsage);
   deps.stats.status(200);
   if (fault?.kind === 'nonJsonBody') {
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
     res.end(GARBAGE);
+    settle('invalid_body', 200);
     return;
   }
   const text = JSON.stringify(body);
@@ -148,6 +198,7 @@ async function sendAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> 
   if (fault?.kind === 'truncatedBody') {
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
     res.end(half);
+    settle('truncated', 200, null, completionId);
     return;
   }
   if (fault?.kind === 'connectionReset') {
@@ -157,38 +208,114 @@ async function sendAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> 
       'content-length': String(text.length),
     });
     res.write(half, () => exchange.cut());
+    settle('reset', 200, null, completionId);
+    return;
+  }
+  if (fault?.kind === 'endlessStream') {
+    res.writeHead(200, { ...headers, 'content-type': 'application/json' });
+    res.write(half);
+    await writeForever(res, ' ', fault.intervalMs, signal, deps);
+    settle('client_aborted', 200, null, completionId);
     return;
   }
   sendJson(res, 200, body, headers);
   deps.stats.completed(exchange.request.promptKey);
+  settle('complete', 200, withUsage ? response.usage : null, completionId);
 }
 
 async function streamAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> {
-  const { exchange, timing, fault } = answer;
+  const { exchange, timing, fault, settle } = answer;
   const { res, headers, signal, request } = exchange;
   const { clock } = deps.options;
+  const completionId = answer.envelope.id;
   const wait = answer.headerDelayMs + timing.firstTokenMs;
-  if (!(await sleepUnlessAborted(clock, wait, signal))) return;
+  if (!(await sleepUnlessAborted(clock, wait, signal))) {
+    settle('client_aborted', null);
+    return;
+  }
   deps.stats.status(200);
   startSse(res, headers);
   if (fault?.kind === 'nonJsonBody') {
     await writeSseData(res, GARBAGE, signal);
     endSse(res);
+    settle('invalid_body', 200);
     return;
   }
-  const chunks = completionChunks(answer.envelope, answer.response, {
-    chunkChars: deps.options.streamChunkTokens * CHARS_PER_TOKEN,
-    includeUsage: request.includeUsage && fault?.kind !== 'missingUsage',
+  const includeUsage = request.includeUsage && fault?.kind !== 'missingUsage';
+  const giant = fault?.kind === 'giantBody';
+  const response = giant ? padded(answer.response, fault.bytes) : answer.response;
+  const chunks = completionChunks(answer.envelope, response, {
+    // A giant body in chunks of 64 KiB: many chunks, not millions.
+    chunkChars: giant ? 65_536 : deps.options.streamChunkTokens * CHARS_PER_TOKEN,
+    includeUsage,
   });
   if (fault?.kind === 'truncatedBody' || fault?.kind === 'connectionReset') {
     const sent = chunks.slice(0, Math.max(1, Math.floor(chunks.length / 2)));
     await writeSseEvents(res, sent, { durationMs: timing.generationMs / 2, signal, clock });
-    if (fault.kind === 'truncatedBody') res.end();
-    else exchange.cut();
+    if (fault.kind === 'truncatedBody') {
+      res.end();
+      settle('truncated', 200, null, completionId);
+    } else {
+      exchange.cut();
+      settle('reset', 200, null, completionId);
+    }
+    return;
+  }
+  if (fault?.kind === 'endlessStream') {
+    const [first, thought] = endlessChunks(chunks);
+    await writeSseData(res, JSON.stringify(first), signal);
+    await writeForever(res, `data: ${JSON.stringify(thought)}\n\n`, fault.intervalMs, signal, deps);
+    settle('client_aborted', 200, null, completionId);
     return;
   }
   const written = await writeSseEvents(res, chunks, { durationMs: timing.generationMs, signal, clock });
-  if (written < chunks.length) return;
+  if (written < chunks.length) {
+    settle('client_aborted', 200, null, completionId);
+    return;
+  }
   endSse(res);
   deps.stats.completed(request.promptKey);
+  settle('complete', 200, includeUsage ? response.usage : null, completionId);
+}
+
+/** Default gap between the writes of an endless response. */
+const ENDLESS_INTERVAL_MS = 10;
+/** Default size of a giant body's content. */
+const GIANT_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Write `text` every `intervalMs` until the client goes away (or the simulator closes). */
+async function writeForever(
+  res: ChatExchange['res'],
+  text: string,
+  intervalMs: number | undefined,
+  signal: AbortSignal,
+  deps: ChatHandlerDeps,
+): Promise<void> {
+  const gap = Math.max(1, intervalMs ?? ENDLESS_INTERVAL_MS);
+  while (!res.destroyed && (await sleepUnlessAborted(deps.options.clock, gap, signal))) {
+    if (!res.write(text)) {
+      const drained = await new Promise<boolean>((resolve) => {
+        res.once('drain', () => resolve(true));
+        res.once('close', () => resolve(false));
+      });
+      if (!drained) return;
+    }
+  }
+}
+
+/** The role chunk and one reasoning chunk of a stream, to repeat forever. */
+function endlessChunks(chunks: readonly Record<string, unknown>[]): [unknown, unknown] {
+  const [first] = chunks;
+  const thought = {
+    ...first,
+    choices: [{ index: 0, delta: { reasoning_content: 'Hmm, ' }, finish_reason: null }],
+  };
+  return [first, thought];
+}
+
+/** The response with its content padded to about `bytes` (the usage stays the normal answer's). */
+function padded(response: R1Response, bytes: number | undefined): R1Response {
+  const size = Math.max(0, Math.floor(bytes ?? GIANT_BODY_BYTES));
+  const filler = 'All work and no play. '.repeat(Math.ceil(size / 22)).slice(0, size);
+  return { ...response, segments: [...response.segments, { field: 'content', text: filler }] };
 }

@@ -35,8 +35,15 @@ export function sendError(
   sendJson(res, status, { error: { param: null, ...error } }, headers);
 }
 
-/** The retry hint headers for a wait of `ms` in the given format (seconds are rounded up). */
-export function retryAfterHeaders(ms: number, format: RetryAfterFormat): Record<string, string> {
+/**
+ * The retry hint headers for a wait of `ms` in the given format (seconds are rounded up; a date is
+ * `now + ms`, to the second).
+ */
+export function retryAfterHeaders(
+  ms: number,
+  format: RetryAfterFormat,
+  now: number = Date.now(),
+): Record<string, string> {
   const seconds = String(Math.max(1, Math.ceil(ms / 1000)));
   const millis = String(Math.max(0, Math.round(ms)));
   switch (format) {
@@ -46,6 +53,8 @@ export function retryAfterHeaders(ms: number, format: RetryAfterFormat): Record<
       return { 'retry-after-ms': millis };
     case 'both':
       return { 'retry-after': seconds, 'retry-after-ms': millis };
+    case 'date':
+      return { 'retry-after': new Date(Math.ceil((now + ms) / 1000) * 1000).toUTCString() };
     case 'none':
       return {};
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFaultInjector } from '../faults/fault-injector';
+import { createTokenLedger, type LedgerSnapshot } from '../ledger/token-ledger';
 import { phaseAt } from '../limits/limit-schedule';
 import { createRateLimiter } from '../limits/rate-limiter';
 import { deriveSeed, mulberry32 } from '../seeded-random';
@@ -20,12 +21,19 @@ export interface RunningSimulator {
   /** `GET` it for `stats()` as JSON (e.g. `http://127.0.0.1:41234/_stats`); needs no API key. */
   readonly statsUrl: string;
   stats(): SimulatorStats;
+  /** `GET` it for `ledger()` as JSON (e.g. `http://127.0.0.1:41234/_ledger`); needs no API key. */
+  readonly ledgerUrl: string;
+  /** Every chat response sent so far, with the usage the client received (see `LedgerEntry`). */
+  ledger(): LedgerSnapshot;
   /** Stop accepting, cut every open connection and wait for the server to close. */
   close(): Promise<void>;
 }
 
 /** Path of the stats of a running simulator, on the same server (outside `/v1`). */
 export const STATS_PATH = '/_stats';
+
+/** Path of the token ledger of a running simulator, on the same server (outside `/v1`). */
+export const LEDGER_PATH = '/_ledger';
 
 /** Header a client may send so scripted faults can key on a line's custom id. */
 export const CUSTOM_ID_HEADER = 'x-thinkbatch-custom-id';
@@ -59,10 +67,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   });
   const snapshot = (): SimulatorStats => stats.snapshot(limiter.inFlight, limiter.maxInFlight);
   let requestIndex = 0;
+  const ledger = createTokenLedger(config.ledgerLimit);
   const deps: ChatHandlerDeps = {
     options: config,
     limiter,
     stats,
+    ledger,
     faults: createFaultInjector(config, mulberry32(deriveSeed(config.seed, 'faults'))),
     nextRequestIndex: () => requestIndex++,
   };
@@ -71,11 +81,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
-    if (path === STATS_PATH) {
+    if (path === STATS_PATH || path === LEDGER_PATH) {
       // Not counted: a benchmark may poll it without changing what it measures. No API key either.
-      if (req.method === 'GET') sendJson(res, 200, snapshot());
-      else
-        sendError(res, 405, { message: `Use GET ${STATS_PATH}.`, type: 'invalid_request_error', code: null });
+      if (req.method === 'GET') sendJson(res, 200, path === STATS_PATH ? snapshot() : ledger.snapshot());
+      else sendError(res, 405, { message: `Use GET ${path}.`, type: 'invalid_request_error', code: null });
       return;
     }
     stats.request();
@@ -173,6 +182,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     port,
     statsUrl: `http://127.0.0.1:${port}${STATS_PATH}`,
     stats: snapshot,
+    ledgerUrl: `http://127.0.0.1:${port}${LEDGER_PATH}`,
+    ledger: () => ledger.snapshot(),
     close: async () => {
       for (const controller of active) controller.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

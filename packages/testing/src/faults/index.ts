@@ -1,0 +1,2 @@
+export * from './sdk-fault-injection';
+export * from './sdk-fault-plan';
