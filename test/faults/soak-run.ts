@@ -43,12 +43,23 @@ export interface SoakRunOptions {
   readonly onLog?: (entries: readonly LogEntry[]) => void;
 }
 
+const PROGRESS_EVERY_MS = 30_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Poll a job until it is terminal or time is up; a read the injected faults refuse is tried again. */
-async function waitForEnd(stack: TestStack, jobId: string, until: number): Promise<JobRecord | null> {
+async function waitForEnd(
+  stack: TestStack,
+  jobId: string,
+  until: number,
+  report: (job: JobRecord) => void,
+): Promise<JobRecord | null> {
   let last: JobRecord | null = null;
+  let reported = Date.now();
   while (Date.now() < until) {
+    if (last !== null && Date.now() - reported >= PROGRESS_EVERY_MS) {
+      reported = Date.now();
+      report(last);
+    }
     last = await stack.runtime.deps.jobs.getJob(jobId).catch(() => last);
     if (last !== null && ['completed', 'failed', 'expired', 'cancelled'].includes(last.status)) return last;
     await sleep(200);
@@ -114,7 +125,16 @@ export async function runSoak(scenario: SoakScenario, options: SoakRunOptions = 
     );
     progress(`seed ${scenario.seed}: ${jobIds.length} job(s) submitted`);
     const until = started + (options.timeoutMs ?? 60_000 + 300 * scenario.lines);
-    const records = await Promise.all(jobIds.map((jobId) => waitForEnd(stack, jobId, until)));
+    const records = await Promise.all(
+      jobIds.map((jobId, i) =>
+        waitForEnd(stack, jobId, until, (job) =>
+          progress(
+            `seed ${scenario.seed} job ${i}: ${job.status}, ${job.chunksDone}/${job.chunksTotal ?? '?'} chunks, ` +
+              `${stack.simulator.ledger().entries.length} endpoint calls, ${Math.round((Date.now() - started) / 1_000)} s`,
+          ),
+        ),
+      ),
+    );
     plan.disarm();
     progress(`seed ${scenario.seed}: jobs ended (${records.map((r) => r?.status ?? 'missing').join(', ')})`);
 
