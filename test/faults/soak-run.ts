@@ -89,9 +89,11 @@ export async function runSoak(scenario: SoakScenario, options: SoakRunOptions = 
       sweeper: false,
       config: {
         retry: { baseDelayMs: 20, maxDelayMs: 200 },
-        // The deployed reserve is 60 s of 900 s; the SDK's own retry backoff (up to seconds when
-        // throttled) is not scaled down with the invocation, so the reserve keeps a quarter of it.
-        reserveMs: Math.max(1_000, Math.round(runtime.workerTimeoutMs / 4)),
+        // The deployed reserve is 60 s of 900 s. What an invocation does after its lines (hand lines
+        // back, release its leases, settle its chunks: a few SDK calls each, retried with the SDK's own
+        // backoff, all in this one process with the emulators) is not scaled down with it: on a loaded
+        // 2-core machine it overran a reserve of a quarter of 5 s dozens of times a run.
+        reserveMs: Math.round(runtime.workerTimeoutMs * 0.4),
         heldLineRecheckMs: 1_000,
       },
     },

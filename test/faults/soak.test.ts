@@ -3,21 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { runSoak } from './soak-run';
 
 /**
- * The CI soak: three seeds of 80 lines side by side (each on its own stack: the runs mostly wait, on
- * 429 pauses and visibility timeouts, so they overlap well). `SOAK_SEED` replays one seed, with
+ * The CI soak: three seeds of 60 lines, one after the other (side by side, three stacks on two cores
+ * starved each other until invocations were killed at their timeouts). `SOAK_SEED` replays one seed, with
  * `SOAK_LINES`, `SOAK_JOBS` and `SOAK_WITHOUT` as its failure message says. The large soak is `pnpm soak`.
  */
 const replay = process.env['SOAK_SEED'];
 const SEEDS = replay === undefined ? [11, 22, 33] : [Number(replay)];
-const LINES = Number(process.env['SOAK_LINES'] ?? 80);
+const LINES = Number(process.env['SOAK_LINES'] ?? 60);
 const JOBS = process.env['SOAK_JOBS'] === undefined ? undefined : Number(process.env['SOAK_JOBS']);
 const WITHOUT = (process.env['SOAK_WITHOUT'] ?? '')
   .split(',')
   .filter((f): f is SoakFaultFamily => SOAK_FAULT_FAMILIES.includes(f as SoakFaultFamily));
 /** Every job must end within this; a job still running then is a violation (`job_not_terminal`). */
-const JOBS_TIMEOUT_MS = 75_000;
+const JOBS_TIMEOUT_MS = 90_000;
 
-describe.concurrent('the soak: a seeded random mix of every fault', () => {
+describe('the soak: a seeded random mix of every fault', () => {
   it.each(SEEDS)(
     'seed %i: every job ends, every line exactly once, tokens reconcile with the ledger',
     async (seed) => {

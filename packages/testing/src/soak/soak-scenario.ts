@@ -57,7 +57,7 @@ function without(scenario: SoakScenario, families: readonly SoakFaultFamily[]): 
 /** The Lambda relations, scaled down; a third of the seeds make the visibility timeout the shorter. */
 function drawRuntime(dice: SoakDice): SoakRuntimePlan {
   // Seconds, not Lambda's minutes, but long enough that a busy 2-core machine alone rarely kills one.
-  const workerTimeoutMs = dice.int(5, 10) * 1_000;
+  const workerTimeoutMs = dice.int(10, 20) * 1_000;
   const seconds = workerTimeoutMs / 1_000;
   const visibilityTimeoutSeconds = dice.chance(1 / 3) ? dice.int(3, seconds - 1) : seconds + dice.int(1, 3);
   return { workerTimeoutMs, visibilityTimeoutSeconds, maxConcurrency: dice.int(2, 6) };
