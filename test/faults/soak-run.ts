@@ -1,4 +1,4 @@
-import { type JobRecord, jobKeys, STORAGE } from '@thinkbatch/core';
+import { isTerminalJobStatus, type JobRecord, jobKeys, STORAGE } from '@thinkbatch/core';
 import type { LedgerSnapshot } from '@thinkbatch/simulator';
 import {
   checkSoak,
@@ -61,7 +61,7 @@ async function waitForEnd(
       report(last);
     }
     last = await stack.runtime.deps.jobs.getJob(jobId).catch(() => last);
-    if (last !== null && ['completed', 'failed', 'expired', 'cancelled'].includes(last.status)) return last;
+    if (last !== null && isTerminalJobStatus(last.status)) return last;
     await sleep(200);
   }
   return last;

@@ -65,13 +65,18 @@ export interface SoakCheckReport {
   }[];
 }
 
+/** The valid result lines (a malformed one is `checkInvariants`' `malformed_result`). */
 function parsedResults(text: string): ResultLine[] {
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
     .flatMap((l) => {
-      const parsed = ResultLine.safeParse(JSON.parse(l));
-      return parsed.success ? [parsed.data] : [];
+      try {
+        const parsed = ResultLine.safeParse(JSON.parse(l));
+        return parsed.success ? [parsed.data] : [];
+      } catch {
+        return [];
+      }
     });
 }
 
