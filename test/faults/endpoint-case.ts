@@ -37,6 +37,9 @@ export interface EndpointCaseRun {
   readonly elapsedMs: number;
 }
 
+/** What the worker's batch handler logs when a work item threw (it goes back to the queue). */
+const WORK_ITEM_FAILED = 'work item failed; it will be redelivered';
+
 /** Backoff fast enough for tests; everything else as deployed. */
 export const CASE_CONFIG = {
   retry: { baseDelayMs: 20, maxDelayMs: 200 },
@@ -45,8 +48,8 @@ export const CASE_CONFIG = {
 
 /**
  * `run(options)` for one test file: starts the stack (stopped after each test), submits the job, waits
- * for it, and asserts every invariant of `@thinkbatch/testing` against the simulator's ledger before
- * handing back what the case itself checks.
+ * for it, and asserts every invariant of `@thinkbatch/testing` against the simulator's ledger, and that
+ * no work item failed, before handing back what the case itself checks.
  */
 export function useEndpointCases(): (options: EndpointCaseOptions) => Promise<EndpointCaseRun> {
   let stack: TestStack | undefined;
@@ -78,6 +81,14 @@ export function useEndpointCases(): (options: EndpointCaseOptions) => Promise<En
       input,
     );
     const report = assertInvariants(evidence, { maxAttempts });
+    // An endpoint's misbehaviour is the line's to handle: it never fails a work item (no redelivery,
+    // no second payment, no DLQ).
+    const failedItems = running.log.entries.filter((e) => e.message === WORK_ITEM_FAILED);
+    if (failedItems.length > 0) {
+      throw new Error(
+        `work items failed and were redelivered: ${JSON.stringify(failedItems).slice(0, 1_000)}`,
+      );
+    }
     const entries = evidence.ledger.entries;
     return {
       stack: running,

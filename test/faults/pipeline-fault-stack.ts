@@ -1,4 +1,5 @@
 import {
+  isTerminalJobStatus,
   type JobRecord,
   jobKeys,
   LOCAL_SIMULATOR_LIMITS,
@@ -97,7 +98,16 @@ export async function startFaultStack(
       }));
       return { lines, body: jsonl(lines.map(({ custom_id, prompt }) => ({ custom_id, prompt }))) };
     },
-    finish: (jobId, timeoutMs = 40_000) => stack.runtime.waitForJob(jobId, { timeoutMs, pollMs: 100 }),
+    finish: async (jobId, timeoutMs = 40_000) => {
+      // The test's own polling shares the runtime's SDK clients: a fault injected there is not the job's.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const job = await stack.runtime.deps.jobs.getJob(jobId).catch(() => null);
+        if (job !== null && isTerminalJobStatus(job.status)) return job;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job?.status} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     summary: async (jobId) => {
       const body = await stack.runtime.deps.output.get(jobKeys.summary(jobId));
       if (body === null) throw new Error(`job ${jobId} has no summary.json`);

@@ -23,7 +23,7 @@ describe('fault: duplicate and out-of-order S3 events', () => {
     expect(finished.status).toBe('completed');
     await stack.runtime.redeliverUploadEvent(key, { delayMs: 200 });
 
-    const outcome = await expectCaseInvariants(stack, jobId, lines);
+    const outcome = await expectCaseInvariants(stack, jobId, { lines, body });
     expect(outcome.calls).toEqual(lines.map(() => 1));
     expect(outcome.discardedAnswers).toBe(0);
     // The late copy changed nothing: same job record, no second finalize.
@@ -67,7 +67,7 @@ describe('fault: duplicate and out-of-order S3 events', () => {
     const [job] = jobs.jobs;
     if (job === undefined) throw new Error('no job');
     expect((await stack.finish(job.jobId)).status).toBe('completed');
-    const outcome = await expectCaseInvariants(stack, job.jobId, second.lines);
+    const outcome = await expectCaseInvariants(stack, job.jobId, second);
     // The newer upload ran once; nothing ran the overwritten one (its bytes are gone).
     expect(outcome.calls).toEqual(second.lines.map(() => 1));
     for (const line of first.lines) expect(stack.callsFor(line.prompt)).toBe(0);

@@ -7,6 +7,40 @@ export type ReadOutcome =
 
 const PREVIEW_CHARS = 120;
 
+/**
+ * Longest answer an attempt reads, in characters of text (reasoning and content together): far beyond
+ * any model's output limit (R1: 64K tokens, about 256K characters), and small enough that a broken
+ * endpoint streaming without end cannot fill a worker's memory before the attempt's timeout.
+ */
+export const DEFAULT_MAX_ANSWER_CHARS = 8 * 1024 * 1024;
+
+/** A non-streamed body is read up to this many bytes per allowed answer character (JSON escapes, envelope). */
+export const BODY_BYTES_PER_ANSWER_CHAR = 4;
+
+const TEXT_FIELDS = ['content', 'reasoning_content', 'reasoning'] as const;
+
+/**
+ * The body of a response as text, or null (and the body cancelled, which ends the request) once it
+ * passes `maxBytes`.
+ */
+export async function readBoundedText(response: Response, maxBytes: number): Promise<string | null> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
 /** The part of a zod error this module reads (zod itself is the core's dependency, not ours). */
 interface SchemaIssues {
   readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
@@ -41,16 +75,30 @@ export function parseCompletionBody(text: string): ReadOutcome {
 /**
  * Validate each streamed chunk and rebuild the completion with the core's `accumulateStream`. A stream
  * that ends without any `finish_reason` was cut short (the SDK hides whether `[DONE]` came): invalid.
- * Returning early (bad chunk) ends the iteration, which makes the SDK abort the request.
+ * An answer longer than `maxAnswerChars` is invalid too. Returning early (bad chunk, too long) ends the
+ * iteration, which makes the SDK abort the request.
  */
-export async function readChunkStream(chunks: AsyncIterable<unknown>): Promise<ReadOutcome> {
+export async function readChunkStream(
+  chunks: AsyncIterable<unknown>,
+  maxAnswerChars: number = DEFAULT_MAX_ANSWER_CHARS,
+): Promise<ReadOutcome> {
   const valid: ChatCompletionChunk[] = [];
+  let chars = 0;
   for await (const raw of chunks) {
     const parsed = ChatCompletionChunk.safeParse(raw);
     if (!parsed.success) {
       return {
         kind: 'invalid',
         message: `stream chunk ${valid.length} is malformed: ${describeIssues(parsed.error)}`,
+      };
+    }
+    for (const choice of parsed.data.choices) {
+      for (const field of TEXT_FIELDS) chars += choice.delta?.[field]?.length ?? 0;
+    }
+    if (chars > maxAnswerChars) {
+      return {
+        kind: 'invalid',
+        message: `answer longer than ${maxAnswerChars} characters after ${valid.length + 1} chunks; stopped reading`,
       };
     }
     valid.push(parsed.data);

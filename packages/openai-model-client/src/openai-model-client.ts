@@ -9,7 +9,7 @@ import {
 } from '@thinkbatch/core';
 import OpenAI from 'openai';
 import { startAttemptDeadline } from './attempt-deadline';
-import type { ReadOutcome } from './completion-reader';
+import { DEFAULT_MAX_ANSWER_CHARS, type ReadOutcome } from './completion-reader';
 import { redactSecret } from './redact-secret';
 import { runAttempt } from './run-attempt';
 import { translateError } from './translate-error';
@@ -31,6 +31,12 @@ export interface OpenAIModelClientOptions {
   readonly fetch?: typeof fetch;
   /** Measures latency and runs the per-attempt deadline. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Longest answer read, in characters of reasoning and content (a non-streamed body: 4 bytes per
+   * character); a longer one fails the attempt as `invalid_response` and the request is aborted, so a
+   * broken endpoint cannot fill the worker's memory. @default 8_388_608 (8 Mi characters)
+   */
+  readonly maxAnswerChars?: number;
 }
 
 /**
@@ -44,6 +50,8 @@ export interface OpenAIModelClientOptions {
 export function createOpenAIModelClient(options: OpenAIModelClientOptions): ModelClient {
   const clock = options.clock ?? systemClock;
   const stream = options.stream ?? true;
+  const maxAnswerChars = options.maxAnswerChars ?? DEFAULT_MAX_ANSWER_CHARS;
+  if (!(maxAnswerChars > 0)) throw new RangeError('maxAnswerChars must be > 0');
   const client = new OpenAI({
     baseURL: options.baseURL,
     apiKey: options.apiKey,
@@ -76,9 +84,16 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
       let thrown: { readonly error: unknown } | undefined;
       try {
         const requestOptions = { signal: deadline.signal, timeout: call.timeoutMs, maxRetries: 0 } as const;
-        outcome = await runAttempt(client, body, stream, requestOptions, (response) => {
-          requestId = response.headers.get('x-request-id');
-        });
+        outcome = await runAttempt(
+          client,
+          body,
+          stream,
+          requestOptions,
+          (response) => {
+            requestId = response.headers.get('x-request-id');
+          },
+          maxAnswerChars,
+        );
       } catch (error) {
         thrown = { error };
       } finally {

@@ -4,7 +4,13 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
-import { parseCompletionBody, type ReadOutcome, readChunkStream } from './completion-reader';
+import {
+  BODY_BYTES_PER_ANSWER_CHAR,
+  parseCompletionBody,
+  type ReadOutcome,
+  readBoundedText,
+  readChunkStream,
+} from './completion-reader';
 
 /** SDK request options of one attempt. */
 export interface AttemptRequestOptions {
@@ -27,6 +33,7 @@ export async function runAttempt(
   stream: boolean,
   requestOptions: AttemptRequestOptions,
   onHeaders: (response: Response) => void,
+  maxAnswerChars: number,
 ): Promise<ReadOutcome> {
   const { stream: _stream, stream_options: _streamOptions, ...rest } = body;
   if (stream) {
@@ -35,12 +42,17 @@ export async function runAttempt(
       .create(params as ChatCompletionCreateParamsStreaming, requestOptions)
       .withResponse();
     onHeaders(response);
-    return readChunkStream(data);
+    return readChunkStream(data, maxAnswerChars);
   }
   const params = { ...rest, stream: false };
   const response = await client.chat.completions
     .create(params as ChatCompletionCreateParamsNonStreaming, requestOptions)
     .asResponse();
   onHeaders(response);
-  return parseCompletionBody(await response.text());
+  const maxBytes = maxAnswerChars * BODY_BYTES_PER_ANSWER_CHAR;
+  const text = await readBoundedText(response, maxBytes);
+  if (text === null) {
+    return { kind: 'invalid', message: `response body longer than ${maxBytes} bytes; stopped reading` };
+  }
+  return parseCompletionBody(text);
 }

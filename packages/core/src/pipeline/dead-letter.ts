@@ -7,7 +7,8 @@ import { settleChunk } from './settle-chunk';
 
 /**
  * A work item that exhausted its deliveries still ends as result lines: every line it held that is not
- * recorded yet is recorded as failed (`dead_lettered`), and the chunk settles as usual. A dead-lettered
+ * recorded yet, and not leased by another live delivery, is recorded as failed (`dead_lettered`), and
+ * the chunk settles as usual. A dead-lettered
  * finalize request fails the job, loudly, since its outputs could not be written.
  */
 export async function handleDeadLetter(
@@ -38,8 +39,21 @@ export async function handleDeadLetter(
   }
   // A result a crashed delivery stored is still the line's answer: keep it rather than fail the line.
   let latest = await adoptOrphanedResults(deps, chunk, message.lines);
+  const now = deps.clock.now();
   for (const ref of message.lines) {
     if (latest.recorded[String(ref.line)] !== undefined) continue;
+    // A line another delivery is answering right now is that delivery's to record: its own message
+    // carries the line (and comes back, or is dead-lettered in turn, if it dies). Failing it here would
+    // throw away an answer being paid for. (The deliveries of this message ended before it got here.)
+    const lease = latest.leases[String(ref.line)];
+    if (lease !== undefined && lease.until > now) {
+      deps.log.info('dead-lettered line is held by a live delivery; leaving it to that one', {
+        jobId,
+        chunk: index,
+        line: ref.line,
+      });
+      continue;
+    }
     const attempts = latest.attempts[String(ref.line)] ?? 0;
     const error = {
       code: 'dead_lettered' as const,

@@ -154,6 +154,34 @@ describe('pipeline races', () => {
     expect(h.model.calls).toHaveLength(1);
   });
 
+  it('leaves a line another delivery is answering to that delivery when a copy of its item is dead-lettered', async () => {
+    let deadLetterDuringCall: () => Promise<void> = async () => {};
+    const h = createPipelineHarness({
+      behaviour: async (args) => {
+        await deadLetterDuringCall();
+        return answerEcho(args);
+      },
+    });
+    const job = await h.upload('dead-letter-race.jsonl', [simple('p1'), simple('p2')].join('\n'));
+    const message = firstWorkItem(h);
+    let once = true;
+    deadLetterDuringCall = async () => {
+      if (!once) return;
+      once = false;
+      // A stale copy of the item reaches the DLQ consumer while this delivery is answering p1.
+      await handleDeadLetter(h.deps, message, 5);
+    };
+    await runChunk(h.deps, message, invocation(h));
+    await h.drain();
+    // p1, held by the live delivery, keeps its answer; p2, not claimed yet, is dead-lettered unpaid.
+    const results = await h.results(job.jobId);
+    expect(results.map((r) => [r.status, r.answer, r.error?.code ?? null])).toEqual([
+      ['succeeded', 'answer:p1', null],
+      ['failed', null, 'dead_lettered'],
+    ]);
+    expect(h.model.calls).toHaveLength(1);
+  });
+
   it('stops starting lines as soon as a cancel lands, mid-delivery', async () => {
     let jobId = '';
     const h = createPipelineHarness({ config: { lineConcurrency: 1 } });

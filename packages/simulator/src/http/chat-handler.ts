@@ -13,6 +13,7 @@ import { deriveSeed, mulberry32 } from '../seeded-random';
 import type { ResolvedSimulatorOptions } from '../simulator-options';
 import type { StatsRecorder } from '../simulator-stats';
 import type { ChatRequest } from './chat-request';
+import { endlessChunks, padded, writeForever } from './fault-bodies';
 import { rateLimitError } from './rate-limit-error';
 import { errorForStatus, retryAfterHeaders, sendError, sendJson } from './responses';
 import { endSse, startSse, writeSseData, writeSseEvents } from './sse-writer';
@@ -214,7 +215,7 @@ async function sendAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void> 
   if (fault?.kind === 'endlessStream') {
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
     res.write(half);
-    await writeForever(res, ' ', fault.intervalMs, signal, deps);
+    await writeForever(res, ' ', fault.intervalMs, signal, deps.options.clock);
     settle('client_aborted', 200, null, completionId);
     return;
   }
@@ -264,7 +265,7 @@ async function streamAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void
   if (fault?.kind === 'endlessStream') {
     const [first, thought] = endlessChunks(chunks);
     await writeSseData(res, JSON.stringify(first), signal);
-    await writeForever(res, `data: ${JSON.stringify(thought)}\n\n`, fault.intervalMs, signal, deps);
+    await writeForever(res, `data: ${JSON.stringify(thought)}\n\n`, fault.intervalMs, signal, clock);
     settle('client_aborted', 200, null, completionId);
     return;
   }
@@ -276,46 +277,4 @@ async function streamAnswer(answer: Answer, deps: ChatHandlerDeps): Promise<void
   endSse(res);
   deps.stats.completed(request.promptKey);
   settle('complete', 200, includeUsage ? response.usage : null, completionId);
-}
-
-/** Default gap between the writes of an endless response. */
-const ENDLESS_INTERVAL_MS = 10;
-/** Default size of a giant body's content. */
-const GIANT_BODY_BYTES = 16 * 1024 * 1024;
-
-/** Write `text` every `intervalMs` until the client goes away (or the simulator closes). */
-async function writeForever(
-  res: ChatExchange['res'],
-  text: string,
-  intervalMs: number | undefined,
-  signal: AbortSignal,
-  deps: ChatHandlerDeps,
-): Promise<void> {
-  const gap = Math.max(1, intervalMs ?? ENDLESS_INTERVAL_MS);
-  while (!res.destroyed && (await sleepUnlessAborted(deps.options.clock, gap, signal))) {
-    if (!res.write(text)) {
-      const drained = await new Promise<boolean>((resolve) => {
-        res.once('drain', () => resolve(true));
-        res.once('close', () => resolve(false));
-      });
-      if (!drained) return;
-    }
-  }
-}
-
-/** The role chunk and one reasoning chunk of a stream, to repeat forever. */
-function endlessChunks(chunks: readonly Record<string, unknown>[]): [unknown, unknown] {
-  const [first] = chunks;
-  const thought = {
-    ...first,
-    choices: [{ index: 0, delta: { reasoning_content: 'Hmm, ' }, finish_reason: null }],
-  };
-  return [first, thought];
-}
-
-/** The response with its content padded to about `bytes` (the usage stays the normal answer's). */
-function padded(response: R1Response, bytes: number | undefined): R1Response {
-  const size = Math.max(0, Math.floor(bytes ?? GIANT_BODY_BYTES));
-  const filler = 'All work and no play. '.repeat(Math.ceil(size / 22)).slice(0, size);
-  return { ...response, segments: [...response.segments, { field: 'content', text: filler }] };
 }

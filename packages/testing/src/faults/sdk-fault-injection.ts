@@ -63,7 +63,9 @@ type Next = (args: { input: Record<string, unknown>; request?: unknown }) => Pro
   output?: Record<string, unknown>;
   response?: unknown;
 }>;
-type Context = { commandName?: string };
+type Context = { commandName?: string; [CALL_FAULT]?: SdkFault };
+/** Where a fault decided for a whole call waits for each of its attempts (the context is per call). */
+const CALL_FAULT = Symbol('thinkbatch call fault');
 
 function callOf(service: SdkService, context: Context, input: Record<string, unknown>): SdkCall {
   return { service, operation: (context.commandName ?? '').replace(/Command$/, ''), input };
@@ -74,6 +76,7 @@ function requestMiddleware(service: SdkService, plan: SdkFaultPlan) {
   return (next: Next, context: Context) => async (args: { input: Record<string, unknown> }) => {
     const call = callOf(service, context, args.input);
     const fault = plan.decide(call, 'request');
+    if (fault !== null && fault.kind !== 'partial_batch') context[CALL_FAULT] = fault;
     if (fault?.kind !== 'partial_batch' || call.operation !== 'SendMessageBatch') return next(args);
     const entries = (args.input['Entries'] ?? []) as readonly { Id?: string }[];
     const failing = entries.slice(0, Math.min(fault.entries, entries.length));
@@ -96,7 +99,7 @@ function requestMiddleware(service: SdkService, plan: SdkFaultPlan) {
 function attemptMiddleware(service: SdkService, plan: SdkFaultPlan) {
   return (next: Next, context: Context) =>
     async (args: { input: Record<string, unknown>; request?: unknown }) => {
-      const fault = plan.decide(callOf(service, context, args.input), 'attempt');
+      const fault = context[CALL_FAULT] ?? plan.decide(callOf(service, context, args.input), 'attempt');
       if (fault === null) return next(args);
       switch (fault.kind) {
         case 'throttled':

@@ -43,6 +43,12 @@ export interface SdkFaultRule {
   readonly times?: number;
   /** Chance per matching call after `after`, drawn from the plan's seed. @default 1 */
   readonly rate?: number;
+  /**
+   * `attempt`: each HTTP attempt is decided on its own, so the SDK's retries may get through. `call`: one
+   * decision per logical call, and a struck call fails every attempt (the SDK gives up). `partial_batch`
+   * is always per call. @default 'attempt'
+   */
+  readonly scope?: 'attempt' | 'call';
   readonly fault: SdkFault;
 }
 
@@ -62,8 +68,8 @@ export interface InjectedSdkFault {
 export interface SdkFaultPlan {
   readonly seed: number;
   /**
-   * The fault for this call, or null. `stage` `request` is one logical call (where `partial_batch`
-   * applies), `attempt` each HTTP attempt of the SDK's retries (where the others apply).
+   * The fault for this call, or null. `stage` `request` is one logical call (where `partial_batch` and
+   * rules scoped to the `call` apply), `attempt` each HTTP attempt of the SDK's retries (the others).
    */
   decide(call: SdkCall, stage: 'request' | 'attempt'): SdkFault | null;
   /** Every fault decided so far. */
@@ -94,7 +100,8 @@ export function createSdkFaultPlan(options: { seed: number; rules: readonly SdkF
     decide: (call, stage) => {
       if (!armed) return null;
       for (const [i, rule] of options.rules.entries()) {
-        const ruleStage = rule.fault.kind === 'partial_batch' ? 'request' : 'attempt';
+        const ruleStage =
+          rule.fault.kind === 'partial_batch' || rule.scope === 'call' ? 'request' : 'attempt';
         if (ruleStage !== stage || rule.service !== call.service) continue;
         if (rule.operations !== undefined && !rule.operations.includes(call.operation)) continue;
         if (rule.when !== undefined && !rule.when(call.input)) continue;

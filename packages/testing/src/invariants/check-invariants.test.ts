@@ -54,6 +54,16 @@ describe('the invariant checker', () => {
     expect(check(job).violations.find((v) => v.invariant === 'lost_line')?.line).toBe(2);
   });
 
+  it('counts lost lines without calling them violations for a job that failed as a whole', () => {
+    const job = cleanJob();
+    job.results.splice(1, 2);
+    job.summary = summaryOf(job.results);
+    const report = checkInvariants(job.evidence(), { ...OPTIONS, expectEveryLine: false });
+    expect(report.violations).toEqual([]);
+    expect(report.missingLines).toBe(2);
+    expect(check(job).missingLines).toBe(2);
+  });
+
   it('catches a duplicated line', () => {
     const job = cleanJob();
     job.results.splice(2, 0, at(job.results, 1));

@@ -51,7 +51,9 @@ export function checkInvariants(evidence: JobEvidence, options: InvariantOptions
   }
 
   const coverage = checkLineCoverage(inputLines, evidence.results);
-  violations.push(...coverage.violations);
+  const lost = coverage.violations.filter((v) => v.invariant === 'lost_line').length;
+  const everyLine = options.expectEveryLine ?? true;
+  violations.push(...coverage.violations.filter((v) => everyLine || v.invariant !== 'lost_line'));
   const lines: CheckedLine[] = coverage.parsed.map(({ result, input }) => ({
     result,
     promptKey: input?.promptKey ?? null,
@@ -77,6 +79,7 @@ export function checkInvariants(evidence: JobEvidence, options: InvariantOptions
     accepted: sumTokens(usage.accepted),
     inputLines: inputLines.length,
     resultLines: coverage.parsed.length,
+    missingLines: lost,
     calls: calls.length,
     foreignCalls: ledger.foreign,
   };
@@ -88,7 +91,7 @@ export function formatInvariantReport(report: InvariantReport): string {
   const rows = report.violations.map((v) => `  - [${v.invariant}] ${v.message}`);
   const { paidButDiscarded: paid } = report;
   const tail =
-    `${report.inputLines} input lines, ${report.resultLines} result lines, ${report.calls} calls` +
+    `${report.inputLines} input lines, ${report.resultLines} result lines (${report.missingLines} missing), ${report.calls} calls` +
     ` (${report.foreignCalls} foreign); paid but discarded: ${paid.answers} answers, ${paid.total_tokens} tokens`;
   return [head, ...rows, tail].join('\n');
 }

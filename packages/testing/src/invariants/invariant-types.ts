@@ -26,6 +26,12 @@ export interface InvariantOptions {
    * default job settings, then the simulator's `promptKey`
    */
   readonly promptKeyOf?: (text: string, line: number) => string | null;
+  /**
+   * Every non-blank input line must have a result. False for a job that failed as a whole: its outputs
+   * hold only the lines recorded before it failed, so a missing line is counted (`missingLines`), not a
+   * violation; every other invariant still holds. @default true
+   */
+  readonly expectEveryLine?: boolean;
 }
 
 /** Every invariant the checker knows, by name. */
@@ -100,6 +106,8 @@ export interface InvariantReport {
   /** Non-blank input lines, result lines, and the ledger's calls for this job's prompts. */
   readonly inputLines: number;
   readonly resultLines: number;
+  /** Input lines without a result (each also a `lost_line` violation unless `expectEveryLine` is false). */
+  readonly missingLines: number;
   readonly calls: number;
   /** Ledger entries for prompts not in this input (another job on the same simulator): ignored. */
   readonly foreignCalls: number;
