@@ -75,8 +75,19 @@ const line = (prompt: string) => JSON.stringify({ prompt });
 const context = { getRemainingTimeInMillis: () => 900_000 };
 
 /** The upload notification S3 delivers (the local runtime's own builder). */
-const s3Event = (key: string, sequencer: string): S3Event =>
-  objectCreatedEvent({ bucket: 'input-bucket', key, size: 1, etag: 'e', sequencer, region: 'us-east-1' });
+/** The created event of an object in the harness's input bucket, with its real etag (as S3 sends it). */
+async function s3Event(h: PipelineHarness, key: string, sequencer: string): Promise<S3Event> {
+  const info = await h.input.head(key);
+  if (info === null) throw new Error(`no object ${key}`);
+  return objectCreatedEvent({
+    bucket: 'input-bucket',
+    key,
+    size: 1,
+    etag: info.etag,
+    sequencer,
+    region: 'us-east-1',
+  });
+}
 
 const record = (id: string, message: WorkMessage): SQSRecord =>
   makeSqsRecord({ messageId: id, body: encodeWorkMessageBody(message) });
@@ -94,10 +105,10 @@ describe('each function links exactly what its code uses', () => {
     const h = createPipelineHarness();
     const { deps, links } = tracked(h);
     await h.input.put('inputs/f.jsonl', [line('a'), '{broken'].join('\n'));
-    await createFanOutHandler(async () => deps)(s3Event('inputs/f.jsonl', 'S1'));
+    await createFanOutHandler(async () => deps)(await s3Event(h, 'inputs/f.jsonl', 'S1'));
     // A file with no line fails its job at once: the job finished event goes out.
     await h.input.put('inputs/empty.jsonl', '\n\n');
-    await createFanOutHandler(async () => deps)(s3Event('inputs/empty.jsonl', 'S3'));
+    await createFanOutHandler(async () => deps)(await s3Event(h, 'inputs/empty.jsonl', 'S3'));
     expect(links()).toEqual(sorted(FAN_OUT_HANDLER));
   });
 
@@ -135,7 +146,7 @@ describe('each function links exactly what its code uses', () => {
     await h.input.put('inputs/x.jsonl', `${line('a')}\n`);
     const { deps, links } = tracked(h);
     const failure = asyncFailureRecord({
-      event: s3Event('inputs/x.jsonl', 'S2'),
+      event: await s3Event(h, 'inputs/x.jsonl', 'S2'),
       error: new Error('boom'),
       attempts: 3,
       functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:fan-out',

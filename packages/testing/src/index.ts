@@ -17,3 +17,4 @@ export * from './pipeline-harness';
 export * from './rate-control/index';
 export * from './read-results-file';
 export * from './simulator/index';
+export * from './soak/index';
