@@ -4,6 +4,7 @@
  *   pnpm bench --suite scale --lines 5000 --label before --title "Before the cuts"
  *   pnpm bench --suite scale --lines 5000 --runner thinkbatch --cpu-prof DIR   # profile the embedded run
  *   pnpm bench --suite scale --quick                                           # 200 lines, no timing
+ *   pnpm bench --suite scale --thinkbatch-flags="--rpm 600000 --rate-window-ms 1000 --invocations 4"
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,7 @@ export async function mainScale(argv: readonly string[]): Promise<void> {
       remark: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'keep-work': { type: 'boolean', default: false },
+      'thinkbatch-flags': { type: 'string' },
     },
   });
   const sizes = values.quick ? [QUICK_LINES] : (values.lines ?? ['5000']).map(Number);
@@ -75,6 +77,9 @@ export async function mainScale(argv: readonly string[]): Promise<void> {
       workDir,
       log,
       ...(cpuProfileDir !== undefined && { cpuProfileDir }),
+      ...(values['thinkbatch-flags'] !== undefined && {
+        thinkbatchFlags: values['thinkbatch-flags'].split(/\s+/).filter((flag) => flag !== ''),
+      }),
     });
     const paths = scaleOutputPaths(values.quick, label);
     const command = [

@@ -30,6 +30,8 @@ export interface ScaleOptions {
   readonly sizes: readonly number[];
   readonly runners?: readonly ScaleRunnerId[];
   readonly workDir: string;
+  /** thinkbatch's flags instead of `THINKBATCH_SCALE_FLAGS` (e.g. another rate limit). @default THINKBATCH_SCALE_FLAGS */
+  readonly thinkbatchFlags?: readonly string[];
   /** Write a V8 CPU profile of the thinkbatch process here (`node --cpu-prof`). */
   readonly cpuProfileDir?: string;
   /** Per run. @default 2 h */
@@ -93,7 +95,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       }
     }
   }
-  return { machine, startedAt, flags: THINKBATCH_SCALE_FLAGS, runs };
+  return { machine, startedAt, flags: options.thinkbatchFlags ?? THINKBATCH_SCALE_FLAGS, runs };
 }
 
 async function runThinkbatch(
@@ -107,7 +109,16 @@ async function runThinkbatch(
     options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const child = await runScaleChild(
     'bench/scale/thinkbatch-scale-runner.ts',
-    ['--endpoint', url, '--api-key', SCALE_API_KEY, '--out', out, ...THINKBATCH_SCALE_FLAGS, input],
+    [
+      '--endpoint',
+      url,
+      '--api-key',
+      SCALE_API_KEY,
+      '--out',
+      out,
+      ...(options.thinkbatchFlags ?? THINKBATCH_SCALE_FLAGS),
+      input,
+    ],
     { timeoutMs: options.timeoutMs ?? 7_200_000, nodeArgs },
   );
   const stages = parseRunStages(await readFile(join(out, 'run.log'), 'utf8').catch(() => ''));

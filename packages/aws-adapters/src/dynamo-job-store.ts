@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ChunkRecord, JobRecord, JobStore, LineRecord } from '@thinkbatch/core';
+import type { ChunkRecord, JobRecord, JobStore, LineAttemptClaim, LineRecord } from '@thinkbatch/core';
 import {
   AWAITING_UPLOAD_ETAG,
   createJobRecord,
@@ -10,6 +10,7 @@ import {
   TERMINAL_JOB_STATUSES,
 } from '@thinkbatch/core';
 import { STORAGE } from '@thinkbatch/core/settings';
+import { markChunksCancelled } from './dynamo-cancel-marks';
 import { createExpressionContext } from './dynamo-expression';
 import { createDynamoFanOutCheckpoint } from './dynamo-fan-out-checkpoint';
 import {
@@ -30,7 +31,15 @@ import {
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
 import { createDynamoJobProgress } from './dynamo-job-progress';
-import { claimedAttempts, claimUpdate, refusedClaim, releaseUpdate } from './dynamo-line-claim';
+import {
+  CANCEL_MARK,
+  claimedAttempts,
+  claimsUpdate,
+  claimUpdate,
+  MAX_LINES_PER_CLAIM,
+  refusedClaim,
+  releaseUpdate,
+} from './dynamo-line-claim';
 import { linesUpdate, lineUpdate, MAX_LINES_PER_UPDATE } from './dynamo-line-update';
 import { createDynamoTable } from './dynamo-table';
 
@@ -80,6 +89,38 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
     if (chunk === null)
       throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
     return chunk;
+  };
+  /** The chunk and whether it carries the cancel mark (for a refused claim). */
+  const chunkWithCancelMark = async (
+    jobId: string,
+    index: number,
+  ): Promise<{ chunk: ChunkRecord; cancelled: boolean }> => {
+    const item = await table.get(`GetItem chunk ${index} of job ${jobId}`, chunkKey(jobId, index));
+    if (item === null)
+      throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
+    return { chunk: chunkFromItem(item), cancelled: item[CANCEL_MARK]?.BOOL === true };
+  };
+  const claimLineAttempt: JobStore['claimLineAttempt'] = async (jobId, index, line, claim) => {
+    const what = `UpdateItem chunk ${index} of job ${jobId} claim line ${line}`;
+    // A refusal read back as claimable means the lease was dropped in between: try again, a few times.
+    for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
+      // Only the attributes the claim changed come back: the count is all it needs, and the whole chunk
+      // item (every line's record) would be sent, unmarshalled and validated on every claim.
+      const item = await table.update(what, {
+        Key: chunkKey(jobId, index),
+        ...claimUpdate(line, claim),
+        ReturnValues: 'UPDATED_NEW',
+      });
+      if (item !== null) {
+        const attempts = claimedAttempts(item, line);
+        if (attempts === null) throw new JobStoreError(`${what}: the attempt count is missing`);
+        return { kind: 'claimed', attempts };
+      }
+      const { chunk, cancelled } = await chunkWithCancelMark(jobId, index);
+      const refused = refusedClaim(chunk, line, claim, cancelled);
+      if (refused !== null) return refused;
+    }
+    throw new JobStoreError(`${what}: refused ${CLAIM_ROUNDS} times while the line looked free`);
   };
   const recordLine = async (
     jobId: string,
@@ -171,9 +212,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         ConditionExpression: `attribute_exists(${x.path(PK)}) AND NOT (${x.path('status')} IN (${terminal}))`,
         ...x.attributes(),
       });
-      if (item !== null) return jobFromItem(item);
-      await existingJob(jobId);
-      return null;
+      if (item === null) {
+        await existingJob(jobId);
+        return null;
+      }
+      // After the job's flag, so a chunk created after this listing is run by a delivery that reads it.
+      await markChunksCancelled(table, jobId);
+      return jobFromItem(item);
     },
 
     putChunk: async (jobId, index, lines) => {
@@ -197,26 +242,48 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (item === null) await existingChunk(jobId, index);
     },
 
-    claimLineAttempt: async (jobId, index, line, claim) => {
-      const what = `UpdateItem chunk ${index} of job ${jobId} claim line ${line}`;
-      // A refusal read back as claimable means the lease was dropped in between: try again, a few times.
-      for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
-        // Only the attributes the claim changed come back: the count is all it needs, and the whole chunk
-        // item (every line's record) would be sent, unmarshalled and validated on every claim.
-        const item = await table.update(what, {
-          Key: chunkKey(jobId, index),
-          ...claimUpdate(line, claim),
-          ReturnValues: 'UPDATED_NEW',
+    claimLineAttempt,
+
+    claimLineAttempts: async (jobId, index, lines, claim) => {
+      if (new Set(lines).size !== lines.length)
+        throw new JobStoreError(`claim of chunk ${index} of job ${jobId}: a line is repeated`, {
+          code: ErrorCode.invalidValue,
         });
-        if (item !== null) {
-          const attempts = claimedAttempts(item, line);
-          if (attempts === null) throw new JobStoreError(`${what}: the attempt count is missing`);
-          return { kind: 'claimed', attempts };
+      const claims: LineAttemptClaim[] = [];
+      for (let start = 0; start < lines.length; start += MAX_LINES_PER_CLAIM) {
+        const group = lines.slice(start, start + MAX_LINES_PER_CLAIM);
+        const item =
+          group.length < 2
+            ? null
+            : await table.update(`UpdateItem chunk ${index} of job ${jobId} claim ${group.length} lines`, {
+                Key: chunkKey(jobId, index),
+                ...claimsUpdate(group, claim),
+                ReturnValues: 'UPDATED_NEW',
+              });
+        if (item === null) {
+          // A group of one, or refused (a line recorded, held, cancelled or not in the chunk): line by line,
+          // once every line is known to be in the chunk (so a foreign line claims nothing, as in one update).
+          if (group.length > 1) {
+            const current = await existingChunk(jobId, index);
+            const foreign = group.find((line) => !current.lines.includes(line));
+            if (foreign !== undefined)
+              throw new JobStoreError(`line ${foreign} is not in chunk ${index} of job ${jobId}`, {
+                code: ErrorCode.conflict,
+              });
+          }
+          for (const line of group) claims.push(await claimLineAttempt(jobId, index, line, claim));
+          continue;
         }
-        const refused = refusedClaim(await existingChunk(jobId, index), line, claim);
-        if (refused !== null) return refused;
+        for (const line of group) {
+          const attempts = claimedAttempts(item, line);
+          if (attempts === null)
+            throw new JobStoreError(
+              `claim of chunk ${index} of job ${jobId}: the attempt count of line ${line} is missing`,
+            );
+          claims.push({ kind: 'claimed', attempts });
+        }
       }
-      throw new JobStoreError(`${what}: refused ${CLAIM_ROUNDS} times while the line looked free`);
+      return claims;
     },
 
     releaseLine: async (jobId, index, line, holder) => {

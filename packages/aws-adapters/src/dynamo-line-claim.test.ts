@@ -26,7 +26,7 @@ describe('claimUpdate', () => {
       update:
         'SET attempts.12 = if_not_exists(attempts.12, 0) + 1, leases.12 = {"holder":{"S":"h-1"},"until":{"N":"5000"}}',
       condition:
-        'attribute_exists(pk) AND contains(lineSet, 12) AND attribute_not_exists(recorded.12) AND ' +
+        'attribute_exists(pk) AND attribute_not_exists(cancelRequested) AND contains(lineSet, 12) AND attribute_not_exists(recorded.12) AND ' +
         "(attribute_not_exists(leases.12) OR leases.12.until <= 1000 OR leases.12.holder = 'h-1')",
     });
   });

@@ -11,20 +11,67 @@ function epochMs(value: number, what: string): number {
 }
 
 /**
+ * The chunk item's mark of a cancelled job (set by `requestCancel` on every chunk of the job): claims
+ * refuse it, so a worker learns of a cancel from the claim it makes anyway.
+ */
+export const CANCEL_MARK = 'cancelRequested';
+
+/**
  * One conditional update that starts an attempt of a line: adds one to `attempts[line]` and sets
- * `leases[line]` to the claim's holder and end. The condition refuses a missing chunk, a line that is not
- * in the chunk, a recorded line, and a line leased by another holder whose lease ends after `now`.
+ * `leases[line]` to the claim's holder and end. The condition refuses a missing chunk, a chunk of a
+ * cancelled job, a line that is not in the chunk, a recorded line, and a line leased by another holder
+ * whose lease ends after `now`.
  */
 export function claimUpdate(line: number, claim: LineClaim): LineUpdate {
+  return claimsUpdate([line], claim);
+}
+
+/**
+ * Lines one group claim takes at most: DynamoDB caps an update and a condition expression at 4 KB each,
+ * and a line costs about 60 characters in the update and 130 in the condition.
+ */
+export const MAX_LINES_PER_CLAIM = 20;
+
+/**
+ * One conditional update that starts an attempt of each of several distinct lines of a chunk for the
+ * same holder (a group claim): `claimUpdate` of each, refused as a whole when any line is not claimable.
+ */
+export function claimsUpdate(lines: readonly number[], claim: LineClaim): LineUpdate {
   const x = createExpressionContext();
-  const key = String(line);
-  const attempts = x.path('attempts', key);
-  const lease = x.path('leases', key);
+  const zero = x.value(0);
+  const one = x.value(1);
+  const lease = x.value({ holder: claim.holder, until: epochMs(claim.until, 'until') });
   const holder = x.value(claim.holder);
-  const UpdateExpression = `SET ${attempts} = if_not_exists(${attempts}, ${x.value(0)}) + ${x.value(1)}, ${lease} = ${x.value({ holder: claim.holder, until: epochMs(claim.until, 'until') })}`;
-  const free = `attribute_not_exists(${lease}) OR ${x.path('leases', key, 'until')} <= ${x.value(epochMs(claim.now, 'now'))} OR ${x.path('leases', key, 'holder')} = ${holder}`;
-  const ConditionExpression = `attribute_exists(${x.path(PK)}) AND contains(${x.path('lineSet')}, ${x.value(line)}) AND attribute_not_exists(${x.path('recorded', key)}) AND (${free})`;
-  return { UpdateExpression, ConditionExpression, ...x.attributes() };
+  const now = x.value(epochMs(claim.now, 'now'));
+  const sets: string[] = [];
+  const conditions = [`attribute_exists(${x.path(PK)})`, `attribute_not_exists(${x.path(CANCEL_MARK)})`];
+  for (const line of lines) {
+    const key = String(line);
+    const attempts = x.path('attempts', key);
+    const leased = x.path('leases', key);
+    sets.push(`${attempts} = if_not_exists(${attempts}, ${zero}) + ${one}`, `${leased} = ${lease}`);
+    const free = `attribute_not_exists(${leased}) OR ${x.path('leases', key, 'until')} <= ${now} OR ${x.path('leases', key, 'holder')} = ${holder}`;
+    conditions.push(
+      `contains(${x.path('lineSet')}, ${x.value(line)})`,
+      `attribute_not_exists(${x.path('recorded', key)})`,
+      `(${free})`,
+    );
+  }
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ...x.attributes(),
+  };
+}
+
+/** One conditional update that marks a chunk of a cancelled job (refused only when the chunk is missing). */
+export function cancelMarkUpdate(): LineUpdate {
+  const x = createExpressionContext();
+  return {
+    UpdateExpression: `SET ${x.path(CANCEL_MARK)} = ${x.value(true)}`,
+    ConditionExpression: `attribute_exists(${x.path(PK)})`,
+    ...x.attributes(),
+  };
 }
 
 /** One conditional update that drops a line's lease, refused unless `holder` holds it. */
@@ -39,14 +86,16 @@ export function releaseUpdate(line: number, holder: string): LineUpdate {
 }
 
 /**
- * Why a claim's condition failed, read from the chunk afterwards (consistently): `recorded`, `held` with
- * the lease that won, or null when the chunk now allows the claim (the lease was released or recorded
- * and dropped in between), so the caller should try again. A line not in the chunk throws.
+ * Why a claim's condition failed, read from the chunk afterwards (consistently): `recorded`, `cancelled`
+ * (the chunk carries the cancel mark), `held` with the lease that won, or null when the chunk now allows
+ * the claim (the lease was released or recorded and dropped in between), so the caller should try
+ * again. A line not in the chunk throws.
  */
 export function refusedClaim(
   chunk: ChunkRecord,
   line: number,
   claim: LineClaim,
+  cancelled = false,
 ): Exclude<LineAttemptClaim, { kind: 'claimed' }> | null {
   if (!chunk.lines.includes(line)) {
     throw new JobStoreError(`line ${line} is not in chunk ${chunk.index} of job ${chunk.jobId}`, {
@@ -55,6 +104,7 @@ export function refusedClaim(
   }
   const key = String(line);
   if (chunk.recorded[key] !== undefined) return { kind: 'recorded' };
+  if (cancelled) return { kind: 'cancelled', attempts: chunk.attempts[key] ?? 0 };
   const lease = chunk.leases[key];
   if (lease === undefined || lease.until <= claim.now || lease.holder === claim.holder) return null;
   return { kind: 'held', holder: lease.holder, until: lease.until };

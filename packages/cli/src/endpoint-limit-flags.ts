@@ -18,7 +18,7 @@ export const ENDPOINT_LIMIT_FLAGS = {
   longestWaitSeconds: '--max-rate-wait',
 } as const satisfies EndpointLimitNames;
 
-/** The same flags as `parseArgs` options: each takes a number, or `auto` for the three limits. */
+/** The same flags as `parseArgs` options: each takes a number, or `auto` or `none` for the three limits. */
 export const ENDPOINT_LIMIT_OPTIONS = {
   rpm: { type: 'string' },
   tpm: { type: 'string' },
@@ -33,7 +33,8 @@ const gateDefaults = parseRateGateSettings();
 /** The flags' lines of `--help`, with the defaults the gate really uses. */
 export const ENDPOINT_LIMITS_HELP = `Endpoint limits (one rate gate per endpoint, model and key, shared by all workers and jobs;
 N or "auto" to find the limit from 429s; defaults: NVIDIA's trial tier on NVIDIA's endpoint, "auto" for every
-limit of any other --endpoint, with --simulate the simulator's):
+limit of any other --endpoint, with --simulate the simulator's; --rpm none --max-in-flight none: an endpoint
+with no limits, calls go without a gate round trip until a 429):
   --rpm N|auto           requests per minute (default ${auto(NVIDIA_TRIAL_LIMITS.requestsPerMinute)}; other endpoints: auto; --simulate: ${auto(LOCAL_SIMULATOR_LIMITS.requestsPerMinute)})
   --tpm N|auto           tokens per minute, prompt + completion (default ${auto(NVIDIA_TRIAL_LIMITS.tokensPerMinute)})
   --max-in-flight N|auto calls in flight at once (default ${auto(NVIDIA_TRIAL_LIMITS.maxInFlight)})

@@ -1,4 +1,4 @@
-import type { ChunkRecord, JobRecord, JobStore } from '@thinkbatch/core';
+import type { ChunkRecord, JobRecord, JobStore, LineAttemptClaim, LineClaim } from '@thinkbatch/core';
 import {
   addChunkCounters,
   createChunkRecord,
@@ -17,6 +17,7 @@ import { createInMemoryJobProgress } from './in-memory-job-progress';
 
 const NOT_FOUND = { code: ErrorCode.notFound } as const;
 const CONFLICT = { code: ErrorCode.conflict } as const;
+const INVALID = { code: ErrorCode.invalidValue } as const;
 
 /**
  * A JobStore in memory with the same conditional semantics as the DynamoDB adapter (both run the
@@ -40,6 +41,24 @@ export function createInMemoryJobStore(): JobStore {
     return found;
   };
   const copy = <T>(value: T): T => structuredClone(value);
+  const claimLine = (jobId: string, index: number, line: number, claim: LineClaim): LineAttemptClaim => {
+    const record = chunk(jobId, index);
+    if (!record.lines.includes(line)) {
+      throw new JobStoreError(`line ${line} is not in chunk ${index} of job ${jobId}`, CONFLICT);
+    }
+    const key = String(line);
+    if (record.recorded[key] !== undefined) return { kind: 'recorded' };
+    if (jobs.get(jobId)?.cancelRequested === true)
+      return { kind: 'cancelled', attempts: record.attempts[key] ?? 0 };
+    const lease = record.leases[key];
+    if (lease !== undefined && lease.until > claim.now && lease.holder !== claim.holder) {
+      return { kind: 'held', holder: lease.holder, until: lease.until };
+    }
+    const attempts = (record.attempts[key] ?? 0) + 1;
+    record.attempts[key] = attempts;
+    record.leases[key] = { holder: claim.holder, until: claim.until };
+    return { kind: 'claimed', attempts };
+  };
 
   return {
     ...createInMemoryJobProgress((jobId, index) => chunks.get(chunkKey(jobId, index))),
@@ -108,21 +127,16 @@ export function createInMemoryJobStore(): JobStore {
     markChunkEnqueued: async (jobId, index) => {
       chunk(jobId, index).enqueued = true;
     },
-    claimLineAttempt: async (jobId, index, line, claim) => {
+    claimLineAttempt: async (jobId, index, line, claim) => claimLine(jobId, index, line, claim),
+    claimLineAttempts: async (jobId, index, lines, claim) => {
       const record = chunk(jobId, index);
-      if (!record.lines.includes(line)) {
-        throw new JobStoreError(`line ${line} is not in chunk ${index} of job ${jobId}`, CONFLICT);
+      if (new Set(lines).size !== lines.length)
+        throw new JobStoreError(`claim of chunk ${index} of job ${jobId}: a line is repeated`, INVALID);
+      const foreign = lines.find((line) => !record.lines.includes(line));
+      if (foreign !== undefined) {
+        throw new JobStoreError(`line ${foreign} is not in chunk ${index} of job ${jobId}`, CONFLICT);
       }
-      const key = String(line);
-      if (record.recorded[key] !== undefined) return { kind: 'recorded' };
-      const lease = record.leases[key];
-      if (lease !== undefined && lease.until > claim.now && lease.holder !== claim.holder) {
-        return { kind: 'held', holder: lease.holder, until: lease.until };
-      }
-      const attempts = (record.attempts[key] ?? 0) + 1;
-      record.attempts[key] = attempts;
-      record.leases[key] = { holder: claim.holder, until: claim.until };
-      return { kind: 'claimed', attempts };
+      return lines.map((line) => claimLine(jobId, index, line, claim));
     },
     releaseLine: async (jobId, index, line, holder) => {
       const record = chunk(jobId, index);

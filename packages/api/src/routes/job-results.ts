@@ -5,6 +5,7 @@ import {
   LineStatus,
   PipelineError,
   parse,
+  parseResultObject,
   ResultLine,
 } from '@thinkbatch/core';
 import type { ResolvedApiDeps } from '../api-deps';
@@ -78,7 +79,7 @@ async function finishedLines(
   limit: number,
   status: LineStatus | undefined,
 ) {
-  const found: { readonly key: string; readonly at: ResultsPosition }[] = [];
+  const found: { readonly key: string; readonly line: number; readonly at: ResultsPosition }[] = [];
   let position = start;
   let complete = false;
   walk: for (let read = 0; read < MAX_CHUNKS_PER_PAGE; read += 1) {
@@ -94,14 +95,11 @@ async function finishedLines(
       if (recorded === undefined || found.length >= limit) break walk;
       position = { chunk: position.chunk, line };
       if (status === undefined || recorded.status === status)
-        found.push({ key: recorded.resultKey, at: position });
+        found.push({ key: recorded.resultKey, line, at: position });
     }
     position = { chunk: position.chunk + 1, line: 0 };
   }
-  const data = await readResultLines(
-    deps,
-    found.map((f) => f.key),
-  );
+  const data = await readResultLines(deps, found);
   // Objects are deleted once the job finished: a page cut short by that ends at its last line read (the
   // next request finds the files).
   if (data.length < found.length) position = found[data.length - 1]?.at ?? start;
@@ -109,13 +107,30 @@ async function finishedLines(
   return { data, next_cursor: next };
 }
 
-async function readResultLines(deps: ResolvedApiDeps, keys: readonly string[]): Promise<ResultLine[]> {
+/**
+ * The recorded lines from their result objects (a group's object holds several: each read once), up to
+ * the first whose object is gone.
+ */
+async function readResultLines(
+  deps: ResolvedApiDeps,
+  found: readonly { readonly key: string; readonly line: number }[],
+): Promise<ResultLine[]> {
+  const keys = [...new Set(found.map((f) => f.key))];
   const bodies = await Promise.all(keys.map((key) => deps.output.get(key)));
+  const objects = new Map(keys.map((key, i) => [key, bodies[i] ?? null]));
+  const parsed = new Map<string, ReturnType<typeof parseResultObject>>();
   const lines: ResultLine[] = [];
-  for (const [i, body] of bodies.entries()) {
+  for (const { key, line } of found) {
+    const body = objects.get(key) ?? null;
     if (body === null) break;
-    const text = new TextDecoder().decode(body);
-    lines.push(parse(ResultLine, JSON.parse(text), `result object ${keys[i]}`, PipelineError));
+    let object = parsed.get(key);
+    if (object === undefined) {
+      object = parseResultObject(body);
+      parsed.set(key, object);
+    }
+    const text = object.get(line);
+    if (text === undefined) break;
+    lines.push(parse(ResultLine, JSON.parse(text), `line ${line} of result object ${key}`, PipelineError));
   }
   return lines;
 }

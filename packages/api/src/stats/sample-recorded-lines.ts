@@ -1,4 +1,10 @@
-import { type JobRecord, type JobStore, type ObjectStore, ResultLine } from '@thinkbatch/core';
+import {
+  type JobRecord,
+  type JobStore,
+  type ObjectStore,
+  parseResultObject,
+  ResultLine,
+} from '@thinkbatch/core';
 
 /** How much of a running job one sample reads. */
 export interface RecordedSampleLimits {
@@ -34,15 +40,32 @@ export async function sampleRecordedLines(
     spreadIndices(total, limits.chunks).map((index) => deps.jobs.getChunk(job.jobId, index)),
   );
   const perChunk = Math.max(1, Math.ceil(limits.lines / Math.max(1, chunks.length)));
-  const keys = chunks
-    .flatMap((chunk) => (chunk === null ? [] : Object.values(chunk.recorded).slice(0, perChunk)))
-    .slice(0, limits.lines)
-    .map((recorded) => recorded.resultKey);
+  const picked = chunks
+    .flatMap((chunk) =>
+      chunk === null
+        ? []
+        : Object.entries(chunk.recorded)
+            .slice(0, perChunk)
+            .map(([line, recorded]) => ({ key: recorded.resultKey, line: Number(line) })),
+    )
+    .slice(0, limits.lines);
+  // A group's object holds several recorded lines: each object read once.
+  const keys = [...new Set(picked.map((p) => p.key))];
   const bodies = await Promise.all(keys.map((key) => deps.output.get(key)));
+  const objects = new Map(keys.map((key, i) => [key, bodies[i] ?? null]));
+  const parsedObjects = new Map<string, ReturnType<typeof parseResultObject>>();
   const lines: ResultLine[] = [];
-  for (const body of bodies) {
+  for (const { key, line } of picked) {
+    const body = objects.get(key) ?? null;
     if (body === null) continue;
-    const parsed = ResultLine.safeParse(JSON.parse(new TextDecoder().decode(body)));
+    let object = parsedObjects.get(key);
+    if (object === undefined) {
+      object = parseResultObject(body);
+      parsedObjects.set(key, object);
+    }
+    const text = object.get(line);
+    if (text === undefined) continue;
+    const parsed = ResultLine.safeParse(JSON.parse(text));
     if (parsed.success) lines.push(parsed.data);
   }
   return lines;

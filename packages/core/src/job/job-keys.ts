@@ -26,6 +26,14 @@ export const jobKeys = {
   /** One finished line; `token` makes concurrent writers of the same line write different objects. */
   lineResult: (jobId: string, chunk: number, line: number, token: string): string =>
     `${rootOf(jobId)}lines/${pad(chunk, 8)}/${pad(line, 10)}.${token}.json`,
+  /**
+   * The results of a group of a chunk's lines recorded together (see `resultObjectBody`), named by its
+   * first line; `token` makes concurrent writers write different objects.
+   */
+  groupResults: (jobId: string, chunk: number, firstLine: number, token: string): string =>
+    `${rootOf(jobId)}lines/${pad(chunk, 8)}/${pad(firstLine, 10)}.${token}.jsonl`,
+  /** Prefix of every stored result object of one chunk (finds results orphaned by a crash). */
+  chunkLinesPrefix: (jobId: string, chunk: number): string => `${rootOf(jobId)}lines/${pad(chunk, 8)}/`,
   /** Prefix of every stored result of one line (finds results orphaned by a crash). */
   lineResultPrefix: (jobId: string, chunk: number, line: number): string =>
     `${rootOf(jobId)}lines/${pad(chunk, 8)}/${pad(line, 10)}.`,

@@ -44,6 +44,7 @@ export function createEndpointRefusalGuard(
     stopped.abort(new Error(`the job stopped: ${error.code}`));
   };
   if (known?.code === ENDPOINT_REFUSED) noteStop(known);
+  let reading: Promise<JobError | null> | null = null;
 
   const stopJob = async (error: JobError): Promise<void> => {
     noteStop(error);
@@ -71,7 +72,14 @@ export function createEndpointRefusalGuard(
     },
     stoppedLine: async (ref, attempts) => {
       if (stop === null) {
-        const error = (await deps.jobs.getJob(jobId))?.error ?? null;
+        // Lines that ask while a read is under way share it (lines start in bursts): one read per burst.
+        reading ??= deps.jobs
+          .getJob(jobId)
+          .then((job) => job?.error ?? null)
+          .finally(() => {
+            reading = null;
+          });
+        const error = await reading;
         if (error?.code === ENDPOINT_REFUSED) noteStop(error);
       }
       if (stop === null) return null;

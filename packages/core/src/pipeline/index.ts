@@ -15,6 +15,7 @@ export * from './pipeline-error';
 export * from './process-work-message';
 export * from './read-job-results';
 export * from './remove-intermediates';
+export * from './result-objects';
 export * from './retry-input';
 export * from './run-chunk';
 export * from './start-invocation';

@@ -13,6 +13,7 @@ import type { ResultLine } from '../results/result-line';
 import { createCancelWatch } from './cancel-watch';
 import { createLineRecorder } from './line-recorder';
 import { unansweredResult } from './record-line-result';
+import { parseResultObject } from './result-objects';
 import { settleChunk } from './settle-chunk';
 
 const JOB = 'job_recorder';
@@ -73,10 +74,31 @@ describe('createLineRecorder (group commit)', () => {
     expect(chunk?.counters.failed).toBe(10);
     for (const line of lines) {
       const key = chunk?.recorded[String(line)]?.resultKey ?? '';
-      expect(JSON.parse(new TextDecoder().decode((await output.get(key)) ?? new Uint8Array()))).toEqual(
-        failedLine(line),
-      );
+      const text = parseResultObject((await output.get(key)) ?? new Uint8Array()).get(line) ?? 'null';
+      expect(JSON.parse(text)).toEqual(failedLine(line));
     }
+    // One result object per group, not per line.
+    const stored: string[] = [];
+    for await (const key of output.list(`jobs/${JOB}/`)) stored.push(key);
+    expect(stored).toHaveLength(2);
+    expect(new Set(lines.map((line) => chunk?.recorded[String(line)]?.resultKey)).size).toBe(2);
+  });
+
+  it('deletes a group object none of whose lines it recorded', async () => {
+    const { deps, output, jobs } = await setUp([1, 2]);
+    const first = createLineRecorder(deps, JOB, 0);
+    const second = createLineRecorder(deps, JOB, 0);
+    await Promise.all([first.record(failedLine(1)), first.record(failedLine(2))]);
+    const late = await Promise.all([second.record(failedLine(1)), second.record(failedLine(2))]);
+    expect(late.map((o) => o.recorded)).toEqual([false, false]);
+    const chunk = await jobs.getChunk(JOB, 0);
+    expect(chunk?.counters.failed).toBe(2);
+    const stored: string[] = [];
+    for await (const key of output.list(`jobs/${JOB}/`)) stored.push(key);
+    expect(stored.sort()).toEqual(
+      [...new Set([chunk?.recorded['1']?.resultKey, chunk?.recorded['2']?.resultKey])].sort() as string[],
+    );
+    expect(second.recordedResults.size).toBe(0);
   });
 
   it('a line another delivery recorded first keeps that record; this copy of its result is deleted', async () => {
@@ -141,23 +163,20 @@ describe('settling a chunk after a group commit', () => {
 });
 
 describe('createCancelWatch', () => {
-  it('shares one read among lines that ask at once, and remembers a cancel', async () => {
+  it('knows the cancel the delivery started with, and remembers one a claim reported, with no read', async () => {
     let reads = 0;
-    let cancelRequested = false;
     const jobs = {
       getJob: async () => {
         reads += 1;
-        return { cancelRequested } as never;
+        return { cancelRequested: true } as never;
       },
     };
-    const isCancelled = createCancelWatch(jobs, JOB, false);
-    expect(await Promise.all([isCancelled(), isCancelled(), isCancelled()])).toEqual([false, false, false]);
-    expect(reads).toBe(1);
-    cancelRequested = true;
-    expect(await isCancelled()).toBe(true);
-    cancelRequested = false;
-    expect(await isCancelled()).toBe(true);
-    expect(reads).toBe(2);
+    expect(await createCancelWatch(jobs, JOB, true).isCancelled()).toBe(true);
+    const watch = createCancelWatch(jobs, JOB, false);
+    expect(await Promise.all([watch.isCancelled(), watch.isCancelled()])).toEqual([false, false]);
+    watch.noteCancelled();
+    expect(await watch.isCancelled()).toBe(true);
+    expect(reads).toBe(0);
   });
 
   it('answers from a read started recently enough, and reads again when the last one is older', async () => {
@@ -170,8 +189,11 @@ describe('createCancelWatch', () => {
         return { cancelRequested } as never;
       },
     };
-    const isCancelled = createCancelWatch(jobs, JOB, false, { now: () => now });
-    expect(await isCancelled()).toBe(false);
+    const { isCancelled } = createCancelWatch(jobs, JOB, false, { now: () => now });
+    expect(await isCancelled()).toBe(false); // no read: the claims carry a cancel
+    expect(reads).toBe(0);
+    expect(await isCancelled({ startedWithinMs: 1_000 })).toBe(false); // after a long wait: a read
+    expect(reads).toBe(1);
     cancelRequested = true;
     now += 800;
     expect(await isCancelled({ startedWithinMs: 1_000 })).toBe(false); // the read of 800 ms ago will do

@@ -1,14 +1,19 @@
-import type { ChunkRecord } from '../job/chunk';
+import type { ChunkRecord, LineRecord } from '../job/chunk';
+import { jobKeys } from '../job/job-keys';
 import type { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
-import { dropLostResult, resultObjectBody, storeLineResult } from './record-line-result';
-import type { KnownResults } from './settle-chunk';
+import {
+  type KnownResults,
+  type ResultObjectLines,
+  resultObjectBody,
+  resultObjectLinesOf,
+} from './result-objects';
 
 /** Records one delivery's finished lines of one chunk. */
 export interface LineRecorder {
-  /** Store the line's result object and record it once (see `recordLineResult`); resolves when recorded. */
+  /** Store the line's result and record it once (see `createLineRecorder`); resolves when recorded. */
   record(result: ResultLine): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
-  /** The bytes of the result objects this recorder stored and recorded, by key (for `settleChunk`). */
+  /** The lines of the result objects this recorder stored and recorded, by key (for `settleChunk`). */
   readonly recordedResults: KnownResults;
 }
 
@@ -16,11 +21,15 @@ export interface LineRecorder {
 export const PUSH_EVERY_LINES = 10;
 
 /**
- * A group commit of finished lines: each result object is stored on its own, then the line waits for
- * the chunk's next record — the first line goes at once, and lines that finish while a record is under
- * way go together in the following one (`JobStore.recordLines`: one conditional update per group, line
- * by line when a group is refused). No line waits longer than one record for its group, and each is
- * still recorded exactly once with its counters; a line another delivery recorded first drops its copy.
+ * A group commit of finished lines, in two stages. Storing: lines that finish while a result object is
+ * being written wait for it and then go together in the next object (`resultObjectBody`, one PUT), so a
+ * finished line's answer is stored after at most one PUT, never held back by a record. Recording: stored
+ * groups wait for the record under way and then go together in the next `JobStore.recordLines` (one
+ * conditional update per 25 lines, line by line when refused), each line still recorded exactly once with
+ * its counters. A line another delivery recorded first keeps that record; an object none of whose lines
+ * was recorded from it is deleted (one some lines were recorded from is kept: readers take only the
+ * lines recorded under its key). A delivery that dies between the stages leaves its objects for the
+ * next delivery to adopt (`adoptOrphanedResults`).
  */
 export function createLineRecorder(
   deps: Pick<PipelineDeps, 'output' | 'jobs' | 'newToken' | 'log'>,
@@ -29,54 +38,138 @@ export function createLineRecorder(
 ): LineRecorder {
   type Outcome = { readonly recorded: boolean; readonly chunk: ChunkRecord };
   type Waiting = {
-    readonly record: Awaited<ReturnType<typeof storeLineResult>>;
+    readonly result: ResultLine;
     readonly resolve: (outcome: Outcome) => void;
     readonly reject: (error: unknown) => void;
   };
+  type Stored = { readonly group: readonly Waiting[]; readonly resultKey: string };
   let waiting: Waiting[] = [];
-  const recordedResults = new Map<string, string>();
-  let flushing = false;
+  let stored: Stored[] = [];
+  const recordedResults = new Map<string, ResultObjectLines>();
+  let storing = false;
+  let recording = false;
   let unpushed = 0;
-  const flush = async (): Promise<void> => {
-    while (waiting.length > 0) {
-      const group = waiting;
-      waiting = [];
+
+  /** The next object's lines: distinct lines in the order they finished; a repeated line waits. */
+  const takeGroup = (): Waiting[] => {
+    const lines = new Set<number>();
+    const group: Waiting[] = [];
+    const rest: Waiting[] = [];
+    for (const w of waiting) {
+      if (lines.has(w.result.line)) rest.push(w);
+      else {
+        lines.add(w.result.line);
+        group.push(w);
+      }
+    }
+    waiting = rest;
+    return group;
+  };
+  /** The next record's objects: stored groups in order, as long as their lines are distinct. */
+  const takeStored = (): Stored[] => {
+    const lines = new Set<number>();
+    const batch: Stored[] = [];
+    while (stored.length > 0) {
+      const next = stored[0];
+      if (next === undefined || next.group.some((w) => lines.has(w.result.line))) break;
+      for (const w of next.group) lines.add(w.result.line);
+      batch.push(next);
+      stored = stored.slice(1);
+    }
+    return batch;
+  };
+
+  const recordStored = async (batch: readonly Stored[]): Promise<void> => {
+    const records: LineRecord[] = batch.flatMap(({ group, resultKey }) =>
+      group.map(({ result }) => ({
+        line: result.line,
+        status: result.status,
+        resultKey,
+        usage: result.usage,
+        attempts: result.attempts,
+      })),
+    );
+    const outcome = await deps.jobs.recordLines(jobId, chunk, records);
+    const lost = records.filter((_, i) => outcome.recorded[i] !== true);
+    if (lost.length > 0) {
+      deps.log.warn('lines already recorded by another delivery; dropping these results', {
+        jobId,
+        chunk,
+        lines: lost.map((r) => r.line),
+      });
+    }
+    let at = 0;
+    for (const { group, resultKey } of batch) {
+      const recorded = group.map((_, i) => outcome.recorded[at + i] === true);
+      at += group.length;
+      // Still named by some recorded line (this record, or a delivery that adopted the object): kept.
+      const named = outcome.chunk.lines.some(
+        (line) => outcome.chunk.recorded[String(line)]?.resultKey === resultKey,
+      );
+      if (named) {
+        const mine = group.filter((_, i) => recorded[i]).map((w) => w.result);
+        if (mine.length > 0) recordedResults.set(resultKey, resultObjectLinesOf(mine));
+      } else await deps.output.delete([resultKey]);
+    }
+    // The job counter follows every PUSH_EVERY_LINES lines this delivery recorded (a push is four
+    // requests); the chunk's completion pushes the rest (`settleChunk`).
+    unpushed += outcome.recorded.filter(Boolean).length;
+    if (unpushed >= PUSH_EVERY_LINES) {
+      unpushed = 0;
+      await deps.jobs.pushChunkProgress(jobId, chunk);
+    }
+    at = 0;
+    for (const { group } of batch) {
+      for (const w of group) {
+        w.resolve({ recorded: outcome.recorded[at] === true, chunk: outcome.chunk });
+        at += 1;
+      }
+    }
+  };
+
+  const record = async (): Promise<void> => {
+    for (let batch = takeStored(); batch.length > 0; batch = takeStored()) {
       try {
-        const outcome = await deps.jobs.recordLines(
-          jobId,
-          chunk,
-          group.map((w) => w.record),
-        );
-        // The job counter follows every PUSH_EVERY_LINES lines this delivery recorded (a push is four
-        // requests); the chunk's completion pushes the rest (`settleChunk`).
-        unpushed += outcome.recorded.filter(Boolean).length;
-        if (unpushed >= PUSH_EVERY_LINES) {
-          unpushed = 0;
-          await deps.jobs.pushChunkProgress(jobId, chunk);
-        }
-        group.forEach((w, i) => {
-          w.resolve({ recorded: outcome.recorded[i] ?? false, chunk: outcome.chunk });
+        await recordStored(batch);
+      } catch (error) {
+        for (const { group } of batch) for (const w of group) w.reject(error);
+      }
+    }
+    recording = false;
+  };
+
+  const store = async (): Promise<void> => {
+    for (let group = takeGroup(); group.length > 0; group = takeGroup()) {
+      const results = group.map((w) => w.result);
+      const first = results[0];
+      if (first === undefined) continue;
+      const resultKey = jobKeys.groupResults(jobId, chunk, first.line, deps.newToken());
+      try {
+        await deps.output.put(resultKey, resultObjectBody(results), {
+          contentType: 'application/x-ndjson',
         });
       } catch (error) {
         for (const w of group) w.reject(error);
+        continue;
+      }
+      stored.push({ group, resultKey });
+      if (!recording) {
+        recording = true;
+        void record();
       }
     }
-    flushing = false;
+    storing = false;
   };
+
   return {
     recordedResults,
-    record: async (result) => {
-      const record = await storeLineResult(deps, jobId, chunk, result);
-      const outcome = await new Promise<Outcome>((resolve, reject) => {
-        waiting.push({ record, resolve, reject });
-        if (!flushing) {
-          flushing = true;
-          void flush();
+    record: (result) =>
+      new Promise<Outcome>((resolve, reject) => {
+        waiting.push({ result, resolve, reject });
+        if (!storing) {
+          storing = true;
+          void store();
         }
-      });
-      await dropLostResult(deps, jobId, record, outcome);
-      if (outcome.recorded) recordedResults.set(record.resultKey, resultObjectBody(result));
-      return outcome;
-    },
+      }),
   };
 }

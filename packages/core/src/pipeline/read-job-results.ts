@@ -6,6 +6,7 @@ import { readJsonlLines } from '../jsonl/jsonl-reader';
 import { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
+import { createResultObjectReader } from './result-objects';
 
 /** One result line as stored: its JSON text and the parsed value. */
 export interface StoredResultLine {
@@ -51,21 +52,21 @@ export async function* readResultFiles(
 }
 
 /**
- * The lines recorded so far, in input order, read from their result objects: a failed job may have
- * incomplete chunks, so there are no chunk files to merge. A missing object is logged and left out.
- * Memory is bounded by one chunk record.
+ * The lines recorded so far, in input order, read from their result objects (each once): a failed job
+ * may have incomplete chunks, so there are no chunk files to merge. A missing object (or line) is
+ * logged and left out. Memory is bounded by one chunk record and its objects.
  */
 export async function* readRecordedResults(
   deps: Pick<PipelineDeps, 'jobs' | 'output' | 'log'>,
   jobId: string,
 ): AsyncGenerator<StoredResultLine> {
-  const decoder = new TextDecoder();
   for await (const chunk of deps.jobs.listChunks(jobId)) {
+    const reader = createResultObjectReader(deps.output);
     for (const line of chunk.lines) {
       const recorded = chunk.recorded[String(line)];
       if (recorded === undefined) continue;
-      const body = await deps.output.get(recorded.resultKey);
-      if (body === null) {
+      const text = await reader.text(recorded.resultKey, line);
+      if (text === null) {
         deps.log.error('recorded result object is missing; leaving the line out', {
           jobId,
           chunk: chunk.index,
@@ -74,7 +75,6 @@ export async function* readRecordedResults(
         });
         continue;
       }
-      const text = decoder.decode(body);
       yield {
         text,
         result: parse(ResultLine, JSON.parse(text), `result object ${recorded.resultKey}`, PipelineError),

@@ -2,6 +2,7 @@ import type { ChunkRecord, LineRecord } from '../job/chunk';
 import { jobKeys } from '../job/job-keys';
 import type { LineError, LineStatus, ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
+import { resultObjectBody } from './result-objects';
 
 /** A result line for a line that never got an answer (input error, cancelled, expired, dead-lettered). */
 export function unansweredResult(args: {
@@ -45,11 +46,6 @@ export async function recordLineResult(
   return outcome;
 }
 
-/** The bytes of a line's result object (the same for the same result, so a copy in memory is exact). */
-export function resultObjectBody(result: ResultLine): string {
-  return JSON.stringify(result);
-}
-
 /** Store a finished line's result object (under a fresh key) and say what recording it adds. */
 export async function storeLineResult(
   deps: Pick<PipelineDeps, 'output' | 'newToken'>,
@@ -58,7 +54,7 @@ export async function storeLineResult(
   result: ResultLine,
 ): Promise<LineRecord> {
   const resultKey = jobKeys.lineResult(jobId, chunk, result.line, deps.newToken());
-  await deps.output.put(resultKey, resultObjectBody(result), { contentType: 'application/json' });
+  await deps.output.put(resultKey, resultObjectBody([result]), { contentType: 'application/json' });
   return {
     line: result.line,
     status: result.status,

@@ -13,13 +13,15 @@ import { createEndpointRefusalGuard } from './endpoint-refusal-guard';
 import { endHandedBackLines } from './handoff-limit';
 import type { Limiter } from './limiter';
 import { callsMade } from './line-call';
+import { createLineClaims } from './line-claims';
 import { createLinePermits, type LinePermits } from './line-permits';
 import { createLineRecorder } from './line-recorder';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
 import { unansweredResult } from './record-line-result';
+import type { KnownResults } from './result-objects';
 import { runLine } from './run-line';
-import { type KnownResults, settleChunk } from './settle-chunk';
+import { settleChunk } from './settle-chunk';
 
 /** The invocation a work item runs in (see `startInvocation`). */
 export interface Invocation {
@@ -84,7 +86,9 @@ export async function runChunk(
   let recordedHere: KnownResults = new Map();
   if (todo.length > 0) {
     const holder = deps.newToken();
-    const isCancelled = createCancelWatch(deps.jobs, jobId, job.cancelRequested, deps.clock);
+    // A cancel shows in the claims (refused as `cancelled`), which go in groups of the chunk's lines.
+    const cancel = createCancelWatch(deps.jobs, jobId, job.cancelRequested, deps.clock);
+    const claims = createLineClaims(deps.jobs, jobId, index);
     // Stops the job when the endpoint refuses every call the same way (wrong key, unknown model).
     const refusals = createEndpointRefusalGuard(deps, jobId, job.error, invocation.signal);
     const lineDeps = { ...deps, model: refusals.model };
@@ -132,7 +136,12 @@ export async function runChunk(
             attemptTimeoutMs: job.options.attemptTimeoutMs ?? deps.config.attemptTimeoutMs,
             jobDeadline: job.options.deadline ?? null,
             invocationDeadline: invocation.deadline,
-            isCancelled,
+            isCancelled: cancel.isCancelled,
+            claimAttempt: async (claim) => {
+              const outcome = await claims.claim(ref.line, claim);
+              if (outcome.kind === 'cancelled') cancel.noteCancelled();
+              return outcome;
+            },
             permits,
             longestWaitMs: deps.rateGates.settings.longestWaitMs,
             signal: refusals.signal,

@@ -1,6 +1,7 @@
 import type { ChatRequestBody } from '../completion/chat';
 import { extractReasoning } from '../completion/extract-reasoning';
 import type { LineRef } from '../job/work-message';
+import type { LineAttemptClaim, LineClaim } from '../ports/job-store';
 import type { ModelCallFailure } from '../ports/model-client';
 import type { PermitDecision } from '../rate-control/rate-permits';
 import type { LineError, ResultLine } from '../results/result-line';
@@ -40,6 +41,11 @@ export interface LineRunContext {
   readonly invocationDeadline: number;
   /** Whether the job was cancelled (checked before every attempt). */
   readonly isCancelled: CancelCheck;
+  /**
+   * Claim an attempt of the line (a delivery's claims of a chunk go in groups: `createLineClaims`), and
+   * learn of a cancel from it. @default `deps.jobs.claimLineAttempt` for the line
+   */
+  readonly claimAttempt?: (claim: LineClaim) => Promise<LineAttemptClaim>;
   /** The invocation's permits for endpoint calls (its share of the endpoint's rate gate). */
   readonly permits: LinePermits;
   /** Longest the line may wait for endpoint capacity over all deliveries, ms; then it fails `rate_limited`. */
@@ -114,6 +120,12 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
       },
     };
   };
+  const cancelledResult = (attempts: number): LineRunOutcome =>
+    finish(
+      'cancelled',
+      { code: 'cancelled', message: `line ${ref.line}: the job was cancelled before the line finished` },
+      attempts,
+    );
   const rateLimitedResult = async (why: string): Promise<LineRunOutcome> => {
     const attempts = await callsSoFar();
     const last = lastFailure?.type === 'http_error' && lastFailure.status === 429 ? lastFailure : null;
@@ -140,24 +152,18 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
         await callsSoFar(),
       );
     }
-    if (await ctx.isCancelled()) {
-      return finish(
-        'cancelled',
-        { code: 'cancelled', message: `line ${ref.line}: the job was cancelled before the line finished` },
-        await callsSoFar(),
-      );
-    }
+    if (await ctx.isCancelled()) return cancelledResult(await callsSoFar());
     if (ctx.signal?.aborted) return handBack(0, 'invocation aborted');
     if (ctx.invocationDeadline - now < config.reserveMs) return handBack(0, 'invocation time running out');
 
     // 1. The claim (once per call): counts the call and leases the line for it.
     if (claimed === null) {
-      const claim = await deps.jobs.claimLineAttempt(ctx.jobId, ctx.chunk, ref.line, {
-        holder: ctx.holder,
-        until: ctx.invocationDeadline,
-        now,
-      });
+      const claimAttempt =
+        ctx.claimAttempt ?? ((c: LineClaim) => deps.jobs.claimLineAttempt(ctx.jobId, ctx.chunk, ref.line, c));
+      const claim = await claimAttempt({ holder: ctx.holder, until: ctx.invocationDeadline, now });
       if (claim.kind === 'recorded') return { kind: 'skipped', reason: 'recorded by another delivery' };
+      // The job was cancelled: the claim counted nothing.
+      if (claim.kind === 'cancelled') return cancelledResult(await callsSoFar());
       // Another live delivery runs it. Come back later rather than drop it: if that delivery dies, this
       // hand-back is what still carries the line.
       if (claim.kind === 'held') {

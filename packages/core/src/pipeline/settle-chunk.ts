@@ -6,6 +6,7 @@ import { isTerminalJobStatus } from '../job/job';
 import { jobKeys } from '../job/job-keys';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
+import { createResultObjectReader, type KnownResults } from './result-objects';
 
 /**
  * When every line of a chunk is recorded: write the chunk's merged results (input order), count the
@@ -26,16 +27,11 @@ export async function settleChunk(
   return job;
 }
 
-/**
- * Result objects whose bytes the caller holds already, by result key: the lines its delivery stored and
- * recorded itself. A recorded key always names the same bytes, so these need not be read back.
- */
-export type KnownResults = ReadonlyMap<string, string>;
 const NO_KNOWN_RESULTS: KnownResults = new Map();
 
 /**
- * Concatenate the chunk's recorded result objects, in line order, into one JSONL object; objects in
- * `known` are taken from memory, the others read (lines another delivery recorded).
+ * Concatenate the chunk's recorded results, in line order, into one JSONL object; lines of objects in
+ * `known` are taken from memory, the others read (lines another delivery recorded), each object once.
  */
 async function writeChunkResults(
   deps: Pick<PipelineDeps, 'output'>,
@@ -43,23 +39,22 @@ async function writeChunkResults(
   known: KnownResults,
 ): Promise<void> {
   const encoder = new TextEncoder();
-  const output = deps.output;
+  const reader = createResultObjectReader(deps.output, known);
   async function* lines(): AsyncGenerator<Uint8Array> {
     for (const line of chunk.lines) {
       const recorded = chunk.recorded[String(line)];
       if (recorded === undefined)
         throw new PipelineError(`chunk ${chunk.index}: line ${line} is not recorded`);
-      const held = known.get(recorded.resultKey);
-      const body = held === undefined ? await output.get(recorded.resultKey) : encoder.encode(held);
-      if (body === null)
-        throw new PipelineError(`chunk ${chunk.index}: result object ${recorded.resultKey} is missing`, {
-          code: ErrorCode.notFound,
-        });
-      yield body;
-      yield encoder.encode('\n');
+      const text = await reader.text(recorded.resultKey, line);
+      if (text === null)
+        throw new PipelineError(
+          `chunk ${chunk.index}: the result of line ${line} is missing from ${recorded.resultKey}`,
+          { code: ErrorCode.notFound },
+        );
+      yield encoder.encode(`${text}\n`);
     }
   }
-  await output.putStream(jobKeys.chunkResults(chunk.jobId, chunk.index), lines(), {
+  await deps.output.putStream(jobKeys.chunkResults(chunk.jobId, chunk.index), lines(), {
     contentType: 'application/x-ndjson',
   });
 }

@@ -18,9 +18,15 @@ export interface LineClaim {
   readonly now: number;
 }
 
+/**
+ * What a claim came to. `cancelled`: the job's cancel was requested, so no attempt was started (`attempts`:
+ * the calls made for the line so far); a recorded line says `recorded` first, and a cancelled job's line
+ * is `cancelled` even while another holder leases it.
+ */
 export type LineAttemptClaim =
   | { readonly kind: 'claimed'; readonly attempts: number }
   | { readonly kind: 'recorded' }
+  | { readonly kind: 'cancelled'; readonly attempts: number }
   | { readonly kind: 'held'; readonly holder: string; readonly until: number };
 
 export interface JobTransition {
@@ -59,7 +65,14 @@ export interface JobStore extends FanOutCheckpointStore, JobProgressStore {
   listJobs(query: JobListQuery): Promise<JobListPage>;
   /** Conditional status change; null when the job's status was not in `from`. Sets startedAt on `running`, finishedAt on a terminal status. */
   transitionJob(jobId: string, change: JobTransition): Promise<JobRecord | null>;
-  /** Ask running workers to stop starting lines; they record the rest as `cancelled`. */
+  /**
+   * Ask running workers to stop starting lines; they record the rest as `cancelled`. From then on every
+   * claim of the job's lines is refused as `cancelled` (`claimLineAttempt`), so a worker learns of the
+   * cancel from the claim it makes anyway, with no read of the job per line. A store that keeps the flag
+   * per chunk (DynamoDB) also sets it on every chunk that exists; a chunk created later belongs to work a
+   * worker starts by reading the job, which has the flag. A failure part way leaves some chunks unflagged
+   * (their lines still run, until a delivery reads the job): call again.
+   */
   requestCancel(jobId: string, now: number): Promise<JobRecord | null>;
   /** Create a chunk unless it exists (a re-run of fan-out gets the existing one back). */
   putChunk(
@@ -73,9 +86,22 @@ export interface JobStore extends FanOutCheckpointStore, JobProgressStore {
    * Start an endpoint attempt for a line: add one to its attempt count (kept across deliveries) and take
    * or renew its lease, in one conditional update. Refused when the line is already recorded, or leased
    * by another holder whose lease has not expired — so two deliveries of the same work (SQS duplicates,
-   * a duplicated fan-out) never pay for the same line at once.
+   * a duplicated fan-out) never pay for the same line at once. Refused as `cancelled` (nothing counted)
+   * once the job's cancel was requested.
    */
   claimLineAttempt(jobId: string, index: number, line: number, claim: LineClaim): Promise<LineAttemptClaim>;
+  /**
+   * Claim several distinct lines of one chunk for the same holder at once: the same as `claimLineAttempt`
+   * for each (`result[i]` for `lines[i]`), in as few conditional updates as the store can make (one per
+   * group of lines all claimable; a group refused because one line is recorded, held or cancelled falls
+   * back to one claim per line). Repeated lines are refused: the caller groups distinct lines.
+   */
+  claimLineAttempts(
+    jobId: string,
+    index: number,
+    lines: readonly number[],
+    claim: LineClaim,
+  ): Promise<readonly LineAttemptClaim[]>;
   /** Give a line's lease back (its work was handed back or failed); a no-op when another holder has it. */
   releaseLine(jobId: string, index: number, line: number, holder: string): Promise<void>;
   /**

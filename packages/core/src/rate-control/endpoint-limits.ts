@@ -5,7 +5,9 @@ import { parseRateGateSettings, type RateGateSettings } from './rate-gate-settin
 
 /**
  * An endpoint's limits as text — the CLI's flags or the worker's environment. Each field is a number,
- * `auto` for a limit found from 429s (the three limits only), or missing/blank for the default.
+ * `auto` for a limit found from 429s (the three limits only), `none` for a limit the endpoint does not
+ * set (`none` for requests and calls in flight, and no token limit: `RateGateSettings.unlimited`), or
+ * missing/blank for the default.
  */
 export interface EndpointLimitsText {
   /** Requests per minute. */
@@ -34,14 +36,19 @@ const whole = z
   .regex(/^\d+$/, 'must be a whole number')
   .transform(Number)
   .pipe(z.number().int().positive('must be more than 0'));
-const orAuto = <T extends z.ZodType>(value: T) =>
-  z.union([z.literal('auto').transform(() => null), value], { error: 'must be a number or "auto"' });
+/** `none`: the endpoint sets no such limit (see `RateGateSettings.unlimited`). */
+const NONE = 'none';
+// The message names the usual choices; `none` is for endpoints without limits (see the flags' help).
+const orAutoOrNone = <T extends z.ZodType>(value: T) =>
+  z.union([z.literal(NONE), z.literal('auto').transform(() => null), value], {
+    error: 'must be a number or "auto"',
+  });
 
 /** The text fields as settings; blank fields are left out before this runs. */
 const EndpointLimitsTextSchema = z.object({
-  requestsPerMinute: orAuto(number).optional(),
-  tokensPerMinute: orAuto(number).optional(),
-  maxInFlight: orAuto(whole).optional(),
+  requestsPerMinute: orAutoOrNone(number).optional(),
+  tokensPerMinute: orAutoOrNone(number).optional(),
+  maxInFlight: orAutoOrNone(whole).optional(),
   windowMs: whole.optional(),
   longestWaitSeconds: number.optional(),
 });
@@ -72,8 +79,19 @@ export function parseEndpointLimits(
       .join('; ');
     throw new ConfigurationError(`invalid endpoint limits: ${detail}`, { cause: parsed.error });
   }
-  const { requestsPerMinute, tokensPerMinute, maxInFlight, windowMs, longestWaitSeconds } = parsed.data;
+  const { windowMs, longestWaitSeconds } = parsed.data;
+  // `none` is an unknown limit to the gate; `none` for requests and calls in flight (and no token limit)
+  // is an endpoint without limits.
+  const limit = <T>(value: T | typeof NONE): T | null => (value === NONE ? null : value);
+  const requestsPerMinute = limit(parsed.data.requestsPerMinute);
+  const tokensPerMinute = limit(parsed.data.tokensPerMinute);
+  const maxInFlight = limit(parsed.data.maxInFlight);
+  const unlimited =
+    parsed.data.requestsPerMinute === NONE &&
+    parsed.data.maxInFlight === NONE &&
+    (parsed.data.tokensPerMinute === undefined || parsed.data.tokensPerMinute === NONE);
   const settings: Partial<RateGateSettings> = {
+    ...(unlimited && { unlimited, tokensPerMinute: null }),
     ...(requestsPerMinute !== undefined && { requestsPerMinute }),
     ...(tokensPerMinute !== undefined && { tokensPerMinute }),
     ...(maxInFlight !== undefined && { maxInFlight }),

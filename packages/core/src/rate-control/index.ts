@@ -9,3 +9,4 @@ export * from './rate-gate-snapshot';
 export * from './rate-gate-state';
 export * from './rate-gates';
 export * from './rate-permits';
+export * from './unlimited-rate-gate';

@@ -48,6 +48,12 @@ export const RateGateSettings = z.strictObject({
   windowMs: Milliseconds.default(NVIDIA_TRIAL_LIMITS.windowMs),
   /** A call that waited this long for capacity gives up (the line fails `rate_limited`). @default 600_000 */
   longestWaitMs: Milliseconds.default(600_000),
+  /**
+   * The endpoint sets no limit at all (a self-hosted server; `none` for the limits): calls start without
+   * a round trip to the gate's store until one is refused with 429, then the gate learns the limits as
+   * for unknown ones (`createUnlimitedRateGate`). Needs the three limits unknown. @default false
+   */
+  unlimited: z.boolean().default(false),
   /** Starting allowance when `requestsPerMinute` is unknown (then ×1.5 per busy window). @default 20 */
   initialRequestsPerMinute: PerMinute.default(20),
   /** Starting in-flight allowance when `maxInFlight` is unknown and no latency is known yet. @default 4 */

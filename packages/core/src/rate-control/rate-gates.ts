@@ -1,6 +1,7 @@
 import type { RateGate } from '../ports/rate-gate';
 import { rateGateKey } from './rate-gate-key';
 import type { RateGateSettings } from './rate-gate-settings';
+import { createUnlimitedRateGate } from './unlimited-rate-gate';
 
 /**
  * The rate gates of the endpoint a deployment calls: one per model (providers count per key and model),
@@ -36,11 +37,15 @@ export function createRateGates(options: RateGatesOptions): RateGates {
     settings,
     forModel: (model) => {
       const key = rateGateKey({ baseURL, model, apiKey });
-      let gate = gates.get(key);
-      if (gate === undefined) {
-        gate = options.create(key, settings);
-        gates.set(key, gate);
-      }
+      const known = gates.get(key);
+      if (known !== undefined) return known;
+      const created = options.create(key, settings);
+      const noneKnown =
+        settings.requestsPerMinute === null &&
+        settings.maxInFlight === null &&
+        settings.tokensPerMinute === null;
+      const gate = settings.unlimited && noneKnown ? createUnlimitedRateGate(created, settings) : created;
+      gates.set(key, gate);
       return gate;
     },
   };

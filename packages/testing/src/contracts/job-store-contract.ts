@@ -5,6 +5,7 @@ import { describeApiContract } from './job-store-api-contract';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
+import { describeGroupClaimContract } from './job-store-group-claim-contract';
 import { describeLineModelContract } from './job-store-model-contract';
 import { describeJobProgressContract } from './job-store-progress-contract';
 import { describeSweepContract } from './job-store-sweep-contract';
@@ -276,6 +277,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
 
     describeChunkContract(store);
     describeLineClaimContract(store);
+    describeGroupClaimContract(store);
     describeLineModelContract(store);
     describeSweepContract(store);
     describeJobProgressContract(store);
