@@ -152,13 +152,38 @@ describe('rate controller', () => {
   it('at a known limit the endpoint fully accepts, a 429 is timing: it pauses and steps down by the headroom only', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
-    const jitter = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    // Without Retry-After (with one, the first such 429 in ten windows is only a pause: next test).
+    const jitter = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, null), calm);
     expect(jitter.rate.value).toBeCloseTo(0.98 * 1_176, 6);
-    expect(jitter.pausedUntil).toBe(T0 + 4_000);
+    expect(jitter.pausedUntil).toBe(T0 + 3_000 + Math.ceil(60_000 / jitter.rate.value));
     // The same 429 when the endpoint took only 7 a window: the limit fell, cut from what it accepted.
     const fallen = traffic(startController(settings, T0), settings, T0, 3, 7);
     const cut = recordOutcome(fallen, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
     expect(cut.rate.value).toBeCloseTo(0.9 * 420, 6);
+  });
+
+  it('a burst of 429s with Retry-After after a window fully accepted at the pace is a pause: no cut, once per ten windows', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
+    const first = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    expect(first.rate).toEqual(busy.rate);
+    expect(first.pausedUntil).toBe(T0 + 4_000);
+    // The rest of the burst (a call started within a window and a horizon of its first) pauses too.
+    const burst = recordOutcome(first, settings, T0 + 3_500, refusal(T0 + 3_400, 1_000), calm);
+    expect(burst.rate).toEqual(busy.rate);
+    expect(burst.pausedUntil).toBe(T0 + 4_500);
+    // Another burst within ten windows, after clean windows: read as timing at the limit again.
+    const again = traffic(burst, settings, T0 + 5_500, 3, 20);
+    const second = recordOutcome(again, settings, T0 + 8_500, refusal(T0 + 8_500, 1_000), calm);
+    expect(second.rate.value).toBeCloseTo(0.98 * 1_176, 6);
+    // Ten windows later, a burst is a pause again.
+    const later = traffic(burst, settings, T0 + 10_000, 4, 20);
+    const third = recordOutcome(later, settings, T0 + 14_000, refusal(T0 + 14_000, 1_000), calm);
+    expect(third.rate).toEqual(later.rate);
+    // A Retry-After while the endpoint took less than the pace over the window is not a pause: cut.
+    const slow = traffic(startController(settings, T0), settings, T0, 3, 7);
+    const fallen = recordOutcome(slow, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    expect(fallen.rate.value).toBeCloseTo(0.9 * 420, 6);
   });
 
   it('a 429 while the endpoint takes all the pace that keeps slack for late calls is timing too, not a fallen limit', () => {
@@ -216,7 +241,8 @@ describe('rate controller', () => {
     });
     let state = traffic(startController(settings, T0), settings, T0, 2, 20);
     // A probe refused after several in a row: the limit stands.
-    state = { ...state, rate: { ...state.rate, lastGood: state.rate.value / 1.04, failedProbes: 6 } };
+    const probe = { lastGood: state.rate.value / 1.04, failedProbes: 6, probedAt: T0 + 1_500 };
+    state = { ...state, rate: { ...state.rate, ...probe } };
     state = recordOutcome(state, settings, T0 + 2_000, refusal(T0 + 2_000, 1_000), calm);
     expect(state.lastPauseMs).toBe(1_000);
     // Pausing everyone 1 s at ~20 calls/s costs ~20 calls: probe no more often than every ~1,000

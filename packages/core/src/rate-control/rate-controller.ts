@@ -18,6 +18,7 @@ import {
   MIN_LATENCY_SAMPLES,
   MIN_REQUESTS_PER_MINUTE,
   rateRules,
+  startHorizonMs,
 } from './controller-rules';
 import {
   countAccepted,
@@ -53,6 +54,11 @@ const MIN_CALLS_FOR_LEVEL = 4;
  * call raced one that finished), and blaming the in-flight allowance for it would cut it for good.
  */
 const CROWDED_MARGIN = 1;
+/**
+ * A 429 burst read as a pause (see `isPause`) is excused at most once per this many provider windows: a
+ * second one sooner is read as a limit (one a little lower than the pace, which keeps refusing).
+ */
+const PAUSE_SPACING_WINDOWS = 10;
 
 /** Latency averages, ms; `perToken` divides by the tokens of the answer, so long answers are not queueing. */
 const LatencyState = z.object({
@@ -82,6 +88,11 @@ export const RateControllerState = z.object({
    * by `LATE_DECAY` per call. A known limit keeps that much slack per window (see `paceHeadroom`).
    */
   lateMs: z.number().nonnegative().default(0),
+  /**
+   * When the last 429 burst read as a pause, not a limit, began (epoch ms; see `isPause`): its further
+   * refusals pause too, and another such burst within `PAUSE_SPACING_WINDOWS` is read as a limit.
+   */
+  pauseEpisodeAt: z.number().nullable().default(null),
 });
 export type RateControllerState = z.infer<typeof RateControllerState>;
 
@@ -130,6 +141,7 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     lastPauseMs: 0,
     recent: [],
     lateMs: 0,
+    pauseEpisodeAt: null,
   };
 }
 
@@ -337,6 +349,17 @@ function refused(
   // little late shares a window with one sent on time), not a lower limit: step down by the headroom
   // only (not by β), so the pace keeps a little more slack per window where the timing is this loose.
   // "At a known limit": at the pace it allows now, which keeps slack for late calls (`paceHeadroom`).
+  if (isPause(state, settings, now, outcome, rateProbing || inFlightProbing || crowded)) {
+    const pauseMs = Math.min(settings.maxPauseMs, outcome.retryAfterMs ?? 0);
+    const sameEpisode =
+      state.pauseEpisodeAt !== null && outcome.startedAt < state.pauseEpisodeAt + pauseSettleMs(settings);
+    return {
+      ...state,
+      pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
+      lastPauseMs: pauseMs,
+      pauseEpisodeAt: sameEpisode ? state.pauseEpisodeAt : now,
+    };
+  }
   const known = knownPace(state, settings);
   const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
   const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
@@ -358,4 +381,39 @@ function refused(
     pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
     lastPauseMs: outcome.retryAfterMs === null ? state.lastPauseMs : pauseMs,
   };
+}
+
+/** Refusals of calls started this long after a pause burst's first belong to the same burst, ms. */
+const pauseSettleMs = (settings: RateGateSettings): number => settings.windowMs + startHorizonMs(settings);
+
+/**
+ * Whether a 429 is a pause the endpoint asks for (a provider's hiccup), not a sign of a lower limit: it
+ * carries a Retry-After, nothing was being pushed past what worked (no probe, no slow start, no cut
+ * settling, no call crowding more in flight than was accepted), and the last whole window was fully
+ * accepted — no refusal, enough calls to judge by, at about the pace allowed now (a pace the endpoint
+ * took for a whole window did not become too fast in an instant). Then the gate only pauses everyone for
+ * the Retry-After; the refusals of the same burst (started within a window and a horizon of its first)
+ * pause too. One such burst per `PAUSE_SPACING_WINDOWS`: a second one sooner is read as a limit.
+ */
+function isPause(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+  outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
+  pushed: boolean,
+): boolean {
+  if (outcome.retryAfterMs === null || pushed) return false;
+  const episode = state.pauseEpisodeAt;
+  if (episode !== null && outcome.startedAt < episode + pauseSettleMs(settings)) return true;
+  if (episode !== null && now - episode < PAUSE_SPACING_WINDOWS * settings.windowMs) return false;
+  // The window before the refused call started (its own refusal is in its start's bucket).
+  const current = bucketIndex(outcome.startedAt, settings);
+  const window = state.recent.filter((b) => b.index < current && b.index >= current - BUCKETS_PER_WINDOW);
+  const refusedInWindow = window.reduce((sum, b) => sum + b.refused, 0);
+  const accepted = acceptedInWindow(state, settings, now);
+  return (
+    refusedInWindow === 0 &&
+    accepted >= MIN_CALLS_FOR_LEVEL &&
+    acceptedPerMinute(state, settings, now) >= TIMING_LEVEL * state.rate.value
+  );
 }

@@ -377,6 +377,54 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       expect(settled.succeededPerSecond / 7, describeFigures(settled)).toBeGreaterThanOrEqual(0.7);
     });
 
+    it('a short burst of 429s with Retry-After after a window fully accepted is a pause, not a lower limit', async () => {
+      // The soak's finding: a provider's hiccup (every call refused for 300 ms, `Retry-After: 1`) cut the
+      // allowance, and lines waited for permits until their invocations ended. The gate pauses everyone
+      // for the Retry-After and keeps the pace the endpoint accepted just before.
+      const factory = await make();
+      const clock = createVirtualClock();
+      const key = uniqueGateKey('outage');
+      // As in the soak: the gate is told of a higher limit than the endpoint enforces, and learns the real one.
+      const settings = { requestsPerMinute: 6_000, windowMs: 1_000 };
+      const endpoint = createSimulatedEndpoint({
+        clock,
+        random: seededRandom(7),
+        limits: { requestsPerWindow: 20, maxInFlight: null, windowMs: 1_000 },
+        medianLatencyMs: 200,
+        retryAfter: 'exact',
+      });
+      const allowanceAt = (atMs: number) =>
+        clock.sleep(atMs).then(() => clock.track(() => factory({ key, settings, clock }).snapshot()));
+      const [beforeAt, afterAt] = [allowanceAt(39_900), allowanceAt(42_000)];
+      const result = await runGateSimulation({
+        clock,
+        gateFor: () => factory({ key, settings, clock }),
+        endpoint,
+        workers: 4,
+        linesPerWorker: 16,
+        durationMs: 50_000,
+        changes: [
+          { atMs: 40_200, limits: { outageRetryAfterMs: 1_000 } },
+          { atMs: 40_800, limits: { outageRetryAfterMs: null } },
+        ],
+      });
+      const before = (await beforeAt).allowance.requestsPerMinute;
+      console.log(
+        'DBG',
+        before,
+        (await afterAt).allowance,
+        endpoint.stats().refused,
+        JSON.stringify(phaseFigures(result, 41_800, 50_000)),
+        JSON.stringify(phaseFigures(result, 40_000, 41_800)),
+      );
+      expect((await afterAt).allowance.requestsPerMinute).toBeGreaterThanOrEqual(0.97 * before);
+      // The pause itself costs its second; the windows after it run at the limit again.
+      const after = phaseFigures(result, 41_800, 50_000);
+      expect(after.succeededPerSecond / 20, describeFigures(after)).toBeGreaterThanOrEqual(0.95);
+      expect(after.refusedShare, describeFigures(after)).toBeLessThanOrEqual(0.02);
+      expect(result.gaveUp).toBe(0);
+    });
+
     it('finds an unknown concurrency limit', async () => {
       const { result } = await simulate(
         await make(),
