@@ -100,13 +100,20 @@ describe('rate controller', () => {
   it('keeps slack for calls made late: a known limit is paced below late / (window + late) more, and the slack fades', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     const late = (at: number, lateMs: number): CallOutcome => ({ ...succeeded(at), lateMs });
+    // One call in twenty 40 ms late: past the 80th percentile of lateness, slack for 5 ms only.
+    let rare = startController(settings, T0);
+    for (let i = 0; i < 20; i += 1)
+      rare = recordOutcome(rare, settings, T0, late(T0, i === 19 ? 40 : 5), calm);
+    rare = stepController(markRateBound(rare), settings, T0 + 1_000);
+    expect(allowance(rare, settings).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 5 / 1_005), 0);
+    // Five in twenty: the 80th percentile is 40 ms.
     let state = startController(settings, T0);
     for (let i = 0; i < 20; i += 1)
-      state = recordOutcome(state, settings, T0, late(T0, i === 19 ? 40 : 5), calm);
+      state = recordOutcome(state, settings, T0, late(T0, i >= 15 ? 40 : 5), calm);
     state = stepController(markRateBound(state), settings, T0 + 1_000);
     // 2 % headroom plus 40 / 1 040 of the window for calls up to 40 ms late.
     expect(allowance(state, settings).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 40 / 1_040), 0);
-    // On time from then on: the remembered lateness fades and the pace climbs back to the limit less 2 %.
+    // On time from then on: the late calls leave the recent samples and the pace climbs back to the limit less 2 %.
     let at = T0 + 1_000;
     for (let round = 0; round < 120; round += 1) {
       for (let i = 0; i < 20; i += 1) state = recordOutcome(state, settings, at, late(at, 0), calm);

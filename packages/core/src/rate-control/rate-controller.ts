@@ -84,10 +84,13 @@ export const RateControllerState = z.object({
   /** Calls sent and refused over the last provider window (and start times handed out ahead). */
   recent: z.array(WindowBucket),
   /**
-   * How late calls reach the endpoint after their start times, ms: the latest recently seen, decaying
-   * by `LATE_DECAY` per call. A known limit keeps that much slack per window (see `paceHeadroom`).
+   * How late calls reach the endpoint after their start times, ms: the `LATE_QUANTILE` of the last
+   * `LATE_SAMPLES` calls' lateness (`lateSamples`). A known limit keeps that much slack per window (see
+   * `paceHeadroom`); a rarer, later call may cost a timing 429, which steps the pace down by the headroom.
    */
   lateMs: z.number().nonnegative().default(0),
+  /** The lateness of the last `LATE_SAMPLES` calls, whole ms, oldest first. */
+  lateSamples: z.array(z.number().int().nonnegative()).max(64).default([]),
   /**
    * When the last 429 burst read as a pause, not a limit, began (epoch ms; see `isPause`): its further
    * refusals pause too, and another such burst within `PAUSE_SPACING_WINDOWS` is read as a limit.
@@ -127,8 +130,22 @@ export type CallOutcome = CallResult & {
   readonly lateMs?: number;
 };
 
-/** Per call, the remembered lateness decays by this factor (half-life ~70 calls) unless a later one comes. */
-const LATE_DECAY = 0.998;
+/** Lateness of this many recent calls is kept (fits the gate's item: 64 small integers). */
+const LATE_SAMPLES = 64;
+/**
+ * The pace keeps slack for this quantile of recent lateness, not for the latest peak: a peak (one call
+ * stalled 300 ms on a loaded machine) paced a 1 s-window limit 20–25 % low for the next hundreds of
+ * calls; a call later than the quantile costs at most a timing 429 (a pause, and 2 % off the pace).
+ */
+const LATE_QUANTILE = 0.8;
+
+/** The lateness samples with one more, and their `LATE_QUANTILE`. */
+function withLateness(samples: readonly number[], lateMs: number): { lateSamples: number[]; lateMs: number } {
+  const lateSamples = [...samples, Math.round(Math.max(0, lateMs))].slice(-LATE_SAMPLES);
+  const sorted = [...lateSamples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil(LATE_QUANTILE * sorted.length) - 1);
+  return { lateSamples, lateMs: sorted[index] ?? 0 };
+}
 
 /** A new controller: known limits at once, unknown ones from their starting values. */
 export function startController(settings: RateGateSettings, now: number): RateControllerState {
@@ -141,6 +158,7 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     lastPauseMs: 0,
     recent: [],
     lateMs: 0,
+    lateSamples: [],
     pauseEpisodeAt: null,
   };
 }
@@ -271,10 +289,7 @@ export function recordOutcome(
   outcome: CallOutcome,
   view: InFlightView,
 ): RateControllerState {
-  const state = {
-    ...previous,
-    lateMs: Math.max(Math.max(0, outcome.lateMs ?? 0), previous.lateMs * LATE_DECAY),
-  };
+  const state = { ...previous, ...withLateness(previous.lateSamples, outcome.lateMs ?? 0) };
   switch (outcome.kind) {
     case 'failed':
       return state;

@@ -52,6 +52,7 @@ async function simulate(
     readonly changes?: readonly { readonly atMs: number; readonly limits: Partial<SimulatedLimits> }[];
     readonly workers?: number;
     readonly lateCallsMs?: number;
+    readonly rareLateCalls?: { readonly share: number; readonly ms: number };
   },
 ) {
   const clock = createVirtualClock();
@@ -72,6 +73,7 @@ async function simulate(
     durationMs: run.seconds * 1000,
     ...(run.changes === undefined ? {} : { changes: run.changes }),
     ...(run.lateCallsMs === undefined ? {} : { lateCallsMs: run.lateCallsMs, random: seededRandom(11) }),
+    ...(run.rareLateCalls === undefined ? {} : { rareLateCalls: run.rareLateCalls }),
   });
   return { result, endpoint };
 }
@@ -331,6 +333,27 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
       expect(figures.succeededPerSecond / 20, describeFigures(figures)).toBeGreaterThanOrEqual(0.93);
     });
 
+    it('uses ≥ 95 % of a known rate limit when a rare call comes far later than the rest', async () => {
+      // A loaded machine: calls up to 10 ms late, and one in a hundred 300 ms late. Slack for the peak
+      // lateness would pace ~25 % low; slack for a high quantile of it keeps the limit used.
+      const { result } = await simulate(
+        await make(),
+        { requestsPerMinute: 1_200, windowMs: 1_000 },
+        { requestsPerWindow: 20, maxInFlight: null, windowMs: 1_000 },
+        {
+          seconds: 40,
+          medianLatencyMs: 200,
+          retryAfter: 'exact',
+          lateCallsMs: 10,
+          rareLateCalls: { share: 0.01, ms: 300 },
+        },
+      );
+      const figures = phaseFigures(result, 5_000, 40_000);
+      expect(figures.succeededPerSecond / 20, describeFigures(figures)).toBeGreaterThanOrEqual(0.95);
+      expect(figures.refusedShare, describeFigures(figures)).toBeLessThanOrEqual(0.02);
+      expect(result.gaveUp).toBe(0);
+    });
+
     it('with known rate and concurrency limits, starts used late never crowd a window', async () => {
       const { result } = await simulate(
         await make(),
@@ -409,14 +432,6 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
         ],
       });
       const before = (await beforeAt).allowance.requestsPerMinute;
-      console.log(
-        'DBG',
-        before,
-        (await afterAt).allowance,
-        endpoint.stats().refused,
-        JSON.stringify(phaseFigures(result, 41_800, 50_000)),
-        JSON.stringify(phaseFigures(result, 40_000, 41_800)),
-      );
       expect((await afterAt).allowance.requestsPerMinute).toBeGreaterThanOrEqual(0.97 * before);
       // The pause itself costs its second; the windows after it run at the limit again.
       const after = phaseFigures(result, 41_800, 50_000);
