@@ -15,6 +15,8 @@ export interface LinePermits {
   readonly inCall: number;
   /** When this invocation was last granted a permit (epoch ms), null before the first. */
   readonly lastGrantedAt: number | null;
+  /** Start times this invocation's gate holders were handed and have still to use (see `RatePermits`). */
+  readonly startsHeld: number;
   /** Hand every lease back (the invocation ends). A failure is the gate's to recover: leases expire. */
   close(): Promise<void>;
 }
@@ -69,6 +71,11 @@ export function createLinePermits(options: LinePermitsOptions): LinePermits {
     },
     get lastGrantedAt() {
       return lastGrantedAt;
+    },
+    get startsHeld() {
+      let held = 0;
+      for (const permits of holders.values()) held += permits.startsHeld;
+      return held;
     },
     take: async (model, takeOptions) => {
       const decision = await holderFor(model).take(takeOptions);

@@ -69,21 +69,24 @@ describe('lines calling through the rate gate', () => {
   });
 
   it('fails a line `rate_limited` after the longest wait, counted over its hand-backs', async () => {
-    // 0.5 requests/min, and another worker holds the one start of the next two minutes. The line waits
+    // 0.5 requests/min, and another worker holds the starts of the next four minutes (so the line's
+    // invocation holds none: one that holds a start keeps its lines waiting for it). The line waits
     // 20 s (handBackAfterMs) with nothing granted to its invocation, is handed back with its wait, and
     // gives up 10 s into the next delivery.
     const h = createPipelineHarness({
       rateLimits: { requestsPerMinute: 0.5, longestWaitMs: 30_000 },
       config: { handBackAfterMs: 20_000 },
     });
-    const other = createRatePermits({
-      gate: h.deps.rateGates.forModel(h.deps.config.defaultModel),
-      clock: h.clock,
+    const taken = await h.deps.rateGates.forModel(h.deps.config.defaultModel).acquire({
       holder: 'another-worker',
+      leaseId: null,
+      inUse: 0,
+      outcomes: [],
       holdUntil: h.clock.now() + 900_000,
-      longestWaitMs: 1_000,
+      startsHeld: 0,
+      want: { requests: 2, slots: 2 },
     });
-    expect((await other.take()).kind).toBe('granted');
+    expect(taken.starts).toHaveLength(2);
     const job = await h.upload('slow.jsonl', simple('starved'));
     await h.drain();
     const [starved] = await h.results(job.jobId);
@@ -101,22 +104,24 @@ describe('lines calling through the rate gate', () => {
   });
 
   it('claims before waiting for a permit, and counts only calls in `attempts` across hand-backs', async () => {
-    // 6 requests/min (a start every 10 s) and another worker holds the starts of the next 30 s: the line
-    // claims, waits 25 s, is handed back with its claim unused, then gets a start in the next delivery.
+    // Another worker's call drew a 429 with `Retry-After: 30` (an invocation that holds a start keeps its
+    // lines waiting for it, so the wait that hands a line back is a pause past its bound): the line
+    // claims, is handed back with its claim unused for after the pause, then gets a start in the next
+    // delivery.
     const h = createPipelineHarness({
       rateLimits: { requestsPerMinute: 6 / 0.98 },
       config: { handBackAfterMs: 25_000 },
     });
-    const taken = await h.deps.rateGates.forModel(h.deps.config.defaultModel).acquire({
+    const other = createRatePermits({
+      gate: h.deps.rateGates.forModel(h.deps.config.defaultModel),
+      clock: h.clock,
       holder: 'another-worker',
-      leaseId: null,
-      inUse: 0,
-      outcomes: [],
       holdUntil: h.clock.now() + 900_000,
-      startsHeld: 0,
-      want: { requests: 3, slots: 3 },
+      longestWaitMs: 1_000,
     });
-    expect(taken.starts).toHaveLength(3);
+    const taken = await other.take();
+    if (taken.kind !== 'granted') throw new Error('the other worker got no permit');
+    await taken.permit.finish({ kind: 'rate_limited', retryAfterMs: 30_000 });
     const job = await h.upload('patient.jsonl', simple('patient'));
     await h.drain();
     const [patient] = await h.results(job.jobId);
@@ -130,6 +135,26 @@ describe('lines calling through the rate gate', () => {
     const body = await h.output.get(jobKeys.summary(job.jobId));
     const summary = JobSummary.parse(JSON.parse(new TextDecoder().decode(body ?? new Uint8Array())));
     expect(summary.attempts).toBe(1);
+  });
+
+  it('keeps lines waiting while their invocation holds start times to come, at ≤ 3 requests/min', async () => {
+    // 2 requests/min: the gate hands this invocation starts 0, ~31 s and ~61 s ahead. Lines waiting more
+    // than 20 s (handBackAfterMs) for the later ones used to be handed back, which lost their starts (the
+    // gate's schedule does not rewind), so they never reached one and ended `rate_limited`.
+    const h = createPipelineHarness({
+      rateLimits: { requestsPerMinute: 2, longestWaitMs: 300_000 },
+      config: { handBackAfterMs: 20_000 },
+    });
+    const job = await h.upload('slow.jsonl', ['a', 'b', 'c'].map(simple).join('\n'));
+    await h.drain();
+    const results = await h.results(job.jobId);
+    expect(results.map((r) => [r?.status, r?.attempts])).toEqual([
+      ['succeeded', 1],
+      ['succeeded', 1],
+      ['succeeded', 1],
+    ]);
+    const handBacks = h.queue.sent.filter((s) => s.message.type === 'run_chunk' && s.message.handoffs > 0);
+    expect(handBacks).toEqual([]);
   });
 
   it("fails a line `rate_limited` when the job's deadline comes before capacity", async () => {

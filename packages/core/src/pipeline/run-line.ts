@@ -219,11 +219,14 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
         return rateLimitedResult("the job's deadline comes before the endpoint has capacity for the line");
       }
       if (earliest >= bounds.invocation) return handBack(earliest - at, 'invocation time running out');
-      // An invocation with calls in flight lives on anyway; so does one still being granted permits,
-      // unless a 429's pause stops everyone past this wait.
+      // An invocation with calls in flight lives on anyway; so does one still being granted permits, or
+      // holding start times still to come (handing its lines back would lose them: the gate's schedule
+      // does not rewind, and at ≤ 3 requests/min a line would never reach its start), unless a 429's
+      // pause stops everyone past this wait.
       const lastGrant = ctx.permits.lastGrantedAt;
       const granted = lastGrant !== null && at - lastGrant < config.handBackAfterMs;
-      const progressing = ctx.permits.inCall > 0 || (decision.until === null && granted);
+      const holding = ctx.permits.startsHeld > 0;
+      const progressing = ctx.permits.inCall > 0 || (decision.until === null && (granted || holding));
       if (!progressing) {
         // Nothing to live on for: hand the line back rather than keep the invocation waiting — for
         // after the pause when one is known, else at once, for an invocation getting capacity (or a

@@ -100,13 +100,20 @@ describe('rate controller', () => {
   it('keeps slack for calls made late: a known limit is paced below late / (window + late) more, and the slack fades', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     const late = (at: number, lateMs: number): CallOutcome => ({ ...succeeded(at), lateMs });
+    // One call in twenty 40 ms late: past the 80th percentile of lateness, slack for 5 ms only.
+    let rare = startController(settings, T0);
+    for (let i = 0; i < 20; i += 1)
+      rare = recordOutcome(rare, settings, T0, late(T0, i === 19 ? 40 : 5), calm);
+    rare = stepController(markRateBound(rare), settings, T0 + 1_000);
+    expect(allowance(rare, settings).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 5 / 1_005), 0);
+    // Five in twenty: the 80th percentile is 40 ms.
     let state = startController(settings, T0);
     for (let i = 0; i < 20; i += 1)
-      state = recordOutcome(state, settings, T0, late(T0, i === 19 ? 40 : 5), calm);
+      state = recordOutcome(state, settings, T0, late(T0, i >= 15 ? 40 : 5), calm);
     state = stepController(markRateBound(state), settings, T0 + 1_000);
     // 2 % headroom plus 40 / 1 040 of the window for calls up to 40 ms late.
     expect(allowance(state, settings).requestsPerMinute).toBeCloseTo(1_200 * (1 - 0.02 - 40 / 1_040), 0);
-    // On time from then on: the remembered lateness fades and the pace climbs back to the limit less 2 %.
+    // On time from then on: the late calls leave the recent samples and the pace climbs back to the limit less 2 %.
     let at = T0 + 1_000;
     for (let round = 0; round < 120; round += 1) {
       for (let i = 0; i < 20; i += 1) state = recordOutcome(state, settings, at, late(at, 0), calm);
@@ -152,13 +159,38 @@ describe('rate controller', () => {
   it('at a known limit the endpoint fully accepts, a 429 is timing: it pauses and steps down by the headroom only', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
-    const jitter = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    // Without Retry-After (with one, the first such 429 in ten windows is only a pause: next test).
+    const jitter = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, null), calm);
     expect(jitter.rate.value).toBeCloseTo(0.98 * 1_176, 6);
-    expect(jitter.pausedUntil).toBe(T0 + 4_000);
+    expect(jitter.pausedUntil).toBe(T0 + 3_000 + Math.ceil(60_000 / jitter.rate.value));
     // The same 429 when the endpoint took only 7 a window: the limit fell, cut from what it accepted.
     const fallen = traffic(startController(settings, T0), settings, T0, 3, 7);
     const cut = recordOutcome(fallen, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
     expect(cut.rate.value).toBeCloseTo(0.9 * 420, 6);
+  });
+
+  it('a burst of 429s with Retry-After after a window fully accepted at the pace is a pause: no cut, once per ten windows', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
+    const first = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    expect(first.rate).toEqual(busy.rate);
+    expect(first.pausedUntil).toBe(T0 + 4_000);
+    // The rest of the burst (a call started within a window and a horizon of its first) pauses too.
+    const burst = recordOutcome(first, settings, T0 + 3_500, refusal(T0 + 3_400, 1_000), calm);
+    expect(burst.rate).toEqual(busy.rate);
+    expect(burst.pausedUntil).toBe(T0 + 4_500);
+    // Another burst within ten windows, after clean windows: read as timing at the limit again.
+    const again = traffic(burst, settings, T0 + 5_500, 3, 20);
+    const second = recordOutcome(again, settings, T0 + 8_500, refusal(T0 + 8_500, 1_000), calm);
+    expect(second.rate.value).toBeCloseTo(0.98 * 1_176, 6);
+    // Ten windows later, a burst is a pause again.
+    const later = traffic(burst, settings, T0 + 10_000, 4, 20);
+    const third = recordOutcome(later, settings, T0 + 14_000, refusal(T0 + 14_000, 1_000), calm);
+    expect(third.rate).toEqual(later.rate);
+    // A Retry-After while the endpoint took less than the pace over the window is not a pause: cut.
+    const slow = traffic(startController(settings, T0), settings, T0, 3, 7);
+    const fallen = recordOutcome(slow, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    expect(fallen.rate.value).toBeCloseTo(0.9 * 420, 6);
   });
 
   it('a 429 while the endpoint takes all the pace that keeps slack for late calls is timing too, not a fallen limit', () => {
@@ -216,7 +248,8 @@ describe('rate controller', () => {
     });
     let state = traffic(startController(settings, T0), settings, T0, 2, 20);
     // A probe refused after several in a row: the limit stands.
-    state = { ...state, rate: { ...state.rate, lastGood: state.rate.value / 1.04, failedProbes: 6 } };
+    const probe = { lastGood: state.rate.value / 1.04, failedProbes: 6, probedAt: T0 + 1_500 };
+    state = { ...state, rate: { ...state.rate, ...probe } };
     state = recordOutcome(state, settings, T0 + 2_000, refusal(T0 + 2_000, 1_000), calm);
     expect(state.lastPauseMs).toBe(1_000);
     // Pausing everyone 1 s at ~20 calls/s costs ~20 calls: probe no more often than every ~1,000

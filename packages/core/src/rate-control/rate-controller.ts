@@ -18,6 +18,7 @@ import {
   MIN_LATENCY_SAMPLES,
   MIN_REQUESTS_PER_MINUTE,
   rateRules,
+  startHorizonMs,
 } from './controller-rules';
 import {
   countAccepted,
@@ -53,6 +54,11 @@ const MIN_CALLS_FOR_LEVEL = 4;
  * call raced one that finished), and blaming the in-flight allowance for it would cut it for good.
  */
 const CROWDED_MARGIN = 1;
+/**
+ * A 429 burst read as a pause (see `isPause`) is excused at most once per this many provider windows: a
+ * second one sooner is read as a limit (one a little lower than the pace, which keeps refusing).
+ */
+const PAUSE_SPACING_WINDOWS = 10;
 
 /** Latency averages, ms; `perToken` divides by the tokens of the answer, so long answers are not queueing. */
 const LatencyState = z.object({
@@ -78,10 +84,18 @@ export const RateControllerState = z.object({
   /** Calls sent and refused over the last provider window (and start times handed out ahead). */
   recent: z.array(WindowBucket),
   /**
-   * How late calls reach the endpoint after their start times, ms: the latest recently seen, decaying
-   * by `LATE_DECAY` per call. A known limit keeps that much slack per window (see `paceHeadroom`).
+   * How late calls reach the endpoint after their start times, ms: the `LATE_QUANTILE` of the last
+   * `LATE_SAMPLES` calls' lateness (`lateSamples`). A known limit keeps that much slack per window (see
+   * `paceHeadroom`); a rarer, later call may cost a timing 429, which steps the pace down by the headroom.
    */
   lateMs: z.number().nonnegative().default(0),
+  /** The lateness of the last `LATE_SAMPLES` calls, whole ms, oldest first. */
+  lateSamples: z.array(z.number().int().nonnegative()).max(64).default([]),
+  /**
+   * When the last 429 burst read as a pause, not a limit, began (epoch ms; see `isPause`): its further
+   * refusals pause too, and another such burst within `PAUSE_SPACING_WINDOWS` is read as a limit.
+   */
+  pauseEpisodeAt: z.number().nullable().default(null),
 });
 export type RateControllerState = z.infer<typeof RateControllerState>;
 
@@ -116,8 +130,22 @@ export type CallOutcome = CallResult & {
   readonly lateMs?: number;
 };
 
-/** Per call, the remembered lateness decays by this factor (half-life ~70 calls) unless a later one comes. */
-const LATE_DECAY = 0.998;
+/** Lateness of this many recent calls is kept (fits the gate's item: 64 small integers). */
+const LATE_SAMPLES = 64;
+/**
+ * The pace keeps slack for this quantile of recent lateness, not for the latest peak: a peak (one call
+ * stalled 300 ms on a loaded machine) paced a 1 s-window limit 20–25 % low for the next hundreds of
+ * calls; a call later than the quantile costs at most a timing 429 (a pause, and 2 % off the pace).
+ */
+const LATE_QUANTILE = 0.8;
+
+/** The lateness samples with one more, and their `LATE_QUANTILE`. */
+function withLateness(samples: readonly number[], lateMs: number): { lateSamples: number[]; lateMs: number } {
+  const lateSamples = [...samples, Math.round(Math.max(0, lateMs))].slice(-LATE_SAMPLES);
+  const sorted = [...lateSamples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil(LATE_QUANTILE * sorted.length) - 1);
+  return { lateSamples, lateMs: sorted[index] ?? 0 };
+}
 
 /** A new controller: known limits at once, unknown ones from their starting values. */
 export function startController(settings: RateGateSettings, now: number): RateControllerState {
@@ -130,6 +158,8 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     lastPauseMs: 0,
     recent: [],
     lateMs: 0,
+    lateSamples: [],
+    pauseEpisodeAt: null,
   };
 }
 
@@ -259,10 +289,7 @@ export function recordOutcome(
   outcome: CallOutcome,
   view: InFlightView,
 ): RateControllerState {
-  const state = {
-    ...previous,
-    lateMs: Math.max(Math.max(0, outcome.lateMs ?? 0), previous.lateMs * LATE_DECAY),
-  };
+  const state = { ...previous, ...withLateness(previous.lateSamples, outcome.lateMs ?? 0) };
   switch (outcome.kind) {
     case 'failed':
       return state;
@@ -337,6 +364,17 @@ function refused(
   // little late shares a window with one sent on time), not a lower limit: step down by the headroom
   // only (not by β), so the pace keeps a little more slack per window where the timing is this loose.
   // "At a known limit": at the pace it allows now, which keeps slack for late calls (`paceHeadroom`).
+  if (isPause(state, settings, now, outcome, rateProbing || inFlightProbing || crowded)) {
+    const pauseMs = Math.min(settings.maxPauseMs, outcome.retryAfterMs ?? 0);
+    const sameEpisode =
+      state.pauseEpisodeAt !== null && outcome.startedAt < state.pauseEpisodeAt + pauseSettleMs(settings);
+    return {
+      ...state,
+      pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
+      lastPauseMs: pauseMs,
+      pauseEpisodeAt: sameEpisode ? state.pauseEpisodeAt : now,
+    };
+  }
   const known = knownPace(state, settings);
   const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
   const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
@@ -358,4 +396,39 @@ function refused(
     pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
     lastPauseMs: outcome.retryAfterMs === null ? state.lastPauseMs : pauseMs,
   };
+}
+
+/** Refusals of calls started this long after a pause burst's first belong to the same burst, ms. */
+const pauseSettleMs = (settings: RateGateSettings): number => settings.windowMs + startHorizonMs(settings);
+
+/**
+ * Whether a 429 is a pause the endpoint asks for (a provider's hiccup), not a sign of a lower limit: it
+ * carries a Retry-After, nothing was being pushed past what worked (no probe, no slow start, no cut
+ * settling, no call crowding more in flight than was accepted), and the last whole window was fully
+ * accepted — no refusal, enough calls to judge by, at about the pace allowed now (a pace the endpoint
+ * took for a whole window did not become too fast in an instant). Then the gate only pauses everyone for
+ * the Retry-After; the refusals of the same burst (started within a window and a horizon of its first)
+ * pause too. One such burst per `PAUSE_SPACING_WINDOWS`: a second one sooner is read as a limit.
+ */
+function isPause(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+  outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
+  pushed: boolean,
+): boolean {
+  if (outcome.retryAfterMs === null || pushed) return false;
+  const episode = state.pauseEpisodeAt;
+  if (episode !== null && outcome.startedAt < episode + pauseSettleMs(settings)) return true;
+  if (episode !== null && now - episode < PAUSE_SPACING_WINDOWS * settings.windowMs) return false;
+  // The window before the refused call started (its own refusal is in its start's bucket).
+  const current = bucketIndex(outcome.startedAt, settings);
+  const window = state.recent.filter((b) => b.index < current && b.index >= current - BUCKETS_PER_WINDOW);
+  const refusedInWindow = window.reduce((sum, b) => sum + b.refused, 0);
+  const accepted = acceptedInWindow(state, settings, now);
+  return (
+    refusedInWindow === 0 &&
+    accepted >= MIN_CALLS_FOR_LEVEL &&
+    acceptedPerMinute(state, settings, now) >= TIMING_LEVEL * state.rate.value
+  );
 }

@@ -72,6 +72,11 @@ export interface RatePermits {
    * `rate_limited` at once when a 429 paused the gate past that bound.
    */
   take(options?: TakeOptions): Promise<PermitDecision>;
+  /**
+   * Start times the gate handed this holder that are still to come (not used, not past their grace):
+   * the gate's schedule does not rewind, so a holder that gives up its lines while holding one loses it.
+   */
+  readonly startsHeld: number;
   /** Report what is left and hand the lease back. */
   close(): Promise<void>;
 }
@@ -308,6 +313,10 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   };
 
   return {
+    get startsHeld() {
+      dropStarts(clock.now());
+      return starts.length;
+    },
     take: async (takeOptions = {}) => {
       const { signal, tokens } = takeOptions;
       const started = clock.now();

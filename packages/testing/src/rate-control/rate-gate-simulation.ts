@@ -31,7 +31,12 @@ export interface GateSimulationOptions {
    * busy machine's late timers and the work between a permit and the request. @default 0
    */
   readonly lateCallsMs?: number;
-  /** Random numbers in [0, 1) for `lateCallsMs`. @default Math.random */
+  /**
+   * Besides `lateCallsMs`, this share of calls comes `ms` late (a busy machine's rare stall: a GC pause,
+   * a descheduled process). @default none
+   */
+  readonly rareLateCalls?: { readonly share: number; readonly ms: number };
+  /** Random numbers in [0, 1) for `lateCallsMs` and `rareLateCalls`. @default Math.random */
   readonly random?: () => number;
 }
 
@@ -95,7 +100,10 @@ export async function runGateSimulation(options: GateSimulationOptions): Promise
           if (clock.now() < end) gaveUp += 1;
           continue;
         }
-        const lateMs = (options.lateCallsMs ?? 0) * (options.random ?? Math.random)();
+        const random = options.random ?? Math.random;
+        const rare = options.rareLateCalls;
+        const lateMs =
+          rare !== undefined && random() < rare.share ? rare.ms : (options.lateCallsMs ?? 0) * random();
         if (lateMs > 0) await clock.sleep(lateMs);
         const callStart = clock.now();
         const outcome = await endpoint.call();

@@ -7,6 +7,11 @@ export interface SimulatedLimits {
   /** Calls served at once; null: unlimited. */
   readonly maxInFlight: number | null;
   readonly windowMs: number;
+  /**
+   * While set, every call is refused with a 429 carrying this Retry-After, ms (a provider's hiccup: a
+   * short outage that says when to come back, not a lower limit). @default null
+   */
+  readonly outageRetryAfterMs?: number | null;
 }
 
 /** Options of {@link createSimulatedEndpoint}. */
@@ -96,9 +101,10 @@ export function createSimulatedEndpoint(options: SimulatedEndpointOptions): Simu
       const overRate =
         limits.requestsPerWindow !== null && admittedAt.length - windowStart >= limits.requestsPerWindow;
       const overConcurrency = limits.maxInFlight !== null && inFlight >= limits.maxInFlight;
-      if (overRate || overConcurrency) {
+      const outage = limits.outageRetryAfterMs ?? null;
+      if (outage !== null || overRate || overConcurrency) {
         refused += 1;
-        const hint = overRate ? retryAfterMs(now) : null;
+        const hint = outage ?? (overRate ? retryAfterMs(now) : null);
         await clock.sleep(options.refusalLatencyMs ?? 1);
         return { kind: 'rate_limited', retryAfterMs: hint };
       }
