@@ -5,7 +5,7 @@ import type { JobStore } from '../ports/job-store';
 import { createEndpointRefusalGuard, REFUSAL_RECHECK_MS } from './endpoint-refusal-guard';
 
 const JOB = 'job_guard';
-const ref = (line: number) => ({ line, customId: `c${line}` });
+const ref = (line: number) => ({ line, customId: `c${line}`, byteStart: 0, byteEnd: 0 });
 
 /** The harness's deps with a job store that counts its job reads. */
 async function setUp() {
