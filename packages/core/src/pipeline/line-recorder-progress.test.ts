@@ -55,7 +55,7 @@ async function setUp(lines: number) {
 
 describe('createLineRecorder: pushes into the job counter', () => {
   it('pushes once PUSH_EVERY_LINES lines and PUSH_EVERY_MS have passed since its last push, not per 10 lines', async () => {
-    const { deps, clock, jobs, pushes } = await setUp(50);
+    const { deps, clock, jobs, pushes } = await setUp(80);
     const recorder = createLineRecorder(deps, JOB, 0);
     // 30 lines recorded one by one within a second: no push (the chunk's completion pushes them).
     for (let line = 1; line <= 30; line += 1) await recorder.record(failedLine(line));
