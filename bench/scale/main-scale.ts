@@ -57,6 +57,7 @@ export async function mainScale(argv: readonly string[]): Promise<void> {
       'cpu-prof': { type: 'string' },
       'keep-work': { type: 'boolean', default: false },
       'thinkbatch-flags': { type: 'string' },
+      'thinkbatch-node-flags': { type: 'string' },
     },
   });
   const sizes = values.quick ? [QUICK_LINES] : (values.lines ?? ['5000']).map(Number);
@@ -79,6 +80,9 @@ export async function mainScale(argv: readonly string[]): Promise<void> {
       ...(cpuProfileDir !== undefined && { cpuProfileDir }),
       ...(values['thinkbatch-flags'] !== undefined && {
         thinkbatchFlags: values['thinkbatch-flags'].split(/\s+/).filter((flag) => flag !== ''),
+      }),
+      ...(values['thinkbatch-node-flags'] !== undefined && {
+        thinkbatchNodeFlags: values['thinkbatch-node-flags'].split(/\s+/).filter((flag) => flag !== ''),
       }),
     });
     const paths = scaleOutputPaths(values.quick, label);

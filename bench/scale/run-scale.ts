@@ -7,6 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeMachine, type Machine } from '../machine';
+import type { HeapPeaks } from './heap-peaks';
 import { checkOrderedResults, type ResultsCheck } from './ordered-results';
 import { parseRunStages, type RunStages, type StageRates, stageRates } from './run-log-stages';
 import { runScaleChild } from './scale-child';
@@ -34,6 +35,8 @@ export interface ScaleOptions {
   readonly thinkbatchFlags?: readonly string[];
   /** Write a V8 CPU profile of the thinkbatch process here (`node --cpu-prof`). */
   readonly cpuProfileDir?: string;
+  /** Node's flags for the thinkbatch process (e.g. a heap cap: `--max-old-space-size=256`). @default none */
+  readonly thinkbatchNodeFlags?: readonly string[];
   /** Per run. @default 2 h */
   readonly timeoutMs?: number;
   readonly log?: (line: string) => void;
@@ -57,6 +60,8 @@ export interface ScaleRun {
   readonly results: ResultsCheck;
   /** thinkbatch: AWS requests its runtime sent, by `Service.Command` (downloads of the outputs included). */
   readonly requests: Record<string, number> | null;
+  /** thinkbatch: peaks of its process's memory, MiB (`heap-peaks.ts`). */
+  readonly memory?: HeapPeaks | null;
 }
 
 export interface ScaleResult {
@@ -105,8 +110,10 @@ async function runThinkbatch(
   lines: number,
   options: ScaleOptions,
 ): Promise<ScaleRun> {
-  const nodeArgs =
-    options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
+  const nodeArgs = [
+    ...(options.thinkbatchNodeFlags ?? []),
+    ...(options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
+  ];
   const child = await runScaleChild(
     'bench/scale/thinkbatch-scale-runner.ts',
     [
@@ -140,6 +147,7 @@ async function runThinkbatch(
     stageRates: stageRates(stages, lines),
     results,
     requests: lastJson(child.stdout)?.['requests'] ?? null,
+    memory: lastJson(child.stdout)?.['memory'] ?? null,
   };
 }
 
@@ -177,7 +185,9 @@ function lastLine(text: string): string {
 }
 
 /** The last stdout line as a JSON object, or null. */
-function lastJson(stdout: string): { requests?: Record<string, number>; succeeded?: unknown } | null {
+function lastJson(
+  stdout: string,
+): { requests?: Record<string, number>; memory?: HeapPeaks; succeeded?: unknown } | null {
   try {
     return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { requests?: Record<string, number> };
   } catch {

@@ -24,6 +24,7 @@ import { newJobId, WORKER } from '../../packages/core/src/index';
 import { startLocalRuntime } from '../../packages/local/src/index';
 import { createOpenAIModelClient } from '../../packages/openai-model-client/src/index';
 import { countAwsRequests } from './count-aws-requests';
+import { sampleHeapPeaks } from './heap-peaks';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -40,6 +41,7 @@ const input = positionals[0];
 if (endpoint === undefined || out === undefined || input === undefined)
   throw new Error('usage: --endpoint URL --api-key KEY --out DIR [--invocations N] input.jsonl');
 
+const heap = sampleHeapPeaks();
 const outDir = resolve(out);
 await mkdir(outDir, { recursive: true });
 const dataDir = await mkdtemp(join(tmpdir(), 'thinkbatch-scale-data-'));
@@ -57,7 +59,7 @@ try {
   await local.submit(createReadStream(resolve(input)), { jobId, name: `${jobId}.jsonl` });
   const job = await local.waitForJob(jobId);
   await downloadOutputs(local.deps.output, job, outDir);
-  process.stdout.write(`${JSON.stringify({ jobId, status: job.status, requests })}\n`);
+  process.stdout.write(`${JSON.stringify({ jobId, status: job.status, requests, memory: heap.stop() })}\n`);
   process.exitCode = job.status === 'completed' ? 0 : 1;
 } finally {
   await local.stop();

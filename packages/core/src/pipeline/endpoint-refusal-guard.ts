@@ -6,6 +6,14 @@ import type { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
 import { unansweredResult } from './record-line-result';
 
+/**
+ * How old a read of the job may be for a line to start on it: a stop another delivery set reaches this
+ * one's next lines within this time (its own calls' refusals stop it at once). One read per line cost
+ * 0.29 requests per line at 10,000 lines without limits; a stale read costs at most the calls of this
+ * long, which the endpoint refuses and this delivery's tracker counts.
+ */
+export const REFUSAL_RECHECK_MS = 1_000;
+
 /** What one delivery of a work item uses to stop spending calls on an endpoint that refuses them all. */
 export interface EndpointRefusalGuard {
   /** The deps' model client, watched: the call that trips the tracker stops the job. */
@@ -45,6 +53,8 @@ export function createEndpointRefusalGuard(
   };
   if (known?.code === ENDPOINT_REFUSED) noteStop(known);
   let reading: Promise<JobError | null> | null = null;
+  // `known` comes from the job the delivery read as it started.
+  let lastReadStartedAt = deps.clock.now();
 
   const stopJob = async (error: JobError): Promise<void> => {
     noteStop(error);
@@ -71,14 +81,20 @@ export function createEndpointRefusalGuard(
       },
     },
     stoppedLine: async (ref, attempts) => {
-      if (stop === null) {
+      if (stop === null && deps.clock.now() - lastReadStartedAt > REFUSAL_RECHECK_MS) {
         // Lines that ask while a read is under way share it (lines start in bursts): one read per burst.
-        reading ??= deps.jobs
-          .getJob(jobId)
-          .then((job) => job?.error ?? null)
-          .finally(() => {
-            reading = null;
-          });
+        if (reading === null) {
+          const startedAt = deps.clock.now();
+          reading = deps.jobs
+            .getJob(jobId)
+            .then((job) => {
+              lastReadStartedAt = Math.max(lastReadStartedAt, startedAt);
+              return job?.error ?? null;
+            })
+            .finally(() => {
+              reading = null;
+            });
+        }
         const error = await reading;
         if (error?.code === ENDPOINT_REFUSED) noteStop(error);
       }
