@@ -9,7 +9,7 @@ import { createFanOutHandler } from '../../packages/functions/src/fan-out';
 import { createFanOutFailureHandler } from '../../packages/functions/src/fan-out-failure';
 import { createSweeperHandler } from '../../packages/functions/src/sweeper';
 import { createWorkerHandler } from '../../packages/functions/src/worker';
-import { objectCreatedEvent } from '../../packages/local/src/s3-event';
+import { createdEventOf } from '../../packages/local/src/s3-event';
 import { makeSqsRecord } from '../../packages/testing/src/fixtures/sqs-record';
 import { createPipelineHarness, type PipelineHarness } from '../../packages/testing/src/pipeline-harness';
 import type { LinkName } from './access';
@@ -77,16 +77,14 @@ const context = { getRemainingTimeInMillis: () => 900_000 };
 /** The upload notification S3 delivers (the local runtime's own builder). */
 /** The created event of an object in the harness's input bucket, with its real etag (as S3 sends it). */
 async function s3Event(h: PipelineHarness, key: string, sequencer: string): Promise<S3Event> {
-  const info = await h.input.head(key);
-  if (info === null) throw new Error(`no object ${key}`);
-  return objectCreatedEvent({
+  const event = await createdEventOf(h.input, {
     bucket: 'input-bucket',
     key,
-    size: 1,
-    etag: info.etag,
     sequencer,
     region: 'us-east-1',
   });
+  if (event === null) throw new Error(`no object ${key}`);
+  return event;
 }
 
 const record = (id: string, message: WorkMessage): SQSRecord =>

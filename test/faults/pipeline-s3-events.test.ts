@@ -1,4 +1,4 @@
-import { objectCreatedEvent } from '@thinkbatch/local';
+import { createdEventOf } from '@thinkbatch/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultStack, startFaultStack } from './pipeline-fault-stack';
 import { expectCaseInvariants } from './pipeline-invariants';
@@ -39,16 +39,14 @@ describe('fault: duplicate and out-of-order S3 events', () => {
     const { deps, resources, endpoints, handlers } = stack.runtime;
     const key = 'inputs/overwritten.jsonl';
     const eventOf = async (sequencer: string) => {
-      const info = await deps.input.head(key);
-      if (info === null) throw new Error('no upload');
-      return objectCreatedEvent({
+      const event = await createdEventOf(deps.input, {
         bucket: resources.inputBucket,
         key,
-        size: info.size,
-        etag: info.etag,
         sequencer,
         region: endpoints.region,
       });
+      if (event === null) throw new Error('no upload');
+      return event;
     };
     const first = stack.lines(200, 3);
     await deps.input.put(key, first.body);

@@ -1,6 +1,6 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type JobSummary, jobKeys, type ResultLine, USAGE_FIELDS, type WorkMessage } from '@thinkbatch/core';
-import { objectCreatedEvent } from '@thinkbatch/local';
+import { createdEventOf } from '@thinkbatch/local';
 import { decodeReceivedBody, makeSqsRecord } from '@thinkbatch/testing';
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -194,16 +194,13 @@ describe('the pipeline on the emulators, against the simulated endpoint over HTT
     const key = 'inputs/dup.jsonl';
     const input = [1, 2, 3, 4].map((n) => ({ prompt: sumPrompt(n, 0) }));
     await runtime.deps.input.put(key, jsonl(input));
-    const info = await runtime.deps.input.head(key);
-    if (info === null) throw new Error('upload missing');
-    const event = objectCreatedEvent({
+    const event = await createdEventOf(runtime.deps.input, {
       bucket: runtime.resources.inputBucket,
       key,
-      size: info.size,
-      etag: info.etag,
       sequencer: '00ABC',
       region: 'us-east-1',
     });
+    if (event === null) throw new Error('upload missing');
     await Promise.all([runtime.handlers.fanOut(event), runtime.handlers.fanOut(event)]);
     await runtime.handlers.fanOut(event);
     // Jobs show in the output bucket once a line is recorded (not necessarily before fan-out returns).

@@ -52,7 +52,7 @@ import {
   startEmulators,
 } from './emulators/index';
 import { fenceDeps } from './fenced-deps';
-import { objectCreatedEvent } from './s3-event';
+import { createdEventOf } from './s3-event';
 import { type SqsEventSource, startSqsEventSource } from './sqs-event-source';
 
 export interface LocalRuntimeOptions {
@@ -347,17 +347,12 @@ async function assembleRuntime(
       const put = { contentType: 'application/x-ndjson', metadata };
       if (typeof body === 'string' || body instanceof Uint8Array) await deps.input.put(key, body, put);
       else await deps.input.putStream(key, body, put);
-      const info = await deps.input.head(key);
-      if (info === null) throw new Error(`upload of ${key} vanished`);
-      const sequencer = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-      const event = objectCreatedEvent({
+      const event = await createdEventOf(deps.input, {
         bucket: resources.inputBucket,
         key,
-        size: info.size,
-        etag: info.etag,
-        sequencer,
         region: endpoints.region,
       });
+      if (event === null) throw new Error(`upload of ${key} vanished`);
       uploadEvents.set(key, event);
       await deliver(event, submitOptions.delivery);
       return jobId;

@@ -1,4 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import type { ObjectStore } from '@thinkbatch/core';
 import type { S3Event } from 'aws-lambda';
+
+/**
+ * The event S3 would send for the object at `key` as it is now (its size and etag), or null when there
+ * is no such object. Without a `sequencer`, a fresh one (S3's are hex and grow with each write).
+ */
+export async function createdEventOf(
+  store: Pick<ObjectStore, 'head'>,
+  args: { bucket: string; key: string; region: string; sequencer?: string },
+): Promise<S3Event | null> {
+  const info = await store.head(args.key);
+  if (info === null) return null;
+  return objectCreatedEvent({
+    bucket: args.bucket,
+    key: args.key,
+    size: info.size,
+    etag: info.etag,
+    sequencer: args.sequencer ?? randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase(),
+    region: args.region,
+  });
+}
 
 /**
  * The `ObjectCreated:Put` notification S3 would deliver for an upload (the emulator accepts

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { type Clock, type Logger, systemClock } from '@thinkbatch/core';
 import type { LocalRuntime } from './local-runtime';
-import { objectCreatedEvent } from './s3-event';
+import { createdEventOf } from './s3-event';
 
 /** Options of {@link createLocalUploadNotifier}. */
 export interface LocalUploadNotifierOptions {
@@ -49,16 +48,12 @@ export function createLocalUploadNotifier(
   };
 
   const deliver = async (key: string): Promise<boolean> => {
-    const info = await runtime.deps.input.head(key);
-    if (info === null) return false;
-    const event = objectCreatedEvent({
+    const event = await createdEventOf(runtime.deps.input, {
       bucket: runtime.resources.inputBucket,
       key,
-      size: info.size,
-      etag: info.etag,
-      sequencer: randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase(),
       region: runtime.endpoints.region,
     });
+    if (event === null) return false;
     track(runtime.handlers.fanOutAsync(event));
     return true;
   };
