@@ -103,8 +103,11 @@ describe('thinkbatch serve: creating jobs', () => {
 describe('thinkbatch serve: following jobs', () => {
   it('shows a running job’s live counts, throughput and ETA, and the lines finished so far', async () => {
     const { client } = serve;
-    const prompts = Array.from({ length: 24 }, (_, i) => `slow question ${i}`);
-    const { id } = await createInline(client, jsonl(prompts), { linesPerChunk: 24 });
+    // Long enough to outlast the counter's pacing: a chunk's first line shows at once, then its
+    // invocation pushes at most once a second (\`progress-push-pacer.ts\`).
+    const LINES = 48;
+    const prompts = Array.from({ length: LINES }, (_, i) => `slow question ${i}`);
+    const { id } = await createInline(client, jsonl(prompts), { linesPerChunk: LINES });
     const running = await waitForJob(
       client,
       id,
@@ -112,11 +115,11 @@ describe('thinkbatch serve: following jobs', () => {
     );
     expect(running.progress).toMatchObject({
       basis: 'live',
-      lines_total: 24,
+      lines_total: LINES,
       chunks_total: 1,
       chunks_done: 0,
     });
-    expect(running.progress.lines_done).toBeLessThan(24);
+    expect(running.progress.lines_done).toBeLessThan(LINES);
     expect(running.throughput.lines_per_minute).toBeGreaterThan(0);
     expect(Date.parse(running.eta ?? '')).toBeGreaterThan(Date.now() - 1_000);
     expect(running.tokens.lines_with_usage).toBe(running.progress.succeeded);
@@ -124,7 +127,7 @@ describe('thinkbatch serve: following jobs', () => {
     // Lines so far: in input order, from line 1 up to the first one still running, paged by cursor.
     const seen: number[] = [];
     let cursor: string | undefined;
-    for (let page = 0; page < 200 && seen.length < 24; page += 1) {
+    for (let page = 0; page < 200 && seen.length < LINES; page += 1) {
       const { data } = await client.GET('/v1/jobs/{id}/results', {
         params: { path: { id }, query: { limit: 5, ...(cursor === undefined ? {} : { cursor }) } },
       });
@@ -139,7 +142,7 @@ describe('thinkbatch serve: following jobs', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
     const done = await waitForJob(client, id);
-    expect(done.progress).toMatchObject({ basis: 'summary', succeeded: 24 });
+    expect(done.progress).toMatchObject({ basis: 'summary', succeeded: LINES });
   });
 
   it('lists jobs newest first, pages without gaps, filters by status and finds a plain upload by its key', async () => {

@@ -7,7 +7,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import type { JobStore } from '../ports/job-store';
 import { silentLogger } from '../ports/logger';
-import { createLineRecorder, PUSH_EVERY_LINES, PUSH_EVERY_MS } from './line-recorder';
+import { createLineRecorder, PUSH_EVERY_LINES } from './line-recorder';
+import { createProgressPushPacer, PUSH_EVERY_MS } from './progress-push-pacer';
 import { unansweredResult } from './record-line-result';
 
 const JOB = 'job_recorder_progress';
@@ -54,21 +55,56 @@ async function setUp(lines: number) {
 }
 
 describe('createLineRecorder: pushes into the job counter', () => {
-  it('pushes once PUSH_EVERY_LINES lines and PUSH_EVERY_MS have passed since its last push, not per 10 lines', async () => {
+  it('pushes its first line at once, then at most once per PUSH_EVERY_MS, not per line', async () => {
     const { deps, clock, jobs, pushes } = await setUp(80);
     const recorder = createLineRecorder(deps, JOB, 0);
-    // 30 lines recorded one by one within a second: no push (the chunk's completion pushes them).
-    for (let line = 1; line <= 30; line += 1) await recorder.record(failedLine(line));
-    expect(pushes()).toBe(0);
-    clock.advance(PUSH_EVERY_MS);
-    await recorder.record(failedLine(31));
+    // The first recorded line shows at once (a job of minute-long lines is live from its first line).
+    await recorder.record(failedLine(1));
     expect(pushes()).toBe(1);
-    expect((await jobs.getJobProgress(JOB))?.failed).toBe(31);
-    // Time alone does not push: PUSH_EVERY_LINES more lines must be recorded first.
-    clock.advance(PUSH_EVERY_MS);
-    for (let line = 32; line < 32 + PUSH_EVERY_LINES - 1; line += 1) await recorder.record(failedLine(line));
+    expect((await jobs.getJobProgress(JOB))?.failed).toBe(1);
+    // 30 more lines within the second: no push (the chunk's completion would push them).
+    for (let line = 2; line <= 31; line += 1) await recorder.record(failedLine(line));
     expect(pushes()).toBe(1);
-    await recorder.record(failedLine(32 + PUSH_EVERY_LINES - 1));
+    clock.advance(PUSH_EVERY_MS - 1);
+    await recorder.record(failedLine(32));
+    expect(pushes()).toBe(1);
+    clock.advance(1);
+    await recorder.record(failedLine(33));
     expect(pushes()).toBe(2);
+    expect((await jobs.getJobProgress(JOB))?.failed).toBe(33);
+    // Time alone pushes nothing: a push follows a recorded line.
+    clock.advance(10 * PUSH_EVERY_MS);
+    expect(pushes()).toBe(2);
+    await recorder.record(failedLine(34));
+    expect(pushes()).toBe(3);
+  });
+
+  it("shares the invocation's pacer: two chunks' recorders push at most once per PUSH_EVERY_MS after their first lines", async () => {
+    const { deps, clock, pushes } = await setUp(80);
+    await deps.jobs.putChunk(
+      JOB,
+      1,
+      Array.from({ length: 80 }, (_, i) => i + 81),
+    );
+    const pushPacer = createProgressPushPacer(clock);
+    const first = createLineRecorder({ ...deps, pushPacer }, JOB, 0);
+    const second = createLineRecorder({ ...deps, pushPacer }, JOB, 1);
+    await first.record(failedLine(1));
+    await second.record(failedLine(81));
+    expect(pushes()).toBe(2); // each chunk's first line shows at once
+    clock.advance(PUSH_EVERY_MS);
+    await first.record(failedLine(2));
+    await second.record(failedLine(82));
+    expect(pushes()).toBe(3); // one push for the invocation in this second, not one per chunk
+  });
+
+  it('without a clock, pushes every PUSH_EVERY_LINES lines', async () => {
+    const { deps, pushes } = await setUp(80);
+    const { clock: _clock, ...withoutClock } = deps;
+    const recorder = createLineRecorder(withoutClock, JOB, 0);
+    for (let line = 1; line < PUSH_EVERY_LINES; line += 1) await recorder.record(failedLine(line));
+    expect(pushes()).toBe(0);
+    await recorder.record(failedLine(PUSH_EVERY_LINES));
+    expect(pushes()).toBe(1);
   });
 });

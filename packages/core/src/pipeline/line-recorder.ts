@@ -3,6 +3,7 @@ import { jobKeys } from '../job/job-keys';
 import type { Clock } from '../ports/clock';
 import type { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
+import { createProgressPushPacer, type ProgressPushPacer } from './progress-push-pacer';
 import {
   type KnownResults,
   type ResultObjectLines,
@@ -19,15 +20,10 @@ export interface LineRecorder {
 }
 
 /**
- * Lines a delivery records before it pushes its chunk into the job counter (with `PUSH_EVERY_MS`): half
- * a chunk of the default 50 lines. A push is four requests: pushed every 10 lines the counter cost 0.46
- * requests per line at 10,000 lines without limits (0.22 every 10 lines and a second), while the chunks
- * in flight, not the lines, set how many pushes a second the counter needs to look live.
+ * Lines a delivery records between two pushes of its chunk into the job counter when it has no clock
+ * to space them (`PUSH_EVERY_MS`). A push is four requests.
  */
 export const PUSH_EVERY_LINES = 25;
-
-/** The least time between two pushes of one delivery's chunk: a chunk done within it pushes once. */
-export const PUSH_EVERY_MS = 1_000;
 
 /**
  * A group commit of finished lines, in two stages. Storing: lines that finish while a result object is
@@ -42,8 +38,10 @@ export const PUSH_EVERY_MS = 1_000;
  */
 export function createLineRecorder(
   deps: Pick<PipelineDeps, 'output' | 'jobs' | 'newToken' | 'log'> & {
-    /** Spaces the pushes into the job counter (`PUSH_EVERY_MS`); without one, every 10 lines push. */
+    /** Spaces the pushes into the job counter (`PUSH_EVERY_MS`); without one, every `PUSH_EVERY_LINES` lines push. */
     readonly clock?: Pick<Clock, 'now'>;
+    /** The invocation's pacer of counter pushes, shared by its chunks; without one, this chunk's own. */
+    readonly pushPacer?: ProgressPushPacer;
   },
   jobId: string,
   chunk: number,
@@ -61,10 +59,16 @@ export function createLineRecorder(
   let storing = false;
   let recording = false;
   let unpushed = 0;
-  let pushedAt = deps.clock?.now() ?? 0;
-  const pushIsDue = (): boolean =>
-    unpushed >= PUSH_EVERY_LINES &&
-    (deps.clock === undefined || deps.clock.now() - pushedAt >= PUSH_EVERY_MS);
+  let pushedOnce = false;
+  const pacer =
+    deps.clock === undefined ? undefined : (deps.pushPacer ?? createProgressPushPacer(deps.clock));
+  /** The chunk's first recorded line pushes at once (a job of slow lines is live from its first line). */
+  const pushIsDue = (): boolean => {
+    if (pacer === undefined) return unpushed >= PUSH_EVERY_LINES;
+    if (unpushed === 0) return false;
+    const paced = pacer.take(); // the first push starts the spacing too
+    return paced || !pushedOnce;
+  };
 
   /** The next object's lines: distinct lines in the order they finished; a repeated line waits. */
   const takeGroup = (): Waiting[] => {
@@ -127,13 +131,12 @@ export function createLineRecorder(
         if (mine.length > 0) recordedResults.set(resultKey, resultObjectLinesOf(mine));
       } else await deps.output.delete([resultKey]);
     }
-    // The job counter follows this delivery's records once PUSH_EVERY_LINES lines and PUSH_EVERY_MS
-    // have passed since its last push (a push is four requests); the chunk's completion pushes the rest
-    // (`settleChunk`), so a fast chunk pushes once.
+    // The job counter follows this delivery's records: its first line at once, then as the invocation's
+    // pacer allows (a push is four requests); the chunk's completion pushes the rest (`settleChunk`).
     unpushed += outcome.recorded.filter(Boolean).length;
     if (pushIsDue()) {
       unpushed = 0;
-      pushedAt = deps.clock?.now() ?? 0;
+      pushedOnce = true;
       await deps.jobs.pushChunkProgress(jobId, chunk);
     }
     at = 0;

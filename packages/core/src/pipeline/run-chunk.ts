@@ -18,6 +18,7 @@ import { createLinePermits, type LinePermits } from './line-permits';
 import { createLineRecorder } from './line-recorder';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
+import type { ProgressPushPacer } from './progress-push-pacer';
 import { unansweredResult } from './record-line-result';
 import type { KnownResults } from './result-objects';
 import { runLine } from './run-line';
@@ -34,6 +35,8 @@ export interface Invocation {
    * takes its own for its lines, handed back when it ends.
    */
   readonly permits?: LinePermits;
+  /** Spaces the job counter pushes of every work item of the invocation; without it, each its own. */
+  readonly progressPushes?: ProgressPushPacer;
   readonly signal?: AbortSignal;
 }
 
@@ -95,7 +98,11 @@ export async function runChunk(
     const texts = await readLineTexts(deps, job, message, todo);
     const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
     // Lines that finish together are recorded together (a group commit), each still exactly once.
-    const recorder = createLineRecorder(deps, jobId, index);
+    const recorder = createLineRecorder(
+      invocation.progressPushes === undefined ? deps : { ...deps, pushPacer: invocation.progressPushes },
+      jobId,
+      index,
+    );
     recordedHere = recorder.recordedResults;
     const permits =
       invocation.permits ??

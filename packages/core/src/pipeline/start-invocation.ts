@@ -1,6 +1,7 @@
 import { createAdaptiveLimiter } from './limiter';
 import { createLinePermits } from './line-permits';
 import type { PipelineDeps } from './pipeline-deps';
+import { createProgressPushPacer } from './progress-push-pacer';
 import type { Invocation } from './run-chunk';
 
 /** An invocation's shared state, to be closed when it ends. */
@@ -46,6 +47,7 @@ export function startInvocation(
     deadline: options.deadline,
     limiter,
     permits,
+    progressPushes: createProgressPushPacer(deps.clock),
     ...(options.signal && { signal: options.signal }),
     close: async () => {
       await permits
