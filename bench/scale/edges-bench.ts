@@ -7,10 +7,13 @@
  *    chunk file written and the chunk completed — setup, not timed;
  * 3. finalize: `finalizeJob` timed; results.jsonl counted (N lines, in order).
  * Peak RSS of this process (emulators included: they run in it) is sampled throughout.
+ * `--cpu-prof DIR` writes one CPU profile per timed stage (`fan-out.cpuprofile`, `finalize.cpuprofile`),
+ * for `bench/scale/cpu-profile-summary.ts`.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '100000' },
     out: { type: 'string' },
     'fan-out-only': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const lines = Number(values.lines);
@@ -43,6 +47,24 @@ const sampler = setInterval(() => {
 }, 100);
 const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 const log = (line: string): void => void process.stderr.write(`edges: ${line}\n`);
+
+/** Profile one stage into `--cpu-prof`'s directory (nothing without it). */
+const profiler = values['cpu-prof'] === undefined ? null : new Session();
+if (profiler !== null) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+}
+async function profiled<T>(stage: string, run: () => Promise<T>): Promise<T> {
+  const dir = values['cpu-prof'];
+  if (profiler === null || dir === undefined) return run();
+  await profiler.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await profiler.post('Profiler.stop');
+    await writeFile(join(dir, `${stage}.cpuprofile`), JSON.stringify(profile));
+  }
+}
 
 const unused: ModelClient = {
   complete: async () => {
@@ -67,7 +89,9 @@ try {
 
   const rssBefore = process.memoryUsage().rss;
   let started = performance.now();
-  const outcome = await startJob(deps, { bucket: deps.input.bucket, key, sequencer: 'edges' });
+  const outcome = await profiled('fan-out', () =>
+    startJob(deps, { bucket: deps.input.bucket, key, sequencer: 'edges' }),
+  );
   const fanOutSeconds = (performance.now() - started) / 1000;
   if (outcome.kind !== 'started' || outcome.fanOut.kind !== 'fanned_out')
     throw new Error(`fan-out did not finish: ${JSON.stringify(outcome)}`);
@@ -146,7 +170,7 @@ try {
   const progressMs = performance.now() - started;
 
   started = performance.now();
-  const finalized = await finalizeJob(finalizeDeps, jobId);
+  const finalized = await profiled('finalize', () => finalizeJob(finalizeDeps, jobId));
   const finalizeSeconds = (performance.now() - started) / 1000;
   if (finalized.kind !== 'finalized') throw new Error(`finalize: ${finalized.kind}`);
   const results = await deps.output.stream(jobKeys.results(jobId));
