@@ -16,7 +16,9 @@ export function createInMemoryJobProgress(
   const leaseOf = (jobId: string) => {
     let lease = leases.get(jobId);
     if (lease === undefined) {
-      lease = { holder: null, until: 0, reserved: 0 };
+      // A checkpoint saved without a lease (as a fan-out of an older version did): any chunk may exist.
+      const legacy = checkpoints.has(jobId);
+      lease = { holder: null, until: 0, reserved: legacy ? Number.MAX_SAFE_INTEGER : 0 };
       leases.set(jobId, lease);
     }
     return lease;
