@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChunkRecord, JobRecord, JobStore, LineAttemptClaim, LineRecord } from '@thinkbatch/core';
 import {
   AWAITING_UPLOAD_ETAG,
+  createChunkRecord,
   createJobRecord,
   ErrorCode,
   isChunkComplete,
@@ -236,7 +237,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       await existingJob(jobId);
       const items = created.map(({ index, lines }) => newChunkItem(jobId, index, lines));
       await batchWriter.putAll(`BatchWriteItem ${created.length} new chunks of job ${jobId}`, items);
-      return items.map((item) => chunkFromItem(item));
+      return created.map(({ index, lines }) => createChunkRecord(jobId, index, lines));
     },
 
     getChunk,
