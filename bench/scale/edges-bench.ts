@@ -13,7 +13,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -54,6 +54,11 @@ if (profiler !== null) {
   profiler.connect();
   await profiler.post('Profiler.enable');
 }
+/** CPU seconds of this process (user + system) since `from`: on a shared machine, steadier than wall time. */
+const cpuSince = (from: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+};
 async function profiled<T>(stage: string, run: () => Promise<T>): Promise<T> {
   const dir = values['cpu-prof'];
   if (profiler === null || dir === undefined) return run();
@@ -89,22 +94,31 @@ try {
 
   const rssBefore = process.memoryUsage().rss;
   let started = performance.now();
+  let cpu = process.cpuUsage();
   const outcome = await profiled('fan-out', () =>
     startJob(deps, { bucket: deps.input.bucket, key, sequencer: 'edges' }),
   );
   const fanOutSeconds = (performance.now() - started) / 1000;
+  const fanOutCpu = cpuSince(cpu);
   if (outcome.kind !== 'started' || outcome.fanOut.kind !== 'fanned_out')
     throw new Error(`fan-out did not finish: ${JSON.stringify(outcome)}`);
   const { jobId } = outcome.job;
   const chunks = outcome.fanOut.chunks;
   const rssAfterFanOut = peakRss;
   const heapAfterFanOut = peakHeap;
-  log(`fan-out: ${lines} lines, ${chunks} chunks in ${fanOutSeconds.toFixed(1)} s`);
+  log(
+    `fan-out: ${lines} lines, ${chunks} chunks in ${fanOutSeconds.toFixed(1)} s (${fanOutCpu.toFixed(1)} CPU s)`,
+  );
   if (values['fan-out-only']) {
     const report = {
       lines,
       chunks,
-      fanOut: { seconds: fanOutSeconds, linesPerSecond: Math.round(lines / fanOutSeconds) },
+      fanOut: {
+        seconds: fanOutSeconds,
+        linesPerSecond: Math.round(lines / fanOutSeconds),
+        cpuSeconds: fanOutCpu,
+        linesPerCpuSecond: Math.round(lines / fanOutCpu),
+      },
       rssMiB: { beforeFanOut: mib(rssBefore), peak: mib(peakRss) },
       heapMiB: { peak: mib(peakHeap) },
     };
@@ -170,20 +184,35 @@ try {
   const progressMs = performance.now() - started;
 
   started = performance.now();
+  cpu = process.cpuUsage();
   const finalized = await profiled('finalize', () => finalizeJob(finalizeDeps, jobId));
   const finalizeSeconds = (performance.now() - started) / 1000;
+  const finalizeCpu = cpuSince(cpu);
   if (finalized.kind !== 'finalized') throw new Error(`finalize: ${finalized.kind}`);
   const results = await deps.output.stream(jobKeys.results(jobId));
   if (results === null) throw new Error('no results.jsonl');
   let resultLines = 0;
   for await (const part of results) for (const byte of part) if (byte === 10) resultLines += 1;
-  log(`finalize: ${finalizeSeconds.toFixed(1)} s, results.jsonl ${resultLines} lines`);
+  log(
+    `finalize: ${finalizeSeconds.toFixed(1)} s (${finalizeCpu.toFixed(1)} CPU s), results.jsonl ${resultLines} lines`,
+  );
 
   const report = {
     lines,
     chunks,
-    fanOut: { seconds: fanOutSeconds, linesPerSecond: Math.round(lines / fanOutSeconds) },
-    finalize: { seconds: finalizeSeconds, linesPerSecond: Math.round(lines / finalizeSeconds) },
+    fanOut: {
+      seconds: fanOutSeconds,
+      linesPerSecond: Math.round(lines / fanOutSeconds),
+      cpuSeconds: fanOutCpu,
+      linesPerCpuSecond: Math.round(lines / fanOutCpu),
+    },
+    finalize: {
+      seconds: finalizeSeconds,
+      linesPerSecond: Math.round(lines / finalizeSeconds),
+      cpuSeconds: finalizeCpu,
+      linesPerCpuSecond: Math.round(lines / finalizeCpu),
+    },
+    loadAverage: os.loadavg(),
     progress: { ms: Math.round(progressMs), succeeded: progress?.succeeded ?? null },
     resultLines,
     summaryTotal: finalized.summary.counts.total,
