@@ -1,6 +1,7 @@
 import { createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { WorkQueue } from '../ports/work-queue';
+import { fanOut } from './fan-out';
 import { FAN_OUT_LEASE_MS, FAN_OUT_WINDOW_CHUNKS } from './fan-out-window';
 import { startJob } from './start-job';
 
@@ -51,6 +52,28 @@ describe('fan-out under its lease', () => {
     const indexes: number[] = [];
     for await (const c of h.jobs.listChunks(jobId)) indexes.push(c.index);
     expect(indexes).toEqual(Array.from({ length: LINES }, (_, i) => i));
+  });
+
+  it('writes with a condition the chunks a fan-out of an older version left (no reserved mark)', async () => {
+    const h = createPipelineHarness({ config: { linesPerChunk: 10 } });
+    await h.input.put('inputs/old.jsonl', input());
+    const info = await h.input.head('inputs/old.jsonl');
+    if (info === null) throw new Error('no input');
+    const jobId = 'job_older_fan_out';
+    const input_ = { bucket: h.input.bucket, key: 'inputs/old.jsonl', etag: info.etag, size: info.size };
+    const { job } = await h.jobs.createJob({ jobId, input: input_, options: {}, now: h.clock.now() });
+    // As an older fan-out left it, dying in its first window: chunks (one with a recorded line), no mark.
+    for (let index = 0; index < 3; index += 1)
+      await h.jobs.putChunk(
+        jobId,
+        index,
+        Array.from({ length: 10 }, (_, i) => index * 10 + i + 1),
+      );
+    const record = { line: 12, status: 'succeeded', resultKey: 'r/12', usage: null, attempts: 1 } as const;
+    await h.jobs.recordLine(jobId, 1, record);
+
+    expect(await fanOut(h.deps, job)).toEqual({ kind: 'fanned_out', chunks: 23, lines: LINES, invalid: 0 });
+    expect((await h.jobs.getChunk(jobId, 1))?.recorded['12']).toMatchObject({ resultKey: 'r/12' });
   });
 
   it('is skipped while another run holds the lease, and runs once that lease runs out', async () => {

@@ -131,9 +131,12 @@ async function readAndEnqueue(
   const lease = await deps.jobs.acquireFanOutLease(jobId, { holder, until: now + FAN_OUT_LEASE_MS, now });
   if (lease === null) return { kind: 'skipped', reason: 'another run of this fan-out holds its lease' };
   try {
+    // Chunks but no reserved mark: left by a fan-out of an older version; all are written with a condition.
+    const legacy = lease.reserved === 0 && (await anyChunkExists(deps, jobId));
     return await enqueueUnderLease(deps, job, invocation, {
       holder,
-      ...lease,
+      checkpoint: lease.checkpoint,
+      reserved: legacy ? Number.MAX_SAFE_INTEGER : lease.reserved,
       bytes: opened.bytes,
       decodedInput: opened.kind === 'decoded' ? opened.decodedInput : undefined,
     });
@@ -255,6 +258,12 @@ function classify(record: JsonlRecord, defaults: JobDefaults, registry: CustomId
   if (claim.kind === 'duplicate') return { kind: 'invalid', line, customId, error: claim.error };
   if (normalized.kind === 'invalid') return { kind: 'invalid', line, customId, error: normalized.error };
   return { kind: 'valid', ref: { line, customId, byteStart: record.byteStart, byteEnd: record.byteEnd } };
+}
+
+/** Whether the job has any chunk (one page of the listing at most). */
+async function anyChunkExists(deps: PipelineDeps, jobId: string): Promise<boolean> {
+  for await (const _ of deps.jobs.listChunks(jobId)) return true;
+  return false;
 }
 
 /** The line numbers of a chunk, valid and invalid, in order. */
