@@ -1,6 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { type ApiDeps, bucketNotifications, createApiApp, parseApiConfig } from '@thinkbatch/api';
+import {
+  type ApiAccessSettings,
+  type ApiDeps,
+  apiAccessFromEnv,
+  bucketNotifications,
+  createApiApp,
+  parseApiConfig,
+  type RateLimitConfig,
+} from '@thinkbatch/api';
 import { createDynamoJobStore, createS3ObjectStore } from '@thinkbatch/aws-adapters';
 import { createJsonLogger, ENDPOINT, systemClock } from '@thinkbatch/core';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
@@ -48,7 +56,8 @@ export function apiDepsFromEnvironment(
     clock: systemClock,
     log,
     token: linked.ApiToken.value,
-    config: parseApiConfig({ defaultModel }),
+    // The rate limit may be set per stage (THINKBATCH_API_RATE_LIMIT); a read-only token only locally for now.
+    config: parseApiConfig({ defaultModel, ...rateLimitOf(apiAccessFromEnv(process.env)) }),
     labelling:
       labellingBucket === undefined
         ? null
@@ -78,3 +87,8 @@ export function createApiHandler(getDeps: () => ApiDeps) {
 }
 
 export const handler = createApiHandler(() => apiDepsFromEnvironment());
+
+/** The rate limit the environment set, if it set one. */
+function rateLimitOf({ rateLimit }: ApiAccessSettings): { rateLimit?: RateLimitConfig | null } {
+  return rateLimit === undefined ? {} : { rateLimit };
+}
