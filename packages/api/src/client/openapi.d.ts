@@ -244,7 +244,7 @@ export type components = {
             };
         };
         FailedLine: {
-            code: ("invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "internal_error") | "unknown";
+            code: ("invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "result_not_stored" | "internal_error") | "unknown";
             custom_id: string;
             http_status: number | null;
             line: number;
@@ -520,7 +520,7 @@ export type components = {
             custom_id: string;
             error: {
                 /** @enum {string} */
-                code: "invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "internal_error";
+                code: "invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "result_not_stored" | "internal_error";
                 http_status?: number;
                 message: string;
             } | null;
