@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRateLimit } from '../../packages/api/src/api-access-env';
-import { API_THROTTLE } from './api';
+import { READ_TOKEN_NONE } from '../../packages/functions/src/api';
+import { API_READ_TOKEN_NONE, API_THROTTLE } from './api';
 
 /**
  * AWS's documented numbers, written out on purpose (not taken from the code under test): an account's
@@ -28,5 +29,11 @@ describe('the API is throttled on AWS', () => {
     expect(perMinute * API_THROTTLE.reservedConcurrency).toBeLessThanOrEqual(PER_TOKEN_PER_MINUTE_MAX);
     // Still enough for one dashboard polling a few requests a second in one instance.
     expect(perMinute).toBeGreaterThanOrEqual(60);
+  });
+});
+
+describe('the read-only token on AWS', () => {
+  it('is unset by the placeholder the handler reads as "none"', () => {
+    expect(API_READ_TOKEN_NONE).toBe(READ_TOKEN_NONE);
   });
 });

@@ -8,7 +8,15 @@ export const API_HANDLER = {
   handler: 'packages/functions/src/api.handler',
   timeoutSeconds: 120,
   memoryMb: 1024,
-  links: ['ApiInputs', 'ApiOutputs', 'JobsTable', 'JobListIndexes', 'ApiToken', 'LabellingBucket'],
+  links: [
+    'ApiInputs',
+    'ApiOutputs',
+    'JobsTable',
+    'JobListIndexes',
+    'ApiToken',
+    'ApiReadToken',
+    'LabellingBucket',
+  ],
   /** Invoked by its URL only; it sends no messages. */
   recursiveLoop: 'Terminate',
 } as const satisfies HandlerSpec;
@@ -19,6 +27,9 @@ export const API_HANDLER = {
  * by the same app, so same-origin). A Function URL has no 30-second cap, unlike an API Gateway route.
  */
 export const API_URL = { authorization: 'none', cors: false } as const satisfies sst.aws.FunctionArgs['url'];
+
+/** The placeholder of the `ApiReadToken` secret that means "no read-only token" (as the handler reads it). */
+export const API_READ_TOKEN_NONE = 'none';
 
 /**
  * Throttling at AWS, in front of the app's own per-token limit. The API is a Function URL, which has no
