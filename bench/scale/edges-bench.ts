@@ -124,6 +124,10 @@ try {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
+    // process.exit skips the `finally` below: clean up here (the input file would stay in tmp).
+    clearInterval(sampler);
+    await runtime.stop();
+    await rm(workDir, { recursive: true, force: true });
     process.exit(0);
   }
 

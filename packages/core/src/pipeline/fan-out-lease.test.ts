@@ -1,7 +1,7 @@
 import { createPipelineHarness } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { WorkQueue } from '../ports/work-queue';
-import { fanOut } from './fan-out';
+import { continueFanOut, type FanOutOutcome, fanOut } from './fan-out';
 import { FAN_OUT_LEASE_MS, FAN_OUT_WINDOW_CHUNKS } from './fan-out-window';
 import { startJob } from './start-job';
 
@@ -74,6 +74,31 @@ describe('fan-out under its lease', () => {
 
     expect(await fanOut(h.deps, job)).toEqual({ kind: 'fanned_out', chunks: 23, lines: LINES, invalid: 0 });
     expect((await h.jobs.getChunk(jobId, 1))?.recorded['12']).toMatchObject({ resultKey: 'r/12' });
+  });
+
+  it('gives its lease back before it hands on, so a continuation that starts at once runs', async () => {
+    const h = createPipelineHarness({ config: { linesPerChunk: 1 } });
+    await h.input.put('inputs/handoff.jsonl', input());
+    const continued: FanOutOutcome[] = [];
+    // Each send takes 100 ms of the clock (the first window outlives a 1 s invocation, not the lease); a
+    // continuation is run the moment it is sent, inside the send, before the handing-on run returns.
+    const eagerQueue: WorkQueue = {
+      send: async (messages, options) => {
+        h.clock.advance(100);
+        for (const message of messages)
+          if (message.type === 'continue_fan_out')
+            continued.push(
+              await continueFanOut(h.deps, message.jobId, { continuations: message.continuations }),
+            );
+        await h.queue.send(messages, options);
+      },
+    };
+    const event = { bucket: h.input.bucket, key: 'inputs/handoff.jsonl', sequencer: 'seq-handoff' };
+    const started = await startJob({ ...h.deps, queue: eagerQueue }, event, {
+      deadline: h.clock.now() + 1_000,
+    });
+    expect(started.kind === 'started' && started.fanOut.kind).toBe('continued');
+    expect(continued).toEqual([{ kind: 'fanned_out', chunks: LINES, lines: LINES, invalid: 0 }]);
   });
 
   it('is skipped while another run holds the lease, and runs once that lease runs out', async () => {

@@ -213,7 +213,7 @@ async function enqueueUnderLease(
       open.entries.push(entry);
       open.bytes += record.byteEnd - record.byteStart;
       if (open.entries.length >= linesPerChunk || open.bytes >= deps.config.maxChunkBytes) {
-        if (await closeChunk()) return handOn(deps, job, window.written(), continuations);
+        if (await closeChunk()) return handOn(deps, job, window.written(), continuations, source.holder);
       }
     }
   } catch (error) {
@@ -336,6 +336,7 @@ async function handOn(
   job: JobRecord,
   chunks: number,
   continuations: number,
+  holder: string,
 ): Promise<FanOutOutcome> {
   if (continuations >= deps.config.maxHandoffs) {
     const message = `fan-out did not finish in ${continuations + 1} invocations (${chunks} chunks sent)`;
@@ -343,6 +344,8 @@ async function handOn(
   }
   deps.log.info('fan-out out of time; handing on from its checkpoint', { jobId: job.jobId, chunks });
   const next = continuations + 1;
+  // Before the message: the invocation that continues must find the lease free, or it would skip.
+  await deps.jobs.releaseFanOutLease(job.jobId, holder);
   await deps.queue.send([{ type: 'continue_fan_out', jobId: job.jobId, continuations: next }]);
   return { kind: 'continued', chunks, continuations: next };
 }
