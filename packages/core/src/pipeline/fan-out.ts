@@ -272,8 +272,9 @@ function chunkLines(open: OpenChunk): number[] {
 }
 
 /**
- * Create the chunk record unless fan-out just created it in a batch (or find it from an earlier run), record its invalid lines, and return the
- * work item to send — null when there is nothing to send (already enqueued, or no valid line).
+ * Create the chunk record unless the window just created it in a batch (or find it from an earlier run),
+ * record its invalid lines, and return the work item to send — null when there is nothing to send
+ * (already enqueued, or no valid line).
  */
 async function persistChunk(
   deps: PipelineDeps,
