@@ -7,10 +7,13 @@
  *    chunk file written and the chunk completed — setup, not timed;
  * 3. finalize: `finalizeJob` timed; results.jsonl counted (N lines, in order).
  * Peak RSS of this process (emulators included: they run in it) is sampled throughout.
+ * `--cpu-prof DIR` writes one CPU profile per timed stage (`fan-out.cpuprofile`, `finalize.cpuprofile`),
+ * for `bench/scale/cpu-profile-summary.ts`.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { Session } from 'node:inspector/promises';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '100000' },
     out: { type: 'string' },
     'fan-out-only': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const lines = Number(values.lines);
@@ -43,6 +47,29 @@ const sampler = setInterval(() => {
 }, 100);
 const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 const log = (line: string): void => void process.stderr.write(`edges: ${line}\n`);
+
+/** Profile one stage into `--cpu-prof`'s directory (nothing without it). */
+const profiler = values['cpu-prof'] === undefined ? null : new Session();
+if (profiler !== null) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+}
+/** CPU seconds of this process (user + system) since `from`: on a shared machine, steadier than wall time. */
+const cpuSince = (from: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+};
+async function profiled<T>(stage: string, run: () => Promise<T>): Promise<T> {
+  const dir = values['cpu-prof'];
+  if (profiler === null || dir === undefined) return run();
+  await profiler.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await profiler.post('Profiler.stop');
+    await writeFile(join(dir, `${stage}.cpuprofile`), JSON.stringify(profile));
+  }
+}
 
 const unused: ModelClient = {
   complete: async () => {
@@ -67,25 +94,40 @@ try {
 
   const rssBefore = process.memoryUsage().rss;
   let started = performance.now();
-  const outcome = await startJob(deps, { bucket: deps.input.bucket, key, sequencer: 'edges' });
+  let cpu = process.cpuUsage();
+  const outcome = await profiled('fan-out', () =>
+    startJob(deps, { bucket: deps.input.bucket, key, sequencer: 'edges' }),
+  );
   const fanOutSeconds = (performance.now() - started) / 1000;
+  const fanOutCpu = cpuSince(cpu);
   if (outcome.kind !== 'started' || outcome.fanOut.kind !== 'fanned_out')
     throw new Error(`fan-out did not finish: ${JSON.stringify(outcome)}`);
   const { jobId } = outcome.job;
   const chunks = outcome.fanOut.chunks;
   const rssAfterFanOut = peakRss;
   const heapAfterFanOut = peakHeap;
-  log(`fan-out: ${lines} lines, ${chunks} chunks in ${fanOutSeconds.toFixed(1)} s`);
+  log(
+    `fan-out: ${lines} lines, ${chunks} chunks in ${fanOutSeconds.toFixed(1)} s (${fanOutCpu.toFixed(1)} CPU s)`,
+  );
   if (values['fan-out-only']) {
     const report = {
       lines,
       chunks,
-      fanOut: { seconds: fanOutSeconds, linesPerSecond: Math.round(lines / fanOutSeconds) },
+      fanOut: {
+        seconds: fanOutSeconds,
+        linesPerSecond: Math.round(lines / fanOutSeconds),
+        cpuSeconds: fanOutCpu,
+        linesPerCpuSecond: Math.round(lines / fanOutCpu),
+      },
       rssMiB: { beforeFanOut: mib(rssBefore), peak: mib(peakRss) },
       heapMiB: { peak: mib(peakHeap) },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
+    // process.exit skips the `finally` below: clean up here (the input file would stay in tmp).
+    clearInterval(sampler);
+    await runtime.stop();
+    await rm(workDir, { recursive: true, force: true });
     process.exit(0);
   }
 
@@ -146,20 +188,35 @@ try {
   const progressMs = performance.now() - started;
 
   started = performance.now();
-  const finalized = await finalizeJob(finalizeDeps, jobId);
+  cpu = process.cpuUsage();
+  const finalized = await profiled('finalize', () => finalizeJob(finalizeDeps, jobId));
   const finalizeSeconds = (performance.now() - started) / 1000;
+  const finalizeCpu = cpuSince(cpu);
   if (finalized.kind !== 'finalized') throw new Error(`finalize: ${finalized.kind}`);
   const results = await deps.output.stream(jobKeys.results(jobId));
   if (results === null) throw new Error('no results.jsonl');
   let resultLines = 0;
   for await (const part of results) for (const byte of part) if (byte === 10) resultLines += 1;
-  log(`finalize: ${finalizeSeconds.toFixed(1)} s, results.jsonl ${resultLines} lines`);
+  log(
+    `finalize: ${finalizeSeconds.toFixed(1)} s (${finalizeCpu.toFixed(1)} CPU s), results.jsonl ${resultLines} lines`,
+  );
 
   const report = {
     lines,
     chunks,
-    fanOut: { seconds: fanOutSeconds, linesPerSecond: Math.round(lines / fanOutSeconds) },
-    finalize: { seconds: finalizeSeconds, linesPerSecond: Math.round(lines / finalizeSeconds) },
+    fanOut: {
+      seconds: fanOutSeconds,
+      linesPerSecond: Math.round(lines / fanOutSeconds),
+      cpuSeconds: fanOutCpu,
+      linesPerCpuSecond: Math.round(lines / fanOutCpu),
+    },
+    finalize: {
+      seconds: finalizeSeconds,
+      linesPerSecond: Math.round(lines / finalizeSeconds),
+      cpuSeconds: finalizeCpu,
+      linesPerCpuSecond: Math.round(lines / finalizeCpu),
+    },
+    loadAverage: os.loadavg(),
     progress: { ms: Math.round(progressMs), succeeded: progress?.succeeded ?? null },
     resultLines,
     summaryTotal: finalized.summary.counts.total,

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChunkRecord, JobRecord, JobStore, LineAttemptClaim, LineRecord } from '@thinkbatch/core';
 import {
   AWAITING_UPLOAD_ETAG,
+  createChunkRecord,
   createJobRecord,
   ErrorCode,
   isChunkComplete,
@@ -10,6 +11,7 @@ import {
   TERMINAL_JOB_STATUSES,
 } from '@thinkbatch/core';
 import { STORAGE } from '@thinkbatch/core/settings';
+import { createDynamoBatchWriter } from './dynamo-batch-write';
 import { markChunksCancelled } from './dynamo-cancel-marks';
 import { createExpressionContext } from './dynamo-expression';
 import { createDynamoFanOutCheckpoint } from './dynamo-fan-out-checkpoint';
@@ -72,7 +74,9 @@ export interface DynamoJobStoreOptions {
 export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   const { tableName, queryPageSize } = options;
   const unfinishedJobsIndex = options.unfinishedJobsIndex ?? STORAGE.unfinishedJobsIndex;
-  const table = createDynamoTable(options.dynamodb ?? new DynamoDBClient({}), tableName);
+  const client = options.dynamodb ?? new DynamoDBClient({});
+  const table = createDynamoTable(client, tableName);
+  const batchWriter = createDynamoBatchWriter(client, tableName);
   const getJob = async (jobId: string): Promise<JobRecord | null> => {
     const item = await table.get(`GetItem job ${jobId}`, jobKey(jobId));
     return item === null ? null : jobFromItem(item);
@@ -235,6 +239,13 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       if (await table.putNew(`PutItem chunk ${index} of job ${jobId}`, item))
         return { created: true, chunk: chunkFromItem(item) };
       return { created: false, chunk: await existingChunk(jobId, index) };
+    },
+
+    putNewChunks: async (jobId, created) => {
+      await existingJob(jobId);
+      const items = created.map(({ index, lines }) => newChunkItem(jobId, index, lines));
+      await batchWriter.putAll(`BatchWriteItem ${created.length} new chunks of job ${jobId}`, items);
+      return created.map(({ index, lines }) => createChunkRecord(jobId, index, lines));
     },
 
     getChunk,

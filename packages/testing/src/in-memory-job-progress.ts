@@ -12,6 +12,17 @@ export function createInMemoryJobProgress(
   /** Per job with a counter: each chunk's counters as of its last push. */
   const pushed = new Map<string, Map<number, ChunkCounters>>();
   const checkpoints = new Map<string, number>();
+  const leases = new Map<string, { holder: string | null; until: number; reserved: number }>();
+  const leaseOf = (jobId: string) => {
+    let lease = leases.get(jobId);
+    if (lease === undefined) {
+      // A checkpoint saved without a lease (as a fan-out of an older version did): any chunk may exist.
+      const legacy = checkpoints.has(jobId);
+      lease = { holder: null, until: 0, reserved: legacy ? Number.MAX_SAFE_INTEGER : 0 };
+      leases.set(jobId, lease);
+    }
+    return lease;
+  };
   /** Jobs whose counter was started before their first line (the others are read the old way). */
   const started = new Set<string>();
   return {
@@ -40,6 +51,24 @@ export function createInMemoryJobProgress(
     getFanOutCheckpoint: async (jobId) => checkpoints.get(jobId) ?? 0,
     saveFanOutCheckpoint: async (jobId, chunks) => {
       if (chunks > (checkpoints.get(jobId) ?? 0)) checkpoints.set(jobId, chunks);
+    },
+    acquireFanOutLease: async (jobId, { holder, until, now }) => {
+      const lease = leaseOf(jobId);
+      if (lease.holder !== null && lease.holder !== holder && lease.until >= now) return null;
+      lease.holder = holder;
+      lease.until = until;
+      return { checkpoint: checkpoints.get(jobId) ?? 0, reserved: lease.reserved };
+    },
+    reserveFanOutChunks: async (jobId, { holder, chunks, until }) => {
+      const lease = leaseOf(jobId);
+      if (lease.holder !== holder || lease.reserved >= chunks) return false;
+      lease.reserved = chunks;
+      lease.until = until;
+      return true;
+    },
+    releaseFanOutLease: async (jobId, holder) => {
+      const lease = leaseOf(jobId);
+      if (lease.holder === holder) lease.holder = null;
     },
   };
 }

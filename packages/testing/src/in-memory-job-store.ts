@@ -134,6 +134,17 @@ export function createInMemoryJobStore(): JobStore {
       chunks.set(key, record);
       return { created: true, chunk: copy(record) };
     },
+    putNewChunks: async (jobId, created) => {
+      job(jobId);
+      const existing = created.find(({ index }) => chunks.has(chunkKey(jobId, index)));
+      if (existing !== undefined)
+        throw new JobStoreError(`chunk ${existing.index} of job ${jobId} exists: not overwritten`, CONFLICT);
+      return created.map(({ index, lines }) => {
+        const record = createChunkRecord(jobId, index, lines);
+        chunks.set(chunkKey(jobId, index), record);
+        return copy(record);
+      });
+    },
     getChunk: async (jobId, index) => {
       const found = chunks.get(chunkKey(jobId, index));
       return found === undefined ? null : copy(found);

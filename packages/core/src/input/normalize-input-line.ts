@@ -3,6 +3,7 @@ import type { ChatMessage, ChatRequestBody, NormalizedRequest } from '../complet
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 import type { JobDefaults } from '../job/job-defaults';
 import type { LineError, LineErrorCode } from '../results/result-line';
+import { type ParsedLine, parseCommonLine, type RequestLine } from './common-input-line';
 import { describeJsonValue } from './describe-json-value';
 import { foldSystemIntoUser } from './fold-system-into-user';
 import {
@@ -50,15 +51,6 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-type ParsedLine =
-  | {
-      readonly ok: true;
-      readonly messages: ChatMessage[];
-      readonly params: Record<string, unknown>;
-      readonly customId?: string;
-    }
-  | { readonly ok: false; readonly message: string };
 
 function fromSchema<T>(result: z.ZodSafeParseResult<T>, take: (line: T) => ParsedLine): ParsedLine {
   return result.success ? take(result.data) : { ok: false, message: formatIssues(result.error.issues) };
@@ -167,14 +159,29 @@ export function normalizeInputLine(
       `expected a JSON object, got ${describeJsonValue(value)}`,
     );
   }
+  // Nearly every line has a common shape: read without the schemas (same verdict, same value).
+  const common = parseCommonLine(value);
+  if (common !== null) return valid(common, lineNumber, defaults);
   const { custom_id: rawId } = value;
   const readable = typeof rawId === 'string' && rawId !== '' && rawId.length <= MAX_CUSTOM_ID_LENGTH;
   const invalidRequest = (message: string): NormalizeInputLineResult =>
     invalid(readable ? rawId : defaultCustomId(lineNumber), 'invalid_request', message);
-  const shapeProblem = findJsonShapeProblem(value);
-  if (shapeProblem !== null) return invalidRequest(shapeProblem);
-  const parsed = parseLine(value);
+  const parsed = parseInputLine(value);
   if (!parsed.ok) return invalidRequest(parsed.message);
+  return valid(parsed, lineNumber, defaults);
+}
+
+/**
+ * The full validation of a line parsed as a JSON object: the shape check (forbidden keys, depth), then
+ * the schema of its format. `normalizeInputLine` takes it for every line of no common shape.
+ */
+export function parseInputLine(value: Record<string, unknown>): ParsedLine {
+  const shapeProblem = findJsonShapeProblem(value);
+  if (shapeProblem !== null) return { ok: false, message: shapeProblem };
+  return parseLine(value);
+}
+
+function valid(parsed: RequestLine, lineNumber: number, defaults: JobDefaults): NormalizeInputLineResult {
   return {
     kind: 'valid',
     request: {

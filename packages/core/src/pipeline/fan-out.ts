@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { CustomIdRegistry } from '../input/custom-id-registry';
 import { createCustomIdRegistry } from '../input/custom-id-registry';
 import { normalizeInputLine } from '../input/normalize-input-line';
+import type { ChunkRecord } from '../job/chunk';
 import type { JobRecord } from '../job/job';
 import { isAwaitingUpload, isTerminalJobStatus } from '../job/job';
 import { type JobDefaults, jobRequestDefaults } from '../job/job-defaults';
@@ -13,7 +15,7 @@ import { isPermanentQueueFailure } from '../ports/work-queue';
 import type { LineError } from '../results/result-line';
 import { failJob, JOB_FAILURE_CODES } from './fail-job';
 import { INPUT_FAILURE_CODES, openFanOutSource } from './fan-out-input';
-import { createFanOutWindow, type FanOutWindow } from './fan-out-window';
+import { createFanOutWindow, FAN_OUT_LEASE_MS, type FanOutWindow } from './fan-out-window';
 import type { PipelineDeps } from './pipeline-deps';
 import { recordLineResult, unansweredResult } from './record-line-result';
 import { requestFinalizeWhenDone, settleChunk } from './settle-chunk';
@@ -105,9 +107,6 @@ async function readAndEnqueue(
     return failFanOut(deps, awaited, 'input_missing', `input s3://${bucket}/${key} was never uploaded`);
   }
   const { jobId, input } = job;
-  const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
-  const linesPerChunk = job.options.linesPerChunk ?? deps.config.linesPerChunk;
-
   let source: AsyncIterable<Uint8Array> | null;
   try {
     source = await deps.input.stream(input.key, { ifMatch: input.etag });
@@ -126,16 +125,54 @@ async function readAndEnqueue(
     return failFanOut(deps, job, 'input_missing', `input s3://${input.bucket}/${input.key} does not exist`);
   const opened = await openFanOutSource(deps, job, source);
   if (opened.kind === 'failed') return failFanOut(deps, job, opened.code, opened.message);
-  const decodedInput = opened.kind === 'decoded' ? opened.decodedInput : undefined;
-  const maxChunks = deps.config.maxChunksPerJob;
 
+  const holder = `fan-out-${randomUUID()}`;
+  const now = deps.clock.now();
+  const lease = await deps.jobs.acquireFanOutLease(jobId, { holder, until: now + FAN_OUT_LEASE_MS, now });
+  if (lease === null) return { kind: 'skipped', reason: 'another run of this fan-out holds its lease' };
+  try {
+    // Chunks but no reserved mark: left by a fan-out of an older version; all are written with a condition.
+    const legacy = lease.reserved === 0 && (await anyChunkExists(deps, jobId));
+    return await enqueueUnderLease(deps, job, invocation, {
+      holder,
+      checkpoint: lease.checkpoint,
+      reserved: legacy ? Number.MAX_SAFE_INTEGER : lease.reserved,
+      bytes: opened.bytes,
+      decodedInput: opened.kind === 'decoded' ? opened.decodedInput : undefined,
+    });
+  } finally {
+    await deps.jobs.releaseFanOutLease(jobId, holder).catch((error: unknown) => {
+      deps.log.warn('fan-out lease not released (it runs out by itself)', { jobId, error: String(error) });
+    });
+  }
+}
+
+/** Read every line and write and send its chunks, holding the job's fan-out lease. */
+async function enqueueUnderLease(
+  deps: PipelineDeps,
+  job: JobRecord,
+  invocation: FanOutInvocation,
+  source: {
+    readonly holder: string;
+    readonly checkpoint: number;
+    readonly reserved: number;
+    readonly bytes: AsyncIterable<Uint8Array>;
+    readonly decodedInput: RunChunkMessage['decodedInput'] | undefined;
+  },
+): Promise<FanOutOutcome> {
+  const { jobId } = job;
+  const { checkpoint, decodedInput } = source;
+  const defaults = jobRequestDefaults(job.options, deps.config.defaultModel);
+  const linesPerChunk = job.options.linesPerChunk ?? deps.config.linesPerChunk;
+  const maxChunks = deps.config.maxChunksPerJob;
   const registry = createCustomIdRegistry();
   await deps.jobs.startJobProgress(jobId);
-  const checkpoint = await deps.jobs.getFanOutCheckpoint(jobId);
   const window: FanOutWindow<OpenChunk> = createFanOutWindow<OpenChunk>(deps, {
     jobId,
     checkpoint,
-    persist: (chunk) => persistChunk(deps, jobId, chunk, defaults.model, decodedInput),
+    lease: { holder: source.holder, reserved: source.reserved },
+    linesOf: chunkLines,
+    persist: (chunk, created) => persistChunk(deps, jobId, chunk, created, defaults.model, decodedInput),
   });
   const continuations = invocation.continuations ?? 0;
   const stopAt = fanOutStopTime(deps, invocation.deadline);
@@ -158,7 +195,7 @@ async function readAndEnqueue(
     return normalized.kind === 'valid' ? null : normalized.error.message;
   };
   const records = checkLooksLikeJsonl(
-    readJsonlLines(opened.bytes, { maxLineBytes: deps.config.maxLineBytes }),
+    readJsonlLines(source.bytes, { maxLineBytes: deps.config.maxLineBytes }),
     requestProblem,
   );
   try {
@@ -176,7 +213,7 @@ async function readAndEnqueue(
       open.entries.push(entry);
       open.bytes += record.byteEnd - record.byteStart;
       if (open.entries.length >= linesPerChunk || open.bytes >= deps.config.maxChunkBytes) {
-        if (await closeChunk()) return handOn(deps, job, window.written(), continuations);
+        if (await closeChunk()) return handOn(deps, job, window.written(), continuations, source.holder);
       }
     }
   } catch (error) {
@@ -223,19 +260,31 @@ function classify(record: JsonlRecord, defaults: JobDefaults, registry: CustomId
   return { kind: 'valid', ref: { line, customId, byteStart: record.byteStart, byteEnd: record.byteEnd } };
 }
 
+/** Whether the job has any chunk (one page of the listing at most). */
+async function anyChunkExists(deps: PipelineDeps, jobId: string): Promise<boolean> {
+  for await (const _ of deps.jobs.listChunks(jobId)) return true;
+  return false;
+}
+
+/** The line numbers of a chunk, valid and invalid, in order. */
+function chunkLines(open: OpenChunk): number[] {
+  return open.entries.map((e) => (e.kind === 'valid' ? e.ref.line : e.line));
+}
+
 /**
- * Create the chunk record (or find it from an earlier run), record its invalid lines, and return the
- * work item to send — null when there is nothing to send (already enqueued, or no valid line).
+ * Create the chunk record unless the window just created it in a batch (or find it from an earlier run),
+ * record its invalid lines, and return the work item to send — null when there is nothing to send
+ * (already enqueued, or no valid line).
  */
 async function persistChunk(
   deps: PipelineDeps,
   jobId: string,
   open: OpenChunk,
+  created: ChunkRecord | null,
   model: string,
   decodedInput: RunChunkMessage['decodedInput'],
 ): Promise<RunChunkMessage | null> {
-  const lineNumbers = open.entries.map((e) => (e.kind === 'valid' ? e.ref.line : e.line));
-  let { chunk } = await deps.jobs.putChunk(jobId, open.index, lineNumbers);
+  let chunk = created ?? (await deps.jobs.putChunk(jobId, open.index, chunkLines(open))).chunk;
   let recordedInvalid = false;
   for (const entry of open.entries) {
     if (entry.kind !== 'invalid' || chunk.recorded[String(entry.line)] !== undefined) continue;
@@ -288,6 +337,7 @@ async function handOn(
   job: JobRecord,
   chunks: number,
   continuations: number,
+  holder: string,
 ): Promise<FanOutOutcome> {
   if (continuations >= deps.config.maxHandoffs) {
     const message = `fan-out did not finish in ${continuations + 1} invocations (${chunks} chunks sent)`;
@@ -295,6 +345,8 @@ async function handOn(
   }
   deps.log.info('fan-out out of time; handing on from its checkpoint', { jobId: job.jobId, chunks });
   const next = continuations + 1;
+  // Before the message: the invocation that continues must find the lease free, or it would skip.
+  await deps.jobs.releaseFanOutLease(job.jobId, holder);
   await deps.queue.send([{ type: 'continue_fan_out', jobId: job.jobId, continuations: next }]);
   return { kind: 'continued', chunks, continuations: next };
 }

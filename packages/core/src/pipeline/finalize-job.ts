@@ -12,7 +12,7 @@ import {
   untilStopTime,
   writeMissingSegments,
 } from './finalize-segments';
-import { type ResultFiles, resultOutputs, writeResultFiles, writeSummary } from './job-outputs';
+import { type ResultFiles, resultOutputs, writeResultBatches, writeSummary } from './job-outputs';
 import type { PipelineDeps } from './pipeline-deps';
 import { removeIntermediates } from './remove-intermediates';
 
@@ -84,8 +84,8 @@ export async function finalizeJob(
     } else {
       const chunks = job.chunksTotal ?? 0;
       const keys = Array.from({ length: chunks }, (_, index) => jobKeys.chunkResults(jobId, index));
-      const lines = readResultFilesAhead(deps, jobId, keys);
-      files = await writeResultFiles(deps, job, untilStopTime(lines, deps.clock, stopAt));
+      const batches = readResultFilesAhead(deps, jobId, keys);
+      files = await writeResultBatches(deps, job, untilStopTime(batches, deps.clock, stopAt));
     }
   } catch (error) {
     if (!(error instanceof FinalizeOutOfTimeError)) throw error;

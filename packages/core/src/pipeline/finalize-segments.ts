@@ -2,14 +2,13 @@ import { ErrorCode } from '../errors/error-code';
 import { parse } from '../errors/parse';
 import type { JobRecord } from '../job/job';
 import { jobKeys } from '../job/job-keys';
-import { readJsonlLines } from '../jsonl/jsonl-reader';
+import { concat } from '../jsonl/jsonl-line-splitter';
 import { createSummaryBuilder, type SummaryBuilder, SummaryState } from '../results/job-summary';
 import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
-import { ResultLine } from '../results/result-line';
 import { type JsonlUpload, startJsonlUpload } from './jsonl-upload';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
-import type { StoredResultLine } from './read-job-results';
+import { type ResultBatch, readResultBatch } from './result-file-batch';
 
 /** Result files read ahead of the one being parsed (whole chunk files: tens of KB to a few MB each). */
 const READ_AHEAD = 8;
@@ -81,7 +80,7 @@ async function writeSegment(
   deps: Pick<PipelineDeps, 'output'>,
   job: Pick<JobRecord, 'jobId' | 'createdAt' | 'options'>,
   segment: number,
-  lines: AsyncIterable<StoredResultLine>,
+  batches: AsyncIterable<ResultBatch>,
 ): Promise<void> {
   const { jobId } = job;
   const results = startJsonlUpload(deps.output, jobKeys.finalizeSegment(jobId, segment));
@@ -93,16 +92,19 @@ async function writeSegment(
   const summary = createSummaryBuilder();
   const uploads = (): JsonlUpload[] => [errors, batch, results].filter((u) => u !== null);
   try {
-    for await (const { text, result } of lines) {
-      summary.add(result);
-      await results.writeLine(text);
-      if (result.status !== 'succeeded') {
-        errors ??= startJsonlUpload(deps.output, segmentPartKey(jobId, segment, 'errors'));
-        await errors.writeLine(text);
-      }
-      if (openaiBatch) {
-        batch ??= startJsonlUpload(deps.output, segmentPartKey(jobId, segment, 'batch'));
-        await batch.writeLine(JSON.stringify(toOpenAIBatchOutputLine(result, batchOptions)));
+    for await (const { lines, bytes } of batches) {
+      for (const { result } of lines) summary.add(result);
+      if (bytes !== null) await results.writeBytes(bytes);
+      else for (const { text } of lines) await results.writeLine(text);
+      for (const { text, result } of lines) {
+        if (result.status !== 'succeeded') {
+          errors ??= startJsonlUpload(deps.output, segmentPartKey(jobId, segment, 'errors'));
+          await errors.writeLine(text);
+        }
+        if (openaiBatch) {
+          batch ??= startJsonlUpload(deps.output, segmentPartKey(jobId, segment, 'batch'));
+          await batch.writeLine(JSON.stringify(toOpenAIBatchOutputLine(result, batchOptions)));
+        }
       }
     }
     await Promise.all([errors?.finish(), batch?.finish()]);
@@ -156,23 +158,24 @@ export async function composeSegments(
 }
 
 /**
- * The result lines of JSONL files of a job (chunk files), file after file, each line checked to be a
- * ResultLine; the next `READ_AHEAD` files are opened (their GETs under way) while one is parsed, so the reads' latency overlaps
- * (on S3 each GET costs tens of ms before its first byte). Memory: the files read ahead. A missing file
- * or a line that is not a ResultLine is a bug: throws.
+ * The result files of a job (chunk files), file after file, each read whole and its lines checked to be
+ * ResultLines (see `readResultBatch`); the next `READ_AHEAD` files are fetched while one is parsed, so the
+ * reads' latency overlaps (on S3 each GET costs tens of ms before its first byte). Memory: the files read
+ * ahead (chunk files: tens of KB to a few MB). A missing file or a line that is not a ResultLine is a
+ * bug: throws.
  */
 export async function* readResultFilesAhead(
   deps: Pick<PipelineDeps, 'output'>,
   jobId: string,
   keys: readonly string[],
-): AsyncGenerator<StoredResultLine> {
-  const pending: Promise<AsyncIterable<Uint8Array> | null>[] = [];
+): AsyncGenerator<ResultBatch> {
+  const pending: Promise<Uint8Array | null>[] = [];
   let next = 0;
   const fill = (): void => {
     while (pending.length < READ_AHEAD && next < keys.length) {
-      const opened = deps.output.stream(keys[next] ?? '');
-      opened.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
-      pending.push(opened);
+      const fetched = readWhole(deps, keys[next] ?? '');
+      fetched.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
+      pending.push(fetched);
       next += 1;
     }
   };
@@ -183,13 +186,21 @@ export async function* readResultFilesAhead(
     fill();
     if (body === null || body === undefined)
       throw new PipelineError(`job ${jobId}: result file ${key} is missing`, { code: ErrorCode.notFound });
-    for await (const record of readJsonlLines(body, { maxLineBytes: Number.MAX_SAFE_INTEGER })) {
-      if (record.kind === 'error')
-        throw new PipelineError(`job ${jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
-      const what = `result line ${record.lineNumber} of ${key}`;
-      yield { text: record.text, result: parse(ResultLine, JSON.parse(record.text), what, PipelineError) };
-    }
+    yield await readResultBatch(body, jobId, key);
   }
+}
+
+/** An object's bytes, read as a stream (as every read of a job's outputs), joined once. */
+async function readWhole(deps: Pick<PipelineDeps, 'output'>, key: string): Promise<Uint8Array | null> {
+  const stream = await deps.output.stream(key);
+  if (stream === null) return null;
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const part of stream) {
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, length);
 }
 
 /** Thrown into a finalize pass that reached its stop time; the pass's uploads are aborted. */

@@ -10,6 +10,7 @@ import { toOpenAIBatchOutputLine } from '../results/openai-batch-output';
 import { type JsonlUpload, startJsonlUpload } from './jsonl-upload';
 import type { PipelineDeps } from './pipeline-deps';
 import type { StoredResultLine } from './read-job-results';
+import type { ResultBatch } from './result-file-batch';
 
 /** What one pass over a job's result lines produced. */
 export interface ResultFiles {
@@ -26,10 +27,19 @@ export interface ResultFiles {
  * bounded by a line and the uploads' parts, never by the job. A failure of the source or of any upload
  * aborts every upload and is thrown.
  */
-export async function writeResultFiles(
+export function writeResultFiles(
   deps: Pick<PipelineDeps, 'output'>,
   job: Pick<JobRecord, 'jobId' | 'createdAt' | 'options'>,
   results: AsyncIterable<StoredResultLine>,
+): Promise<ResultFiles> {
+  return writeResultBatches(deps, job, oneLineBatches(results));
+}
+
+/** {@link writeResultFiles} of lines that come a file at a time (a file's bytes copied as they are). */
+export async function writeResultBatches(
+  deps: Pick<PipelineDeps, 'output'>,
+  job: Pick<JobRecord, 'jobId' | 'createdAt' | 'options'>,
+  batches: AsyncIterable<ResultBatch>,
 ): Promise<ResultFiles> {
   const { jobId } = job;
   const openaiBatch = job.options.openaiBatchOutput === true ? jobKeys.openaiBatch(jobId) : null;
@@ -40,11 +50,14 @@ export async function writeResultFiles(
   const summary = createSummaryBuilder();
   const batchOptions = { batchRequestIdPrefix: jobId, createdAt: job.createdAt };
   try {
-    for await (const { text, result } of results) {
-      summary.add(result);
-      await resultsFile.writeLine(text);
-      if (result.status !== 'succeeded') await errorsFile.writeLine(text);
-      await batchFile?.writeLine(JSON.stringify(toOpenAIBatchOutputLine(result, batchOptions)));
+    for await (const { lines, bytes } of batches) {
+      for (const { result } of lines) summary.add(result);
+      if (bytes !== null) await resultsFile.writeBytes(bytes);
+      else for (const { text } of lines) await resultsFile.writeLine(text);
+      for (const { text, result } of lines) {
+        if (result.status !== 'succeeded') await errorsFile.writeLine(text);
+        await batchFile?.writeLine(JSON.stringify(toOpenAIBatchOutputLine(result, batchOptions)));
+      }
     }
     await Promise.all(uploads.map((upload) => upload.finish()));
   } catch (error) {
@@ -52,6 +65,10 @@ export async function writeResultFiles(
     throw error;
   }
   return { outputs: resultOutputs(job), summary };
+}
+
+async function* oneLineBatches(lines: AsyncIterable<StoredResultLine>): AsyncGenerator<ResultBatch> {
+  for await (const line of lines) yield { lines: [line], bytes: null };
 }
 
 /** The keys of a job's outputs, `summary.json` included (see `writeSummary`). */

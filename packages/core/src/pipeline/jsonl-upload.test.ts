@@ -47,6 +47,24 @@ describe('startJsonlUpload', () => {
     expect(text(await store.get('k.jsonl'))).toBe(lines.map((l) => `${l}\n`).join(''));
   });
 
+  it('keeps lines and whole-line bytes in the order they were written', async () => {
+    const store = createInMemoryObjectStore('b');
+    const upload = startJsonlUpload(store, 'k.jsonl');
+    const expected: string[] = [];
+    for (let i = 0; i < 300; i += 1) {
+      if (i % 3 === 0) {
+        const block = `${line(i)}\n${line(-i)}\n`;
+        await upload.writeBytes(new TextEncoder().encode(block));
+        expected.push(block);
+      } else {
+        await upload.writeLine(line(i));
+        expected.push(`${line(i)}\n`);
+      }
+    }
+    await upload.finish();
+    expect(text(await store.get('k.jsonl'))).toBe(expected.join(''));
+  });
+
   it('stores an empty object when no line was written', async () => {
     const store = createInMemoryObjectStore('b');
     const upload = startJsonlUpload(store, 'empty.jsonl');

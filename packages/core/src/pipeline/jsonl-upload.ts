@@ -1,3 +1,4 @@
+import { concat } from '../jsonl/jsonl-line-splitter';
 import type { ObjectStore } from '../ports/object-store';
 import { PipelineError } from './pipeline-error';
 
@@ -8,6 +9,8 @@ const PART_CHARS = 64 * 1024;
 export interface JsonlUpload {
   /** Append one line (its text, without `\n`); resolves once the upload has room for more, rejects once it failed. */
   writeLine(text: string): Promise<void>;
+  /** Append whole lines as bytes (UTF-8, each line ending in `\n`), as `writeLine` does one. */
+  writeBytes(bytes: Uint8Array): Promise<void>;
   /** End the object and wait until it is stored; rejects with the upload's error. */
   finish(): Promise<void>;
   /** Give the upload up: nothing is stored (the adapter aborts it); resolves once it has ended. */
@@ -24,6 +27,9 @@ export function startJsonlUpload(store: ObjectStore, key: string): JsonlUpload {
   const queue: Uint8Array[] = [];
   let lines: string[] = [];
   let chars = 0;
+  /** Bytes waiting for the next part, in order, before `lines`. */
+  let parts: Uint8Array[] = [];
+  let partBytes = 0;
   let ended = false;
   let failure: { readonly reason: unknown } | null = null;
   let settled = false;
@@ -59,11 +65,20 @@ export function startJsonlUpload(store: ObjectStore, key: string): JsonlUpload {
     await uploaded;
     throw new PipelineError(`the upload of ${key} ended before its last part`);
   };
-  const flush = async (): Promise<void> => {
+  const takeLines = (): void => {
     if (lines.length === 0) return;
-    queue.push(encoder.encode(lines.join('')));
+    const encoded = encoder.encode(lines.join(''));
+    parts.push(encoded);
+    partBytes += encoded.length;
     lines = [];
     chars = 0;
+  };
+  const flush = async (): Promise<void> => {
+    takeLines();
+    if (parts.length === 0) return;
+    queue.push(parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts, partBytes));
+    parts = [];
+    partBytes = 0;
     wake();
     while (queue.length > 1 && !settled) await new Promise<void>((resolve) => (wakeWriter = resolve));
     if (settled) await endedEarly();
@@ -74,7 +89,14 @@ export function startJsonlUpload(store: ObjectStore, key: string): JsonlUpload {
       if (settled) await endedEarly();
       lines.push(`${text}\n`);
       chars += text.length + 1;
-      if (chars >= PART_CHARS) await flush();
+      if (chars + partBytes >= PART_CHARS) await flush();
+    },
+    async writeBytes(bytes) {
+      if (settled) await endedEarly();
+      takeLines();
+      parts.push(bytes);
+      partBytes += bytes.length;
+      if (partBytes >= PART_CHARS) await flush();
     },
     async finish() {
       await flush();

@@ -1,11 +1,11 @@
 import { ErrorCode } from '../errors/error-code';
-import { parse } from '../errors/parse';
 import type { JobRecord } from '../job/job';
 import { jobKeys } from '../job/job-keys';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
-import { ResultLine } from '../results/result-line';
+import type { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
+import { parseStoredResult } from './result-file-batch';
 import { createResultObjectReader } from './result-objects';
 
 /** One result line as stored: its JSON text and the parsed value. */
@@ -46,7 +46,7 @@ export async function* readResultFiles(
       if (record.kind === 'error')
         throw new PipelineError(`job ${jobId}: ${key} line ${record.lineNumber}: ${record.error.message}`);
       const what = `result line ${record.lineNumber} of ${key}`;
-      yield { text: record.text, result: parse(ResultLine, JSON.parse(record.text), what, PipelineError) };
+      yield { text: record.text, result: parseStoredResult(record.text, what) };
     }
   }
 }
@@ -77,7 +77,7 @@ export async function* readRecordedResults(
       }
       yield {
         text,
-        result: parse(ResultLine, JSON.parse(text), `result object ${recorded.resultKey}`, PipelineError),
+        result: parseStoredResult(text, `result object ${recorded.resultKey}`),
       };
     }
   }

@@ -87,6 +87,17 @@ export interface JobStore extends FanOutCheckpointStore, JobProgressStore {
     index: number,
     lines: readonly number[],
   ): Promise<{ readonly created: boolean; readonly chunk: ChunkRecord }>;
+  /**
+   * Create chunks that exist nowhere yet, in as few requests as the store can make (DynamoDB's
+   * BatchWriteItem, 25 items a request), with no condition per chunk: only for chunks the caller's fan-out
+   * lease reserved (`reserveFanOutChunks`), which no other run writes. A chunk that does exist is
+   * overwritten (DynamoDB) or refused with `conflict` (the in-memory store). Returns the new records, in
+   * the order given. Throws `not_found` when the job does not exist.
+   */
+  putNewChunks(
+    jobId: string,
+    chunks: readonly { readonly index: number; readonly lines: readonly number[] }[],
+  ): Promise<readonly ChunkRecord[]>;
   getChunk(jobId: string, index: number): Promise<ChunkRecord | null>;
   markChunkEnqueued(jobId: string, index: number): Promise<void>;
   /**

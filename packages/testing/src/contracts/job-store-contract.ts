@@ -5,6 +5,7 @@ import { describeApiContract } from './job-store-api-contract';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
 import { describeClaimIdContract } from './job-store-claim-id-contract';
+import { describeFanOutLeaseContract } from './job-store-fan-out-lease-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
 import { describeGroupClaimContract } from './job-store-group-claim-contract';
 import { describeLineModelContract } from './job-store-model-contract';
@@ -283,6 +284,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
     describeLineModelContract(store);
     describeSweepContract(store);
     describeJobProgressContract(store);
+    describeFanOutLeaseContract(store);
     describeApiContract(store);
   });
 }

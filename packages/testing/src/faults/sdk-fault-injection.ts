@@ -71,12 +71,32 @@ function callOf(service: SdkService, context: Context, input: Record<string, unk
   return { service, operation: (context.commandName ?? '').replace(/Command$/, ''), input };
 }
 
-/** SendMessageBatch answered 200 with some entries listed as `Failed` (and not sent). */
+/** BatchWriteItem answered 200 with its first `entries` requests returned as `UnprocessedItems` (not written). */
+async function unprocessedWrites(
+  next: Next,
+  args: { input: Record<string, unknown> },
+  entries: number,
+): Promise<Awaited<ReturnType<Next>>> {
+  const requestItems = (args.input['RequestItems'] ?? {}) as Record<string, readonly unknown[]>;
+  const [table, requests] = Object.entries(requestItems)[0] ?? ['', []];
+  const held = requests.slice(0, Math.min(entries, requests.length));
+  const kept = requests.slice(held.length);
+  if (kept.length === 0)
+    return { output: { $metadata: { httpStatusCode: 200 }, UnprocessedItems: { [table]: held } } };
+  const result = await next({ ...args, input: { ...args.input, RequestItems: { [table]: kept } } });
+  const output = result.output ?? {};
+  const already = ((output['UnprocessedItems'] ?? {}) as Record<string, readonly unknown[]>)[table] ?? [];
+  return { ...result, output: { ...output, UnprocessedItems: { [table]: [...already, ...held] } } };
+}
+
+/** SendMessageBatch answered 200 with some entries listed as `Failed` (and not sent); see also `unprocessedWrites`. */
 function requestMiddleware(service: SdkService, plan: SdkFaultPlan) {
   return (next: Next, context: Context) => async (args: { input: Record<string, unknown> }) => {
     const call = callOf(service, context, args.input);
     const fault = plan.decide(call, 'request');
     if (fault !== null && fault.kind !== 'partial_batch') context[CALL_FAULT] = fault;
+    if (fault?.kind === 'partial_batch' && call.operation === 'BatchWriteItem')
+      return unprocessedWrites(next, args, fault.entries);
     if (fault?.kind !== 'partial_batch' || call.operation !== 'SendMessageBatch') return next(args);
     const entries = (args.input['Entries'] ?? []) as readonly { Id?: string }[];
     const failing = entries.slice(0, Math.min(fault.entries, entries.length));

@@ -13,7 +13,8 @@ export type SdkService = 's3' | 'sqs' | 'dynamodb';
  * - `slow_response`: the request is applied and its answer held back `ms` (a stall: the caller may be
  *   killed meanwhile).
  * - `partial_batch`: a SendMessageBatch answered 200 that lists `entries` of its entries as `Failed`
- *   (those were not enqueued; the others were, over real HTTP).
+ *   (those were not enqueued; the others were, over real HTTP); a BatchWriteItem answered 200 that
+ *   returns its first `entries` requests as `UnprocessedItems` (not written; the others were).
  * - `refused`: S3 refuses the request for good with a 4xx error `code` (e.g. 400 `EntityTooLarge`, 403
  *   `AccessDenied`), as it would again; the request never reaches the emulator. S3 only.
  */
@@ -91,8 +92,10 @@ export function createSdkFaultPlan(options: { seed: number; rules: readonly SdkF
   for (const rule of options.rules) {
     const rate = rule.rate ?? 1;
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be in [0, 1], got ${rate}`);
-    if (rule.fault.kind === 'partial_batch' && rule.service !== 'sqs')
-      throw new RangeError('partial_batch faults apply to SQS SendMessageBatch only');
+    if (rule.fault.kind === 'partial_batch' && rule.service === 's3')
+      throw new RangeError(
+        'partial_batch faults apply to SQS SendMessageBatch and DynamoDB BatchWriteItem only',
+      );
     if (
       rule.fault.kind === 'refused' &&
       (rule.service !== 's3' || rule.fault.status < 400 || rule.fault.status > 499)
