@@ -103,4 +103,29 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     }
     expect(requests).toBe(1);
   });
+
+  it('pushes in four requests: one read, the intent, the shard, the clear', async () => {
+    const jobId = await jobWithLines([1, 2]);
+    const commands: string[] = [];
+    local.clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'count-push' },
+    );
+    try {
+      await store().pushChunkProgress(jobId, 0);
+    } finally {
+      local.clients.dynamodb.middlewareStack.remove('count-push');
+    }
+    // An intent written with ReturnValues NONE once read as refused: two more reads per push.
+    expect(commands).toEqual([
+      'GetItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+    ]);
+    expect((await store().getJobProgress(jobId))?.succeeded).toBe(2);
+  });
 });
