@@ -1,4 +1,4 @@
-import { API_HANDLER, API_URL, DASHBOARD_BUNDLE } from './args/api';
+import { API_HANDLER, API_THROTTLE, API_URL, DASHBOARD_BUNDLE } from './args/api';
 import { functionArgs } from './args/handlers';
 import { link } from './links';
 import { recursionConfig } from './recursion';
@@ -11,8 +11,13 @@ import { endpointEnv } from './secrets';
  * sends no work and never sees the endpoint key.
  */
 export const api = new sst.aws.Function('Api', {
-  ...functionArgs(API_HANDLER, link, { ...endpointEnv, ...DASHBOARD_BUNDLE.environment }),
+  ...functionArgs(API_HANDLER, link, {
+    ...endpointEnv,
+    ...DASHBOARD_BUNDLE.environment,
+    ...API_THROTTLE.environment,
+  }),
   url: API_URL,
+  concurrency: { reserved: API_THROTTLE.reservedConcurrency },
   copyFiles: [...DASHBOARD_BUNDLE.files],
 });
 

@@ -1,5 +1,5 @@
 import { STORAGE } from '../packages/core/src/settings';
-import { apiToken } from './api-token';
+import { apiReadToken, apiToken } from './api-token';
 import { ACCESS, type LinkName } from './args/access';
 import { labellingBucket, labellingEvents } from './labelling-resources';
 import { workQueue } from './queue';
@@ -48,6 +48,7 @@ export const links = {
     ],
   }),
   ApiToken: apiToken,
+  ApiReadToken: apiReadToken,
   LabellingBucket: bucketLink('LabellingBucket', labellingBucket, ACCESS.LabellingBucket),
   LabellingInputs: bucketLink('LabellingInputs', inputs, ACCESS.LabellingInputs),
   LabellingOutputs: bucketLink('LabellingOutputs', outputs, ACCESS.LabellingOutputs),

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../child-process';
+import { formatWithBiome } from '../format-with-biome';
 import { runScale, SCALE_RUNNER_IDS, type ScaleResult, type ScaleRunnerId } from './run-scale';
 import { mergeScaleSection, renderScaleSection, type ScaleLabel } from './scale-report';
 
@@ -30,17 +31,19 @@ export function scaleOutputPaths(quick: boolean, label: string): { rawJson: stri
       };
 }
 
-/** Write the raw JSON and merge the run's section into the markdown file. */
+/** Write the raw JSON and merge the run's section into the markdown file, both as Biome lays them out. */
 export async function writeScaleOutputs(
   result: ScaleResult,
   label: Omit<ScaleLabel, 'rawJsonPath'>,
   paths: { rawJson: string; markdown: string },
 ): Promise<void> {
   await mkdir(dirname(paths.rawJson), { recursive: true });
-  await writeFile(paths.rawJson, `${JSON.stringify({ ...result, run: label }, null, 2)}\n`);
+  const raw = `${JSON.stringify({ ...result, run: label }, null, 2)}\n`;
+  await writeFile(paths.rawJson, await formatWithBiome(raw, paths.rawJson));
   const section = renderScaleSection(result, { ...label, rawJsonPath: relative(REPO_ROOT, paths.rawJson) });
   const previous = await readFile(paths.markdown, 'utf8').catch(() => '');
-  await writeFile(paths.markdown, mergeScaleSection(previous, label.label, section));
+  const merged = mergeScaleSection(previous, label.label, section);
+  await writeFile(paths.markdown, await formatWithBiome(merged, paths.markdown));
 }
 
 export async function mainScale(argv: readonly string[]): Promise<void> {

@@ -6,8 +6,9 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { missingHeapEnv, missingHeapFlags } from '../../packages/cli/src/heap-policy';
 import { describeMachine, type Machine } from '../machine';
-import type { HeapPeaks } from './heap-peaks';
+import type { HeapPeaks, HeapSample } from './heap-peaks';
 import { checkOrderedResults, type ResultsCheck } from './ordered-results';
 import { parseRunStages, type RunStages, type StageRates, stageRates } from './run-log-stages';
 import { runScaleChild } from './scale-child';
@@ -35,7 +36,11 @@ export interface ScaleOptions {
   readonly thinkbatchFlags?: readonly string[];
   /** Write a V8 CPU profile of the thinkbatch process here (`node --cpu-prof`). */
   readonly cpuProfileDir?: string;
-  /** Node's flags for the thinkbatch process (e.g. a heap cap: `--max-old-space-size=256`). @default none */
+  /**
+   * Node's flags for the thinkbatch process (e.g. a heap cap: `--max-old-space-size=256`); the CLI's heap
+   * policy (`packages/cli/src/heap-policy.ts`) fills in the flags not given, as `thinkbatch run` does.
+   * @default the heap policy's
+   */
   readonly thinkbatchNodeFlags?: readonly string[];
   /** Per run. @default 2 h */
   readonly timeoutMs?: number;
@@ -62,6 +67,8 @@ export interface ScaleRun {
   readonly requests: Record<string, number> | null;
   /** thinkbatch: peaks of its process's memory, MiB (`heap-peaks.ts`). */
   readonly memory?: HeapPeaks | null;
+  /** thinkbatch: its process's memory every 10 s, MiB (`heap-peaks.ts`): what grows with the job. */
+  readonly memoryTimeline?: readonly HeapSample[] | null;
 }
 
 export interface ScaleResult {
@@ -110,8 +117,10 @@ async function runThinkbatch(
   lines: number,
   options: ScaleOptions,
 ): Promise<ScaleRun> {
+  const userFlags = options.thinkbatchNodeFlags ?? [];
   const nodeArgs = [
-    ...(options.thinkbatchNodeFlags ?? []),
+    ...missingHeapFlags(userFlags, undefined),
+    ...userFlags,
     ...(options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
   ];
   const child = await runScaleChild(
@@ -126,7 +135,7 @@ async function runThinkbatch(
       ...(options.thinkbatchFlags ?? THINKBATCH_SCALE_FLAGS),
       input,
     ],
-    { timeoutMs: options.timeoutMs ?? 7_200_000, nodeArgs },
+    { timeoutMs: options.timeoutMs ?? 7_200_000, nodeArgs, env: missingHeapEnv({}) },
   );
   const stages = parseRunStages(await readFile(join(out, 'run.log'), 'utf8').catch(() => ''));
   const results = await checkOrderedResults(join(out, 'results.jsonl')).catch(() => ({
@@ -148,6 +157,7 @@ async function runThinkbatch(
     results,
     requests: lastJson(child.stdout)?.['requests'] ?? null,
     memory: lastJson(child.stdout)?.['memory'] ?? null,
+    memoryTimeline: lastJson(child.stdout)?.['memoryTimeline'] ?? null,
   };
 }
 
@@ -185,9 +195,12 @@ function lastLine(text: string): string {
 }
 
 /** The last stdout line as a JSON object, or null. */
-function lastJson(
-  stdout: string,
-): { requests?: Record<string, number>; memory?: HeapPeaks; succeeded?: unknown } | null {
+function lastJson(stdout: string): {
+  requests?: Record<string, number>;
+  memory?: HeapPeaks;
+  memoryTimeline?: HeapSample[];
+  succeeded?: unknown;
+} | null {
   try {
     return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { requests?: Record<string, number> };
   } catch {

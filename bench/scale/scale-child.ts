@@ -21,12 +21,17 @@ export interface ScaleChildOutcome {
 export async function runScaleChild(
   script: string,
   args: readonly string[],
-  options: { readonly timeoutMs: number; readonly nodeArgs?: readonly string[] },
+  options: {
+    readonly timeoutMs: number;
+    readonly nodeArgs?: readonly string[];
+    /** Variables on top of the clean environment (PATH and HOME). */
+    readonly env?: Readonly<Record<string, string>>;
+  },
 ): Promise<ScaleChildOutcome> {
   const started = Date.now();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const rss = child.pid === undefined ? null : sampleTreeRss(child.pid);

@@ -59,7 +59,10 @@ try {
   await local.submit(createReadStream(resolve(input)), { jobId, name: `${jobId}.jsonl` });
   const job = await local.waitForJob(jobId);
   await downloadOutputs(local.deps.output, job, outDir);
-  process.stdout.write(`${JSON.stringify({ jobId, status: job.status, requests, memory: heap.stop() })}\n`);
+  const memory = heap.stop();
+  process.stdout.write(
+    `${JSON.stringify({ jobId, status: job.status, requests, memory, memoryTimeline: heap.timeline() })}\n`,
+  );
   process.exitCode = job.status === 'completed' ? 0 : 1;
 } finally {
   await local.stop();

@@ -69,6 +69,8 @@ export const ACCESS = {
   },
   /** The API's bearer token: an encrypted value in the function bundle, no IAM. */
   ApiToken: { kind: 'secret' },
+  /** The API's read-only token (`none` when not set): an encrypted value in the function bundle, no IAM. */
+  ApiReadToken: { kind: 'secret' },
   /**
    * The labelling bucket: dataset files (read) and labelling's own tasks, state, label cache and run
    * outputs under `thinkbatch/` (read, written, the open-run pointer deleted). For the labelling functions.

@@ -118,6 +118,7 @@ describe('least privilege', () => {
       'JobsTable',
       'JobListIndexes',
       'ApiToken',
+      'ApiReadToken',
       'LabellingBucket',
     ]);
     expect(ACCESS.ApiInputs.objectPrefix).toBe(STORAGE.inputPrefix);
@@ -129,6 +130,7 @@ describe('least privilege', () => {
 
   it('links the API token and the job-list indexes to the API only, and the API to nothing that runs lines', () => {
     expect(linkedBy('ApiToken')).toEqual(['api']);
+    expect(linkedBy('ApiReadToken')).toEqual(['api']);
     expect(linkedBy('JobListIndexes')).toEqual(['api']);
     expect(linkedBy('ApiInputs')).toEqual(['api']);
     expect(linkedBy('ApiOutputs')).toEqual(['api']);

@@ -20,11 +20,14 @@ export interface ServeFixture {
 }
 
 /**
- * Start, before the file's tests, the simulated endpoint (with `simulator` options) and `serve` on a free
- * port against it — the embedded runtime (emulators, handlers) with the API over real HTTP — and stop
+ * Start, before the file's tests, the simulated endpoint (with `simulator` options) and `serve` (with
+ * `env` beside the token) on a free port against it — the embedded runtime (emulators, handlers) with the API over real HTTP — and stop
  * both after them.
  */
-export function useServe(simulator: SimulatorOptions = {}): ServeFixture {
+export function useServe(
+  simulator: SimulatorOptions = {},
+  env: Readonly<Record<string, string>> = {},
+): ServeFixture {
   let running: (Omit<ServeFixture, 'client'> & { client: ApiClient }) | undefined;
   beforeAll(async () => {
     const apiKey = randomUUID();
@@ -42,7 +45,7 @@ export function useServe(simulator: SimulatorOptions = {}): ServeFixture {
         port: 0,
         rateLimits: { ...LOCAL_SIMULATOR_LIMITS, maxInFlight: 8 },
       },
-      { env: { [API_TOKEN_ENV]: token }, stdout: sink, stderr: sink },
+      { env: { ...env, [API_TOKEN_ENV]: token }, stdout: sink, stderr: sink },
     ).catch(async (error: unknown) => {
       await endpoint.close();
       throw error;

@@ -55,7 +55,7 @@ describe('pnpm bench --suite scale --quick', () => {
 
   it('writes its section between markers the rate benchmark keeps', () => {
     expect(markdown).toMatch(
-      /<!-- bench-run:scale-quick -->[\s\S]*\| thinkbatch \| 120 \|[\s\S]*<!-- \/bench-run:scale-quick -->/,
+      /<!-- bench-run:scale-quick -->[\s\S]*\| thinkbatch +\| +120 \|[\s\S]*<!-- \/bench-run:scale-quick -->/,
     );
   });
 });

@@ -40,6 +40,11 @@ async function runThroughEmulatorFaults(seed: number, n: number, rules: readonly
   }
 }
 
+/** A DynamoDB update that claims lines: it sets leases and removes nothing (a record removes the lease). */
+const isLineClaim = (input: Readonly<Record<string, unknown>>): boolean =>
+  Object.values((input['ExpressionAttributeNames'] ?? {}) as Record<string, string>).includes('leases') &&
+  !String(input['UpdateExpression']).includes('REMOVE');
+
 const unsucceeded = (results: readonly ResultLine[]) =>
   results
     .filter((r) => r.status !== 'succeeded')
@@ -89,7 +94,22 @@ describe('fault: the emulators throttle and fail mid-job', () => {
   });
 
   it('seed 63: DynamoDB writes applied but answered 500 (lost responses): nothing counted twice, no line paid twice', async () => {
+    let claimsSeen = 0;
     const { job, outcome, plan, killed } = await runThroughEmulatorFaults(63, 24, [
+      // First the answers of a few line claims (the SDK re-applies the claim: its attempt id makes that
+      // count nothing), then any write's.
+      {
+        service: 'dynamodb',
+        operations: ['UpdateItem'],
+        when: (input) => {
+          if (!isLineClaim(input)) return false;
+          claimsSeen += 1;
+          return true;
+        },
+        after: 4,
+        times: 3,
+        fault: { kind: 'lost_response' },
+      },
       {
         service: 'dynamodb',
         operations: ['UpdateItem', 'PutItem'],
@@ -101,9 +121,14 @@ describe('fault: the emulators throttle and fail mid-job', () => {
     ]);
     expect(job.status, JSON.stringify(counts(plan))).toBe('completed');
     expect(plan.injected.length).toBeGreaterThan(5);
+    expect(claimsSeen, 'claims seen: the claim rule struck 3 times').toBeGreaterThanOrEqual(7);
     expect(unsucceeded(outcome.results)).toEqual([]);
     // An answer is paid twice only when an invocation is killed mid-call (the machine too slow), never
-    // because a write's answer was lost.
-    if (killed === 0) expect(outcome.discardedAnswers).toBe(0);
+    // because a write's answer was lost; and then each line's `attempts` is exactly the calls the
+    // endpoint received for it (a re-applied claim counts nothing).
+    if (killed === 0) {
+      expect(outcome.discardedAnswers).toBe(0);
+      expect(outcome.results.map((r) => r.attempts)).toEqual(outcome.calls);
+    }
   });
 });

@@ -43,6 +43,14 @@ export const ApiConfig = z.strictObject({
   defaultModel: z.string().min(1).default(ENDPOINT.model),
   /** Prices per model for the cost estimate; null → no estimate. @default null */
   prices: PriceList.nullable().default(null),
+  /**
+   * Requests one token may make per window (every route but the health check and the dashboard's files);
+   * past it 429 `too_many_requests` with `Retry-After`. Null → no limit. @default 1200 per 60 s
+   */
+  rateLimit: z
+    .strictObject({ requests: Count, windowSeconds: Count.max(3600) })
+    .nullable()
+    .default({ requests: 1200, windowSeconds: 60 }),
 });
 export type ApiConfig = z.output<typeof ApiConfig>;
 export type ApiConfigInput = z.input<typeof ApiConfig>;
@@ -83,6 +91,11 @@ export interface ApiDeps {
   readonly log: Logger;
   /** The bearer token every route but the health check requires. Must be at least 16 characters. */
   readonly token: string;
+  /**
+   * A second token that may list and read jobs but not create, cancel or retry them (403 `forbidden`).
+   * At least 16 characters, and not the token. @default null (none)
+   */
+  readonly readToken?: string | null;
   /** @default parseApiConfig() */
   readonly config?: ApiConfig;
   /** A fresh job id for a request without `Idempotency-Key`. @default newJobId */
@@ -98,16 +111,23 @@ export interface ApiDeps {
 }
 
 /** ApiDeps with every default filled in. */
-export interface ResolvedApiDeps extends Required<Omit<ApiDeps, 'token' | 'labelling'>> {
+export interface ResolvedApiDeps extends Required<Omit<ApiDeps, 'token' | 'readToken' | 'labelling'>> {
   readonly token: string;
+  readonly readToken: string | null;
   readonly labelling: NonNullable<ApiDeps['labelling']> | null;
 }
 
 /** Fill in the defaults of `deps`; throws `ConfigurationError` on a token too short to be a secret. */
 export function resolveApiDeps(deps: ApiDeps): ResolvedApiDeps {
   if (deps.token.length < 16) throw new ConfigurationError('the API token must be at least 16 characters');
+  const readToken = deps.readToken ?? null;
+  if (readToken !== null && readToken.length < 16)
+    throw new ConfigurationError('the read-only API token must be at least 16 characters');
+  if (readToken === deps.token)
+    throw new ConfigurationError('the read-only API token must differ from the API token');
   return {
     ...deps,
+    readToken,
     config: deps.config ?? parseApiConfig(),
     newJobId: deps.newJobId ?? (() => newJobId()),
     labelling: deps.labelling ?? null,

@@ -12,6 +12,8 @@ export const HTTP_STATUS_OF = {
   [ErrorCode.unavailable]: 503,
   [ErrorCode.unknown]: 502,
   [ErrorCode.unauthenticated]: 401,
+  [ErrorCode.forbidden]: 403,
+  [ErrorCode.tooManyRequests]: 429,
   [ErrorCode.payloadTooLarge]: 413,
   [ErrorCode.unprocessable]: 422,
 } as const satisfies Record<ErrorCode, number>;

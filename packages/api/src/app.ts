@@ -7,8 +7,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { type ApiDeps, type ResolvedApiDeps, resolveApiDeps } from './api-deps';
 import { ApiError, toErrorResponse } from './api-error';
-import { bearerAuth } from './bearer-auth';
+import { bearerAuth, type Credential, requireScope } from './bearer-auth';
 import { isDashboardPath, registerDashboard } from './dashboard/register-dashboard';
+import { rateLimitPerToken } from './rate-limit';
 import { registerCancelJob } from './routes/cancel-job';
 import { registerCreateJob } from './routes/create-job';
 import { registerGetJob } from './routes/get-job';
@@ -36,7 +37,7 @@ export const OPENAPI_INFO: OpenAPIObjectConfig = {
     title: 'thinkbatch API',
     version: '1.0.0',
     description:
-      'Create batch jobs of JSONL prompts for a reasoning model, follow them, cancel them, retry their failed lines and fetch their results. Every route but `GET /v1/health` needs `Authorization: Bearer <token>`. Errors are `{"error": {"code", "message"}}` with a stable code.',
+      'Create batch jobs of JSONL prompts for a reasoning model, follow them, cancel them, retry their failed lines and fetch their results. Every route but `GET /v1/health` needs `Authorization: Bearer <token>`; a read-only token may list and read but not create, cancel or retry (403 `forbidden`). Each token may make a limited number of requests per window (`RateLimit-*` headers on every answer); past it the API answers 429 `too_many_requests` with `Retry-After` in seconds. Errors are `{"error": {"code", "message"}}` with a stable code.',
   },
   security: [{ bearer: [] }],
 };
@@ -65,10 +66,18 @@ export function createApiApp(input: ApiDeps): OpenAPIHono {
   });
 
   app.use(requestLog(deps));
-  const auth = bearerAuth(deps.token);
+  const credentials: Credential[] = [{ token: deps.token, scope: 'full', name: 'full' }];
+  if (deps.readToken !== null) credentials.push({ token: deps.readToken, scope: 'read', name: 'read' });
+  // Who may call (401), how often (429), and what (403), in that order: every request a token makes counts.
+  const guards = [
+    bearerAuth(credentials),
+    ...(deps.config.rateLimit === null ? [] : [rateLimitPerToken(deps.config.rateLimit)]),
+    requireScope(),
+  ];
   // The dashboard's static files hold no data: they load without a token, and fetch everything with it.
   const isPublic = (path: string): boolean => path === healthRoute.path || isDashboardPath(path);
-  app.use('*', async (c, next) => (isPublic(c.req.path) ? next() : auth(c, next)));
+  for (const guard of guards)
+    app.use('*', async (c, next) => (isPublic(c.req.path) ? next() : guard(c, next)));
   app.use(
     '/v1/jobs/*',
     bodyLimit({
@@ -143,6 +152,8 @@ function sendError(c: Context, error: unknown, deps?: Pick<ResolvedApiDeps, 'log
 function codeOfStatus(status: number): ErrorCode {
   if (status === 413) return ErrorCode.payloadTooLarge;
   if (status === 401) return ErrorCode.unauthenticated;
+  if (status === 403) return ErrorCode.forbidden;
+  if (status === 429) return ErrorCode.tooManyRequests;
   if (status === 404) return ErrorCode.notFound;
   return status < 500 ? ErrorCode.invalidValue : ErrorCode.internal;
 }

@@ -36,6 +36,8 @@ import {
   claimedAttempts,
   claimsUpdate,
   claimUpdate,
+  identifyClaim,
+  leaseAttemptOf,
   MAX_LINES_PER_CLAIM,
   refusedClaim,
   releaseUpdate,
@@ -92,17 +94,23 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
     return chunk;
   };
-  /** The chunk and whether it carries the cancel mark (for a refused claim). */
+  /** The chunk, whether it carries the cancel mark and the line's lease's attempt id (for a refused claim). */
   const chunkWithCancelMark = async (
     jobId: string,
     index: number,
-  ): Promise<{ chunk: ChunkRecord; cancelled: boolean }> => {
+    line: number,
+  ): Promise<{ chunk: ChunkRecord; cancelled: boolean; leaseAttempt: string | null }> => {
     const item = await table.get(`GetItem chunk ${index} of job ${jobId}`, chunkKey(jobId, index));
     if (item === null)
       throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`, { code: ErrorCode.notFound });
-    return { chunk: chunkFromItem(item), cancelled: item[CANCEL_MARK]?.BOOL === true };
+    return {
+      chunk: chunkFromItem(item),
+      cancelled: item[CANCEL_MARK]?.BOOL === true,
+      leaseAttempt: leaseAttemptOf(item, line),
+    };
   };
-  const claimLineAttempt: JobStore['claimLineAttempt'] = async (jobId, index, line, claim) => {
+  const claimLineAttempt: JobStore['claimLineAttempt'] = async (jobId, index, line, given) => {
+    const claim = identifyClaim(given);
     const what = `UpdateItem chunk ${index} of job ${jobId} claim line ${line}`;
     // A refusal read back as claimable means the lease was dropped in between: try again, a few times.
     for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
@@ -118,8 +126,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         if (attempts === null) throw new JobStoreError(`${what}: the attempt count is missing`);
         return { kind: 'claimed', attempts };
       }
-      const { chunk, cancelled } = await chunkWithCancelMark(jobId, index);
-      const refused = refusedClaim(chunk, line, claim, cancelled);
+      const { chunk, cancelled, leaseAttempt } = await chunkWithCancelMark(jobId, index, line);
+      const refused = refusedClaim(chunk, line, claim, cancelled, leaseAttempt);
       if (refused !== null) return refused;
     }
     throw new JobStoreError(`${what}: refused ${CLAIM_ROUNDS} times while the line looked free`);
@@ -249,7 +257,10 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
 
     claimLineAttempt,
 
-    claimLineAttempts: async (jobId, index, lines, claim) => {
+    claimLineAttempts: async (jobId, index, lines, given) => {
+      // One id for the group, kept by the line-by-line fallback: a group applied whose answer was lost
+      // is then found claimed line by line, not counted again.
+      const claim = identifyClaim(given);
       if (new Set(lines).size !== lines.length)
         throw new JobStoreError(`claim of chunk ${index} of job ${jobId}: a line is repeated`, {
           code: ErrorCode.invalidValue,

@@ -18,16 +18,16 @@ function resolved(update: LineUpdate): { update: string; condition: string } {
   return { update: substitute(update.UpdateExpression), condition: substitute(update.ConditionExpression) };
 }
 
-const claim = { holder: 'h-1', until: 5_000, now: 1_000 };
+const claim = { holder: 'h-1', until: 5_000, now: 1_000, attemptId: 'a-1' };
 
 describe('claimUpdate', () => {
   it('adds an attempt and sets the lease, unless recorded or leased live by another holder', () => {
     expect(resolved(claimUpdate(12, claim))).toEqual({
       update:
-        'SET attempts.12 = if_not_exists(attempts.12, 0) + 1, leases.12 = {"holder":{"S":"h-1"},"until":{"N":"5000"}}',
+        'SET attempts.12 = if_not_exists(attempts.12, 0) + 1, leases.12 = {"holder":{"S":"h-1"},"until":{"N":"5000"},"attempt":{"S":"a-1"}}',
       condition:
         'attribute_exists(pk) AND attribute_not_exists(cancelRequested) AND contains(lineSet, 12) AND attribute_not_exists(recorded.12) AND ' +
-        "(attribute_not_exists(leases.12) OR leases.12.until <= 1000 OR leases.12.holder = 'h-1')",
+        "(attribute_not_exists(leases.12) OR leases.12.until <= 1000 OR leases.12.holder = 'h-1') AND NOT leases.12.attempt = 'a-1'",
     });
   });
 
@@ -69,6 +69,14 @@ describe('refusedClaim', () => {
     expect(refusedClaim(chunk({}), 1, claim)).toBeNull();
     expect(refusedClaim(chunk({ leases: { '1': { holder: 'other', until: 1_000 } } }), 1, claim)).toBeNull();
     expect(refusedClaim(chunk({ leases: { '1': { holder: 'h-1', until: 9_000 } } }), 1, claim)).toBeNull();
+  });
+
+  it('finds the same claim applied before (its answer lost) claimed, with the count it set', () => {
+    const applied = chunk({ attempts: { '1': 3 }, leases: { '1': { holder: 'h-1', until: 5_000 } } });
+    expect(refusedClaim(applied, 1, claim, false, 'a-1')).toEqual({ kind: 'claimed', attempts: 3 });
+    // Another claim of the same holder, or a recorded or cancelled line, is not taken for it.
+    expect(refusedClaim(applied, 1, claim, false, 'a-0')).toBeNull();
+    expect(refusedClaim(applied, 1, claim, true, 'a-1')).toEqual({ kind: 'cancelled', attempts: 3 });
   });
 
   it('throws a JobStoreError for a line not in the chunk', () => {

@@ -36,6 +36,26 @@ describe('S3 error translation', () => {
     }
   });
 
+  it('classes a 4xx S3 will answer again as permanent, never throttling, timeouts or preconditions', () => {
+    const cases: [Error, ObjectStoreError['code'], boolean][] = [
+      [sdkError('EntityTooLarge', 400), 'unknown', true],
+      [sdkError('InvalidArgument', 400), 'unknown', true],
+      [sdkError('AccessDenied', 403), 'unknown', true],
+      [sdkError('RequestTimeout', 400), 'unavailable', false],
+      [sdkError('RequestTimeout', 408), 'unavailable', false],
+      [sdkError('SlowDown', 503), 'unavailable', false],
+      [sdkError('TooManyRequests', 429), 'unavailable', false],
+      [sdkError('PreconditionFailed', 412), 'precondition_failed', false],
+      [sdkError('NoSuchBucket', 404), 'unknown', false],
+      [sdkError('ECONNRESET'), 'unavailable', false],
+      [sdkError('InternalError', 500), 'unavailable', false],
+    ];
+    for (const [error, code, permanent] of cases) {
+      const translated = toObjectStoreError(error, 'PutObject s3://b/k');
+      expect([error.name, translated.code, translated.permanent]).toEqual([error.name, code, permanent]);
+    }
+  });
+
   it('passes an ObjectStoreError through unchanged', () => {
     const original = new ObjectStoreError('x', 'precondition_failed');
     expect(toObjectStoreError(original, 'what')).toBe(original);

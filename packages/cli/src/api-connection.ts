@@ -1,5 +1,6 @@
 import { type ApiClient, createApiClient } from '@thinkbatch/api/client';
 import { isValidJobId } from '@thinkbatch/core';
+import { honourRetryAfter, retryAfterMs } from './api-connection-retry-after';
 import { CLIENT_EXIT_CODES, ClientError } from './client-error';
 import type { ClientIo } from './client-io';
 import { API_TOKEN_ENV, SERVE_DEFAULTS } from './serve-defaults';
@@ -62,8 +63,10 @@ export function openApiConnection(
   const client = createApiClient({
     baseUrl,
     ...(token !== undefined && { token }),
-    fetch: (request) =>
+    // A read the API rate-limited is sent again after its Retry-After; a write is reported.
+    fetch: honourRetryAfter((request) =>
       fetch(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) }),
+    ),
   });
   async function call<T>(request: (api: ApiClient) => Promise<CallResult<T>>, jobId?: string): Promise<T> {
     let result: CallResult<T>;
@@ -73,7 +76,7 @@ export function openApiConnection(
       throw unreachable(baseUrl, error);
     }
     if (result.response.ok && result.data !== undefined) return result.data;
-    throw refused(result.response.status, result.error, { baseUrl, hasToken: token !== undefined, jobId });
+    throw refused(result.response, result.error, { baseUrl, hasToken: token !== undefined, jobId });
   }
   return { baseUrl, client, call };
 }
@@ -144,16 +147,33 @@ function unreachable(baseUrl: string, error: unknown): ClientError {
 }
 
 function refused(
-  status: number,
+  response: Response,
   body: unknown,
   context: { readonly baseUrl: string; readonly hasToken: boolean; readonly jobId: string | undefined },
 ): ClientError {
+  const { status } = response;
   const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   const said =
     typeof error?.code === 'string' && typeof error.message === 'string'
       ? `${error.code}: ${printable(error.message)}`
       : `HTTP ${status}`;
-  if (status === 401 || status === 403) {
+  if (status === 403) {
+    return new ClientError(
+      `the API at ${context.baseUrl} refused this request (403 ${said}): the token may only list and read jobs; set $${API_TOKEN_ENV} (or --token) to the token that may change them`,
+      CLIENT_EXIT_CODES.unauthenticated,
+      { httpStatus: status },
+    );
+  }
+  if (status === 429) {
+    const waitMs = retryAfterMs(response.headers.get('retry-after'), Date.now());
+    const when = waitMs === null ? 'later' : `in ${Math.ceil(waitMs / 1000)} s`;
+    return new ClientError(
+      `the API at ${context.baseUrl} is rate-limiting this token (429): too many requests, try again ${when}`,
+      CLIENT_EXIT_CODES.failed,
+      { httpStatus: status },
+    );
+  }
+  if (status === 401) {
     return new ClientError(
       context.hasToken
         ? `the API at ${context.baseUrl} refused the token (${status}): set $${API_TOKEN_ENV} (or --token) to the token "thinkbatch serve" printed`

@@ -36,8 +36,10 @@ export const CLIENT_COMMANDS_HELP = `Client commands (talk to the job API: --api
   thinkbatch retry <job-id> [--status failed] [--wait]
   thinkbatch jobs [--status S] [--input KEY] [--json]
   thinkbatch merge <parent-id> <retry-id> [--out DIR]
-Exit codes: 0 done, 1 the job did not complete or the API refused, 2 usage, 3 no or wrong token,
-4 no such job, 5 the API cannot be reached, 130 stopped waiting or watching (Ctrl-C; the job goes on).
+Exit codes: 0 done, 1 the job did not complete or the API refused (429: rate-limited), 2 usage,
+3 no or wrong token (401) or a read-only token changing a job (403), 4 no such job, 5 the API cannot be
+reached, 130 stopped waiting or watching (Ctrl-C; the job goes on). Reads rate-limited by the API (429)
+are sent again after its Retry-After (up to 60 s, 3 times).
 `;
 
 /** Run a client command; a `ClientError` becomes one line on stderr and its exit code. */

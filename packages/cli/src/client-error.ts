@@ -7,7 +7,7 @@ export const CLIENT_EXIT_CODES = {
   /** The job did not complete (with `--wait`/`--watch`), or the API refused the request. */
   failed: 1,
   usage: 2,
-  /** No token, or the API refused it (401/403). */
+  /** No token, or the API refused it (401), or a read-only token tried to change a job (403). */
   unauthenticated: 3,
   /** No such job (404). */
   notFound: 4,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Entry point of `pnpm thinkbatch`. */
 import { clientCommand, runClientCommand } from './client-commands';
+import { hostsEmbeddedRuntime, relaunchWithHeapPolicy } from './relaunch-with-heap-policy';
 import { UsageError } from './usage-error';
 
 /**
@@ -18,6 +19,9 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   const { main } = await import('./cli');
   return main(argv);
 }
+
+// The commands that host the emulators and workers run under the heap policy (heap-policy.ts).
+if (hostsEmbeddedRuntime(process.argv.slice(2))) relaunchWithHeapPolicy();
 
 dispatch(process.argv.slice(2)).then(
   (code) => {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApiApp, parseApiConfig } from '@thinkbatch/api';
+import { apiAccessFromEnv, createApiApp, parseApiConfig } from '@thinkbatch/api';
 import { ENDPOINT, LOCAL_SIMULATOR_LIMITS, type RateGateSettings, systemClock } from '@thinkbatch/core';
 import { scheduleStoredLabellingTasks } from '@thinkbatch/labelling';
 import { createLocalUploadNotifier, type LocalRuntime } from '@thinkbatch/local';
@@ -73,6 +73,7 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
     throw new UsageError(`${API_TOKEN_ENV} must be at least 16 characters`);
   const token = envToken ?? randomBytes(24).toString('base64url');
   const prices = options.prices === undefined ? null : await readPriceListFile(options.prices);
+  const { readToken, rateLimit } = apiAccessFromEnv(io.env);
 
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
@@ -122,7 +123,12 @@ export async function startServe(options: ServeOptions, io: ServeIo): Promise<Se
       clock: systemClock,
       log,
       token,
-      config: parseApiConfig({ defaultModel: runtime.deps.config.defaultModel, prices }),
+      readToken: readToken ?? null,
+      config: parseApiConfig({
+        defaultModel: runtime.deps.config.defaultModel,
+        prices,
+        ...(rateLimit !== undefined && { rateLimit }),
+      }),
       labelling: { deps: labelling.deps, tasksChanged: () => scheduler.refresh() },
     });
     const server = await listen(

@@ -110,4 +110,20 @@ describe('apiDepsFromEnvironment', () => {
     expect(deps.labelling?.deps.store.bucket).toBe('labelling-bucket');
     expect(deps.labelling?.deps.input.bucket).toBe('in-bucket');
   });
+
+  it('takes the read-only token from its secret, none while the secret holds its placeholder', () => {
+    const links = {
+      ApiInputs: { name: 'in-bucket' },
+      ApiOutputs: { name: 'out-bucket' },
+      JobsTable: { name: 'jobs' },
+      JobListIndexes: { byStatus: 'jobs-by-status', byInput: 'jobs-by-input' },
+      ApiToken: { value: TOKEN },
+    };
+    const readToken = 'read-only-token-0123456789';
+    expect(apiDepsFromEnvironment({ ...links, ApiReadToken: { value: readToken } }).readToken).toBe(
+      readToken,
+    );
+    expect(apiDepsFromEnvironment({ ...links, ApiReadToken: { value: 'none' } }).readToken).toBeNull();
+    expect(apiDepsFromEnvironment(links).readToken).toBeNull();
+  });
 });

@@ -1,6 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { type ApiDeps, bucketNotifications, createApiApp, parseApiConfig } from '@thinkbatch/api';
+import {
+  type ApiAccessSettings,
+  type ApiDeps,
+  apiAccessFromEnv,
+  bucketNotifications,
+  createApiApp,
+  parseApiConfig,
+  type RateLimitConfig,
+} from '@thinkbatch/api';
 import { createDynamoJobStore, createS3ObjectStore } from '@thinkbatch/aws-adapters';
 import { createJsonLogger, ENDPOINT, systemClock } from '@thinkbatch/core';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
@@ -16,6 +24,8 @@ export interface ApiLinkedResources {
   readonly JobsTable: { readonly name: string };
   readonly JobListIndexes: { readonly byStatus: string; readonly byInput: string };
   readonly ApiToken: { readonly value: string };
+  /** The read-only token; `none` (its placeholder) or absent: none. */
+  readonly ApiReadToken?: { readonly value: string };
   /** The labelling bucket (tasks, their state and runs); without it the labelling routes answer 404. */
   readonly LabellingBucket?: { readonly name: string };
 }
@@ -48,7 +58,9 @@ export function apiDepsFromEnvironment(
     clock: systemClock,
     log,
     token: linked.ApiToken.value,
-    config: parseApiConfig({ defaultModel }),
+    readToken: readTokenOf(linked.ApiReadToken?.value),
+    // The rate limit may be set per stage (THINKBATCH_API_RATE_LIMIT, from infra/args/api.ts).
+    config: parseApiConfig({ defaultModel, ...rateLimitOf(apiAccessFromEnv(process.env)) }),
     labelling:
       labellingBucket === undefined
         ? null
@@ -78,3 +90,16 @@ export function createApiHandler(getDeps: () => ApiDeps) {
 }
 
 export const handler = createApiHandler(() => apiDepsFromEnvironment());
+
+/** The rate limit the environment set, if it set one. */
+function rateLimitOf({ rateLimit }: ApiAccessSettings): { rateLimit?: RateLimitConfig | null } {
+  return rateLimit === undefined ? {} : { rateLimit };
+}
+
+/** The `ApiReadToken` secret's placeholder: no read-only token. */
+export const READ_TOKEN_NONE = 'none';
+
+/** The read-only token the secret holds, or null when it holds its placeholder (or is not linked). */
+function readTokenOf(value: string | undefined): string | null {
+  return value === undefined || value === '' || value === READ_TOKEN_NONE ? null : value;
+}

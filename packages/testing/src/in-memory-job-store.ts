@@ -28,6 +28,8 @@ export function createInMemoryJobStore(): JobStore {
   const completedChunks = new Map<string, Set<number>>();
   const chunks = new Map<string, ChunkRecord>();
   const chunkKey = (jobId: string, index: number): string => `${jobId}#${index}`;
+  /** The attempt id of each live lease's claim (DynamoDB keeps it in the lease), by chunk key and line. */
+  const leaseAttempts = new Map<string, string>();
 
   const job = (jobId: string): JobRecord => {
     const found = jobs.get(jobId);
@@ -51,12 +53,24 @@ export function createInMemoryJobStore(): JobStore {
     if (jobs.get(jobId)?.cancelRequested === true)
       return { kind: 'cancelled', attempts: record.attempts[key] ?? 0 };
     const lease = record.leases[key];
+    const attemptKey = `${chunkKey(jobId, index)}#${key}`;
+    // The same claim applied again (the caller repeating it): counted once, its lease as it was.
+    const counted = record.attempts[key];
+    if (
+      claim.attemptId !== undefined &&
+      lease?.holder === claim.holder &&
+      leaseAttempts.get(attemptKey) === claim.attemptId &&
+      counted !== undefined
+    )
+      return { kind: 'claimed', attempts: counted };
     if (lease !== undefined && lease.until > claim.now && lease.holder !== claim.holder) {
       return { kind: 'held', holder: lease.holder, until: lease.until };
     }
     const attempts = (record.attempts[key] ?? 0) + 1;
     record.attempts[key] = attempts;
     record.leases[key] = { holder: claim.holder, until: claim.until };
+    if (claim.attemptId === undefined) leaseAttempts.delete(attemptKey);
+    else leaseAttempts.set(attemptKey, claim.attemptId);
     return { kind: 'claimed', attempts };
   };
 

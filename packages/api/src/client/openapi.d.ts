@@ -239,12 +239,12 @@ export type components = {
         ErrorResponse: {
             error: {
                 /** @enum {string} */
-                code: "internal" | "invalid_configuration" | "invalid_value" | "not_found" | "conflict" | "precondition_failed" | "unavailable" | "unknown" | "unauthenticated" | "payload_too_large" | "unprocessable";
+                code: "internal" | "invalid_configuration" | "invalid_value" | "not_found" | "conflict" | "precondition_failed" | "unavailable" | "unknown" | "unauthenticated" | "forbidden" | "too_many_requests" | "payload_too_large" | "unprocessable";
                 message: string;
             };
         };
         FailedLine: {
-            code: ("invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "internal_error") | "unknown";
+            code: ("invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "result_not_stored" | "internal_error") | "unknown";
             custom_id: string;
             http_status: number | null;
             line: number;
@@ -520,7 +520,7 @@ export type components = {
             custom_id: string;
             error: {
                 /** @enum {string} */
-                code: "invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "internal_error";
+                code: "invalid_json" | "invalid_request" | "duplicate_custom_id" | "line_too_large" | "invalid_utf8" | "endpoint_rejected" | "attempts_exhausted" | "rate_limited" | "deadline_exceeded" | "cancelled" | "dead_lettered" | "handoffs_exhausted" | "invalid_response" | "result_not_stored" | "internal_error";
                 http_status?: number;
                 message: string;
             } | null;
@@ -685,6 +685,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
             503: {
                 headers: {
@@ -748,6 +759,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The token is read-only: it may list and read jobs, not change them (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The job’s state or an earlier request with the same `Idempotency-Key` refuses this one (`conflict`). */
             409: {
                 headers: {
@@ -760,6 +780,17 @@ export interface operations {
             /** @description The request body is too large (`payload_too_large`); upload large files through an upload slot. */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -825,6 +856,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
             503: {
                 headers: {
@@ -875,6 +917,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The token is read-only: it may list and read jobs, not change them (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such job (`not_found`). */
             404: {
                 headers: {
@@ -887,6 +938,17 @@ export interface operations {
             /** @description The job’s state or an earlier request with the same `Idempotency-Key` refuses this one (`conflict`). */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -984,6 +1046,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
             503: {
                 headers: {
@@ -1044,6 +1117,17 @@ export interface operations {
             /** @description No such job (`not_found`). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1116,6 +1200,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The token is read-only: it may list and read jobs, not change them (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such job (`not_found`). */
             404: {
                 headers: {
@@ -1137,6 +1230,17 @@ export interface operations {
             /** @description The job cannot serve this request (`unprocessable`). */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1202,6 +1306,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
             503: {
                 headers: {
@@ -1245,6 +1360,17 @@ export interface operations {
             /** @description No such job (`not_found`). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1302,6 +1428,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The token is read-only: it may list and read jobs, not change them (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such job (`not_found`). */
             404: {
                 headers: {
@@ -1314,6 +1449,17 @@ export interface operations {
             /** @description The request body is too large (`payload_too_large`); upload large files through an upload slot. */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1378,6 +1524,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description A service the API depends on is unavailable; retry later (`unavailable`). */
             503: {
                 headers: {
@@ -1427,9 +1584,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The token is read-only: it may list and read jobs, not change them (`forbidden`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description No such job (`not_found`). */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This token made more requests than its rate limit allows (`too_many_requests`); retry after the seconds in `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds until the token’s window ends and it may make requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -23,7 +23,7 @@ export const cancelJobRoute = createRoute({
       description: 'Cancel recorded; the job as it is now.',
       content: { 'application/json': { schema: JobView } },
     },
-    ...errorResponses(400, 401, 404, 409),
+    ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 

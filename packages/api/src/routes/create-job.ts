@@ -40,7 +40,7 @@ export const createJobRoute = createRoute({
       description: 'A repeat of an earlier request (same `Idempotency-Key`, same body): that job.',
       content: { 'application/json': { schema: CreateJobResponse } },
     },
-    ...errorResponses(400, 401, 409, 413),
+    ...errorResponses(400, 401, 403, 409, 413),
   },
 });
 

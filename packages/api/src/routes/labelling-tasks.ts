@@ -61,7 +61,7 @@ export const createLabellingTaskRoute = createRoute({
   },
   responses: {
     201: { description: 'The task as stored.', content: { 'application/json': { schema: TaskComponent } } },
-    ...errorResponses(400, 401, 404, 413),
+    ...errorResponses(400, 401, 403, 404, 413),
   },
 });
 
@@ -107,7 +107,7 @@ export const runLabellingTaskRoute = createRoute({
   request: { params: z.object({ id: TaskIdParam }) },
   responses: {
     202: { description: 'What the run did.', content: { 'application/json': { schema: RunOutcomeView } } },
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 403, 404),
   },
 });
 

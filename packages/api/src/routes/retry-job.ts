@@ -46,7 +46,7 @@ export const retryJobRoute = createRoute({
       description: 'A repeat of an earlier request (same `Idempotency-Key`, same body): that job.',
       content: { 'application/json': { schema: RetryJobResponse } },
     },
-    ...errorResponses(400, 401, 404, 409, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 422),
   },
 });
 

@@ -21,6 +21,10 @@ export const ErrorCode = {
   unknown: 'unknown',
   /** The request carries no valid credentials (the API's bearer token). (401) */
   unauthenticated: 'unauthenticated',
+  /** The credentials are valid but do not allow this request (a read-only token creating a job). (403) */
+  forbidden: 'forbidden',
+  /** The client sent more requests than its rate limit allows; `Retry-After` says when to try again. (429) */
+  tooManyRequests: 'too_many_requests',
   /** The request body is larger than the route accepts. (413) */
   payloadTooLarge: 'payload_too_large',
   /** A well-formed request the target's state cannot serve: nothing to retry, a job without results. (422) */

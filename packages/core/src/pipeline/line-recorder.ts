@@ -1,15 +1,10 @@
 import type { ChunkRecord, LineRecord } from '../job/chunk';
-import { jobKeys } from '../job/job-keys';
 import type { Clock } from '../ports/clock';
 import type { ResultLine } from '../results/result-line';
 import type { PipelineDeps } from './pipeline-deps';
 import { createProgressPushPacer, type ProgressPushPacer } from './progress-push-pacer';
-import {
-  type KnownResults,
-  type ResultObjectLines,
-  resultObjectBody,
-  resultObjectLinesOf,
-} from './result-objects';
+import { type KnownResults, type ResultObjectLines, resultObjectLinesOf } from './result-objects';
+import { type StoredResults, storeResultGroup } from './store-result-group';
 
 /** Records one delivery's finished lines of one chunk. */
 export interface LineRecorder {
@@ -165,19 +160,25 @@ export function createLineRecorder(
 
   const store = async (): Promise<void> => {
     for (let group = takeGroup(); group.length > 0; group = takeGroup()) {
-      const results = group.map((w) => w.result);
-      const first = results[0];
-      if (first === undefined) continue;
-      const resultKey = jobKeys.groupResults(jobId, chunk, first.line, deps.newToken());
+      // A result the store refuses for good is stored as a failed line instead (`storeResultGroup`).
+      let parts: StoredResults[];
       try {
-        await deps.output.put(resultKey, resultObjectBody(results), {
-          contentType: 'application/x-ndjson',
-        });
+        parts = await storeResultGroup(
+          deps,
+          jobId,
+          chunk,
+          group.map((w) => w.result),
+        );
       } catch (error) {
         for (const w of group) w.reject(error);
         continue;
       }
-      stored.push({ group, resultKey });
+      let at = 0;
+      for (const { results, resultKey } of parts) {
+        const waiters = group.slice(at, at + results.length);
+        at += results.length;
+        stored.push({ group: waiters.map((w, i) => ({ ...w, result: results[i] ?? w.result })), resultKey });
+      }
       if (!recording) {
         recording = true;
         void record();

@@ -16,6 +16,13 @@ export interface LineClaim {
   /** Epoch ms; the end of the holder's invocation. */
   readonly until: number;
   readonly now: number;
+  /**
+   * Names this claim: a claim re-applied with the id of the line's last counted claim by the same holder
+   * (an SDK retry of an update whose answer was lost, or the caller repeating it) counts nothing more and
+   * answers `claimed` with the count that claim set. A store makes one per call when none is given, which
+   * covers its own retries. @default a new id per call
+   */
+  readonly attemptId?: string;
 }
 
 /**

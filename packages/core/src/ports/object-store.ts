@@ -90,7 +90,23 @@ export type ObjectStoreErrorCode = Extract<
 export class ObjectStoreError extends ThinkbatchError {
   override name = 'ObjectStoreError';
   declare readonly code: ObjectStoreErrorCode;
-  constructor(message: string, code: ObjectStoreErrorCode, options: ErrorOptions = {}) {
-    super(message, { ...options, code });
+  /**
+   * The store refused the request for good (a 4xx other than throttling, timeouts and preconditions: an
+   * object too large, a refused key or body): the same request will be refused again. @default false
+   */
+  readonly permanent: boolean;
+  constructor(
+    message: string,
+    code: ObjectStoreErrorCode,
+    options: ErrorOptions & { readonly permanent?: boolean } = {},
+  ) {
+    const { permanent = false, ...rest } = options;
+    super(message, { ...rest, code });
+    this.permanent = permanent;
   }
+}
+
+/** Whether an error is a request the object store will never accept, however often it is retried. */
+export function isPermanentObjectStoreFailure(error: unknown): error is ObjectStoreError {
+  return error instanceof ObjectStoreError && error.permanent;
 }

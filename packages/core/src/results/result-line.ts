@@ -35,6 +35,8 @@ export const LineErrorCode = z.enum([
   'handoffs_exhausted',
   /** The endpoint answered 200 with a body that could not be used. */
   'invalid_response',
+  /** The answer came, but the object store refused its result for good (e.g. too large): not kept. */
+  'result_not_stored',
   /** Anything else; the message says what. */
   'internal_error',
 ]);

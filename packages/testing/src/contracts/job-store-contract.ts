@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeApiContract } from './job-store-api-contract';
 import { describeChunkContract } from './job-store-chunk-contract';
 import { describeLineClaimContract } from './job-store-claim-contract';
+import { describeClaimIdContract } from './job-store-claim-id-contract';
 import { makeNewJob, uniqueJobId } from './job-store-fixtures';
 import { describeGroupClaimContract } from './job-store-group-claim-contract';
 import { describeLineModelContract } from './job-store-model-contract';
@@ -278,6 +279,7 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
     describeChunkContract(store);
     describeLineClaimContract(store);
     describeGroupClaimContract(store);
+    describeClaimIdContract(store);
     describeLineModelContract(store);
     describeSweepContract(store);
     describeJobProgressContract(store);

@@ -117,6 +117,8 @@ function attemptMiddleware(service: SdkService, plan: SdkFaultPlan) {
         }
         case 'partial_batch':
           return next(args);
+        case 'refused':
+          return { response: s3Refusal(fault.status, fault.code) };
       }
     };
 }
@@ -127,10 +129,17 @@ function drain(response: unknown): void {
   if (body instanceof Readable) body.resume();
 }
 
+/** S3's error answer to a request it refuses for good (a 4xx with its code), as S3 sends it. */
+function s3Refusal(status: number, code: string): RawResponse {
+  const requestId = 'injected-fault';
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected: refused for good</Message><RequestId>${requestId}</RequestId></Error>`;
+  return raw(status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, xml);
+}
+
 /** The error response each service sends for a throttled or failed request, in its own protocol. */
 function errorResponse(
   service: SdkService,
-  kind: Exclude<SdkFault['kind'], 'lost_response' | 'slow_response' | 'partial_batch'>,
+  kind: Exclude<SdkFault['kind'], 'lost_response' | 'slow_response' | 'partial_batch' | 'refused'>,
 ): RawResponse {
   const requestId = 'injected-fault';
   if (service === 's3') {

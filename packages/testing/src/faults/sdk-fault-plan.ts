@@ -14,13 +14,16 @@ export type SdkService = 's3' | 'sqs' | 'dynamodb';
  *   killed meanwhile).
  * - `partial_batch`: a SendMessageBatch answered 200 that lists `entries` of its entries as `Failed`
  *   (those were not enqueued; the others were, over real HTTP).
+ * - `refused`: S3 refuses the request for good with a 4xx error `code` (e.g. 400 `EntityTooLarge`, 403
+ *   `AccessDenied`), as it would again; the request never reaches the emulator. S3 only.
  */
 export type SdkFault =
   | { readonly kind: 'throttled' }
   | { readonly kind: 'unavailable' }
   | { readonly kind: 'lost_response' }
   | { readonly kind: 'slow_response'; readonly ms: number }
-  | { readonly kind: 'partial_batch'; readonly entries: number };
+  | { readonly kind: 'partial_batch'; readonly entries: number }
+  | { readonly kind: 'refused'; readonly status: number; readonly code: string };
 
 /** One SDK call as the plan sees it. */
 export interface SdkCall {
@@ -90,6 +93,11 @@ export function createSdkFaultPlan(options: { seed: number; rules: readonly SdkF
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be in [0, 1], got ${rate}`);
     if (rule.fault.kind === 'partial_batch' && rule.service !== 'sqs')
       throw new RangeError('partial_batch faults apply to SQS SendMessageBatch only');
+    if (
+      rule.fault.kind === 'refused' &&
+      (rule.service !== 's3' || rule.fault.status < 400 || rule.fault.status > 499)
+    )
+      throw new RangeError('refused faults are S3 4xx answers');
   }
   return {
     seed: options.seed,
