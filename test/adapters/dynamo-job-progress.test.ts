@@ -103,4 +103,76 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     }
     expect(requests).toBe(1);
   });
+
+  it('pushes in four requests: one read, the intent, the shard, the clear', async () => {
+    const jobId = await jobWithLines([1, 2]);
+    const commands: string[] = [];
+    local.clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'count-push' },
+    );
+    try {
+      await store().pushChunkProgress(jobId, 0);
+    } finally {
+      local.clients.dynamodb.middlewareStack.remove('count-push');
+    }
+    // An intent written with ReturnValues NONE once read as refused: two more reads per push.
+    expect(commands).toEqual([
+      'GetItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+    ]);
+    expect((await store().getJobProgress(jobId))?.succeeded).toBe(2);
+  });
+
+  /** The DynamoDB commands `run` sends, in order. */
+  async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
+    const commands: string[] = [];
+    local.clients.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName).replace(/Command$/, ''));
+        return next(args);
+      },
+      { step: 'initialize', name: 'commands-of' },
+    );
+    try {
+      await run();
+    } finally {
+      local.clients.dynamodb.middlewareStack.remove('commands-of');
+    }
+    return commands;
+  }
+
+  it("starts a push from the chunk its store's last record was answered with: no read", async () => {
+    const jobId = await jobWithLines([]);
+    const same = store();
+    await same.recordLines(jobId, 0, [record(1), record(2)]);
+    expect(await commandsOf(() => same.pushChunkProgress(jobId, 0))).toEqual([
+      'UpdateItem',
+      'UpdateItem',
+      'UpdateItem',
+    ]);
+    expect((await same.getJobProgress(jobId))?.succeeded).toBe(2);
+    // Taken once: the next push reads, and finds nothing new.
+    expect(await commandsOf(() => same.pushChunkProgress(jobId, 0))).toEqual(['GetItem']);
+  });
+
+  it('a push from a stale answer counts nothing twice, and the next push brings the rest', async () => {
+    const jobId = await jobWithLines([]);
+    const first = store();
+    const second = store();
+    await first.recordLines(jobId, 0, [record(1), record(2)]);
+    await second.recordLine(jobId, 0, record(3));
+    await second.pushChunkProgress(jobId, 0); // pushes all three, from its own answer
+    await first.pushChunkProgress(jobId, 0); // its answer shows two lines and no push: refused, reads
+    expect((await first.getJobProgress(jobId))?.succeeded).toBe(3);
+    await second.recordLine(jobId, 0, record(4));
+    await first.pushChunkProgress(jobId, 0);
+    expect(await first.getJobProgress(jobId)).toEqual(await sumJobProgress(first, jobId));
+    expect((await first.getJobProgress(jobId))?.succeeded).toBe(4);
+  });
 });

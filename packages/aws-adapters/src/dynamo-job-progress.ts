@@ -57,8 +57,49 @@ function markerAttribute(index: number): string {
   return `p_${index}`;
 }
 
-/** The job counter's three operations over one table. */
-export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
+/** Chunk items at most held by {@link SeenChunkItems} (a few per chunk in flight): beyond, the oldest goes. */
+const MOST_SEEN_CHUNKS = 1_000;
+
+/**
+ * The chunk items this process's writes were last answered with (a record's ALL_NEW), so that the next
+ * push of the chunk starts from one instead of a read: a push usually follows its delivery's record at
+ * once. Taken once; a push that finds it stale (its intent refused) or with nothing new reads again.
+ */
+export interface SeenChunkItems {
+  note(jobId: string, index: number, item: Item): void;
+  take(jobId: string, index: number): Item | undefined;
+}
+
+export function createSeenChunkItems(most: number = MOST_SEEN_CHUNKS): SeenChunkItems {
+  const items = new Map<string, Item>();
+  const keyOf = (jobId: string, index: number): string => `${jobId}#${index}`;
+  return {
+    note: (jobId, index, item) => {
+      const key = keyOf(jobId, index);
+      items.delete(key); // re-inserted last: the map's order is the age
+      items.set(key, item);
+      if (items.size > most) {
+        const oldest = items.keys().next().value;
+        if (oldest !== undefined) items.delete(oldest);
+      }
+    },
+    take: (jobId, index) => {
+      const key = keyOf(jobId, index);
+      const item = items.get(key);
+      items.delete(key);
+      return item;
+    },
+  };
+}
+
+/**
+ * The job counter's three operations over one table. `seen`: chunk items the store's records were
+ * answered with; a push starts from one when there is one (three requests instead of four).
+ */
+export function createDynamoJobProgress(
+  table: DynamoTable,
+  seen: SeenChunkItems = createSeenChunkItems(),
+): JobProgressStore {
   const applyPush = async (jobId: string, index: number, push: PendingPush): Promise<void> => {
     const x = createExpressionContext();
     const marker = x.path(markerAttribute(index));
@@ -131,11 +172,13 @@ export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
     },
 
     pushChunkProgress: async (jobId, index) => {
+      let known = seen.take(jobId, index);
       for (let round = 0; round < PUSH_ROUNDS; round += 1) {
-        const item = await table.get(
-          `GetItem chunk ${index} of job ${jobId} to push`,
-          chunkKey(jobId, index),
-        );
+        const fromSeen = known !== undefined;
+        const item =
+          known ??
+          (await table.get(`GetItem chunk ${index} of job ${jobId} to push`, chunkKey(jobId, index)));
+        known = undefined;
         if (item === null) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
         const fields = unmarshall(item);
         const pending = parsePending(fields['pushing']);
@@ -146,7 +189,9 @@ export function createDynamoJobProgress(table: DynamoTable): JobProgressStore {
           continue;
         }
         const push = await beginPush(jobId, index, fields);
-        if (push === 'nothing') return;
+        // Nothing new in a seen item may be news since: only a read says there is nothing to push.
+        if (push === 'nothing' && !fromSeen) return;
+        if (push === 'nothing') continue;
         if (push === 'lost') continue;
         await applyPush(jobId, index, push);
         await clearPush(jobId, index, push.seq);

@@ -32,7 +32,7 @@ import {
   UNFINISHED_MARK,
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
-import { createDynamoJobProgress } from './dynamo-job-progress';
+import { createDynamoJobProgress, createSeenChunkItems } from './dynamo-job-progress';
 import {
   CANCEL_MARK,
   claimedAttempts,
@@ -77,6 +77,8 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   const client = options.dynamodb ?? new DynamoDBClient({});
   const table = createDynamoTable(client, tableName);
   const batchWriter = createDynamoBatchWriter(client, tableName);
+  // What records answer with (ALL_NEW), for the job counter's next push of the chunk.
+  const seenChunks = createSeenChunkItems();
   const getJob = async (jobId: string): Promise<JobRecord | null> => {
     const item = await table.get(`GetItem job ${jobId}`, jobKey(jobId));
     return item === null ? null : jobFromItem(item);
@@ -143,7 +145,10 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       Key: chunkKey(jobId, index),
       ...lineUpdate(record),
     });
-    if (item !== null) return { recorded: true, chunk: chunkFromItem(item) };
+    if (item !== null) {
+      seenChunks.note(jobId, index, item);
+      return { recorded: true, chunk: chunkFromItem(item) };
+    }
     const chunk = await existingChunk(jobId, index);
     if (!chunk.lines.includes(record.line)) {
       throw new JobStoreError(`line ${record.line} is not in chunk ${index} of job ${jobId}`, {
@@ -160,7 +165,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   });
   return {
     ...createDynamoFanOutCheckpoint(table),
-    ...createDynamoJobProgress(table),
+    ...createDynamoJobProgress(table, seenChunks),
     createJob: async (submission) => {
       const { jobId } = submission;
       const job = createJobRecord(submission);
@@ -339,6 +344,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
             })
           : null;
         if (item !== null) {
+          seenChunks.note(jobId, index, item);
           chunk = chunkFromItem(item);
           recorded.push(...group.map(() => true));
           continue;

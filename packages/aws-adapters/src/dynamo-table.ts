@@ -18,7 +18,7 @@ import { PK } from './dynamo-job-items';
 export interface DynamoTable {
   /**
    * Conditional UpdateItem returning the item afterwards (ALL_NEW, unless `input.ReturnValues` asks for
-   * less); null when the condition failed.
+   * less: an empty item for `NONE`); null when the condition failed.
    */
   update(what: string, input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<Item | null>;
   /** Consistent GetItem; null when there is no such item. */
@@ -70,7 +70,8 @@ export function createDynamoTable(db: DynamoDBClient, tableName: string): Dynamo
         const out = await call(what, () =>
           db.send(new UpdateItemCommand({ TableName: tableName, ReturnValues: 'ALL_NEW', ...input })),
         );
-        return out.Attributes ?? null;
+        // Applied: never null (with ReturnValues NONE the answer has no attributes, not a refusal).
+        return out.Attributes ?? {};
       }),
     get: async (what, key) => {
       const out = await call(what, () =>

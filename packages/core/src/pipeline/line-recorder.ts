@@ -12,6 +12,8 @@ export interface LineRecorder {
   record(result: ResultLine): Promise<{ readonly recorded: boolean; readonly chunk: ChunkRecord }>;
   /** The lines of the result objects this recorder stored and recorded, by key (for `settleChunk`). */
   readonly recordedResults: KnownResults;
+  /** The chunk as its last record left it (each record answers with it); null before the first. */
+  readonly lastSeenChunk: ChunkRecord | null;
 }
 
 /**
@@ -51,6 +53,7 @@ export function createLineRecorder(
   let waiting: Waiting[] = [];
   let stored: Stored[] = [];
   const recordedResults = new Map<string, ResultObjectLines>();
+  let lastSeenChunk: ChunkRecord | null = null;
   let storing = false;
   let recording = false;
   let unpushed = 0;
@@ -105,6 +108,7 @@ export function createLineRecorder(
       })),
     );
     const outcome = await deps.jobs.recordLines(jobId, chunk, records);
+    lastSeenChunk = outcome.chunk; // records run one at a time: this answer is the latest
     const lost = records.filter((_, i) => outcome.recorded[i] !== true);
     if (lost.length > 0) {
       deps.log.warn('lines already recorded by another delivery; dropping these results', {
@@ -185,6 +189,9 @@ export function createLineRecorder(
 
   return {
     recordedResults,
+    get lastSeenChunk() {
+      return lastSeenChunk;
+    },
     record: (result) =>
       new Promise<Outcome>((resolve, reject) => {
         waiting.push({ result, resolve, reject });

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors/error-code';
 import { normalizeInputLine } from '../input/normalize-input-line';
-import type { ChunkRecord } from '../job/chunk';
+import { type ChunkRecord, isChunkComplete } from '../job/chunk';
 import type { JobRecord } from '../job/job';
 import { isTerminalJobStatus } from '../job/job';
 import { jobRequestDefaults } from '../job/job-defaults';
@@ -87,6 +87,8 @@ export async function runChunk(
 
   const failures: unknown[] = [];
   let recordedHere: KnownResults = new Map();
+  /** The chunk as this delivery's last record left it: complete, it is final (no read needed to settle). */
+  let lastSeen = (): ChunkRecord | null => null;
   if (todo.length > 0) {
     const holder = deps.newToken();
     // A cancel shows in the claims (refused as `cancelled`), which go in groups of the chunk's lines.
@@ -104,6 +106,7 @@ export async function runChunk(
       index,
     );
     recordedHere = recorder.recordedResults;
+    lastSeen = () => recorder.lastSeenChunk;
     const permits =
       invocation.permits ??
       createLinePermits({
@@ -180,8 +183,11 @@ export async function runChunk(
   if (handedBack.length > 0 && message.handoffs >= deps.config.maxHandoffs)
     await endHandedBackLines(deps, message, handedBack);
   else if (handedBack.length > 0) await handBack(deps, message, handedBack);
-  // The chunk file takes the results this delivery recorded from memory, and reads only the others.
-  await settleChunk(deps, await requireChunk(deps, jobId, index), recordedHere);
+  // The chunk file takes the results this delivery recorded from memory, and reads only the others. A
+  // chunk this delivery's last record completed is final (records never change): it settles without a read.
+  const seen = lastSeen();
+  const settling = seen !== null && isChunkComplete(seen) ? seen : await requireChunk(deps, jobId, index);
+  await settleChunk(deps, settling, recordedHere);
   // An infrastructure failure on some line: the message comes back for it (recorded lines are skipped).
   if (failures.length > 0) throw failures[0];
 }

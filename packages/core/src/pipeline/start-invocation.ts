@@ -1,3 +1,4 @@
+import type { RateGateSettings } from '../rate-control/rate-gate-settings';
 import { createAdaptiveLimiter } from './limiter';
 import { createLinePermits } from './line-permits';
 import type { PipelineDeps } from './pipeline-deps';
@@ -13,7 +14,9 @@ export interface StartedInvocation extends Invocation {
 /**
  * Start one worker invocation: its permits for endpoint calls (one lease per model's gate, held until
  * `deadline` at most) and a limiter that lets in as many lines as hold permits plus as many again (at
- * least `config.linesAwaitingPermit`), never more than `config.lineConcurrency`.
+ * least `config.linesAwaitingPermit`), never more than `config.lineConcurrency`. Against an endpoint
+ * without limits (`RateGateSettings.unlimited`) every line is let in up to `config.lineConcurrency`
+ * (see `unlimitedEndpoint`).
  */
 export function startInvocation(
   deps: Pick<PipelineDeps, 'rateGates' | 'clock' | 'config' | 'newToken' | 'log'>,
@@ -35,7 +38,7 @@ export function startInvocation(
   });
   const limiter = createAdaptiveLimiter({
     max,
-    ahead: Math.min(max, deps.config.linesAwaitingPermit),
+    ahead: unlimitedEndpoint(deps.rateGates.settings) ? max : Math.min(max, deps.config.linesAwaitingPermit),
     // A line claims its attempt (and reads the cancel flag) before it waits for a permit: with as many
     // lines ahead as in call, slots freed by calls find a line waiting even when those round trips take
     // about as long as a call (a busy job store). Traced bench (b): 8 ahead of 8 calls left slots idle.
@@ -57,4 +60,20 @@ export function startInvocation(
         );
     },
   };
+}
+
+/**
+ * An endpoint configured without any limit (`createRateGates` gives it the unlimited gate): a line never
+ * waits for a permit, so lines let in "ahead" crowd nothing, while lines let in one by one as others
+ * finish leave a chunk's claims and records in groups of two or three (one round trip each). Letting a
+ * chunk's lines in together groups them (measured: BENCHMARKS.md, `scale-cpu-notes`). After a 429 the
+ * gate paces again; the lines already in then wait for permits holding their claims (as lines ahead do).
+ */
+export function unlimitedEndpoint(settings: RateGateSettings): boolean {
+  return (
+    settings.unlimited &&
+    settings.requestsPerMinute === null &&
+    settings.maxInFlight === null &&
+    settings.tokensPerMinute === null
+  );
 }

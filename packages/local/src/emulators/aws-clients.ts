@@ -20,11 +20,20 @@ export type EmulatorEndpoints = Pick<
 
 /**
  * Build S3, SQS and DynamoDB clients for the emulators: path-style S3 (no bucket subdomains), and an explicit
- * SQS endpoint, because the queue URLs fauxqs hands out use a host name that does not resolve here.
+ * SQS endpoint, because the queue URLs fauxqs hands out use a host name that does not resolve here. S3
+ * checksums only where an operation requires one: the SDK's default CRC32 of every body (and of every
+ * object read) guards a network path that is loopback here, and cost about 1 % of the embedded runtime's
+ * CPU (BENCHMARKS.md, `scale-cpu-notes`). Requests stay signed (SigV4) and go over HTTP as on AWS.
  */
 export function createAwsClients(endpoints: EmulatorEndpoints): AwsClients {
   const common = { region: endpoints.region, credentials: { ...endpoints.credentials } };
-  const s3 = new S3Client({ ...common, endpoint: endpoints.s3Endpoint, forcePathStyle: true });
+  const s3 = new S3Client({
+    ...common,
+    endpoint: endpoints.s3Endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   const sqs = new SQSClient({ ...common, endpoint: endpoints.sqsEndpoint });
   const dynamodb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodbEndpoint });
   return {
