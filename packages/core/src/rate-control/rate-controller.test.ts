@@ -11,6 +11,7 @@ import {
   type RateControllerState,
   recordOutcome,
   recordStarts,
+  recordUnusedStarts,
   startController,
   stepController,
 } from './rate-controller';
@@ -238,6 +239,51 @@ describe('rate controller', () => {
     expect(crowded.inFlight.failedAt).toBe(10);
     expect(allowance(crowded, settings).inFlight).toBe(9);
     expect(crowded.rate.value).toBe(state.rate.value);
+  });
+
+  it('a rate limit that dropped is not blamed on concurrency: a refused call is compared with the peak of the last windows', () => {
+    const settings = parseRateGateSettings({
+      requestsPerMinute: 1_200,
+      windowMs: 1_000,
+      initialInFlight: 25,
+    });
+    let state = startController(settings, T0);
+    // At 20 a second accepted calls saw up to 6 in flight; then the limit fell to 7 a second, whose
+    // accepted calls see 2 at most, while a call sent at the old pace still finds 5.
+    for (let i = 0; i < 40; i += 1) {
+      const at = T0 + i * 50;
+      state = recordStarts(state, settings, [at]);
+      state = recordOutcome(state, settings, at + 200, succeeded(at), { level: 6, leased: 25, used: 6 });
+    }
+    for (let i = 0; i < 14; i += 1) {
+      const at = T0 + 2_000 + i * 143;
+      state = recordStarts(state, settings, [at]);
+      state = recordOutcome(state, settings, at + 200, succeeded(at), { level: 2, leased: 25, used: 2 });
+    }
+    const now = T0 + 4_100;
+    const after = recordOutcome(state, settings, now, refusal(now), { level: 5, leased: 25, used: 5 });
+    expect(after.inFlight).toEqual(state.inFlight);
+    // The rate is cut from what the endpoint accepted over the last whole window (6 calls), not from the
+    // allowance.
+    expect(after.rate.value).toBeCloseTo(0.9 * 360, 6);
+  });
+
+  it('an unused start comes out of the window where it was counted, not out of the current moment', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    // 20 starts handed out over a second; a 429 pause made 13 of them useless.
+    const starts = Array.from({ length: 20 }, (_, i) => T0 + i * 50);
+    let state = recordStarts(startController(settings, T0), settings, starts);
+    const unused = starts.slice(7);
+    state = recordUnusedStarts(state, settings, T0 + 1_050, unused.length, unused);
+    expect(acceptedPerMinute(state, settings, T0 + 1_000)).toBeCloseTo(7 * 60, 6);
+    // Without their times they count as unused now: the window before still reads 20.
+    const undated = recordUnusedStarts(
+      recordStarts(startController(settings, T0), settings, starts),
+      settings,
+      T0 + 1_050,
+      unused.length,
+    );
+    expect(acceptedPerMinute(undated, settings, T0 + 1_000)).toBeCloseTo(20 * 60, 6);
   });
 
   it('spaces probes so that Retry-After pauses stay cheap', () => {

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import {
+  AcceptedPeak,
   acceptedInWindow,
   acceptedPerMinute,
   acceptedPerMinuteUpToNow,
   addToBucket,
   BUCKETS_PER_WINDOW,
   bucketIndex,
-  peakAccepted,
+  longPeakAccepted,
   WindowBucket,
+  withAcceptedPeak,
 } from './call-window';
 import {
   allowance,
@@ -96,6 +98,8 @@ export const RateControllerState = z.object({
    * refusals pause too, and another such burst within `PAUSE_SPACING_WINDOWS` is read as a limit.
    */
   pauseEpisodeAt: z.number().nullable().default(null),
+  /** Most calls in flight an accepted call saw, kept for a few windows (see `longPeakAccepted`). */
+  acceptedPeak: AcceptedPeak.nullable().default(null),
 });
 export type RateControllerState = z.infer<typeof RateControllerState>;
 
@@ -160,6 +164,7 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     lateMs: 0,
     lateSamples: [],
     pauseEpisodeAt: null,
+    acceptedPeak: null,
   };
 }
 
@@ -238,14 +243,25 @@ export function recordStarts(
   return { ...counted, rate: countUse(counted.rate, starts.length) };
 }
 
-/** `count` start times went unused: they come out of the current bucket. */
+/**
+ * `count` start times went unused: each of `dueAt` (when they were due, at most `count` of them) comes
+ * out of its own bucket, where it was counted as sent (one already out of the window is forgotten); the
+ * rest out of the current bucket.
+ */
 export function recordUnusedStarts(
   state: RateControllerState,
   settings: RateGateSettings,
   now: number,
   count: number,
+  dueAt: readonly number[] = [],
 ): RateControllerState {
-  return count === 0 ? state : addToBucket(state, settings, now, { sent: -count });
+  const dated = dueAt.filter((at) => Number.isFinite(at)).slice(0, count);
+  const latest = now + startHorizonMs(settings);
+  const counted = dated
+    .filter((at) => at >= now - settings.windowMs)
+    .reduce((s, at) => addToBucket(s, settings, Math.min(at, latest), { sent: -1 }), state);
+  const rest = count - dated.length;
+  return rest === 0 ? counted : addToBucket(counted, settings, now, { sent: -rest });
 }
 
 function ewma(previous: number, sample: number, weight: number, first: boolean): number {
@@ -312,6 +328,7 @@ export function recordOutcome(
           baselinePerToken: first ? perToken : Math.min(state.latency.baselinePerToken, fastPerToken),
         },
         tokensPerCall,
+        acceptedPeak: withAcceptedPeak(state.acceptedPeak, settings, outcome.startedAt, view.level),
       };
       return first ? jumpToStartFloor(next, settings, now) : next;
     }
@@ -346,8 +363,8 @@ function refused(
   const concurrency = inFlightRules(state, settings);
   const rateProbing = isAnswerable(state.rate, now, rules);
   const inFlightProbing = isAnswerable(state.inFlight, now, concurrency);
-  const peak = peakAccepted(state, settings, now);
-  // More calls in flight than any accepted call saw over the window: a concurrency limit, whatever probes.
+  const peak = longPeakAccepted(state, settings, now);
+  // More calls in flight than any accepted call saw lately: a concurrency limit, whatever probes.
   const crowded = peak > 0 && view.level > peak + CROWDED_MARGIN;
   // The slots count as all in use only when calls fill them: start times held ahead (which hold slots
   // against an unknown concurrency limit) say nothing about where the endpoint refuses.
