@@ -213,6 +213,18 @@ describe('rate controller', () => {
     expect(jitter.rate.value).toBeGreaterThan(0.97 * pace);
   });
 
+  it('a 429 of a call held back by a stall is timing, not a fallen limit, however empty the stall left the window', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    // A stalled process: the last window carried 12 calls, then the calls held back went out late.
+    const stalled = traffic(startController(settings, T0), settings, T0, 3, 12);
+    const late = { ...refusal(T0 + 3_000, null), lateMs: 300 };
+    const stepped = recordOutcome(stalled, settings, T0 + 3_000, late, calm);
+    expect(stepped.rate.value).toBeCloseTo(0.98 * stalled.rate.value, 6);
+    // The same 429 of a call made on time: the limit fell to what the window took.
+    const onTime = recordOutcome(stalled, settings, T0 + 3_000, refusal(T0 + 3_000, null), calm);
+    expect(onTime.rate.value).toBeCloseTo(0.9 * 720, 6);
+  });
+
   it('blames a concurrency limit when a call is refused more crowded than any accepted call', () => {
     const settings = parseRateGateSettings({
       requestsPerMinute: null,

@@ -19,6 +19,7 @@ import {
   knownRate,
   MIN_LATENCY_SAMPLES,
   MIN_REQUESTS_PER_MINUTE,
+  paceHeadroom,
   rateRules,
   startHorizonMs,
 } from './controller-rules';
@@ -393,11 +394,16 @@ function refused(
     };
   }
   const known = knownPace(state, settings);
-  const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
+  // A call made later than the pace's slack after its start time was held back (a stalled process) and
+  // sent together with calls on time: the window it crowded is timing too, whatever the last window held
+  // (the stall emptied it), so it steps down from the allowance by the headroom, not to β × that level.
+  const stall = known !== null && isStalled(state, settings, outcome);
+  const timing = known !== null && (stall || rateLevel >= TIMING_LEVEL * known);
   const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
+  const cutFrom = stall ? Math.max(rateLevel, state.rate.value) : rateLevel;
   const rate =
     !crowded && (timing || rateProbing || !inFlightProbing)
-      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rateCut)
+      ? cutLimit(state.rate, outcome.startedAt, now, cutFrom, rateCut)
       : state.rate;
   const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
   const inFlight =
@@ -413,6 +419,21 @@ function refused(
     pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
     lastPauseMs: outcome.retryAfterMs === null ? state.lastPauseMs : pauseMs,
   };
+}
+
+/**
+ * Whether a refused call reached the endpoint later after its start time than the slack a known pace
+ * keeps per window (`paceHeadroom`: `window × h / (1 − h)`): its process stalled, and calls held back
+ * then went out together with calls on time, crowding one window — timing, not a fallen limit.
+ */
+function isStalled(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
+): boolean {
+  const headroom = paceHeadroom(state, settings);
+  const slackMs = (settings.windowMs * headroom) / (1 - headroom);
+  return (outcome.lateMs ?? 0) > slackMs;
 }
 
 /** Refusals of calls started this long after a pause burst's first belong to the same burst, ms. */
