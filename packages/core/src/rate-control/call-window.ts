@@ -137,3 +137,18 @@ export function longPeakAccepted(
   const fresh = kept !== null && now - kept.since <= 2 * PEAK_MEMORY_WINDOWS * settings.windowMs;
   return Math.max(peakAccepted(state, settings, now), fresh ? kept.level : 0);
 }
+
+/** Calls the endpoint accepted (started less refused) in the buckets from that of `from` up to that of `to`, excluded. */
+export function acceptedBetween(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  from: number,
+  to: number,
+): number {
+  const first = bucketIndex(from, settings);
+  const last = bucketIndex(to, settings);
+  const accepted = state.recent
+    .filter((b) => b.index >= first && b.index < last)
+    .reduce((sum, b) => sum + b.sent - b.refused, 0);
+  return Math.max(0, accepted);
+}

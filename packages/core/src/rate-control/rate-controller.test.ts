@@ -194,6 +194,18 @@ describe('rate controller', () => {
     expect(fallen.rate.value).toBeCloseTo(0.9 * 420, 6);
   });
 
+  it('a refusal after the pause, once the endpoint took calls again, ends the burst: the limit fell', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
+    const first = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    expect(first.rate).toEqual(busy.rate);
+    // After the pause the endpoint takes 7 calls, then refuses again: a lower limit, not the same hiccup.
+    const taken = traffic(first, settings, T0 + 4_000, 1, 7);
+    const again = recordOutcome(taken, settings, T0 + 4_950, refusal(T0 + 4_950, 1_000), calm);
+    expect(again.rate.value).toBeLessThan(0.5 * busy.rate.value);
+    expect(again.rate.fellFrom).toBeCloseTo(busy.rate.value, 6);
+  });
+
   it('a 429 while the endpoint takes all the pace that keeps slack for late calls is timing too, not a fallen limit', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     // Calls up to 150 ms late: the pace keeps 2 % + 150 / 1 150 of the limit free, ~17 per window.

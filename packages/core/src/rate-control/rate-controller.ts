@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AcceptedPeak,
+  acceptedBetween,
   acceptedInWindow,
   acceptedPerMinute,
   acceptedPerMinuteUpToNow,
@@ -385,7 +386,7 @@ function refused(
   if (isPause(state, settings, now, outcome, rateProbing || inFlightProbing || crowded)) {
     const pauseMs = Math.min(settings.maxPauseMs, outcome.retryAfterMs ?? 0);
     const sameEpisode =
-      state.pauseEpisodeAt !== null && outcome.startedAt < state.pauseEpisodeAt + pauseSettleMs(settings);
+      state.pauseEpisodeAt !== null && inPauseBurst(state, settings, state.pauseEpisodeAt, outcome);
     return {
       ...state,
       pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
@@ -440,6 +441,27 @@ function isStalled(
 const pauseSettleMs = (settings: RateGateSettings): number => settings.windowMs + startHorizonMs(settings);
 
 /**
+ * Whether a refusal belongs to the pause burst that began at `episode`: its call started within a window
+ * and a horizon of the burst's first — unless the endpoint took calls again after the burst's pause and
+ * then refused this one while the window before it held clearly less than the pace (less than
+ * `TIMING_LEVEL` of it): an endpoint that takes a few calls and refuses again keeps a lower limit (one
+ * that fell: read it as a limit, not as more of the hiccup), while one refusing whatever comes, or a call
+ * that met a full window, is still the hiccup or timing.
+ */
+function inPauseBurst(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  episode: number,
+  outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
+): boolean {
+  if (outcome.startedAt >= episode + pauseSettleMs(settings)) return false;
+  const sincePause = acceptedBetween(state, settings, episode + state.lastPauseMs, outcome.startedAt);
+  const window = acceptedBetween(state, settings, outcome.startedAt - settings.windowMs, outcome.startedAt);
+  const pacePerWindow = (state.rate.value * settings.windowMs) / 60_000;
+  return sincePause < MIN_CALLS_FOR_LEVEL || window >= TIMING_LEVEL * pacePerWindow;
+}
+
+/**
  * Whether a 429 is a pause the endpoint asks for (a provider's hiccup), not a sign of a lower limit: it
  * carries a Retry-After, nothing was being pushed past what worked (no probe, no slow start, no cut
  * settling, no call crowding more in flight than was accepted), and the last whole window was fully
@@ -457,7 +479,7 @@ function isPause(
 ): boolean {
   if (outcome.retryAfterMs === null || pushed) return false;
   const episode = state.pauseEpisodeAt;
-  if (episode !== null && outcome.startedAt < episode + pauseSettleMs(settings)) return true;
+  if (episode !== null && inPauseBurst(state, settings, episode, outcome)) return true;
   if (episode !== null && now - episode < PAUSE_SPACING_WINDOWS * settings.windowMs) return false;
   // The window before the refused call started (its own refusal is in its start's bucket).
   const current = bucketIndex(outcome.startedAt, settings);
