@@ -30,6 +30,13 @@ export interface LeaseReport {
   readonly returnSlots?: number;
   /** Start times received but not used (their moment passed). @default 0 */
   readonly unusedStarts?: number;
+  /**
+   * When those unused starts were due (epoch ms), as many as the holder kept (at most `unusedStarts`):
+   * each comes out of the gate's count of the window where the endpoint would have counted its call, so
+   * the accepted rate it measures is not inflated by starts a pause made useless. Starts without a time
+   * come out of the current moment. @default []
+   */
+  readonly unusedStartTimes?: readonly number[];
   /** Time the holder's callers spent waiting for permission since the last round trip, ms. @default 0 */
   readonly waitedMs?: number;
 }

@@ -97,3 +97,58 @@ export function peakAccepted(state: RateControllerState, settings: RateGateSetti
     .filter((b) => b.index <= current && b.index >= current - BUCKETS_PER_WINDOW)
     .reduce((peak, b) => Math.max(peak, b.peakAccepted), 0);
 }
+
+/**
+ * The most calls in flight an accepted call saw is also kept past the window, for this many provider
+ * windows: a rate limit that dropped accepts few calls per window, each with few others in flight, so
+ * the window's own peak falls with it and a refused call sent at the old pace would look crowded.
+ */
+export const PEAK_MEMORY_WINDOWS = 10;
+
+/** Most calls in flight an accepted call started with, and when that peak began to be counted. */
+export const AcceptedPeak = z.object({ level: z.number().int().nonnegative(), since: z.number() });
+export type AcceptedPeak = z.infer<typeof AcceptedPeak>;
+
+/**
+ * The long peak with one more accepted call that started with `level` in flight at `at`: the higher
+ * of the two, started afresh once the kept one is older than `PEAK_MEMORY_WINDOWS` windows.
+ */
+export function withAcceptedPeak(
+  peak: AcceptedPeak | null,
+  settings: RateGateSettings,
+  at: number,
+  level: number,
+): AcceptedPeak {
+  if (peak === null || at - peak.since > PEAK_MEMORY_WINDOWS * settings.windowMs) return { level, since: at };
+  return level > peak.level ? { level, since: peak.since } : peak;
+}
+
+/**
+ * The most calls in flight any accepted call saw over the last window and now, or over the last
+ * `PEAK_MEMORY_WINDOWS` windows (see `withAcceptedPeak`): a call refused with more in flight than this
+ * met a concurrency limit.
+ */
+export function longPeakAccepted(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  now: number,
+): number {
+  const kept = state.acceptedPeak;
+  const fresh = kept !== null && now - kept.since <= 2 * PEAK_MEMORY_WINDOWS * settings.windowMs;
+  return Math.max(peakAccepted(state, settings, now), fresh ? kept.level : 0);
+}
+
+/** Calls the endpoint accepted (started less refused) in the buckets from that of `from` up to that of `to`, excluded. */
+export function acceptedBetween(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  from: number,
+  to: number,
+): number {
+  const first = bucketIndex(from, settings);
+  const last = bucketIndex(to, settings);
+  const accepted = state.recent
+    .filter((b) => b.index >= first && b.index < last)
+    .reduce((sum, b) => sum + b.sent - b.refused, 0);
+  return Math.max(0, accepted);
+}

@@ -97,6 +97,41 @@ describe('limit estimate', () => {
     expect(boundRounds(estimate, now, 2).estimate.value).toBeCloseTo(196 * 1.01, 9);
   });
 
+  it('after a limit fell, probes climb back toward the level it fell from: a quarter, a half, all of the gap', () => {
+    // It ran at 200; the endpoint then accepted 100: cut to 90, recovered to 98 below the level that failed.
+    const cut = cutLimit(startLimit(200, 0), 0, 0, 100, rules);
+    expect(cut.fellFrom).toBe(200);
+    const { estimate, now } = boundRounds(cut, 0, 4);
+    expect(estimate.value).toBeCloseTo(98, 9);
+    const first = boundRounds(estimate, now, 1);
+    expect(first.estimate.value).toBeCloseTo(98 + 0.25 * 102, 9);
+    const second = boundRounds(first.estimate, first.now, 1);
+    expect(second.estimate.value).toBeCloseTo(123.5 + 0.5 * 76.5, 9);
+    const third = boundRounds(second.estimate, second.now, 1);
+    expect(third.estimate.value).toBeCloseTo(200, 9);
+    expect(third.estimate.fellFrom).toBeNull();
+    // Beyond it, the plain probes: +8 % (the gain kept doubling).
+    expect(boundRounds(third.estimate, third.now, 1).estimate.value).toBeCloseTo(216, 9);
+  });
+
+  it('a probe refused below the level the limit fell from keeps it; one refused at or above forgets it', () => {
+    const cut = cutLimit(startLimit(200, 0), 0, 0, 100, rules);
+    const held = boundRounds(cut, 0, 4);
+    const probed = boundRounds(held.estimate, held.now, 1);
+    // The endpoint still accepts only 100: back to the last step a whole round accepted.
+    const refused = cutLimit(probed.estimate, probed.now, probed.now, 100, rules);
+    expect(refused.value).toBeCloseTo(98, 9);
+    expect(refused.fellFrom).toBe(200);
+    const above = { ...probed.estimate, value: 210, lastGood: 200 };
+    expect(cutLimit(above, probed.now, probed.now, 500, rules).fellFrom).toBeNull();
+  });
+
+  it('a cut in slow start remembers no level it fell from (slow start overshot, nothing fell)', () => {
+    const grown = boundRounds(startLimit(100, 0), 0, 1);
+    expect(isProbing(grown.estimate, grown.now, rules)).toBe(true);
+    expect(cutLimit(grown.estimate, grown.now, grown.now, 120, rules).fellFrom).toBeNull();
+  });
+
   it('each probe refused in a row doubles the hold, up to its longest', () => {
     const at = (failedProbes: number, r: LimitRules = rules) =>
       holdMs({ ...startLimit(100, 0), failedProbes }, r);

@@ -33,6 +33,12 @@ export const LimitEstimate = z.object({
    * (0 after a cut that no probe caused, i.e. the limit fell).
    */
   failedProbes: z.number().int().nonnegative().default(0),
+  /**
+   * The allowance this limit ran at before it last fell (a cut no probe caused), while the allowance is
+   * below it: a limit that fell may come back, so probes climb back toward it in a few rounds instead
+   * of +1 %, +2 %, +4 %, … Forgotten once reached, or when a probe below it is refused at or above it.
+   */
+  fellFrom: z.number().positive().nullable().default(null),
 });
 export type LimitEstimate = z.infer<typeof LimitEstimate>;
 
@@ -92,6 +98,11 @@ const MAX_PROBE_GAIN = 1;
  */
 const FIRST_HOLD_ROUNDS = 2;
 const MAX_HOLD_ROUNDS = 20;
+/**
+ * A probe below the level the limit fell from (`fellFrom`) closes this share of the gap to it, doubling
+ * with each clean probe round (a quarter, a half, all of it) — or the plain probe step, if larger.
+ */
+const FIRST_CLIMB_SHARE = 0.25;
 /** Recovery closes at least this fraction of the target per round. */
 const MIN_RECOVERY_STEP = 0.03;
 
@@ -110,6 +121,7 @@ export function startLimit(value: number, now: number): LimitEstimate {
     lastGood: null,
     probedAt: null,
     failedProbes: 0,
+    fellFrom: null,
   };
 }
 
@@ -177,13 +189,26 @@ function grow(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEst
   if (!held || estimate.roundsAtTarget < 1 || rules.mayProbe === false) {
     return { ...estimate, roundsAtTarget: estimate.roundsAtTarget + 1 };
   }
+  const value = Math.min(rules.ceiling, probeStep(estimate));
   return {
     ...estimate,
-    value: Math.min(rules.ceiling, estimate.value * (1 + estimate.probeGain)),
+    value,
     probeGain: Math.min(MAX_PROBE_GAIN, estimate.probeGain * 2),
     lastGood: estimate.value,
     probedAt: now,
+    fellFrom: estimate.fellFrom !== null && value < estimate.fellFrom ? estimate.fellFrom : null,
   };
+}
+
+/**
+ * The next probe's allowance: `probeGain` above the current one, or, below a level the limit fell from,
+ * a share of the gap to that level (a quarter, then a half, then all of it), whichever is higher.
+ */
+function probeStep(estimate: LimitEstimate): number {
+  const step = estimate.value * (1 + estimate.probeGain);
+  if (estimate.fellFrom === null || estimate.fellFrom <= step) return step;
+  const share = Math.min(1, (FIRST_CLIMB_SHARE * estimate.probeGain) / FIRST_PROBE_GAIN);
+  return Math.max(step, estimate.value + share * (estimate.fellFrom - estimate.value));
 }
 
 /**
@@ -223,6 +248,8 @@ export function cutLimit(
   if (estimate.cutAt !== null && startedAt < estimate.cutAt + (rules.settleMs ?? rules.roundMs))
     return estimate;
   const failedAt = Math.max(rules.floor, Math.min(estimate.value, level));
+  const probeRefused = estimate.lastGood !== null;
+  const slowStart = estimate.failedAt === null && isProbing(estimate, now, rules);
   const decreased = rules.decrease * failedAt;
   const fallback = estimate.lastGood === null ? decreased : Math.min(estimate.lastGood, failedAt);
   return {
@@ -240,5 +267,13 @@ export function cutLimit(
     // A refused probe step (lastGood set) says the limit stands: wait longer before the next. A cut
     // without a probe says the limit fell: probe again soon, it may come back.
     failedProbes: estimate.lastGood === null ? 0 : estimate.failedProbes + 1,
+    // A cut no probe or slow start caused: the limit fell from the allowance it ran at.
+    fellFrom: probeRefused
+      ? estimate.fellFrom !== null && estimate.fellFrom > estimate.value
+        ? estimate.fellFrom
+        : null
+      : slowStart
+        ? estimate.fellFrom
+        : Math.max(estimate.fellFrom ?? 0, estimate.value),
   };
 }

@@ -11,6 +11,7 @@ import {
   type RateControllerState,
   recordOutcome,
   recordStarts,
+  recordUnusedStarts,
   startController,
   stepController,
 } from './rate-controller';
@@ -193,6 +194,18 @@ describe('rate controller', () => {
     expect(fallen.rate.value).toBeCloseTo(0.9 * 420, 6);
   });
 
+  it('a refusal after the pause, once the endpoint took calls again, ends the burst: the limit fell', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
+    const first = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
+    expect(first.rate).toEqual(busy.rate);
+    // After the pause the endpoint takes 7 calls, then refuses again: a lower limit, not the same hiccup.
+    const taken = traffic(first, settings, T0 + 4_000, 1, 7);
+    const again = recordOutcome(taken, settings, T0 + 4_950, refusal(T0 + 4_950, 1_000), calm);
+    expect(again.rate.value).toBeLessThan(0.5 * busy.rate.value);
+    expect(again.rate.fellFrom).toBeCloseTo(busy.rate.value, 6);
+  });
+
   it('a 429 while the endpoint takes all the pace that keeps slack for late calls is timing too, not a fallen limit', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     // Calls up to 150 ms late: the pace keeps 2 % + 150 / 1 150 of the limit free, ~17 per window.
@@ -210,6 +223,18 @@ describe('rate controller', () => {
     const jitter = recordOutcome(busy, settings, T0 + 4_000, refusal(T0 + 4_000, 1_000), calm);
     // Stepped down by the headroom (2 %), not cut to 0.9 × what the window held.
     expect(jitter.rate.value).toBeGreaterThan(0.97 * pace);
+  });
+
+  it('a 429 of a call held back by a stall is timing, not a fallen limit, however empty the stall left the window', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    // A stalled process: the last window carried 12 calls, then the calls held back went out late.
+    const stalled = traffic(startController(settings, T0), settings, T0, 3, 12);
+    const late = { ...refusal(T0 + 3_000, null), lateMs: 300 };
+    const stepped = recordOutcome(stalled, settings, T0 + 3_000, late, calm);
+    expect(stepped.rate.value).toBeCloseTo(0.98 * stalled.rate.value, 6);
+    // The same 429 of a call made on time: the limit fell to what the window took.
+    const onTime = recordOutcome(stalled, settings, T0 + 3_000, refusal(T0 + 3_000, null), calm);
+    expect(onTime.rate.value).toBeCloseTo(0.9 * 720, 6);
   });
 
   it('blames a concurrency limit when a call is refused more crowded than any accepted call', () => {
@@ -238,6 +263,51 @@ describe('rate controller', () => {
     expect(crowded.inFlight.failedAt).toBe(10);
     expect(allowance(crowded, settings).inFlight).toBe(9);
     expect(crowded.rate.value).toBe(state.rate.value);
+  });
+
+  it('a rate limit that dropped is not blamed on concurrency: a refused call is compared with the peak of the last windows', () => {
+    const settings = parseRateGateSettings({
+      requestsPerMinute: 1_200,
+      windowMs: 1_000,
+      initialInFlight: 25,
+    });
+    let state = startController(settings, T0);
+    // At 20 a second accepted calls saw up to 6 in flight; then the limit fell to 7 a second, whose
+    // accepted calls see 2 at most, while a call sent at the old pace still finds 5.
+    for (let i = 0; i < 40; i += 1) {
+      const at = T0 + i * 50;
+      state = recordStarts(state, settings, [at]);
+      state = recordOutcome(state, settings, at + 200, succeeded(at), { level: 6, leased: 25, used: 6 });
+    }
+    for (let i = 0; i < 14; i += 1) {
+      const at = T0 + 2_000 + i * 143;
+      state = recordStarts(state, settings, [at]);
+      state = recordOutcome(state, settings, at + 200, succeeded(at), { level: 2, leased: 25, used: 2 });
+    }
+    const now = T0 + 4_100;
+    const after = recordOutcome(state, settings, now, refusal(now), { level: 5, leased: 25, used: 5 });
+    expect(after.inFlight).toEqual(state.inFlight);
+    // The rate is cut from what the endpoint accepted over the last whole window (6 calls), not from the
+    // allowance.
+    expect(after.rate.value).toBeCloseTo(0.9 * 360, 6);
+  });
+
+  it('an unused start comes out of the window where it was counted, not out of the current moment', () => {
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    // 20 starts handed out over a second; a 429 pause made 13 of them useless.
+    const starts = Array.from({ length: 20 }, (_, i) => T0 + i * 50);
+    let state = recordStarts(startController(settings, T0), settings, starts);
+    const unused = starts.slice(7);
+    state = recordUnusedStarts(state, settings, T0 + 1_050, unused.length, unused);
+    expect(acceptedPerMinute(state, settings, T0 + 1_000)).toBeCloseTo(7 * 60, 6);
+    // Without their times they count as unused now: the window before still reads 20.
+    const undated = recordUnusedStarts(
+      recordStarts(startController(settings, T0), settings, starts),
+      settings,
+      T0 + 1_050,
+      unused.length,
+    );
+    expect(acceptedPerMinute(undated, settings, T0 + 1_000)).toBeCloseTo(20 * 60, 6);
   });
 
   it('spaces probes so that Retry-After pauses stay cheap', () => {

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import {
+  AcceptedPeak,
+  acceptedBetween,
   acceptedInWindow,
   acceptedPerMinute,
   acceptedPerMinuteUpToNow,
   addToBucket,
   BUCKETS_PER_WINDOW,
   bucketIndex,
-  peakAccepted,
+  longPeakAccepted,
   WindowBucket,
+  withAcceptedPeak,
 } from './call-window';
 import {
   allowance,
@@ -17,6 +20,7 @@ import {
   knownRate,
   MIN_LATENCY_SAMPLES,
   MIN_REQUESTS_PER_MINUTE,
+  paceHeadroom,
   rateRules,
   startHorizonMs,
 } from './controller-rules';
@@ -96,6 +100,8 @@ export const RateControllerState = z.object({
    * refusals pause too, and another such burst within `PAUSE_SPACING_WINDOWS` is read as a limit.
    */
   pauseEpisodeAt: z.number().nullable().default(null),
+  /** Most calls in flight an accepted call saw, kept for a few windows (see `longPeakAccepted`). */
+  acceptedPeak: AcceptedPeak.nullable().default(null),
 });
 export type RateControllerState = z.infer<typeof RateControllerState>;
 
@@ -160,6 +166,7 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     lateMs: 0,
     lateSamples: [],
     pauseEpisodeAt: null,
+    acceptedPeak: null,
   };
 }
 
@@ -238,14 +245,25 @@ export function recordStarts(
   return { ...counted, rate: countUse(counted.rate, starts.length) };
 }
 
-/** `count` start times went unused: they come out of the current bucket. */
+/**
+ * `count` start times went unused: each of `dueAt` (when they were due, at most `count` of them) comes
+ * out of its own bucket, where it was counted as sent (one already out of the window is forgotten); the
+ * rest out of the current bucket.
+ */
 export function recordUnusedStarts(
   state: RateControllerState,
   settings: RateGateSettings,
   now: number,
   count: number,
+  dueAt: readonly number[] = [],
 ): RateControllerState {
-  return count === 0 ? state : addToBucket(state, settings, now, { sent: -count });
+  const dated = dueAt.filter((at) => Number.isFinite(at)).slice(0, count);
+  const latest = now + startHorizonMs(settings);
+  const counted = dated
+    .filter((at) => at >= now - settings.windowMs)
+    .reduce((s, at) => addToBucket(s, settings, Math.min(at, latest), { sent: -1 }), state);
+  const rest = count - dated.length;
+  return rest === 0 ? counted : addToBucket(counted, settings, now, { sent: -rest });
 }
 
 function ewma(previous: number, sample: number, weight: number, first: boolean): number {
@@ -312,6 +330,7 @@ export function recordOutcome(
           baselinePerToken: first ? perToken : Math.min(state.latency.baselinePerToken, fastPerToken),
         },
         tokensPerCall,
+        acceptedPeak: withAcceptedPeak(state.acceptedPeak, settings, outcome.startedAt, view.level),
       };
       return first ? jumpToStartFloor(next, settings, now) : next;
     }
@@ -346,8 +365,8 @@ function refused(
   const concurrency = inFlightRules(state, settings);
   const rateProbing = isAnswerable(state.rate, now, rules);
   const inFlightProbing = isAnswerable(state.inFlight, now, concurrency);
-  const peak = peakAccepted(state, settings, now);
-  // More calls in flight than any accepted call saw over the window: a concurrency limit, whatever probes.
+  const peak = longPeakAccepted(state, settings, now);
+  // More calls in flight than any accepted call saw lately: a concurrency limit, whatever probes.
   const crowded = peak > 0 && view.level > peak + CROWDED_MARGIN;
   // The slots count as all in use only when calls fill them: start times held ahead (which hold slots
   // against an unknown concurrency limit) say nothing about where the endpoint refuses.
@@ -367,7 +386,7 @@ function refused(
   if (isPause(state, settings, now, outcome, rateProbing || inFlightProbing || crowded)) {
     const pauseMs = Math.min(settings.maxPauseMs, outcome.retryAfterMs ?? 0);
     const sameEpisode =
-      state.pauseEpisodeAt !== null && outcome.startedAt < state.pauseEpisodeAt + pauseSettleMs(settings);
+      state.pauseEpisodeAt !== null && inPauseBurst(state, settings, state.pauseEpisodeAt, outcome);
     return {
       ...state,
       pausedUntil: Math.max(state.pausedUntil, now + pauseMs),
@@ -376,11 +395,16 @@ function refused(
     };
   }
   const known = knownPace(state, settings);
-  const timing = known !== null && rateLevel >= TIMING_LEVEL * known;
+  // A call made later than the pace's slack after its start time was held back (a stalled process) and
+  // sent together with calls on time: the window it crowded is timing too, whatever the last window held
+  // (the stall emptied it), so it steps down from the allowance by the headroom, not to β × that level.
+  const stall = known !== null && isStalled(state, settings, outcome);
+  const timing = known !== null && (stall || rateLevel >= TIMING_LEVEL * known);
   const rateCut = timing ? { ...rules, decrease: 1 - settings.headroom } : rules;
+  const cutFrom = stall ? Math.max(rateLevel, state.rate.value) : rateLevel;
   const rate =
     !crowded && (timing || rateProbing || !inFlightProbing)
-      ? cutLimit(state.rate, outcome.startedAt, now, rateLevel, rateCut)
+      ? cutLimit(state.rate, outcome.startedAt, now, cutFrom, rateCut)
       : state.rate;
   const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
   const inFlight =
@@ -398,8 +422,44 @@ function refused(
   };
 }
 
+/**
+ * Whether a refused call reached the endpoint later after its start time than the slack a known pace
+ * keeps per window (`paceHeadroom`: `window × h / (1 − h)`): its process stalled, and calls held back
+ * then went out together with calls on time, crowding one window — timing, not a fallen limit.
+ */
+function isStalled(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
+): boolean {
+  const headroom = paceHeadroom(state, settings);
+  const slackMs = (settings.windowMs * headroom) / (1 - headroom);
+  return (outcome.lateMs ?? 0) > slackMs;
+}
+
 /** Refusals of calls started this long after a pause burst's first belong to the same burst, ms. */
 const pauseSettleMs = (settings: RateGateSettings): number => settings.windowMs + startHorizonMs(settings);
+
+/**
+ * Whether a refusal belongs to the pause burst that began at `episode`: its call started within a window
+ * and a horizon of the burst's first — unless the endpoint took calls again after the burst's pause and
+ * then refused this one while the window before it held clearly less than the pace (less than
+ * `TIMING_LEVEL` of it): an endpoint that takes a few calls and refuses again keeps a lower limit (one
+ * that fell: read it as a limit, not as more of the hiccup), while one refusing whatever comes, or a call
+ * that met a full window, is still the hiccup or timing.
+ */
+function inPauseBurst(
+  state: RateControllerState,
+  settings: RateGateSettings,
+  episode: number,
+  outcome: Extract<CallOutcome, { kind: 'rate_limited' }>,
+): boolean {
+  if (outcome.startedAt >= episode + pauseSettleMs(settings)) return false;
+  const sincePause = acceptedBetween(state, settings, episode + state.lastPauseMs, outcome.startedAt);
+  const window = acceptedBetween(state, settings, outcome.startedAt - settings.windowMs, outcome.startedAt);
+  const pacePerWindow = (state.rate.value * settings.windowMs) / 60_000;
+  return sincePause < MIN_CALLS_FOR_LEVEL || window >= TIMING_LEVEL * pacePerWindow;
+}
 
 /**
  * Whether a 429 is a pause the endpoint asks for (a provider's hiccup), not a sign of a lower limit: it
@@ -419,7 +479,7 @@ function isPause(
 ): boolean {
   if (outcome.retryAfterMs === null || pushed) return false;
   const episode = state.pauseEpisodeAt;
-  if (episode !== null && outcome.startedAt < episode + pauseSettleMs(settings)) return true;
+  if (episode !== null && inPauseBurst(state, settings, episode, outcome)) return true;
   if (episode !== null && now - episode < PAUSE_SPACING_WINDOWS * settings.windowMs) return false;
   // The window before the refused call started (its own refusal is in its start's bucket).
   const current = bucketIndex(outcome.startedAt, settings);

@@ -143,7 +143,13 @@ function absorb(previous: RateGateState, report: LeaseReport, { now, settings }:
       lastRateLimitedAt = now;
     }
   }
-  controller = recordUnusedStarts(controller, settings, now, whole(report.unusedStarts));
+  controller = recordUnusedStarts(
+    controller,
+    settings,
+    now,
+    whole(report.unusedStarts),
+    report.unusedStartTimes ?? [],
+  );
   const lease = leases[index];
   const excess = sum(leases, 'slots') - allowance(controller, settings).inFlight;
   if (lease !== undefined && excess > 0) {

@@ -109,6 +109,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   const starts: Start[] = [];
   let outcomes: CallOutcome[] = [];
   let unusedStarts = 0;
+  /** When the unused starts were due (the first `MAX_UNUSED_TIMES` of them). */
+  let unusedStartTimes: number[] = [];
   let waitedMs = 0;
   let askAfter = 0;
   let pausedUntil = 0;
@@ -124,6 +126,11 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   let busyStreak = 0;
   const wakers = new Set<AbortController>();
 
+  const noteUnused = (at: number): void => {
+    unusedStarts += 1;
+    if (unusedStartTimes.length < MAX_UNUSED_TIMES) unusedStartTimes.push(at);
+  };
+
   const heldSlots = (now: number): number => (now < expiresAt ? slots : 0);
 
   const dropStarts = (now: number): void => {
@@ -131,7 +138,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       const first = starts[0];
       if (first === undefined || (first.until > now && first.at >= pausedUntil)) break;
       starts.shift();
-      unusedStarts += 1;
+      noteUnused(first.at);
     }
   };
 
@@ -163,15 +170,17 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
 
   /** Hand over what was collected; put it back if the round trip fails. */
   const collect = () => {
-    const taken = { outcomes, unusedStarts, waitedMs };
+    const taken = { outcomes, unusedStarts, unusedStartTimes, waitedMs };
     outcomes = [];
     unusedStarts = 0;
+    unusedStartTimes = [];
     waitedMs = 0;
     return {
       taken,
       restore: () => {
         outcomes = [...taken.outcomes, ...outcomes];
         unusedStarts += taken.unusedStarts;
+        unusedStartTimes = [...taken.unusedStartTimes, ...unusedStartTimes].slice(0, MAX_UNUSED_TIMES);
         waitedMs += taken.waitedMs;
       },
     };
@@ -199,6 +208,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
         inUse,
         outcomes: taken.outcomes,
         unusedStarts: taken.unusedStarts,
+        unusedStartTimes: taken.unusedStartTimes,
         waitedMs: taken.waitedMs,
         holdUntil,
         startsHeld: starts.length,
@@ -249,6 +259,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
         inUse,
         outcomes: taken.outcomes,
         unusedStarts: taken.unusedStarts,
+        unusedStartTimes: taken.unusedStartTimes,
         waitedMs: taken.waitedMs,
         returnSlots: waiting === 0 ? Math.max(0, heldSlots(now) - inUse) : 0,
       });
@@ -285,9 +296,9 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   };
 
   /** A permit given back unused: its slot is free again, its start is reported unused. */
-  const cancel = async (): Promise<void> => {
+  const cancel = async (dueAt: number): Promise<void> => {
     inUse -= 1;
-    unusedStarts += 1;
+    noteUnused(dueAt);
     wake();
     if (inUse === 0 && waiting === 0) await exclusive(report).catch(rethrowUnlessBusy);
   };
@@ -307,7 +318,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       },
       cancel: async () => {
         once();
-        await cancel();
+        await cancel(scheduledAt);
       },
     };
   };
@@ -386,6 +397,10 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
             inUse,
             outcomes: taken.outcomes,
             unusedStarts: taken.unusedStarts + starts.length,
+            unusedStartTimes: [...taken.unusedStartTimes, ...starts.map((s) => s.at)].slice(
+              0,
+              MAX_UNUSED_TIMES,
+            ),
             waitedMs: taken.waitedMs,
           });
         } catch (error) {
@@ -400,6 +415,9 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
     },
   };
 }
+
+/** Due times of unused starts kept for one round trip, at most (the rest count as unused now). */
+const MAX_UNUSED_TIMES = 64;
 
 /** First back-off after the gate's store was busy, doubled per busy round trip in a row. */
 const BUSY_BACKOFF_MS = 25;

@@ -393,11 +393,19 @@ export function describeRateGateContract(name: string, make: () => Promise<RateG
           { atMs: 30_000, limits: { requestsPerWindow: 20 } },
         ],
       });
-      // Settled near 7 a window (420/min) after the drop, then back at the known limit within ten windows.
-      expect((await settledAt).allowance.requestsPerMinute).toBeLessThan(0.95 * 420);
+      // Settled just below 7 a window (420/min) after the drop, at what the endpoint accepted (not cut
+      // further by β), then back at the known limit within ten windows.
+      const settledRate = (await settledAt).allowance.requestsPerMinute;
+      expect(settledRate).toBeLessThan(420);
+      expect(settledRate).toBeGreaterThanOrEqual(0.95 * 420);
       expect((await backAt).allowance.requestsPerMinute).toBeGreaterThanOrEqual(0.95 * 1_176);
       const settled = phaseFigures(result, 20_000, 30_000);
-      expect(settled.succeededPerSecond / 7, describeFigures(settled)).toBeGreaterThanOrEqual(0.7);
+      // The low phase runs at what the endpoint accepts (it ran at 0.76 of it while the allowance was cut
+      // by β below the level, and the in-flight allowance was blamed for the drop); after the rise the
+      // rate climbs back toward the level it fell from in a few rounds, not by +1 %, +2 %, +4 %, …
+      expect(settled.succeededPerSecond / 7, describeFigures(settled)).toBeGreaterThanOrEqual(0.85);
+      const risen = phaseFigures(result, 30_000, 45_000);
+      expect(risen.succeededPerSecond / 20, describeFigures(risen)).toBeGreaterThanOrEqual(0.8);
     });
 
     it('a short burst of 429s with Retry-After after a window fully accepted is a pause, not a lower limit', async () => {
