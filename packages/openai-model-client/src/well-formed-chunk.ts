@@ -1,6 +1,18 @@
 import type { ChatCompletionChunk } from '@thinkbatch/core';
 
-type Fields = Readonly<Record<string, unknown>>;
+/** The fields of a chunk, a choice and a delta that the schema reads; all unknown until checked. */
+interface Fields {
+  readonly id?: unknown;
+  readonly model?: unknown;
+  readonly choices?: unknown;
+  readonly index?: unknown;
+  readonly delta?: unknown;
+  readonly finish_reason?: unknown;
+  readonly role?: unknown;
+  readonly content?: unknown;
+  readonly reasoning_content?: unknown;
+  readonly reasoning?: unknown;
+}
 
 function isPlainRecord(value: unknown): value is Fields {
   if (typeof value !== 'object' || value === null) return false;
