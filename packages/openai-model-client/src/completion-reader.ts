@@ -74,10 +74,11 @@ export function parseCompletionBody(text: string): ReadOutcome {
 }
 
 /**
- * Validate each streamed chunk (`isWellFormedChunk`, the schema where that refuses) and rebuild the completion with the core's `accumulateStream`. A stream
- * that ends without any `finish_reason` was cut short (the SDK hides whether `[DONE]` came): invalid.
+ * Validate each streamed chunk (`isWellFormedChunk`, the schema where that refuses) and rebuild the
+ * completion with the core's `accumulateStream`. A stream that ends without any `finish_reason` was cut
+ * short (the reader does not say whether `[DONE]` came): invalid.
  * An answer longer than `maxAnswerChars` is invalid too. Returning early (bad chunk, too long) ends the
- * iteration, which makes the SDK abort the request.
+ * iteration, which cancels the response body and so ends the request.
  */
 export async function readChunkStream(
   chunks: AsyncIterable<unknown>,
