@@ -58,6 +58,27 @@ describe('readServerSentChunks', () => {
     expect(seen.cancelled).toBe(true);
   });
 
+  it('ends at [DONE] at once when the body stalls after it, and cancels the body', async () => {
+    const encoder = new TextEncoder();
+    const seen = { cancelled: false, pulls: 0 };
+    const parts = [event({ n: 1 }), 'data: [DONE]\n\n'];
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          const part = parts[seen.pulls++];
+          if (part !== undefined) controller.enqueue(encoder.encode(part));
+          else return new Promise<void>(() => {}); // never ends, never sends
+        },
+        cancel() {
+          seen.cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    expect(await collect(readServerSentChunks(new Response(body), 1_000))).toEqual([{ n: 1 }]);
+    expect(seen.cancelled).toBe(true);
+  });
+
   it('drops a last event the body does not end with a blank line, as the SDK does', async () => {
     const { response } = sseResponse([event({ n: 1 }), 'data: {"n":2}\n']);
     expect(await collect(readServerSentChunks(response, 1_000))).toEqual([{ n: 1 }]);

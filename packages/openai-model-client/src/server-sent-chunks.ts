@@ -9,9 +9,10 @@ import { APIError, OpenAIError } from 'openai';
  * not end with a blank line is dropped. One reader and one parser per attempt, instead of the SDK's
  * stacked async iterators with a race per read — a quarter of the call's CPU at zero latency.
  *
- * The body is read to its end after `[DONE]` when that end has already arrived (the usual case), so the
- * request finishes without a cancellation; otherwise — leaving early, an error, more data — the body
- * is cancelled, which ends the request. Events are bounded: one longer than `maxEventChars` throws.
+ * After `[DONE]` the body is read to its end when that end has already arrived (the usual case), so the
+ * request finishes without a cancellation; otherwise — a stall, more data, leaving early, an error —
+ * the body is cancelled, which ends the request. Events are bounded: one longer than `maxEventChars`
+ * throws.
  */
 export async function* readServerSentChunks(
   response: Response,
@@ -42,7 +43,7 @@ export async function* readServerSentChunks(
         throw new OpenAIError(`server-sent event longer than ${maxEventChars} characters; stopped reading`);
       for (const event of events.splice(0)) {
         if (event.data === '[DONE]') {
-          if (!ended) ended = (await reader.read()).done;
+          if (!ended) ended = await endsAtOnce(reader);
           return;
         }
         yield payloadOf(event, response.headers);
@@ -51,6 +52,21 @@ export async function* readServerSentChunks(
   } finally {
     if (!ended) await reader.cancel().catch(() => undefined);
   }
+}
+
+const NOT_YET = Symbol('not yet');
+
+/**
+ * Whether the body ends without waiting: its end has arrived when the next read settles before the
+ * event loop turns (`setImmediate`). A body that stalls or goes on after `[DONE]` is left to be
+ * cancelled, so `[DONE]` completes the attempt at once, as the SDK's `Stream` did.
+ */
+async function endsAtOnce(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+  const next = await Promise.race([
+    reader.read(),
+    new Promise<typeof NOT_YET>((resolve) => setImmediate(resolve, NOT_YET)),
+  ]);
+  return next !== NOT_YET && next.done;
 }
 
 function payloadOf(event: EventSourceMessage, headers: Headers): unknown {
