@@ -66,8 +66,9 @@ describe('readServerSentChunks', () => {
       {
         pull(controller) {
           const part = parts[seen.pulls++];
-          if (part !== undefined) controller.enqueue(encoder.encode(part));
-          else return new Promise<void>(() => {}); // never ends, never sends
+          if (part === undefined) return new Promise<void>(() => {}); // never ends, never sends
+          controller.enqueue(encoder.encode(part));
+          return Promise.resolve();
         },
         cancel() {
           seen.cancelled = true;
