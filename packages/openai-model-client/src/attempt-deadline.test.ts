@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '@thinkbatch/core';
 import { createManualClock } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { startAttemptDeadline } from './attempt-deadline';
@@ -47,5 +48,20 @@ describe('startAttemptDeadline', () => {
     await tick();
     expect(deadline.state).toBe('running');
     expect(deadline.signal.aborted).toBe(false);
+  });
+
+  it('dispose cancels its sleep without building a DOMException (one per attempt, never read)', async () => {
+    const signals: AbortSignal[] = [];
+    const clock: Clock = {
+      now: systemClock.now,
+      sleep: (ms, signal) => {
+        if (signal !== undefined) signals.push(signal);
+        return systemClock.sleep(ms, signal);
+      },
+    };
+    startAttemptDeadline(60_000, undefined, clock).dispose();
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(signals[0]?.reason).not.toBeInstanceOf(DOMException);
   });
 });

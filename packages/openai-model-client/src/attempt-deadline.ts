@@ -15,6 +15,12 @@ export interface AttemptDeadline {
   dispose(): void;
 }
 
+/**
+ * The reason the deadline's own sleep is cancelled with on dispose. Given once, so that disposing —
+ * once per attempt — does not build a `DOMException` (with its stack) that nobody reads.
+ */
+const DISPOSED: unique symbol = Symbol('attempt deadline disposed');
+
 /** Start the deadline of one attempt. `timeoutMs` bounds the whole attempt: headers and body. */
 export function startAttemptDeadline(
   timeoutMs: number,
@@ -43,7 +49,7 @@ export function startAttemptDeadline(
     },
     dispose() {
       external?.removeEventListener('abort', onExternalAbort);
-      disposed.abort();
+      disposed.abort(DISPOSED);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { accumulateStream, ChatCompletion, ChatCompletionChunk } from '@thinkbatch/core';
+import { isWellFormedChunk } from './well-formed-chunk';
 
 /** A usable completion, or why the 200 response was not one. */
 export type ReadOutcome =
@@ -73,10 +74,11 @@ export function parseCompletionBody(text: string): ReadOutcome {
 }
 
 /**
- * Validate each streamed chunk and rebuild the completion with the core's `accumulateStream`. A stream
- * that ends without any `finish_reason` was cut short (the SDK hides whether `[DONE]` came): invalid.
+ * Validate each streamed chunk (`isWellFormedChunk`, the schema where that refuses) and rebuild the
+ * completion with the core's `accumulateStream`. A stream that ends without any `finish_reason` was cut
+ * short (the reader does not say whether `[DONE]` came): invalid.
  * An answer longer than `maxAnswerChars` is invalid too. Returning early (bad chunk, too long) ends the
- * iteration, which makes the SDK abort the request.
+ * iteration, which cancels the response body and so ends the request.
  */
 export async function readChunkStream(
   chunks: AsyncIterable<unknown>,
@@ -85,14 +87,19 @@ export async function readChunkStream(
   const valid: ChatCompletionChunk[] = [];
   let chars = 0;
   for await (const raw of chunks) {
-    const parsed = ChatCompletionChunk.safeParse(raw);
-    if (!parsed.success) {
-      return {
-        kind: 'invalid',
-        message: `stream chunk ${valid.length} is malformed: ${describeIssues(parsed.error)}`,
-      };
+    let chunk: ChatCompletionChunk;
+    if (isWellFormedChunk(raw)) chunk = raw;
+    else {
+      const parsed = ChatCompletionChunk.safeParse(raw);
+      if (!parsed.success) {
+        return {
+          kind: 'invalid',
+          message: `stream chunk ${valid.length} is malformed: ${describeIssues(parsed.error)}`,
+        };
+      }
+      chunk = parsed.data;
     }
-    for (const choice of parsed.data.choices) {
+    for (const choice of chunk.choices) {
       for (const field of TEXT_FIELDS) chars += choice.delta?.[field]?.length ?? 0;
     }
     if (chars > maxAnswerChars) {
@@ -101,7 +108,7 @@ export async function readChunkStream(
         message: `answer longer than ${maxAnswerChars} characters after ${valid.length + 1} chunks; stopped reading`,
       };
     }
-    valid.push(parsed.data);
+    valid.push(chunk);
   }
   const completion = await accumulateStream(valid);
   if (completion.choices[0]?.finish_reason == null) {

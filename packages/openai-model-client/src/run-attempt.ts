@@ -11,6 +11,7 @@ import {
   readBoundedText,
   readChunkStream,
 } from './completion-reader';
+import { readServerSentChunks } from './server-sent-chunks';
 
 /** SDK request options of one attempt. */
 export interface AttemptRequestOptions {
@@ -38,11 +39,12 @@ export async function runAttempt(
   const { stream: _stream, stream_options: _streamOptions, ...rest } = body;
   if (stream) {
     const params = { ...rest, stream: true, stream_options: { include_usage: true } };
-    const { data, response } = await client.chat.completions
+    const response = await client.chat.completions
       .create(params as ChatCompletionCreateParamsStreaming, requestOptions)
-      .withResponse();
+      .asResponse();
     onHeaders(response);
-    return readChunkStream(data, maxAnswerChars);
+    const maxEventChars = maxAnswerChars * BODY_BYTES_PER_ANSWER_CHAR;
+    return readChunkStream(readServerSentChunks(response, maxEventChars), maxAnswerChars);
   }
   const params = { ...rest, stream: false };
   const response = await client.chat.completions
