@@ -57,19 +57,27 @@ export async function* readServerSentChunks(
 const NOT_YET = Symbol('not yet');
 
 /**
+ * What `endsAtOnce` needs of the body's reader, and the headers an `APIError` keeps — structural, so the
+ * file type-checks under both the DOM/undici globals (the packages) and SST's platform globals (infra).
+ */
+type BodyReader = { read(): Promise<{ readonly done?: boolean }> };
+type ErrorHeaders = ConstructorParameters<typeof APIError>[3];
+
+/**
  * Whether the body ends without waiting: its end has arrived when the next read settles before the
  * event loop turns (`setImmediate`). A body that stalls or goes on after `[DONE]` is left to be
  * cancelled, so `[DONE]` completes the attempt at once, as the SDK's `Stream` did.
  */
-async function endsAtOnce(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+async function endsAtOnce(reader: BodyReader): Promise<boolean> {
   const next = await Promise.race([
     reader.read(),
     new Promise<typeof NOT_YET>((resolve) => setImmediate(resolve, NOT_YET)),
   ]);
-  return next !== NOT_YET && next.done;
+  return next !== NOT_YET && next.done === true;
 }
 
-function payloadOf(event: EventSourceMessage, headers: Headers): unknown {
+function payloadOf(event: EventSourceMessage, responseHeaders: Response['headers']): unknown {
+  const headers = responseHeaders as ErrorHeaders;
   let data: unknown;
   try {
     data = JSON.parse(event.data);
