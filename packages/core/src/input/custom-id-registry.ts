@@ -1,5 +1,6 @@
 import { ThinkbatchError } from '../errors/thinkbatch-error';
 import type { LineError } from '../results/result-line';
+import { createOffHeapStringMap } from './off-heap-string-map';
 
 /** Outcome of claiming a custom_id for a line. */
 export type CustomIdClaim =
@@ -21,13 +22,15 @@ export interface CustomIdRegistry {
 const DEFAULT_ID_PATTERN = /^line-\d+$/;
 
 /**
- * Create an empty registry. Memory grows with the distinct ids of the job (one map entry each). Default
+ * Create an empty registry. Memory grows with the distinct ids of the job, outside V8's heap (an
+ * `OffHeapStringMap`: the id's UTF-16 code units plus ~24 bytes each), so a job of millions of lines fits
+ * the embedded runtime's heap cap. Default
  * ids (`line-<n>`, given to lines without a `custom_id`) share the namespace with explicit ids, so an
  * explicit `"line-5"` on line 3 makes a later id-less line 5 a duplicate (and the other way round); the
  * error then says where such ids come from.
  */
 export function createCustomIdRegistry(): CustomIdRegistry {
-  const firstLineById = new Map<string, number>();
+  const firstLineById = createOffHeapStringMap();
   let lastLine = 0;
   return {
     claim(customId, line) {
