@@ -23,6 +23,7 @@ import {
 } from './rate-controller';
 import type { RateGateSettings } from './rate-gate-settings';
 import type { RateGateSnapshot } from './rate-gate-snapshot';
+import { withStartTokens } from './token-pace';
 
 const Count = z.number().int().nonnegative();
 
@@ -235,6 +236,7 @@ export function gateAcquire(
       startsHoldSlots(settings) ? lease.slots - lease.inUse - startsHeld : lease.slots - startsHeld,
     ),
   );
+  controller = withStartTokens(controller, request.want.tokensPerRequest);
   const tokensPerRequest = request.want.tokensPerRequest ?? controller.tokensPerCall ?? 0;
   const requestSpacing = 60_000 / limits.requestsPerMinute;
   const tokenSpacing =
