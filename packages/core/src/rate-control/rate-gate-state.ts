@@ -23,6 +23,7 @@ import {
 } from './rate-controller';
 import type { RateGateSettings } from './rate-gate-settings';
 import type { RateGateSnapshot } from './rate-gate-snapshot';
+import { startsUnpaced } from './slots-before-first-answer';
 import { withStartTokens } from './token-pace';
 
 const Count = z.number().int().nonnegative();
@@ -241,7 +242,7 @@ export function gateAcquire(
   const requestSpacing = 60_000 / limits.requestsPerMinute;
   const tokenSpacing =
     limits.tokensPerMinute === null ? 0 : (tokensPerRequest * 60_000) / limits.tokensPerMinute;
-  const spacingMs = Math.max(requestSpacing, tokenSpacing);
+  const spacingMs = startsUnpaced(controller, settings) ? 0 : Math.max(requestSpacing, tokenSpacing);
   const paced: WaitReason = tokenSpacing > requestSpacing ? 'tokens' : 'requests';
   const starts: number[] = [];
   let nextStartAt = state.nextStartAt;

@@ -38,6 +38,8 @@ export interface GateSimulationOptions {
   readonly rareLateCalls?: { readonly share: number; readonly ms: number };
   /** Random numbers in [0, 1) for `lateCallsMs` and `rareLateCalls`. @default Math.random */
   readonly random?: () => number;
+  /** Longest back-off of a holder short of slots (`RatePermitsOptions.maxBackoffMs`; the pipeline passes the window). @default the permits' own */
+  readonly maxBackoffMs?: number;
   /** Tokens each take asks for (`TakeOptions.tokens`: prompt + `max_tokens`). @default none */
   readonly tokensPerTake?: number;
   /**
@@ -100,6 +102,7 @@ export async function runGateSimulation(options: GateSimulationOptions): Promise
       holder,
       holdUntil: end + 60_000,
       longestWaitMs: options.longestWaitMs ?? durationMs,
+      ...(options.maxBackoffMs === undefined ? {} : { maxBackoffMs: options.maxBackoffMs }),
     });
     const takeOptions = {
       deadline: end,
