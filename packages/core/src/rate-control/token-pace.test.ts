@@ -1,5 +1,13 @@
+import {
+  createSimulatedEndpoint,
+  createVirtualClock,
+  jobFigures,
+  runGateSimulation,
+  seededRandom,
+} from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { AcquireRequest } from '../ports/rate-gate';
+import { createInMemoryRateGate } from './in-memory-rate-gate';
 import {
   allowance,
   type CallOutcome,
@@ -101,5 +109,36 @@ describe('token pace', () => {
     const fallen = traffic(startController(settings, T0), T0, 3, 4);
     const cut = recordOutcome(fallen, settings, T0 + 3_000, refusal(T0 + 3_000, 1_000), calm);
     expect(cut.rate.value).toBeCloseTo(0.9 * 240, 6);
+  });
+
+  it('bench (d) as a job: the token limit is used from the first start, without a 429, though answers use a tenth of what is charged', async () => {
+    const clock = createVirtualClock();
+    const gate = createInMemoryRateGate({ key: 'd', clock, settings });
+    const endpoint = createSimulatedEndpoint({
+      clock,
+      random: seededRandom(5),
+      limits: { requestsPerWindow: 20, tokensPerWindow: 10_000, maxInFlight: null, windowMs: 1_000 },
+      medianLatencyMs: 200,
+      latencySigma: 0.5,
+      retryAfter: 'seconds',
+      tokensPerCall: USED,
+      tokensChargedPerCall: ASKED,
+    });
+    const result = await runGateSimulation({
+      clock,
+      gateFor: () => gate,
+      endpoint,
+      workers: 2,
+      linesPerWorker: 16,
+      durationMs: 120_000,
+      totalLines: 240,
+      tokensPerTake: ASKED,
+      maxBackoffMs: 1_000,
+    });
+    const job = jobFigures(result);
+    expect(job.succeeded).toBe(240);
+    // Paced by the answers' usage (100 tokens) the gate would send at the request limit, twice too fast.
+    expect(job.refused).toBe(0);
+    expect(job.succeededPerSecond / 10, JSON.stringify(job)).toBeGreaterThanOrEqual(0.96);
   });
 });
