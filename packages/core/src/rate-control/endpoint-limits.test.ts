@@ -1,15 +1,10 @@
+import { ENDPOINT_LIMIT_FLAG_NAMES } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors/thinkbatch-error';
 import { ENDPOINT_LIMITS_ENV } from '../settings';
 import { endpointLimitsFromEnv, parseEndpointLimits } from './endpoint-limits';
 
-const FLAGS = {
-  requestsPerMinute: '--rpm',
-  tokensPerMinute: '--tpm',
-  maxInFlight: '--max-in-flight',
-  windowMs: '--rate-window-ms',
-  longestWaitSeconds: '--max-rate-wait',
-};
+const FLAGS = ENDPOINT_LIMIT_FLAG_NAMES;
 
 describe('parseEndpointLimits', () => {
   it('returns only the limits given, numbers as numbers, auto as unknown (null), seconds as ms', () => {

@@ -16,7 +16,6 @@ import {
   allowance,
   inFlightRules,
   knownInFlight,
-  knownPace,
   knownRate,
   MIN_LATENCY_SAMPLES,
   MIN_REQUESTS_PER_MINUTE,
@@ -36,6 +35,7 @@ import {
   stepLimit,
 } from './limit-estimate';
 import type { RateGateSettings } from './rate-gate-settings';
+import { knownBindingPace, pacedRate } from './token-pace';
 
 export { acceptedPerMinute } from './call-window';
 export { allowance, isQueueing, observedLatencyMs, startHorizonMs } from './controller-rules';
@@ -81,6 +81,8 @@ export const RateControllerState = z.object({
   latency: LatencyState,
   /** Average tokens (prompt + completion) per successful call; null until one reported tokens. */
   tokensPerCall: z.number().nonnegative().nullable(),
+  /** Average tokens holders asked per start (prompt + `max_tokens`), what a token limit charges; see `token-pace.ts`. */
+  startTokens: z.number().positive().nullable().default(null),
   /** No call may start before this (epoch ms): a 429 pauses every caller. */
   pausedUntil: z.number(),
   /** The last pause a server's Retry-After asked for, ms: probes are spaced so that pauses stay cheap. */
@@ -160,6 +162,7 @@ export function startController(settings: RateGateSettings, now: number): RateCo
     inFlight: startLimit(knownInFlight(settings) ?? settings.initialInFlight, now),
     latency: { samples: 0, slowMs: 0, fastPerToken: 0, baselinePerToken: 0 },
     tokensPerCall: null,
+    startTokens: null,
     pausedUntil: 0,
     lastPauseMs: 0,
     recent: [],
@@ -394,7 +397,8 @@ function refused(
       pauseEpisodeAt: sameEpisode ? state.pauseEpisodeAt : now,
     };
   }
-  const known = knownPace(state, settings);
+  // The pace of whichever known limit binds: a token limit's, in requests, when it is the lower.
+  const known = knownBindingPace(state, settings);
   // A call made later than the pace's slack after its start time was held back (a stalled process) and
   // sent together with calls on time: the window it crowded is timing too, whatever the last window held
   // (the stall emptied it), so it steps down from the allowance by the headroom, not to β × that level.
@@ -457,7 +461,7 @@ function inPauseBurst(
   if (outcome.startedAt >= episode + pauseSettleMs(settings)) return false;
   const sincePause = acceptedBetween(state, settings, episode + state.lastPauseMs, outcome.startedAt);
   const window = acceptedBetween(state, settings, outcome.startedAt - settings.windowMs, outcome.startedAt);
-  const pacePerWindow = (state.rate.value * settings.windowMs) / 60_000;
+  const pacePerWindow = (pacedRate(state, settings) * settings.windowMs) / 60_000;
   return sincePause < MIN_CALLS_FOR_LEVEL || window >= TIMING_LEVEL * pacePerWindow;
 }
 
@@ -489,6 +493,6 @@ function isPause(
   return (
     refusedInWindow === 0 &&
     accepted >= MIN_CALLS_FOR_LEVEL &&
-    acceptedPerMinute(state, settings, now) >= TIMING_LEVEL * state.rate.value
+    acceptedPerMinute(state, settings, now) >= TIMING_LEVEL * pacedRate(state, settings)
   );
 }

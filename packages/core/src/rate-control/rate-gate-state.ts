@@ -23,6 +23,8 @@ import {
 } from './rate-controller';
 import type { RateGateSettings } from './rate-gate-settings';
 import type { RateGateSnapshot } from './rate-gate-snapshot';
+import { startsUnpaced } from './slots-before-first-answer';
+import { withStartTokens } from './token-pace';
 
 const Count = z.number().int().nonnegative();
 
@@ -235,11 +237,12 @@ export function gateAcquire(
       startsHoldSlots(settings) ? lease.slots - lease.inUse - startsHeld : lease.slots - startsHeld,
     ),
   );
+  controller = withStartTokens(controller, request.want.tokensPerRequest);
   const tokensPerRequest = request.want.tokensPerRequest ?? controller.tokensPerCall ?? 0;
   const requestSpacing = 60_000 / limits.requestsPerMinute;
   const tokenSpacing =
     limits.tokensPerMinute === null ? 0 : (tokensPerRequest * 60_000) / limits.tokensPerMinute;
-  const spacingMs = Math.max(requestSpacing, tokenSpacing);
+  const spacingMs = startsUnpaced(controller, settings) ? 0 : Math.max(requestSpacing, tokenSpacing);
   const paced: WaitReason = tokenSpacing > requestSpacing ? 'tokens' : 'requests';
   const starts: number[] = [];
   let nextStartAt = state.nextStartAt;

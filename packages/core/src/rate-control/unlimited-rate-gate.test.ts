@@ -1,4 +1,4 @@
-import { createFakeClock, makeAcquireRequest } from '@thinkbatch/testing';
+import { createFakeClock, ENDPOINT_LIMIT_FLAG_NAMES, makeAcquireRequest } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import type { RateGate } from '../ports/rate-gate';
 import { parseEndpointLimits } from './endpoint-limits';
@@ -7,13 +7,7 @@ import { parseRateGateSettings, type RateGateSettings } from './rate-gate-settin
 import { createRateGates } from './rate-gates';
 import { createRatePermits } from './rate-permits';
 
-const FLAGS = {
-  requestsPerMinute: '--rpm',
-  tokensPerMinute: '--tpm',
-  maxInFlight: '--max-in-flight',
-  windowMs: '--rate-window-ms',
-  longestWaitSeconds: '--max-rate-wait',
-};
+const FLAGS = ENDPOINT_LIMIT_FLAG_NAMES;
 
 /** Gates built by `createRateGates` over an in-memory store gate that counts its round trips. */
 function gatesFor(limits: Partial<RateGateSettings>) {

@@ -1,3 +1,4 @@
+export * from './endpoint-limit-flag-names';
 export * from './rate-gate-contract';
 export * from './rate-gate-simulation';
 export * from './simulated-endpoint';

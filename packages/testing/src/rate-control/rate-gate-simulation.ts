@@ -38,6 +38,15 @@ export interface GateSimulationOptions {
   readonly rareLateCalls?: { readonly share: number; readonly ms: number };
   /** Random numbers in [0, 1) for `lateCallsMs` and `rareLateCalls`. @default Math.random */
   readonly random?: () => number;
+  /** Longest back-off of a holder short of slots (`RatePermitsOptions.maxBackoffMs`; the pipeline passes the window). @default the permits' own */
+  readonly maxBackoffMs?: number;
+  /** Tokens each take asks for (`TakeOptions.tokens`: prompt + `max_tokens`). @default none */
+  readonly tokensPerTake?: number;
+  /**
+   * A job of this many lines, shared by all workers: a line is retried until it succeeds, and a worker's
+   * lines stop when none is left to start (see {@link jobFigures}). @default unbounded (saturated demand)
+   */
+  readonly totalLines?: number;
 }
 
 /** What happened: every call, and the round trips the workers made to the gate. */
@@ -80,6 +89,7 @@ export async function runGateSimulation(options: GateSimulationOptions): Promise
   const calls: SimulatedCall[] = [];
   let gateTrips = 0;
   let gaveUp = 0;
+  let unstarted = options.totalLines ?? Number.POSITIVE_INFINITY;
 
   const worker = async (index: number): Promise<void> => {
     const holder = `worker-${index}`;
@@ -92,12 +102,23 @@ export async function runGateSimulation(options: GateSimulationOptions): Promise
       holder,
       holdUntil: end + 60_000,
       longestWaitMs: options.longestWaitMs ?? durationMs,
+      ...(options.maxBackoffMs === undefined ? {} : { maxBackoffMs: options.maxBackoffMs }),
     });
+    const takeOptions = {
+      deadline: end,
+      ...(options.tokensPerTake === undefined ? {} : { tokens: options.tokensPerTake }),
+    };
     const line = async (): Promise<void> => {
+      let succeeded = true;
       while (clock.now() < end) {
-        const decision = await permits.take({ deadline: end });
+        if (succeeded) {
+          if (unstarted <= 0) break;
+          unstarted -= 1;
+        }
+        const decision = await permits.take(takeOptions);
         if (decision.kind === 'rate_limited') {
           if (clock.now() < end) gaveUp += 1;
+          succeeded = false;
           continue;
         }
         const random = options.random ?? Math.random;
@@ -108,6 +129,7 @@ export async function runGateSimulation(options: GateSimulationOptions): Promise
         const callStart = clock.now();
         const outcome = await endpoint.call();
         calls.push({ startedAt: callStart, endedAt: clock.now(), holder, outcome });
+        succeeded = outcome.kind === 'succeeded';
         await decision.permit.finish(outcome, callStart);
       }
     };
@@ -145,6 +167,30 @@ export function phaseFigures(result: GateSimulationResult, fromMs: number, toMs:
     succeededPerSecond: (succeeded * 1000) / (toMs - fromMs),
     refusedShare: inPhase.length === 0 ? 0 : refused / inPhase.length,
     calls: inPhase.length,
+  };
+}
+
+/** A job's figures (a run with `totalLines`): from its first call to its last answer, as the bench counts. */
+export interface JobFigures {
+  readonly succeeded: number;
+  readonly refused: number;
+  /** From the first call's start to the last successful answer, ms. */
+  readonly activeMs: number;
+  /** Lines answered per second of `activeMs`. */
+  readonly succeededPerSecond: number;
+}
+
+/** Figures of a whole simulated job. */
+export function jobFigures(result: GateSimulationResult): JobFigures {
+  const answered = result.calls.filter((c) => c.outcome.kind === 'succeeded');
+  const first = Math.min(...result.calls.map((c) => c.startedAt));
+  const last = Math.max(...answered.map((c) => c.endedAt));
+  const activeMs = answered.length === 0 ? 0 : last - first;
+  return {
+    succeeded: answered.length,
+    refused: result.calls.filter((c) => c.outcome.kind === 'rate_limited').length,
+    activeMs,
+    succeededPerSecond: activeMs === 0 ? 0 : (answered.length * 1000) / activeMs,
   };
 }
 

@@ -8,6 +8,12 @@ export interface SimulatedLimits {
   readonly maxInFlight: number | null;
   readonly windowMs: number;
   /**
+   * Tokens admitted per sliding window, each call charged `tokensChargedPerCall` at admission and never
+   * refunded (as OpenAI and the thinkbatch simulator charge prompt + `max_tokens`); null or absent:
+   * unlimited. @default null
+   */
+  readonly tokensPerWindow?: number | null;
+  /**
    * While set, every call is refused with a 429 carrying this Retry-After, ms (a provider's hiccup: a
    * short outage that says when to come back, not a lower limit). @default null
    */
@@ -30,8 +36,10 @@ export interface SimulatedEndpointOptions {
    * whole seconds (like `retry-after`), or nothing (NVIDIA). @default 'none'
    */
   readonly retryAfter?: 'exact' | 'seconds' | 'none';
-  /** Prompt + completion tokens of each answer. @default 100 */
+  /** Prompt + completion tokens of each answer (its `usage`). @default 100 */
   readonly tokensPerCall?: number;
+  /** Tokens each call is charged at admission against `tokensPerWindow`. @default tokensPerCall */
+  readonly tokensChargedPerCall?: number;
 }
 
 /** Counts of a simulated endpoint. */
@@ -73,6 +81,8 @@ export function createSimulatedEndpoint(options: SimulatedEndpointOptions): Simu
   const { clock, random } = options;
   let limits = options.limits;
   const sigma = options.latencySigma ?? 0.3;
+  // Every call is charged the same, so the tokens in the window are the calls in it times the charge.
+  const chargedPerCall = options.tokensChargedPerCall ?? options.tokensPerCall ?? 100;
   const admittedAt: number[] = [];
   let windowStart = 0;
   let inFlight = 0;
@@ -100,11 +110,14 @@ export function createSimulatedEndpoint(options: SimulatedEndpointOptions): Simu
       }
       const overRate =
         limits.requestsPerWindow !== null && admittedAt.length - windowStart >= limits.requestsPerWindow;
+      const tokenLimit = limits.tokensPerWindow ?? null;
+      const overTokens =
+        tokenLimit !== null && (admittedAt.length - windowStart + 1) * chargedPerCall > tokenLimit;
       const overConcurrency = limits.maxInFlight !== null && inFlight >= limits.maxInFlight;
       const outage = limits.outageRetryAfterMs ?? null;
-      if (outage !== null || overRate || overConcurrency) {
+      if (outage !== null || overRate || overTokens || overConcurrency) {
         refused += 1;
-        const hint = outage ?? (overRate ? retryAfterMs(now) : null);
+        const hint = outage ?? (overRate || overTokens ? retryAfterMs(now) : null);
         await clock.sleep(options.refusalLatencyMs ?? 1);
         return { kind: 'rate_limited', retryAfterMs: hint };
       }
