@@ -132,6 +132,32 @@ describe('limit estimate', () => {
     expect(cutLimit(grown.estimate, grown.now, grown.now, 120, rules).fellFrom).toBeNull();
   });
 
+  it('a refusal while probing, with the endpoint taking far less than the last good step, is a drop', () => {
+    // Probing 196 → 200 after two refused probes; the endpoint now takes 70: the limit fell under the
+    // good step. A refused probe would fall back to 70 (above the new limit), keep doubling the hold and
+    // forget where it fell from; a drop cuts by β and remembers it.
+    const probing = { ...startLimit(200, 0), failedAt: 200, lastGood: 196, failedProbes: 2, probedAt: 0 };
+    const cut = cutLimit(probing, 10, 10, 70, rules);
+    expect(cut.value).toBeCloseTo(63, 9);
+    expect(cut.failedProbes).toBe(0);
+    expect(cut.fellFrom).toBe(200);
+    expect(holdMs(cut, rules)).toBe(2 * rules.roundMs);
+    // Accepting about the good step is still a refused probe.
+    expect(cutLimit(probing, 10, 10, 190, rules).failedProbes).toBe(3);
+  });
+
+  it('slow start at the ceiling is not probing, however little the ceiling moves', () => {
+    // A known limit whose ceiling moves with the late-call slack (1 000, then 1 001, then 1 000 again):
+    // following it is not pushing past what is known, so a drop below it is a fall, not an overshoot.
+    const up = { ...rules, ceiling: 1_001 };
+    const followed = boundRounds(startLimit(1_000, 0), 0, 3, up);
+    expect(followed.estimate.value).toBe(1_001);
+    const back = boundRounds(followed.estimate, followed.now, 1);
+    expect(back.estimate.value).toBe(1_000);
+    expect(isProbing(back.estimate, back.now, up)).toBe(false);
+    expect(cutLimit(back.estimate, back.now, back.now, 400, up).fellFrom).toBe(1_000);
+  });
+
   it('each probe refused in a row doubles the hold, up to its longest', () => {
     const at = (failedProbes: number, r: LimitRules = rules) =>
       holdMs({ ...startLimit(100, 0), failedProbes }, r);

@@ -103,6 +103,13 @@ const MAX_HOLD_ROUNDS = 20;
  * with each clean probe round (a quarter, a half, all of it) — or the plain probe step, if larger.
  */
 const FIRST_CLIMB_SHARE = 0.25;
+/**
+ * A refusal while probing whose measured level is below this share of the last good step is a drop, not a
+ * refused probe: the endpoint no longer takes what a whole round took just before (a limit that fell
+ * 20 → 7 while a step 19.4 → 19.5 was being tried used to read as a refused probe: no cut by β, the
+ * hold doubled, and the level it fell from forgotten).
+ */
+const FELL_BELOW_GOOD = 0.9;
 /** Recovery closes at least this fraction of the target per round. */
 const MIN_RECOVERY_STEP = 0.03;
 
@@ -177,8 +184,13 @@ export function recoveryTarget(estimate: LimitEstimate, rules: LimitRules): numb
 function grow(estimate: LimitEstimate, now: number, rules: LimitRules): LimitEstimate {
   const target = recoveryTarget(estimate, rules);
   if (target === null) {
-    const value = Math.max(estimate.value * rules.startGrowth, rules.startFloor ?? 0);
-    return { ...estimate, value: Math.min(rules.ceiling, value), probedAt: now };
+    const value = Math.min(
+      rules.ceiling,
+      Math.max(estimate.value * rules.startGrowth, rules.startFloor ?? 0),
+    );
+    // At the ceiling (a known limit, less its headroom) slow start is over, not probing: the ceiling
+    // moves a little with the late-call slack, and following it is not pushing past what is known.
+    return { ...estimate, value, probedAt: value >= rules.ceiling ? estimate.probedAt : now };
   }
   if (estimate.value < target) {
     const step = Math.max((target - estimate.value) / 2, target * MIN_RECOVERY_STEP);
@@ -248,10 +260,13 @@ export function cutLimit(
   if (estimate.cutAt !== null && startedAt < estimate.cutAt + (rules.settleMs ?? rules.roundMs))
     return estimate;
   const failedAt = Math.max(rules.floor, Math.min(estimate.value, level));
-  const probeRefused = estimate.lastGood !== null;
+  // A refused probe says the limit lies between the last good step and the probe — unless the endpoint
+  // accepted clearly less than that good step: then the limit fell under it, a drop.
+  const probeRefused = estimate.lastGood !== null && level >= FELL_BELOW_GOOD * estimate.lastGood;
   const slowStart = estimate.failedAt === null && isProbing(estimate, now, rules);
   const decreased = rules.decrease * failedAt;
-  const fallback = estimate.lastGood === null ? decreased : Math.min(estimate.lastGood, failedAt);
+  const fallback =
+    probeRefused && estimate.lastGood !== null ? Math.min(estimate.lastGood, failedAt) : decreased;
   return {
     value: Math.min(Math.max(rules.floor, decreased, fallback), rules.ceiling),
     failedAt,
@@ -266,7 +281,7 @@ export function cutLimit(
     probedAt: null,
     // A refused probe step (lastGood set) says the limit stands: wait longer before the next. A cut
     // without a probe says the limit fell: probe again soon, it may come back.
-    failedProbes: estimate.lastGood === null ? 0 : estimate.failedProbes + 1,
+    failedProbes: probeRefused ? estimate.failedProbes + 1 : 0,
     // A cut no probe or slow start caused: the limit fell from the allowance it ran at.
     fellFrom: probeRefused
       ? estimate.fellFrom !== null && estimate.fellFrom > estimate.value
