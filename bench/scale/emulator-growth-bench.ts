@@ -9,10 +9,12 @@
  * them), N run_chunk messages queued, N result objects of ~8 KB — then each per-chunk operation of the
  * workers timed on its own, through the runtime's adapters and SDK clients over HTTP (both emulators run
  * in this process, so the CPU time per operation includes theirs). Reported per operation: median and
- * p90 wall ms, CPU ms per operation, and the ratio between the sizes (flat ≈ 1).
+ * p90 wall ms, CPU ms per operation, and the ratio between the sizes (flat ≈ 1); and this process's
+ * memory after each size's operations (RSS, anonymous and file-backed, V8 heap; the sizes run one after
+ * another in one process, so a later size also carries what an earlier one left).
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -100,7 +102,25 @@ function lineRanges(lines: number): { start: Int32Array; end: Int32Array } {
 const chunkLines = (index: number): number[] =>
   Array.from({ length: LINES_PER_CHUNK }, (_, i) => index * LINES_PER_CHUNK + i + 1);
 
-async function measureSize(chunks: number): Promise<Record<string, OperationFigures>> {
+/** This process's memory now, MiB: RSS split as the kernel counts it (`/proc/self/status`), and V8's. */
+async function memorySnapshot(): Promise<Record<string, number>> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const kib = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  const memory = process.memoryUsage();
+  const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+  return {
+    rss: mib(memory.rss),
+    rssAnon: Math.round(kib('RssAnon') / 1024),
+    rssFile: Math.round(kib('RssFile') / 1024),
+    heapUsed: mib(memory.heapUsed),
+    external: mib(memory.external),
+  };
+}
+
+async function measureSize(
+  chunks: number,
+): Promise<{ figures: Record<string, OperationFigures>; memory: Record<string, number> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'thinkbatch-emulator-growth-'));
   const runtime: LocalRuntime = await startLocalRuntime({
     model: unused,
@@ -167,10 +187,12 @@ async function measureSize(chunks: number): Promise<Record<string, OperationFigu
         byteEnd: ranges.end[line] ?? 0,
       })),
     });
-    for (let from = 0; from < chunks; from += 10) {
-      const entries = Array.from({ length: Math.min(10, chunks - from) }, (_, i) => ({
+    // (at least as many as the timed receives take, for a quick run on a small store)
+    const queued = Math.max(chunks, (ops + 10) * 4);
+    for (let from = 0; from < queued; from += 10) {
+      const entries = Array.from({ length: Math.min(10, queued - from) }, (_, i) => ({
         Id: String(i),
-        MessageBody: encodeWorkMessageBody(message(from + i)),
+        MessageBody: encodeWorkMessageBody(message((from + i) % chunks)),
       }));
       await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: resources.queueUrl, Entries: entries }));
     }
@@ -268,7 +290,7 @@ async function measureSize(chunks: number): Promise<Record<string, OperationFigu
     figures['S3 GetObject 8 KB'] = await timeOperation(ops, (i) =>
       deps.output.get(`jobs/${jobId}/results/fill-${(i * 7919) % chunks}.jsonl`),
     );
-    return figures;
+    return { figures, memory: await memorySnapshot() };
   } finally {
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -276,9 +298,12 @@ async function measureSize(chunks: number): Promise<Record<string, OperationFigu
 }
 
 const bySize: Record<string, Record<string, OperationFigures>> = {};
+const memoryMiB: Record<string, Record<string, number>> = {};
 for (const chunks of sizes) {
-  const figures = await measureSize(chunks);
+  const { figures, memory } = await measureSize(chunks);
   bySize[String(chunks)] = figures;
+  memoryMiB[String(chunks)] = memory;
+  log(`${chunks} chunks: memory after the operations (MiB): ${JSON.stringify(memory)}`);
   for (const [name, f] of Object.entries(figures))
     log(`${chunks} chunks: ${name}: median ${f.medianMs} ms, p90 ${f.p90Ms} ms, ${f.cpuMsPerOp} CPU ms/op`);
 }
@@ -289,6 +314,6 @@ const growth = Object.fromEntries(
     return [name, base === undefined ? null : round(f.cpuMsPerOp / Math.max(base.cpuMsPerOp, 0.01))];
   }),
 );
-const report = { linesPerChunk: LINES_PER_CHUNK, ops, sizes, bySize, cpuGrowth: growth };
+const report = { linesPerChunk: LINES_PER_CHUNK, ops, sizes, bySize, cpuGrowth: growth, memoryMiB };
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
