@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createS3ObjectStore } from '@thinkbatch/aws-adapters';
-import { type AwsClients, createAwsClients, type Emulators, ensureBucket, startEmulators } from '@thinkbatch/local';
+import {
+  type AwsClients,
+  createAwsClients,
+  type Emulators,
+  ensureBucket,
+  startEmulators,
+} from '@thinkbatch/local';
 import { describeObjectStoreContract } from '@thinkbatch/testing';
 import { afterAll, beforeAll } from 'vitest';
 
