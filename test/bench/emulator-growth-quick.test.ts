@@ -15,7 +15,7 @@ describe('bench/scale/emulator-growth-bench.ts (quick)', () => {
     const outcome = await runTypeScript(
       'bench/scale/emulator-growth-bench.ts',
       ['--chunks', '20,60', '--ops', '10'],
-      110_000,
+      170_000,
     );
     expect(outcome.code, outcome.stderrTail).toBe(0);
     const report = JSON.parse(outcome.stdout) as {
@@ -28,5 +28,5 @@ describe('bench/scale/emulator-growth-bench.ts (quick)', () => {
       for (const operation of OPERATIONS)
         expect(report.bySize[size]?.[operation]?.cpuMsPerOp).toBeGreaterThan(0);
     for (const operation of OPERATIONS) expect(report.cpuGrowth[operation]).toBeGreaterThan(0);
-  }, 120_000);
+  }, 180_000);
 });

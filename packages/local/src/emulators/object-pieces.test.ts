@@ -135,10 +135,10 @@ describe('fauxqs with a data directory: large bodies in pieces', () => {
       const bytes = await bodyOf(clients.s3, 'large.jsonl', `bytes=${start}-${end}`);
       expect(bytes.equals(large.subarray(start, end + 1))).toBe(true);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('streams a whole GET of a large object piece by piece, bytes in order', async () => {
-    const body = patterned(32 * MiB + 5);
+    const body = patterned(48 * MiB + 5);
     await putInParts(clients.s3, 'results.jsonl', body, 8 * MiB);
     let offset = 0;
     collectGarbage();
@@ -157,9 +157,10 @@ describe('fauxqs with a data directory: large bodies in pieces', () => {
       }
     });
     expect(offset).toBe(body.length);
-    // Read whole, the body was one 32 MiB buffer in the emulator (the end-of-job download of results.jsonl).
-    expect(growth).toBeLessThan(12 * MiB);
-  }, 120_000);
+    // Read whole, the body was one 48 MiB buffer in the emulator (the end-of-job download of results.jsonl);
+    // streamed, what is in flight at once (pieces, socket buffers: 12–18 MiB under load 15) stays below.
+    expect(growth).toBeLessThan(24 * MiB);
+  }, 240_000);
 
   it('keeps every S3 semantic of a pieced body: put over it, copy, delete', async () => {
     const large = patterned(3 * MiB + 11);
@@ -178,5 +179,5 @@ describe('fauxqs with a data directory: large bodies in pieces', () => {
     await expect(bodyOf(clients.s3, 'copy.bin')).rejects.toThrow(/NoSuchKey|not exist/);
     await clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'copy.bin', Body: 'fresh' }));
     expect((await bodyOf(clients.s3, 'copy.bin')).toString()).toBe('fresh');
-  }, 120_000);
+  }, 240_000);
 });
