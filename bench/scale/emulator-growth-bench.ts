@@ -43,8 +43,8 @@ const { values } = parseArgs({
 });
 const sizes = values.chunks.split(',').map(Number);
 const ops = Number(values.ops);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(ops) || ops < 10)
-  throw new Error('--chunks: positive integers, comma-separated; --ops: an integer ≥ 10');
+if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(ops) || ops < 5)
+  throw new Error('--chunks: positive integers, comma-separated; --ops: an integer ≥ 5');
 const log = (line: string): void => void process.stderr.write(`emulator-growth: ${line}\n`);
 
 const unused = {

@@ -14,7 +14,7 @@ describe('bench/scale/emulator-growth-bench.ts (quick)', () => {
   it('fills two store sizes and times every per-chunk operation on each', async () => {
     const outcome = await runTypeScript(
       'bench/scale/emulator-growth-bench.ts',
-      ['--chunks', '20,60', '--ops', '10'],
+      ['--chunks', '20,40', '--ops', '5'],
       170_000,
     );
     expect(outcome.code, outcome.stderrTail).toBe(0);
@@ -23,8 +23,8 @@ describe('bench/scale/emulator-growth-bench.ts (quick)', () => {
       bySize: Record<string, Record<string, { medianMs: number; cpuMsPerOp: number }>>;
       cpuGrowth: Record<string, number | null>;
     };
-    expect(report.sizes).toEqual([20, 60]);
-    for (const size of ['20', '60'])
+    expect(report.sizes).toEqual([20, 40]);
+    for (const size of ['20', '40'])
       for (const operation of OPERATIONS)
         expect(report.bySize[size]?.[operation]?.cpuMsPerOp).toBeGreaterThan(0);
     for (const operation of OPERATIONS) expect(report.cpuGrowth[operation]).toBeGreaterThan(0);
