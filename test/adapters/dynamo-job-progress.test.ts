@@ -70,13 +70,26 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
 
   it('after applying it: a second push and a late duplicate count nothing twice', async () => {
     const jobId = await jobWithLines([1, 2, 4]);
-    // The clear of the intent (REMOVE pushing) is the third step: the counter has the delta already.
-    await dyingAt(/REMOVE/, () => store().pushChunkProgress(jobId, 0));
+    // A pusher leaves its applied intent in place: the counter has the delta already.
+    await store().pushChunkProgress(jobId, 0);
     expect((await store().getJobProgress(jobId))?.succeeded).toBe(3);
     await Promise.all([store().pushChunkProgress(jobId, 0), store().pushChunkProgress(jobId, 0)]);
     await store().pushChunkProgress(jobId, 0);
     expect(await store().getJobProgress(jobId)).toEqual(await sumJobProgress(store(), jobId));
     expect((await store().getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 4);
+  });
+
+  it("while clearing another's applied intent: the next pushes count nothing twice", async () => {
+    const jobId = await jobWithLines([1, 2, 4]);
+    await store().pushChunkProgress(jobId, 0); // leaves its applied intent
+    await store().recordLine(jobId, 0, record(3));
+    // Another process finds the intent, applies it again (refused by the marker), and dies clearing it.
+    await dyingAt(/REMOVE/, () => store().pushChunkProgress(jobId, 0));
+    expect((await store().getJobProgress(jobId))?.succeeded).toBe(3);
+    await Promise.all([store().pushChunkProgress(jobId, 0), store().pushChunkProgress(jobId, 0)]);
+    await store().pushChunkProgress(jobId, 0);
+    expect(await store().getJobProgress(jobId)).toEqual(await sumJobProgress(store(), jobId));
+    expect((await store().getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 3 + 4);
   });
 
   it('reads the counter in one request of shard items, not one per chunk', async () => {
@@ -104,7 +117,7 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     expect(requests).toBe(1);
   });
 
-  it('pushes in four requests: one read, the intent, the shard, the clear', async () => {
+  it('pushes in three requests: one read, the intent, the shard (the intent stays)', async () => {
     const jobId = await jobWithLines([1, 2]);
     const commands: string[] = [];
     local.clients.dynamodb.middlewareStack.add(
@@ -120,12 +133,7 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
       local.clients.dynamodb.middlewareStack.remove('count-push');
     }
     // An intent written with ReturnValues NONE once read as refused: two more reads per push.
-    expect(commands).toEqual([
-      'GetItemCommand',
-      'UpdateItemCommand',
-      'UpdateItemCommand',
-      'UpdateItemCommand',
-    ]);
+    expect(commands).toEqual(['GetItemCommand', 'UpdateItemCommand', 'UpdateItemCommand']);
     expect((await store().getJobProgress(jobId))?.succeeded).toBe(2);
   });
 
@@ -151,14 +159,48 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     const jobId = await jobWithLines([]);
     const same = store();
     await same.recordLines(jobId, 0, [record(1), record(2)]);
-    expect(await commandsOf(() => same.pushChunkProgress(jobId, 0))).toEqual([
-      'UpdateItem',
-      'UpdateItem',
-      'UpdateItem',
-    ]);
+    expect(await commandsOf(() => same.pushChunkProgress(jobId, 0))).toEqual(['UpdateItem', 'UpdateItem']);
     expect((await same.getJobProgress(jobId))?.succeeded).toBe(2);
     // Taken once: the next push reads, and finds nothing new.
     expect(await commandsOf(() => same.pushChunkProgress(jobId, 0))).toEqual(['GetItem']);
+  });
+
+  it('overwrites its own applied intent; another process applies it again, refused, and clears it', async () => {
+    const jobId = await jobWithLines([]);
+    const same = store();
+    await same.recordLine(jobId, 0, record(1));
+    await same.pushChunkProgress(jobId, 0);
+    await same.recordLine(jobId, 0, record(2));
+    // Its own intent, known applied: the next push writes over it (no clear).
+    expect(await commandsOf(() => same.pushChunkProgress(jobId, 0))).toEqual(['UpdateItem', 'UpdateItem']);
+    expect((await same.getJobProgress(jobId))?.succeeded).toBe(2);
+    const other = store();
+    await other.recordLine(jobId, 0, record(3));
+    // Not known to it: the shard refuses the intent again, the clear goes, then its own push from a read.
+    expect(await commandsOf(() => other.pushChunkProgress(jobId, 0))).toEqual([
+      'UpdateItem',
+      'UpdateItem',
+      'GetItem',
+      'UpdateItem',
+      'UpdateItem',
+    ]);
+    expect(await other.getJobProgress(jobId)).toEqual(await sumJobProgress(other, jobId));
+    expect((await other.getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 3);
+  });
+
+  it('counts a complete chunk it is given without reading it again', async () => {
+    const jobId = await jobWithLines([1, 2, 3, 4]);
+    const complete = await store().getChunk(jobId, 0);
+    if (complete === null) throw new Error('chunk 0 is missing');
+    expect(await commandsOf(() => store().completeChunk(jobId, 0, 2_000, complete))).toEqual(['UpdateItem']);
+    // Once only, however often; a chunk of another index is not taken: the store reads its own.
+    expect((await store().completeChunk(jobId, 0, 2_500, complete)).chunksDone).toBe(1);
+    expect(await commandsOf(() => store().completeChunk(jobId, 0, 3_000, { ...complete, index: 1 }))).toEqual(
+      ['GetItem', 'UpdateItem', 'GetItem'],
+    );
+    const job = await store().getJob(jobId);
+    expect(job?.settled.succeeded).toBe(4);
+    expect(job?.settled.usage.completion_tokens).toBe(1 + 2 + 3 + 4);
   });
 
   it('a push from a stale answer counts nothing twice, and the next push brings the rest', async () => {

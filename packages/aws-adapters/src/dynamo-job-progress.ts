@@ -34,8 +34,12 @@ import type { DynamoTable } from './dynamo-table';
  *
  * One push: (1) the chunk, conditional on `pushSeq` as read and no `pushing`: `pushing` = the delta of
  * its counters since `pushed`, `pushed` = its counters, `pushSeq` + 1; (2) the shard, conditional on
- * `p_<index>` < seq: ADD the delta, SET the marker; (3) the chunk: REMOVE `pushing` when its seq is still
- * this one. Anyone finding `pushing` runs (2) and (3) for it first.
+ * `p_<index>` < seq: ADD the delta, SET the marker. Anyone finding `pushing` it does not know applied
+ * runs (2) for it and (3) REMOVEs it (conditional on `pushSeq` still being its seq) first. A pusher
+ * leaves its own intent in place (two requests, not three): it remembers the push applied, and its next
+ * push of the chunk overwrites the intent, conditional on `pushSeq` alone — `pushing`, when there, is
+ * then the one it applied (both are set in one update). Another process finds the intent and applies it
+ * again, which the shard's marker refuses.
  */
 export const PROGRESS_SHARDS = 16;
 const PROGRESS_SORT_PREFIX = 'PROGRESS#';
@@ -59,6 +63,37 @@ function markerAttribute(index: number): string {
 
 /** Chunk items at most held by {@link SeenChunkItems} (a few per chunk in flight): beyond, the oldest goes. */
 const MOST_SEEN_CHUNKS = 1_000;
+
+/** Chunks at most whose last applied push {@link AppliedPushes} remembers: beyond, the oldest is forgotten. */
+const MOST_APPLIED_CHUNKS = 1_000;
+
+/**
+ * The last push of each chunk this process applied to the job counter (its seq), so that its intent can
+ * stay on the chunk item: the next push knows it needs no applying. Forgetting one costs a request (the
+ * intent is applied again, refused, and cleared), never a count.
+ */
+interface AppliedPushes {
+  note(jobId: string, index: number, seq: number): void;
+  /** Whether this process applied push `seq` of the chunk. */
+  has(jobId: string, index: number, seq: number): boolean;
+}
+
+function createAppliedPushes(most: number = MOST_APPLIED_CHUNKS): AppliedPushes {
+  const applied = new Map<string, number>();
+  const keyOf = (jobId: string, index: number): string => `${jobId}#${index}`;
+  return {
+    note: (jobId, index, seq) => {
+      const key = keyOf(jobId, index);
+      applied.delete(key); // re-inserted last: the map's order is the age
+      applied.set(key, seq);
+      if (applied.size > most) {
+        const oldest = applied.keys().next().value;
+        if (oldest !== undefined) applied.delete(oldest);
+      }
+    },
+    has: (jobId, index, seq) => applied.get(keyOf(jobId, index)) === seq,
+  };
+}
 
 /**
  * The chunk items this process's writes were last answered with (a record's ALL_NEW), so that the next
@@ -100,6 +135,7 @@ export function createDynamoJobProgress(
   table: DynamoTable,
   seen: SeenChunkItems = createSeenChunkItems(),
 ): JobProgressStore {
+  const applied = createAppliedPushes();
   const applyPush = async (jobId: string, index: number, push: PendingPush): Promise<void> => {
     const x = createExpressionContext();
     const marker = x.path(markerAttribute(index));
@@ -147,12 +183,16 @@ export function createDynamoJobProgress(
     const push: PendingPush = { seq: before + 1, delta };
     const x = createExpressionContext();
     const pushSeq = x.path('pushSeq');
+    // An intent of push `before` may stay only when this process applied it (see `AppliedPushes`).
+    const intentMayStay = before > 0 && applied.has(jobId, index, before);
     const written = await table.update(`UpdateItem chunk ${index} of job ${jobId} begin push ${push.seq}`, {
       Key: chunkKey(jobId, index),
       UpdateExpression: `SET ${x.path('pushing')} = ${x.value(JSON.stringify(push))}, ${x.path('pushed')} = ${x.value(JSON.stringify(counters))}, ${pushSeq} = ${x.value(push.seq)}`,
-      ConditionExpression: `attribute_not_exists(${x.path('pushing')}) AND ${
-        before === 0 ? `attribute_not_exists(${pushSeq})` : `${pushSeq} = ${x.value(before)}`
-      }`,
+      ConditionExpression: intentMayStay
+        ? `${pushSeq} = ${x.value(before)}`
+        : `attribute_not_exists(${x.path('pushing')}) AND ${
+            before === 0 ? `attribute_not_exists(${pushSeq})` : `${pushSeq} = ${x.value(before)}`
+          }`,
       ReturnValues: 'NONE',
       ...x.attributes(),
     });
@@ -182,7 +222,7 @@ export function createDynamoJobProgress(
         if (item === null) throw new JobStoreError(`chunk ${index} of job ${jobId} does not exist`);
         const fields = unmarshall(item);
         const pending = parsePending(fields['pushing']);
-        if (pending !== null) {
+        if (pending !== null && !applied.has(jobId, index, pending.seq)) {
           // A push left half done (its pusher died, or is still at it): finish it, then look again.
           await applyPush(jobId, index, pending);
           await clearPush(jobId, index, pending.seq);
@@ -194,7 +234,8 @@ export function createDynamoJobProgress(
         if (push === 'nothing') continue;
         if (push === 'lost') continue;
         await applyPush(jobId, index, push);
-        await clearPush(jobId, index, push.seq);
+        // The intent stays: this process knows it applied, and its next push of the chunk overwrites it.
+        applied.note(jobId, index, push.seq);
         return;
       }
     },

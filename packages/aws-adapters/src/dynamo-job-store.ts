@@ -367,8 +367,15 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
       return { recorded, chunk: chunk ?? (await existingChunk(jobId, index)) };
     },
 
-    completeChunk: async (jobId, index, now) => {
-      const chunk = await existingChunk(jobId, index);
+    completeChunk: async (jobId, index, now, complete) => {
+      // A complete chunk the caller holds is final: counting it as given saves a read per chunk.
+      const chunk =
+        complete !== undefined &&
+        complete.jobId === jobId &&
+        complete.index === index &&
+        isChunkComplete(complete)
+          ? complete
+          : await existingChunk(jobId, index);
       if (!isChunkComplete(chunk)) {
         throw new JobStoreError(`chunk ${index} of job ${jobId} is not complete`, {
           code: ErrorCode.conflict,

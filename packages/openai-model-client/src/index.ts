@@ -1,1 +1,2 @@
+export * from './node-http-fetch';
 export * from './openai-model-client';

@@ -10,6 +10,7 @@ import {
 import OpenAI from 'openai';
 import { startAttemptDeadline } from './attempt-deadline';
 import { DEFAULT_MAX_ANSWER_CHARS, type ReadOutcome } from './completion-reader';
+import { createNodeHttpFetch } from './node-http-fetch';
 import { redactSecret } from './redact-secret';
 import { runAttempt } from './run-attempt';
 import { translateError } from './translate-error';
@@ -27,7 +28,11 @@ export interface OpenAIModelClientOptions {
    * so keep this on against real endpoints. @default true
    */
   readonly stream?: boolean;
-  /** `fetch` implementation, e.g. undici's with a custom dispatcher. @default globalThis.fetch */
+  /**
+   * `fetch` implementation, e.g. undici's with a custom dispatcher. @default createNodeHttpFetch(): the
+   * SDK's requests over `node:http`, cheaper per call than Node's `fetch` (which it falls back to for
+   * redirects and anything else it does not handle)
+   */
   readonly fetch?: typeof fetch;
   /** Measures latency and runs the per-attempt deadline. @default systemClock */
   readonly clock?: Clock;
@@ -62,7 +67,7 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
     maxRetries: 0,
     logLevel: 'off',
     defaultHeaders: { ...options.defaultHeaders },
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    fetch: options.fetch ?? createNodeHttpFetch(),
   });
 
   return {

@@ -2,6 +2,7 @@ import {
   createFakeClock,
   createInMemoryJobStore,
   createInMemoryObjectStore,
+  makeFailedResultLine,
   makeNewJob,
 } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
@@ -9,18 +10,8 @@ import type { JobStore } from '../ports/job-store';
 import { silentLogger } from '../ports/logger';
 import { createLineRecorder, PUSH_EVERY_LINES } from './line-recorder';
 import { createProgressPushPacer, PUSH_EVERY_MS } from './progress-push-pacer';
-import { unansweredResult } from './record-line-result';
 
 const JOB = 'job_recorder_progress';
-const failedLine = (line: number) =>
-  unansweredResult({
-    customId: `c${line}`,
-    line,
-    status: 'failed',
-    error: { code: 'invalid_request', message: 'x' },
-    attempts: 1,
-    model: null,
-  });
 
 async function setUp(lines: number) {
   const inner = createInMemoryJobStore();
@@ -59,23 +50,23 @@ describe('createLineRecorder: pushes into the job counter', () => {
     const { deps, clock, jobs, pushes } = await setUp(80);
     const recorder = createLineRecorder(deps, JOB, 0);
     // The first recorded line shows at once (a job of minute-long lines is live from its first line).
-    await recorder.record(failedLine(1));
+    await recorder.record(makeFailedResultLine(1));
     expect(pushes()).toBe(1);
     expect((await jobs.getJobProgress(JOB))?.failed).toBe(1);
     // 30 more lines within the second: no push (the chunk's completion would push them).
-    for (let line = 2; line <= 31; line += 1) await recorder.record(failedLine(line));
+    for (let line = 2; line <= 31; line += 1) await recorder.record(makeFailedResultLine(line));
     expect(pushes()).toBe(1);
     clock.advance(PUSH_EVERY_MS - 1);
-    await recorder.record(failedLine(32));
+    await recorder.record(makeFailedResultLine(32));
     expect(pushes()).toBe(1);
     clock.advance(1);
-    await recorder.record(failedLine(33));
+    await recorder.record(makeFailedResultLine(33));
     expect(pushes()).toBe(2);
     expect((await jobs.getJobProgress(JOB))?.failed).toBe(33);
     // Time alone pushes nothing: a push follows a recorded line.
     clock.advance(10 * PUSH_EVERY_MS);
     expect(pushes()).toBe(2);
-    await recorder.record(failedLine(34));
+    await recorder.record(makeFailedResultLine(34));
     expect(pushes()).toBe(3);
   });
 
@@ -89,12 +80,12 @@ describe('createLineRecorder: pushes into the job counter', () => {
     const pushPacer = createProgressPushPacer(clock);
     const first = createLineRecorder({ ...deps, pushPacer }, JOB, 0);
     const second = createLineRecorder({ ...deps, pushPacer }, JOB, 1);
-    await first.record(failedLine(1));
-    await second.record(failedLine(81));
+    await first.record(makeFailedResultLine(1));
+    await second.record(makeFailedResultLine(81));
     expect(pushes()).toBe(2); // each chunk's first line shows at once
     clock.advance(PUSH_EVERY_MS);
-    await first.record(failedLine(2));
-    await second.record(failedLine(82));
+    await first.record(makeFailedResultLine(2));
+    await second.record(makeFailedResultLine(82));
     expect(pushes()).toBe(3); // one push for the invocation in this second, not one per chunk
   });
 
@@ -102,9 +93,9 @@ describe('createLineRecorder: pushes into the job counter', () => {
     const { deps, pushes } = await setUp(80);
     const { clock: _clock, ...withoutClock } = deps;
     const recorder = createLineRecorder(withoutClock, JOB, 0);
-    for (let line = 1; line < PUSH_EVERY_LINES; line += 1) await recorder.record(failedLine(line));
+    for (let line = 1; line < PUSH_EVERY_LINES; line += 1) await recorder.record(makeFailedResultLine(line));
     expect(pushes()).toBe(0);
-    await recorder.record(failedLine(PUSH_EVERY_LINES));
+    await recorder.record(makeFailedResultLine(PUSH_EVERY_LINES));
     expect(pushes()).toBe(1);
   });
 });

@@ -3,31 +3,19 @@ import {
   createInMemoryJobStore,
   createInMemoryObjectStore,
   createInMemoryWorkQueue,
+  makeFailedResultLine,
   makeNewJob,
 } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import { jobKeys } from '../job/job-keys';
 import type { JobStore } from '../ports/job-store';
 import { silentLogger } from '../ports/logger';
-import type { ResultLine } from '../results/result-line';
 import { createCancelWatch } from './cancel-watch';
 import { createLineRecorder } from './line-recorder';
-import { unansweredResult } from './record-line-result';
 import { parseResultObject } from './result-objects';
 import { settleChunk } from './settle-chunk';
 
 const JOB = 'job_recorder';
-
-function failedLine(line: number): ResultLine {
-  return unansweredResult({
-    customId: `c${line}`,
-    line,
-    status: 'failed',
-    error: { code: 'invalid_request', message: 'x' },
-    attempts: 1,
-    model: null,
-  });
-}
 
 /** A job store that counts its record calls and how many lines each carried. */
 function countingStore(): { jobs: JobStore; groups: number[] } {
@@ -66,7 +54,7 @@ describe('createLineRecorder (group commit)', () => {
     const lines = Array.from({ length: 10 }, (_, i) => i + 1);
     const { deps, groups, output, jobs } = await setUp(lines);
     const recorder = createLineRecorder(deps, JOB, 0);
-    const outcomes = await Promise.all(lines.map((line) => recorder.record(failedLine(line))));
+    const outcomes = await Promise.all(lines.map((line) => recorder.record(makeFailedResultLine(line))));
     expect(outcomes.every((o) => o.recorded)).toBe(true);
     // The first goes alone; the others, arriving while it is recorded, go as one group.
     expect(groups).toEqual([1, 9]);
@@ -75,7 +63,7 @@ describe('createLineRecorder (group commit)', () => {
     for (const line of lines) {
       const key = chunk?.recorded[String(line)]?.resultKey ?? '';
       const text = parseResultObject((await output.get(key)) ?? new Uint8Array()).get(line) ?? 'null';
-      expect(JSON.parse(text)).toEqual(failedLine(line));
+      expect(JSON.parse(text)).toEqual(makeFailedResultLine(line));
     }
     // One result object per group, not per line.
     const stored: string[] = [];
@@ -88,8 +76,11 @@ describe('createLineRecorder (group commit)', () => {
     const { deps, output, jobs } = await setUp([1, 2]);
     const first = createLineRecorder(deps, JOB, 0);
     const second = createLineRecorder(deps, JOB, 0);
-    await Promise.all([first.record(failedLine(1)), first.record(failedLine(2))]);
-    const late = await Promise.all([second.record(failedLine(1)), second.record(failedLine(2))]);
+    await Promise.all([first.record(makeFailedResultLine(1)), first.record(makeFailedResultLine(2))]);
+    const late = await Promise.all([
+      second.record(makeFailedResultLine(1)),
+      second.record(makeFailedResultLine(2)),
+    ]);
     expect(late.map((o) => o.recorded)).toEqual([false, false]);
     const chunk = await jobs.getChunk(JOB, 0);
     expect(chunk?.counters.failed).toBe(2);
@@ -105,8 +96,11 @@ describe('createLineRecorder (group commit)', () => {
     const { deps, output, jobs } = await setUp([1, 2]);
     const first = createLineRecorder(deps, JOB, 0);
     const second = createLineRecorder(deps, JOB, 0);
-    await first.record(failedLine(1));
-    const [again, other] = await Promise.all([second.record(failedLine(1)), second.record(failedLine(2))]);
+    await first.record(makeFailedResultLine(1));
+    const [again, other] = await Promise.all([
+      second.record(makeFailedResultLine(1)),
+      second.record(makeFailedResultLine(2)),
+    ]);
     expect([again.recorded, other.recorded]).toEqual([false, true]);
     const chunk = await jobs.getChunk(JOB, 0);
     expect(chunk?.counters.failed).toBe(2);
@@ -125,8 +119,8 @@ describe('createLineRecorder (group commit)', () => {
     };
     const recorder = createLineRecorder(broken, JOB, 0);
     const outcomes = await Promise.allSettled([
-      recorder.record(failedLine(1)),
-      recorder.record(failedLine(2)),
+      recorder.record(makeFailedResultLine(1)),
+      recorder.record(makeFailedResultLine(2)),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
@@ -137,7 +131,11 @@ describe('settling a chunk after a group commit', () => {
     const { deps, output } = await setUp([1, 2, 3]);
     const mine = createLineRecorder(deps, JOB, 0);
     const theirs = createLineRecorder(deps, JOB, 0);
-    await Promise.all([mine.record(failedLine(1)), mine.record(failedLine(2)), theirs.record(failedLine(3))]);
+    await Promise.all([
+      mine.record(makeFailedResultLine(1)),
+      mine.record(makeFailedResultLine(2)),
+      theirs.record(makeFailedResultLine(3)),
+    ]);
     const reads: string[] = [];
     const counted = {
       ...output,
@@ -158,7 +156,7 @@ describe('settling a chunk after a group commit', () => {
     const file = new TextDecoder().decode(
       (await output.get(jobKeys.chunkResults(JOB, 0))) ?? new Uint8Array(),
     );
-    expect(file).toBe([1, 2, 3].map((line) => `${JSON.stringify(failedLine(line))}\n`).join(''));
+    expect(file).toBe([1, 2, 3].map((line) => `${JSON.stringify(makeFailedResultLine(line))}\n`).join(''));
   });
 });
 

@@ -18,7 +18,7 @@ export interface LineRecorder {
 
 /**
  * Lines a delivery records between two pushes of its chunk into the job counter when it has no clock
- * to space them (`PUSH_EVERY_MS`). A push is four requests.
+ * to space them (`PUSH_EVERY_MS`). A push is two to four requests.
  */
 export const PUSH_EVERY_LINES = 25;
 
@@ -131,7 +131,7 @@ export function createLineRecorder(
       } else await deps.output.delete([resultKey]);
     }
     // The job counter follows this delivery's records: its first line at once, then as the invocation's
-    // pacer allows (a push is four requests); the chunk's completion pushes the rest (`settleChunk`).
+    // pacer allows (a push is two to four requests); the chunk's completion pushes the rest (`settleChunk`).
     unpushed += outcome.recorded.filter(Boolean).length;
     if (pushIsDue()) {
       unpushed = 0;

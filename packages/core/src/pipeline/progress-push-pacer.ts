@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock';
 
 /**
- * The least time between two pushes into the job counter from one invocation (a push is four
+ * The least time between two pushes into the job counter from one invocation (a push is two to four
  * requests). Shared by every chunk an invocation runs, so the counter's cost follows the invocations,
  * not the chunks in flight: at zero latency 40 chunks in flight each pushing once a second cost 1.45
  * requests per line; one push a second per invocation costs about 0.15.

@@ -22,7 +22,8 @@ export async function settleChunk(
   await writeChunkResults(deps, chunk, known);
   // Lines recorded on other paths (dead letters, cancels, a pusher that died) reach the job counter here.
   await deps.jobs.pushChunkProgress(chunk.jobId, chunk.index);
-  const job = await deps.jobs.completeChunk(chunk.jobId, chunk.index, deps.clock.now());
+  // The chunk is complete, so final: the store counts it as it is, without reading it again.
+  const job = await deps.jobs.completeChunk(chunk.jobId, chunk.index, deps.clock.now(), chunk);
   await requestFinalizeWhenDone(deps, job);
   return job;
 }

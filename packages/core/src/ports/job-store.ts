@@ -146,9 +146,11 @@ export interface JobStore extends FanOutCheckpointStore, JobProgressStore {
   ): Promise<{ readonly recorded: readonly boolean[]; readonly chunk: ChunkRecord }>;
   /**
    * Count a complete chunk into the job, once per chunk: one more `chunksDone`, and its counters added to
-   * the job's `settled` counters. Returns the job afterwards.
+   * the job's `settled` counters. Returns the job afterwards. `complete`: this chunk as the store returned
+   * it once every line was recorded (its counters no longer change: records are written once), so a
+   * store may count it as given instead of reading it again; anything else is ignored.
    */
-  completeChunk(jobId: string, index: number, now: number): Promise<JobRecord>;
+  completeChunk(jobId: string, index: number, now: number, complete?: ChunkRecord): Promise<JobRecord>;
   /**
    * Fan-out read the whole input: set the totals and move `validating` → `queued` (a job whose workers
    * already started is `running` and stays so).
