@@ -79,19 +79,31 @@ interface AppliedPushes {
 }
 
 function createAppliedPushes(most: number = MOST_APPLIED_CHUNKS): AppliedPushes {
-  const applied = new Map<string, number>();
+  const applied = createRecentChunks<number>(most);
+  return {
+    note: (jobId, index, seq) => applied.set(jobId, index, seq),
+    has: (jobId, index, seq) => applied.get(jobId, index) === seq,
+  };
+}
+
+/** A map keyed by (job, chunk) that keeps the `most` entries set last, forgetting the oldest. */
+function createRecentChunks<V>(most: number) {
+  const entries = new Map<string, V>();
   const keyOf = (jobId: string, index: number): string => `${jobId}#${index}`;
   return {
-    note: (jobId, index, seq) => {
+    set: (jobId: string, index: number, value: V): void => {
       const key = keyOf(jobId, index);
-      applied.delete(key); // re-inserted last: the map's order is the age
-      applied.set(key, seq);
-      if (applied.size > most) {
-        const oldest = applied.keys().next().value;
-        if (oldest !== undefined) applied.delete(oldest);
+      entries.delete(key); // re-inserted last: the map's order is the age
+      entries.set(key, value);
+      if (entries.size > most) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
       }
     },
-    has: (jobId, index, seq) => applied.get(keyOf(jobId, index)) === seq,
+    get: (jobId: string, index: number): V | undefined => entries.get(keyOf(jobId, index)),
+    delete: (jobId: string, index: number): void => {
+      entries.delete(keyOf(jobId, index));
+    },
   };
 }
 
@@ -106,22 +118,12 @@ export interface SeenChunkItems {
 }
 
 export function createSeenChunkItems(most: number = MOST_SEEN_CHUNKS): SeenChunkItems {
-  const items = new Map<string, Item>();
-  const keyOf = (jobId: string, index: number): string => `${jobId}#${index}`;
+  const items = createRecentChunks<Item>(most);
   return {
-    note: (jobId, index, item) => {
-      const key = keyOf(jobId, index);
-      items.delete(key); // re-inserted last: the map's order is the age
-      items.set(key, item);
-      if (items.size > most) {
-        const oldest = items.keys().next().value;
-        if (oldest !== undefined) items.delete(oldest);
-      }
-    },
+    note: (jobId, index, item) => items.set(jobId, index, item),
     take: (jobId, index) => {
-      const key = keyOf(jobId, index);
-      const item = items.get(key);
-      items.delete(key);
+      const item = items.get(jobId, index);
+      items.delete(jobId, index);
       return item;
     },
   };
