@@ -38,6 +38,15 @@ describe('job items', () => {
     expect(jobFromItem(item)).toEqual(job);
   });
 
+  it('reads a job item whose completedChunks set has grown, without it in the record', () => {
+    const item = {
+      ...jobToItem(job),
+      completedChunks: { NS: Array.from({ length: 20_000 }, (_, i) => `${i}`) },
+    };
+    expect(jobFromItem(item)).toEqual(job);
+    expect(item.completedChunks.NS).toHaveLength(20_000); // the stored item is left as it was
+  });
+
   it('keys an unfinished job into the sparse index, and a terminal one not', () => {
     expect(jobToItem(job)['unfinished']).toEqual({ S: 'JOB' });
     expect(jobToItem({ ...job, status: 'validating' })['unfinished']).toEqual({ S: 'JOB' });

@@ -122,7 +122,9 @@ export function jobToItem(job: JobRecord): Item {
 
 /** The record of a job item, validated; a corrupt item throws `JobStoreError`. */
 export function jobFromItem(item: Item): JobRecord {
-  const fields = unmarshall(item);
+  // `completedChunks` is not part of the record and holds up to ~90,000 numbers: not unmarshalled.
+  const { completedChunks: _completedChunks, ...recordAttributes } = item;
+  const fields = unmarshall(recordAttributes);
   for (const field of NULLABLE_JOB_FIELDS) fields[field] ??= null;
   // Items from before the settled counters lack some or all of them (ADD creates only those it adds): 0.
   fields['settled'] = countersFromFields(fields, 0);
