@@ -7,6 +7,7 @@ import type {
   ReportResult,
   WaitReason,
 } from '../ports/rate-gate';
+import { lateCallGapMs } from './late-call-gap';
 import {
   acceptedPerMinute,
   allowance,
@@ -135,8 +136,12 @@ function absorb(previous: RateGateState, report: LeaseReport, { now, settings }:
     leases.filter((lease) => lease.id !== report.leaseId),
     'inUse',
   );
+  let nextStartAt = previous.nextStartAt;
   for (const outcome of report.outcomes) {
     const view = { level: others + whole(outcome.inFlightAtStart), leased, used };
+    // A call made later than the slack of the pace its successors were handed out at: leave a gap in
+    // the schedule rather than meet a 429.
+    nextStartAt += lateCallGapMs(controller, settings, outcome, nextStartAt);
     controller = recordOutcome(controller, settings, now, outcome, view);
     if (outcome.kind === 'succeeded') counts.succeeded += 1;
     else if (outcome.kind === 'failed') counts.failed += 1;
@@ -161,6 +166,7 @@ function absorb(previous: RateGateState, report: LeaseReport, { now, settings }:
     state: {
       ...previous,
       controller,
+      nextStartAt,
       leases,
       counts,
       lastRateLimitedAt,
