@@ -29,8 +29,15 @@ const answered = (startedAt: number, lateMs: number): CallOutcome => ({
   lateMs,
 });
 
-/** A controller that has seen a `Retry-After` of `pauseMs` (its last pause). */
-const pausedBefore = (pauseMs: number) => ({ ...startController(settings, T0), lastPauseMs: pauseMs });
+/**
+ * A controller that has seen a `Retry-After` of `pauseMs` (its last pause), and 64 calls on time (a few
+ * late ones leave the pace's lateness quantile, and so its slack, where it was).
+ */
+const pausedBefore = (pauseMs: number) => ({
+  ...startController(settings, T0),
+  lastPauseMs: pauseMs,
+  lateSamples: Array.from({ length: 64 }, () => 0),
+});
 
 describe('a call made late leaves a gap in the schedule instead of a 429', () => {
   it('the gap is the lateness beyond the pace’s slack, while shorter than the pause a 429 brings', () => {
@@ -74,6 +81,36 @@ describe('a call made late leaves a gap in the schedule instead of a 429', () =>
     };
     const after = gateReport(acquired.state, report, { now: T0 + 300, settings }).state.nextStartAt;
     expect(after - before).toBeCloseTo(100 - SLACK_MS, 6);
+  });
+
+  it('calls held back together by a stall move the schedule once, by the largest gap, not by the sum', () => {
+    const context = { now: T0, settings };
+    const acquired = gateAcquire(
+      { ...startGateState(settings, T0), controller: pausedBefore(1_000) },
+      makeAcquireRequest('a', { want: { requests: 8, slots: 8 } }),
+      context,
+    );
+    const before = acquired.state.nextStartAt;
+    // Five starts 51 ms apart, all sent at once when a 300 ms stall ended.
+    const stalled = [0, 1, 2, 3, 4].map((i) => answered(T0 + i * 51, 300 - i * 51));
+    const report = (outcomes: CallOutcome[]): LeaseReport => ({
+      holder: 'a',
+      leaseId: acquired.result.lease.id,
+      inUse: 0,
+      outcomes,
+      returnSlots: 0,
+    });
+    const once = gateReport(acquired.state, report(stalled), { now: T0 + 500, settings }).state;
+    expect(once.nextStartAt - before).toBeCloseTo(300 - SLACK_MS, 6);
+    // The same calls reported one by one: the same gap.
+    let state = acquired.state;
+    for (const outcome of stalled)
+      state = gateReport(state, report([outcome]), { now: T0 + 500, settings }).state;
+    expect(state.nextStartAt).toBeCloseTo(once.nextStartAt, 6);
+    // A call sent late after the gap (its start handed out after it) needs a gap of its own.
+    const alone = answered(once.nextStartAt, 100);
+    const later = gateReport(once, report([alone]), { now: T0 + 700, settings });
+    expect(later.state.nextStartAt - once.nextStartAt).toBeCloseTo(100 - SLACK_MS, 6);
   });
 
   it('bench (e) as a job with one call in a hundred 100 ms late: about one 429 a run, not four', async () => {

@@ -7,6 +7,7 @@
  * call in time, moves its schedule by the lateness beyond the slack once instead: one gap of a few
  * milliseconds where the 429 would have cost a window.
  */
+import { z } from 'zod';
 import { paceHeadroom } from './controller-rules';
 import type { CallOutcome, RateControllerState } from './rate-controller';
 import type { RateGateSettings } from './rate-gate-settings';
@@ -38,4 +39,38 @@ export function lateCallGapMs(
   // Worth it only while shorter than the pause a 429 brings: the last Retry-After (a whole second of a
   // 1 s window when it comes in whole seconds; an exact `retry-after-ms` is often shorter than the gap).
   return gapMs < state.lastPauseMs ? gapMs : 0;
+}
+
+/**
+ * The last gap a late call left in the schedule: every start handed out from `beforeStart` on (the
+ * schedule's frontier after the gap) lies `ms` later against the starts handed out before it.
+ */
+export const LateCallGap = z.object({ beforeStart: z.number(), ms: z.number().nonnegative() });
+export type LateCallGap = z.infer<typeof LateCallGap>;
+
+/** The gate's schedule: the next free start, and the last gap left in it. */
+export interface Schedule {
+  readonly nextStartAt: number;
+  readonly lateGap: LateCallGap | null;
+}
+
+/**
+ * The schedule after `outcome`: moved by its gap (`lateCallGapMs`), less what an earlier gap already put
+ * between its start and the starts still to come. Calls held back together (a stalled process sends them
+ * all late at once) need the schedule moved by the largest of their gaps, not by their sum: their
+ * successors were all handed out after the first gap.
+ */
+export function withLateCallGap(
+  schedule: Schedule,
+  state: RateControllerState,
+  settings: RateGateSettings,
+  outcome: CallOutcome,
+): Schedule {
+  const gapMs = lateCallGapMs(state, settings, outcome, schedule.nextStartAt);
+  const { lateGap } = schedule;
+  const covered = lateGap !== null && outcome.startedAt < lateGap.beforeStart ? lateGap.ms : 0;
+  const extraMs = gapMs - covered;
+  if (extraMs <= 0) return schedule;
+  const nextStartAt = schedule.nextStartAt + extraMs;
+  return { nextStartAt, lateGap: { beforeStart: nextStartAt, ms: gapMs } };
 }
