@@ -284,10 +284,10 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       askAfter = Math.max(pausedUntil, clock.now());
     }
     wake();
-    // Outcomes ride on the next acquire; a report of its own only for a 429, a call made late, a long batch, the end,
-    // this holder's first answer (the gate's first latency may set its pace, see `rateRules`), or a slot
-    // nobody here waits for (this holder's lines are running out): handed back at once, another
-    // holder's lines can use it.
+    // Outcomes ride on the next acquire; a report of its own only for a 429, a call made late, a long
+    // batch, the end, this holder's first answer (the gate's first latency may set its pace, see
+    // `rateRules`), or a slot nobody here waits for (this holder's lines are running out): handed back at
+    // once, another holder's lines can use it.
     const idle = inUse === 0 && waiting === 0;
     const spare = waiting === 0 && heldSlots(clock.now()) > inUse;
     const firstAnswer = !answered && outcome.kind === 'succeeded';
