@@ -39,6 +39,11 @@ export const LimitEstimate = z.object({
    * of +1 %, +2 %, +4 %, … Forgotten once reached, or when a probe below it is refused at or above it.
    */
   fellFrom: z.number().positive().nullable().default(null),
+  /**
+   * The last cut was a timing step (the pace less the headroom, not β: `cutLimit`'s `kind`). Its settle
+   * episode answers timing only: a refusal in it that is not timing is a limit that fell, cut at once.
+   */
+  timingStep: z.boolean().default(false),
 });
 export type LimitEstimate = z.infer<typeof LimitEstimate>;
 
@@ -129,6 +134,7 @@ export function startLimit(value: number, now: number): LimitEstimate {
     probedAt: null,
     failedProbes: 0,
     fellFrom: null,
+    timingStep: false,
   };
 }
 
@@ -244,11 +250,22 @@ export function stepLimit(estimate: LimitEstimate, now: number, rules: LimitRule
 }
 
 /**
+ * What a refusal is cut for: a lower `limit`, or `timing` — a refusal at a known limit the endpoint still
+ * took about all of, which the caller steps down by the headroom only (its `rules.decrease`).
+ */
+export type CutKind = 'limit' | 'timing';
+
+/**
  * The endpoint refused a call started at `startedAt` while this limit carried `level` (the accepted
  * rate, or the calls in flight). A call started within `settleMs` of the last cut belongs to the episode
- * that cut already answered (the provider's window still held the old traffic), so it changes nothing. Otherwise the allowance is cut to β × min(value, level) — or, when a probe was refused, back
- * to the last probe step a whole round accepted, if that is higher: a failed probe says only that the
- * last step was too much.
+ * that cut already answered (the provider's window still held the old traffic), so it changes nothing —
+ * unless that cut was a timing step and this one is not: a step answers timing only, and a refusal that
+ * measures clearly less than the pace after it is a limit that fell. (The first refusal of an
+ * unannounced 20 → 7 drop meets a window still full of the old pace and reads as timing; its episode
+ * used to swallow the drop's next refusals, each pausing everyone, for ~3 s before the cut.) Otherwise
+ * the allowance is cut to β × min(value, level) — or, when a probe was refused, back to the last probe
+ * step a whole round accepted, if that is higher: a failed probe says only that the last step was too
+ * much.
  */
 export function cutLimit(
   estimate: LimitEstimate,
@@ -256,9 +273,10 @@ export function cutLimit(
   now: number,
   level: number,
   rules: LimitRules,
+  kind: CutKind = 'limit',
 ): LimitEstimate {
-  if (estimate.cutAt !== null && startedAt < estimate.cutAt + (rules.settleMs ?? rules.roundMs))
-    return estimate;
+  const settling = estimate.cutAt !== null && startedAt < estimate.cutAt + (rules.settleMs ?? rules.roundMs);
+  if (settling && !(estimate.timingStep && kind === 'limit')) return estimate;
   const failedAt = Math.max(rules.floor, Math.min(estimate.value, level));
   // A refused probe says the limit lies between the last good step and the probe — unless the endpoint
   // accepted clearly less than that good step: then the limit fell under it, a drop.
@@ -290,5 +308,6 @@ export function cutLimit(
       : slowStart
         ? estimate.fellFrom
         : Math.max(estimate.fellFrom ?? 0, estimate.value),
+    timingStep: kind === 'timing',
   };
 }

@@ -170,6 +170,25 @@ describe('rate controller', () => {
     expect(cut.rate.value).toBeCloseTo(0.9 * 420, 6);
   });
 
+  it('a refusal that is not timing right after a timing step is a limit that fell: cut at once, not swallowed by the step', () => {
+    // An unannounced 20 → 7 drop: its first refusal meets a window still full of the old pace (timing, a
+    // 2 % step); the next, after the endpoint took 7 in a window, measures the new limit. It used to fall
+    // in the step's settle episode and cut nothing (bench (c): ~3 s at the old pace, pausing everyone).
+    const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
+    const busy = traffic(startController(settings, T0), settings, T0, 3, 20);
+    const stepped = recordOutcome(busy, settings, T0 + 3_000, refusal(T0 + 3_000, null), calm);
+    expect(stepped.rate.value).toBeCloseTo(0.98 * 1_176, 6);
+    const fell = traffic(stepped, settings, T0 + 3_100, 1, 7);
+    const cut = recordOutcome(fell, settings, T0 + 4_100, refusal(T0 + 4_100, null), calm);
+    expect(cut.rate.value).toBeCloseTo(0.9 * 420, 6);
+    expect(cut.rate.fellFrom).toBeCloseTo(busy.rate.value, 6);
+    // Another timing refusal in the step's episode (the window still full) still changes nothing.
+    const full = traffic(stepped, settings, T0 + 3_000, 0.3, 20);
+    const again = recordOutcome(full, settings, T0 + 3_300, refusal(T0 + 3_300, null), calm);
+    expect(again.rate.value).toBe(stepped.rate.value);
+    expect(again.rate.cutAt).toBe(stepped.rate.cutAt);
+  });
+
   it('a burst of 429s with Retry-After after a window fully accepted at the pace is a pause: no cut, once per ten windows', () => {
     const settings = parseRateGateSettings({ requestsPerMinute: 1_200, windowMs: 1_000 });
     const busy = traffic(startController(settings, T0), settings, T0, 3, 20);

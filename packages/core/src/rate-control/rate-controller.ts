@@ -408,7 +408,7 @@ function refused(
   const cutFrom = stall ? Math.max(rateLevel, state.rate.value) : rateLevel;
   const rate =
     !crowded && (timing || rateProbing || !inFlightProbing)
-      ? cutLimit(state.rate, outcome.startedAt, now, cutFrom, rateCut)
+      ? cutLimit(state.rate, outcome.startedAt, now, cutFrom, rateCut, timing ? 'timing' : 'limit')
       : state.rate;
   const inFlightLevel = Math.max(1, crowded ? view.level : view.leased);
   const inFlight =

@@ -7,6 +7,7 @@ import type {
   ReportResult,
   WaitReason,
 } from '../ports/rate-gate';
+import { LateCallGap, type Schedule, withLateCallGap } from './late-call-gap';
 import {
   acceptedPerMinute,
   allowance,
@@ -50,6 +51,8 @@ export const RateGateState = z.object({
   controller: RateControllerState,
   /** The next start time free to hand out (GCRA's theoretical arrival time), epoch ms. */
   nextStartAt: z.number(),
+  /** The last gap a call made late left in the schedule (see `late-call-gap.ts`). */
+  lateGap: LateCallGap.nullable().default(null),
   leases: z.array(GateLease),
   /** Leases ever opened: the next lease id. */
   leaseSeq: Count,
@@ -77,6 +80,7 @@ export function startGateState(settings: RateGateSettings, now: number): RateGat
     format: 1,
     controller: startController(settings, now),
     nextStartAt: now,
+    lateGap: null,
     leases: [],
     leaseSeq: 0,
     counts: { granted: 0, succeeded: 0, rateLimited: 0, failed: 0, waits: 0 },
@@ -135,8 +139,12 @@ function absorb(previous: RateGateState, report: LeaseReport, { now, settings }:
     leases.filter((lease) => lease.id !== report.leaseId),
     'inUse',
   );
+  let schedule: Schedule = { nextStartAt: previous.nextStartAt, lateGap: previous.lateGap };
   for (const outcome of report.outcomes) {
     const view = { level: others + whole(outcome.inFlightAtStart), leased, used };
+    // A call made later than the slack of the pace its successors were handed out at: leave a gap in
+    // the schedule rather than meet a 429.
+    schedule = withLateCallGap(schedule, controller, settings, outcome);
     controller = recordOutcome(controller, settings, now, outcome, view);
     if (outcome.kind === 'succeeded') counts.succeeded += 1;
     else if (outcome.kind === 'failed') counts.failed += 1;
@@ -161,6 +169,7 @@ function absorb(previous: RateGateState, report: LeaseReport, { now, settings }:
     state: {
       ...previous,
       controller,
+      ...schedule,
       leases,
       counts,
       lastRateLimitedAt,

@@ -114,6 +114,8 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
   let waitedMs = 0;
   let askAfter = 0;
   let pausedUntil = 0;
+  /** How late the gate lets a start be used: a call made later is reported at once (see `finish`). */
+  let lastGraceMs = Number.POSITIVE_INFINITY;
   let lastReason: WaitReason = 'requests';
   /** The gate said slots are short: a finished call of ours is worth asking again for. */
   let waitingForSlots = false;
@@ -230,6 +232,7 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       slots = result.lease.slots;
       expiresAt = result.lease.expiresAt;
       const graceMs = Math.max(1, result.graceMs ?? result.spacingMs);
+      lastGraceMs = graceMs;
       for (const at of result.starts) starts.push({ at, until: at + graceMs });
       askAfter =
         result.wait === null
@@ -281,15 +284,24 @@ export function createRatePermits(options: RatePermitsOptions): RatePermits {
       askAfter = Math.max(pausedUntil, clock.now());
     }
     wake();
-    // Outcomes ride on the next acquire; a report of its own only for a 429, a long batch, the end,
-    // this holder's first answer (the gate's first latency may set its pace, see `rateRules`), or a slot
-    // nobody here waits for (this holder's lines are running out): handed back at once, another
-    // holder's lines can use it.
+    // Outcomes ride on the next acquire; a report of its own only for a 429, a call made late, a long
+    // batch, the end, this holder's first answer (the gate's first latency may set its pace, see
+    // `rateRules`), or a slot nobody here waits for (this holder's lines are running out): handed back at
+    // once, another holder's lines can use it.
     const idle = inUse === 0 && waiting === 0;
     const spare = waiting === 0 && heldSlots(clock.now()) > inUse;
     const firstAnswer = !answered && outcome.kind === 'succeeded';
     if (outcome.kind === 'succeeded') answered = true;
-    if (outcome.kind === 'rate_limited' || outcomes.length >= reportEvery || idle || spare || firstAnswer) {
+    // A call made later than its start's grace: the gate may still move its schedule (`late-call-gap.ts`).
+    const late = (outcome.lateMs ?? 0) > lastGraceMs;
+    if (
+      outcome.kind === 'rate_limited' ||
+      outcomes.length >= reportEvery ||
+      idle ||
+      spare ||
+      firstAnswer ||
+      late
+    ) {
       // A busy store keeps the outcomes (restored) for the next round trip rather than fail the call's line.
       await exclusive(report).catch(rethrowUnlessBusy);
     }
