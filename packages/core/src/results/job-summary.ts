@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { ThinkbatchError } from '../errors/thinkbatch-error';
 import { ChunkCounters, emptyChunkCounters } from '../job/chunk';
 import { addChunkCounters, addLineCountsInPlace } from '../job/line-counters';
 import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
 import { addUsageInPlace, emptyUsageTotals, mergeUsageTotals } from '../usage/accounting';
 import { type CostEstimate, estimateJobCost, type PriceList } from '../usage/cost-estimate';
-import { USAGE_FIELDS, UsageTotals } from '../usage/usage';
+import { UsageTotals } from '../usage/usage';
 import { createLatencyHistogram, LatencyHistogramState, LatencyPercentiles } from './latency-histogram';
 import type { ResultLine } from './result-line';
 
