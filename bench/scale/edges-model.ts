@@ -13,13 +13,20 @@ import { FANOUT, WORKER } from '../../packages/core/src/settings';
 export const EDGE_ASSUMPTIONS = {
   /** Lambda gives a function ~1 vCPU at 1,769 MB, proportionally less below. */
   vcpuPerMb: 1 / 1769,
-  /** CPU-bound fan-out rate of one full core (validation of every line; from the profile of the edges bench). */
-  fanOutCpuLinesPerSecond: 37_000,
+  /**
+   * CPU-bound fan-out rate of one full core (validation of every line, the SDK's requests): the edges
+   * bench's fan-out profile at 100k lines less the emulators' and the profiler's time (`edges-3-notes`;
+   * was 37,000 before the third round).
+   */
+  fanOutCpuLinesPerSecond: 45_000,
   /** One conditional PutItem of a chunk (~1–2 KB), ms; 16 in flight. */
   putChunkMs: 8,
   chunkWritesInFlight: 16,
-  /** Write units of a chunk item at creation (50 line numbers, its set of lines). */
-  chunkCreateWriteUnits: 2,
+  /**
+   * Write units of a chunk item at creation: its 50 line numbers once, as a set (736 B at line 4.65M;
+   * 1,039 B, 2 units, while the numbers were stored twice, as a list and a set).
+   */
+  chunkCreateWriteUnits: 1,
   /** DynamoDB writes per second one partition key takes (all of a job's items share `JOB#<id>`). */
   partitionWriteUnitsPerSecond: 1_000,
   /** One SendMessageBatch of 10, ms; 8 in flight. */
@@ -27,9 +34,9 @@ export const EDGE_ASSUMPTIONS = {
   sendsInFlight: 8,
   /** Finalize: parse and check rate of one core, MB/s of result lines (JSON.parse + schema). */
   finalizeCpuMBPerSecond: 60,
-  /** S3 GET first-byte latency, ms (8 chunk files read ahead). */
+  /** S3 GET first-byte latency, ms (32 chunk files read ahead, `FINALIZE_READ_AHEAD`; was 8). */
   getFirstByteMs: 30,
-  readAhead: 8,
+  readAhead: 32,
   /** Server-side copy rate of one UploadPartCopy, MB/s; 8 parts at once. */
   copyMBPerSecond: 60,
   copiesInFlight: 8,

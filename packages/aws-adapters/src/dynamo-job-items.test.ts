@@ -103,7 +103,8 @@ describe('chunk items', () => {
   it('creates a chunk with zeroed flat counters and a line set, and rebuilds ChunkCounters from them', () => {
     const item = newChunkItem('j1', 4, [9, 10]);
     expect(item['sk']).toEqual({ S: 'CHUNK#00000004' });
-    expect(item['lines']).toEqual({ L: [{ N: '9' }, { N: '10' }] });
+    // Ascending lines are stored once, as the set (the list is the set in order).
+    expect(item['lines']).toBeUndefined();
     expect(item['lineSet']?.NS?.sort()).toEqual(['10', '9']);
     expect(item['leases']).toEqual({ M: {} });
     expect(item['c_succeeded']).toEqual({ N: '0' });
@@ -126,6 +127,25 @@ describe('chunk items', () => {
       leases: {},
       enqueued: false,
     });
+  });
+
+  it('reads the lines of a set-only chunk in ascending numeric order', () => {
+    const lines = [2, 3, 9, 10, 11, 100, 1000];
+    const item = newChunkItem('j1', 0, lines);
+    expect(item['lines']).toBeUndefined();
+    const shuffled = { ...item, lineSet: { NS: ['1000', '9', '100', '2', '11', '3', '10'] } };
+    expect(chunkFromItem(shuffled).lines).toEqual(lines);
+  });
+
+  it('keeps the list of lines that do not ascend (their order is not the set order)', () => {
+    const item = newChunkItem('j1', 0, [5, 3, 4]);
+    expect(item['lines']).toEqual({ L: [{ N: '5' }, { N: '3' }, { N: '4' }] });
+    expect(chunkFromItem(item).lines).toEqual([5, 3, 4]);
+  });
+
+  it('reads chunk items written with both the list and the set (before the list went)', () => {
+    const item = { ...newChunkItem('j1', 0, [7, 8]), lines: { L: [{ N: '7' }, { N: '8' }] } };
+    expect(chunkFromItem(item).lines).toEqual([7, 8]);
   });
 
   it('reads line leases back, and refuses a lease without a holder', () => {

@@ -28,8 +28,9 @@ import { STORAGE } from '@thinkbatch/core/settings';
  *   creation and never change: with `status` they key the job-list indexes `STORAGE.jobsByStatusIndex`
  *   (`status`, `createdKey`) and `STORAGE.jobsByInputIndex` (`inputKey`, `createdKey`), both KEYS_ONLY,
  *   so only a status change writes to an index. Chunk items have none of these attributes.
- * - chunk: pk `JOB#<jobId>`, sk `CHUNK#<index, 8 digits>`; `jobId`, `index`, `lines` (list, input order),
- *   `lineSet` (number set, for `contains`), `recorded`, `attempts` and `leases` (maps keyed by line
+ * - chunk: pk `JOB#<jobId>`, sk `CHUNK#<index, 8 digits>`; `jobId`, `index`, `lineSet` (number set: for
+ *   `contains`, and sorted it is the lines in input order, which ascend; a `lines` list is stored only for
+ *   lines that do not ascend, and items written before this kept both), `recorded`, `attempts` and `leases` (maps keyed by line
  *   number; they exist from creation, as a nested `SET` needs its parent map), `enqueued`, and the counters as flat numbers: `c_<status>`, `c_attempts`, `c_retries`,
  *   `u_<usage field>`, `u_lines_with_usage`, `unk_<usage field>` (top-level `ADD` only, which every
  *   DynamoDB implementation supports; nested paths would also need their parent maps to exist).
@@ -172,16 +173,32 @@ export function counterAttributes(counters: ChunkCounters): Record<string, numbe
 
 /** A new chunk item: nothing recorded, every counter 0. */
 export function newChunkItem(jobId: string, index: number, lines: readonly number[]): Item {
-  const { counters, ...chunk } = createChunkRecord(jobId, index, lines);
+  const { counters, lines: _lines, ...chunk } = createChunkRecord(jobId, index, lines);
   const fields: Record<string, unknown> = {
     [PK]: jobPartition(jobId),
     [SK]: chunkSortKey(index),
     ...chunk,
     // A number set cannot be empty: a chunk without lines has no lineSet (no line belongs to it).
     ...(lines.length > 0 ? { lineSet: new Set(lines) } : {}),
+    // The set, sorted, is the list when the lines ascend (as fan-out makes them): stored once.
+    ...(isAscending(lines) ? {} : { lines }),
     ...counterAttributes(counters),
   };
   return marshall(fields);
+}
+
+/** Whether every line is greater than the one before it. */
+function isAscending(lines: readonly number[]): boolean {
+  for (let i = 1; i < lines.length; i += 1) if ((lines[i] ?? 0) <= (lines[i - 1] ?? 0)) return false;
+  return true;
+}
+
+/** A chunk's lines: its `lines` list, or (items since the list went) its line set in ascending order. */
+function chunkLinesOf(fields: Record<string, unknown>): unknown {
+  if (fields['lines'] !== undefined) return fields['lines'];
+  const set = fields['lineSet'];
+  if (set === undefined) return [];
+  return set instanceof Set ? [...set].sort((a: number, b: number) => a - b) : set;
 }
 
 /** The counters held as flat attributes (see `counterAttributes`), unvalidated; `missing` stands for an absent one. */
@@ -212,7 +229,8 @@ export function countersFromFields(
 export function chunkFromItem(item: Item): ChunkRecord {
   const fields = unmarshall(item);
   const counters = countersFromFields(fields);
-  const { jobId, index, lines, recorded, attempts, leases, enqueued } = fields;
+  const { jobId, index, recorded, attempts, leases, enqueued } = fields;
+  const lines = chunkLinesOf(fields);
   const record = { jobId, index, lines, recorded, attempts, leases, enqueued, counters };
   return parse(ChunkRecord, record, `stored chunk ${String(index)} of job ${String(jobId)}`, JobStoreError);
 }

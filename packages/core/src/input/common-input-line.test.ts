@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveJobDefaults } from '../job/job-defaults';
 import { parseCommonLine } from './common-input-line';
-import { normalizeInputLine, parseInputLine } from './normalize-input-line';
+import { checkInputLine, normalizeInputLine, parseInputLine } from './normalize-input-line';
 
 /*
  * The cheap path must agree with the full validation (shape check + zod schemas) wherever it answers:
@@ -185,6 +185,25 @@ describe('parseCommonLine against the full validation', () => {
         else expect(result.kind).toBe('valid');
       }),
       { numRuns: 5_000, seed: 13 },
+    );
+  });
+
+  it('gives fan-out (checkInputLine) the verdict, custom_id and error of normalizeInputLine', () => {
+    const defaults = resolveJobDefaults({ model: 'r1', max_tokens: 50 });
+    const lines = fc.oneof(
+      { weight: 8, arbitrary: lineText },
+      { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_LINES, '', '[]', '{', '\uFEFF{"prompt":"a"}') },
+      { weight: 1, arbitrary: text },
+    );
+    fc.assert(
+      fc.property(lines, fc.integer({ min: 1, max: 10 ** 6 }), (line, lineNumber) => {
+        const full = normalizeInputLine(line, lineNumber, defaults);
+        const verdict = checkInputLine(line, lineNumber);
+        if (full.kind === 'valid')
+          expect(verdict).toEqual({ kind: 'valid', customId: full.request.customId });
+        else expect(verdict).toEqual(full);
+      }),
+      { numRuns: 5_000, seed: 14 },
     );
   });
 });

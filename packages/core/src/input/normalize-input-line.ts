@@ -131,29 +131,62 @@ export function normalizeInputLine(
   lineNumber: number,
   defaults: JobDefaults,
 ): NormalizeInputLineResult {
+  const read = readInputLine(text, lineNumber);
+  return read.ok ? valid(read, lineNumber, defaults) : read.invalid;
+}
+
+/** What {@link checkInputLine} says of a line: {@link normalizeInputLine}'s verdict, without the request. */
+export type InputLineVerdict =
+  | { readonly kind: 'valid'; readonly customId: string }
+  | Extract<NormalizeInputLineResult, { kind: 'invalid' }>;
+
+/**
+ * {@link normalizeInputLine}'s verdict on a line (the same custom_id, the same error) without building its
+ * request: what fan-out needs of every line (workers build the request when they run it).
+ */
+export function checkInputLine(text: string, lineNumber: number): InputLineVerdict {
+  const read = readInputLine(text, lineNumber);
+  if (!read.ok) return read.invalid;
+  return { kind: 'valid', customId: read.customId ?? defaultCustomId(lineNumber) };
+}
+
+type ReadInputLine = RequestLine | { readonly ok: false; readonly invalid: InvalidInputLine };
+type InvalidInputLine = Extract<NormalizeInputLineResult, { kind: 'invalid' }>;
+
+function invalidLine(
+  lineNumber: number,
+  customId: string,
+  code: LineErrorCode,
+  message: string,
+): ReadInputLine {
+  return {
+    ok: false,
+    invalid: { kind: 'invalid', customId, error: { code, message: `line ${lineNumber}: ${message}` } },
+  };
+}
+
+/** A line parsed and validated (the common shapes cheaply, the rest by the schemas), or why it is invalid. */
+function readInputLine(text: string, lineNumber: number): ReadInputLine {
   if (!Number.isInteger(lineNumber) || lineNumber < 1) {
     throw new ThinkbatchError(
       `normalizeInputLine: line number must be a positive integer, got ${lineNumber}`,
     );
   }
-  const invalid = (customId: string, code: LineErrorCode, message: string): NormalizeInputLineResult => ({
-    kind: 'invalid',
-    customId,
-    error: { code, message: `line ${lineNumber}: ${message}` },
-  });
   let value: unknown;
   try {
     value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return invalid(
+    return invalidLine(
+      lineNumber,
       defaultCustomId(lineNumber),
       'invalid_json',
       `not valid JSON (${reason.slice(0, MAX_JSON_ERROR_LENGTH)})`,
     );
   }
   if (!isRecord(value)) {
-    return invalid(
+    return invalidLine(
+      lineNumber,
       defaultCustomId(lineNumber),
       'invalid_json',
       `expected a JSON object, got ${describeJsonValue(value)}`,
@@ -161,14 +194,17 @@ export function normalizeInputLine(
   }
   // Nearly every line has a common shape: read without the schemas (same verdict, same value).
   const common = parseCommonLine(value);
-  if (common !== null) return valid(common, lineNumber, defaults);
+  if (common !== null) return common;
+  const parsed = parseInputLine(value);
+  if (parsed.ok) return parsed;
   const { custom_id: rawId } = value;
   const readable = typeof rawId === 'string' && rawId !== '' && rawId.length <= MAX_CUSTOM_ID_LENGTH;
-  const invalidRequest = (message: string): NormalizeInputLineResult =>
-    invalid(readable ? rawId : defaultCustomId(lineNumber), 'invalid_request', message);
-  const parsed = parseInputLine(value);
-  if (!parsed.ok) return invalidRequest(parsed.message);
-  return valid(parsed, lineNumber, defaults);
+  return invalidLine(
+    lineNumber,
+    readable ? rawId : defaultCustomId(lineNumber),
+    'invalid_request',
+    parsed.message,
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import type { LineStatus } from '../results/result-line';
 import { addUsage, emptyUsageTotals } from '../usage/accounting';
 import type { LineUsage } from '../usage/usage';
 import { emptyChunkCounters } from './chunk';
-import { addChunkCounters, type CountedLine, lineCounterDelta } from './line-counters';
+import { addChunkCounters, addLineCountsInPlace, type CountedLine, lineCounterDelta } from './line-counters';
 
 const line: fc.Arbitrary<CountedLine> = fc.record({
   status: lineStatus,
@@ -43,6 +43,35 @@ describe('lineCounterDelta', () => {
       );
   });
 
+  it("added in place line after line, gives the sum of the lines' deltas", () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+        const inPlace = emptyChunkCounters();
+        for (const l of lines) addLineCountsInPlace(inPlace, l);
+        const summed = lines.reduce(
+          (acc, l) => addChunkCounters(acc, lineCounterDelta(l)),
+          emptyChunkCounters(),
+        );
+        expect(inPlace).toEqual(summed);
+      }),
+    );
+  });
+
+  it('added in place, a line it refuses leaves the counters as they were', () => {
+    const counters = lineCounterDelta({ status: 'succeeded', attempts: 2, usage: null });
+    const before = structuredClone(counters);
+    const usage = { ...lineUsage0(), completion_tokens: -1 };
+    expect(() => addLineCountsInPlace(counters, { status: 'failed', attempts: 1, usage })).toThrow();
+    const huge = { ...lineUsage0(), prompt_tokens: Number.MAX_SAFE_INTEGER };
+    addLineCountsInPlace(counters, { status: 'failed', attempts: 1, usage: huge });
+    const after = structuredClone(counters);
+    expect(() => addLineCountsInPlace(counters, { status: 'failed', attempts: 1, usage: huge })).toThrow(
+      /exceeds Number.MAX_SAFE_INTEGER/,
+    );
+    expect(counters).toEqual(after);
+    expect(after.failed).toBe(before.failed + 1);
+  });
+
   it('summed over lines in any order, counts each line once by every measure', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
@@ -75,3 +104,14 @@ describe('lineCounterDelta', () => {
     expect(() => addChunkCounters(huge, one)).toThrow(/overflow: attempts/);
   });
 });
+
+function lineUsage0(): LineUsage {
+  return {
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    total_tokens: 0,
+    reasoning_tokens: 0,
+    cached_prompt_tokens: 0,
+    estimated_reasoning_tokens: 0,
+  };
+}

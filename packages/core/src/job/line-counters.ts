@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors/error-code';
 import { ThinkbatchError } from '../errors/thinkbatch-error';
-import { addUsage, mergeUsageTotals } from '../usage/accounting';
+import { addUsageInPlace, mergeUsageTotals } from '../usage/accounting';
 import { type ChunkCounters, emptyChunkCounters, type LineRecord } from './chunk';
 
 /** What the counting rule reads of a finished line: a `LineRecord` and a `ResultLine` both have it. */
@@ -15,18 +15,39 @@ export type CountedLine = Pick<LineRecord, 'status' | 'attempts' | 'usage'>;
  * not a non-negative safe integer, before anything is counted.
  */
 export function lineCounterDelta(line: CountedLine): ChunkCounters {
-  const { attempts } = line;
+  const delta = emptyChunkCounters();
+  addLineCountsInPlace(delta, line);
+  return delta;
+}
+
+/**
+ * Add what `line` counts (`lineCounterDelta`'s rule) into `counters` itself, for a builder that owns its
+ * counters (no new objects per line). Checks first: a throw leaves `counters` as they were.
+ */
+export function addLineCountsInPlace(counters: ChunkCounters, line: CountedLine): void {
+  const { attempts, status } = line;
   if (!Number.isSafeInteger(attempts) || attempts < 0) {
     throw new ThinkbatchError(`attempts must be a non-negative safe integer, got ${attempts}`, {
       code: ErrorCode.invalidValue,
     });
   }
-  const delta = emptyChunkCounters();
-  delta[line.status] = 1;
-  delta.attempts = attempts;
-  delta.retries = Math.max(0, attempts - 1);
-  if (line.usage !== null) delta.usage = addUsage(delta.usage, line.usage);
-  return delta;
+  const retries = Math.max(0, attempts - 1);
+  const next = {
+    status: sum(counters[status], 1, status),
+    attempts: sum(counters.attempts, attempts, 'attempts'),
+    retries: sum(counters.retries, retries, 'retries'),
+  };
+  if (line.usage !== null) addUsageInPlace(counters.usage, line.usage);
+  counters[status] = next.status;
+  counters.attempts = next.attempts;
+  counters.retries = next.retries;
+}
+
+/** `x + y`, exact: throws `ThinkbatchError` past `Number.MAX_SAFE_INTEGER`. */
+function sum(x: number, y: number, what: string): number {
+  const total = x + y;
+  if (!Number.isSafeInteger(total)) throw new ThinkbatchError(`counter overflow: ${what} ${x} + ${y}`);
+  return total;
 }
 
 /**
@@ -34,11 +55,6 @@ export function lineCounterDelta(line: CountedLine): ChunkCounters {
  * Exact; throws `ThinkbatchError` past `Number.MAX_SAFE_INTEGER`.
  */
 export function addChunkCounters(a: ChunkCounters, b: ChunkCounters): ChunkCounters {
-  const sum = (x: number, y: number, what: string): number => {
-    const total = x + y;
-    if (!Number.isSafeInteger(total)) throw new ThinkbatchError(`counter overflow: ${what} ${x} + ${y}`);
-    return total;
-  };
   return {
     succeeded: sum(a.succeeded, b.succeeded, 'succeeded'),
     failed: sum(a.failed, b.failed, 'failed'),

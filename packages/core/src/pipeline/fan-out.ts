@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CustomIdRegistry } from '../input/custom-id-registry';
 import { createCustomIdRegistry } from '../input/custom-id-registry';
-import { normalizeInputLine } from '../input/normalize-input-line';
+import { checkInputLine } from '../input/normalize-input-line';
 import type { ChunkRecord } from '../job/chunk';
 import type { JobRecord } from '../job/job';
 import { isAwaitingUpload, isTerminalJobStatus } from '../job/job';
-import { type JobDefaults, jobRequestDefaults } from '../job/job-defaults';
+import { jobRequestDefaults } from '../job/job-defaults';
 import type { LineRef, RunChunkMessage } from '../job/work-message';
 import type { JsonlRecord } from '../jsonl/jsonl-reader';
 import { readJsonlLines } from '../jsonl/jsonl-reader';
@@ -191,8 +191,8 @@ async function enqueueUnderLease(
   };
 
   const requestProblem: RequestProblem = (record) => {
-    const normalized = normalizeInputLine(record.text, record.lineNumber, defaults);
-    return normalized.kind === 'valid' ? null : normalized.error.message;
+    const verdict = checkInputLine(record.text, record.lineNumber);
+    return verdict.kind === 'valid' ? null : verdict.error.message;
   };
   const records = checkLooksLikeJsonl(
     readJsonlLines(source.bytes, { maxLineBytes: deps.config.maxLineBytes }),
@@ -208,7 +208,7 @@ async function enqueueUnderLease(
         return failFanOut(deps, job, INPUT_FAILURE_CODES.tooLarge, message);
       }
       lines += 1;
-      const entry = classify(record, defaults, registry);
+      const entry = classify(record, registry);
       if (entry.kind === 'invalid') invalid += 1;
       open.entries.push(entry);
       open.bytes += record.byteEnd - record.byteStart;
@@ -240,7 +240,8 @@ async function enqueueUnderLease(
   return { kind: 'fanned_out', chunks, lines, invalid };
 }
 
-function classify(record: JsonlRecord, defaults: JobDefaults, registry: CustomIdRegistry): ChunkEntry {
+/** A line's entry: invalid (unreadable, not a request, a duplicate custom_id) or a valid line's reference. */
+function classify(record: JsonlRecord, registry: CustomIdRegistry): ChunkEntry {
   const line = record.lineNumber;
   if (record.kind === 'error') {
     const customId = `line-${line}`;
@@ -252,11 +253,11 @@ function classify(record: JsonlRecord, defaults: JobDefaults, registry: CustomId
       error: { code: record.error.code, message: `line ${line}: ${record.error.message}` },
     };
   }
-  const normalized = normalizeInputLine(record.text, line, defaults);
-  const customId = normalized.kind === 'valid' ? normalized.request.customId : normalized.customId;
+  const verdict = checkInputLine(record.text, line);
+  const { customId } = verdict;
   const claim = registry.claim(customId, line);
   if (claim.kind === 'duplicate') return { kind: 'invalid', line, customId, error: claim.error };
-  if (normalized.kind === 'invalid') return { kind: 'invalid', line, customId, error: normalized.error };
+  if (verdict.kind === 'invalid') return { kind: 'invalid', line, customId, error: verdict.error };
   return { kind: 'valid', ref: { line, customId, byteStart: record.byteStart, byteEnd: record.byteEnd } };
 }
 

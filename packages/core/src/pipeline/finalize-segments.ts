@@ -10,8 +10,14 @@ import type { PipelineDeps } from './pipeline-deps';
 import { PipelineError } from './pipeline-error';
 import { type ResultBatch, readResultBatch } from './result-file-batch';
 
-/** Result files read ahead of the one being parsed (whole chunk files: tens of KB to a few MB each). */
-const READ_AHEAD = 8;
+/**
+ * How far finalize reads ahead of the chunk file it parses: at most `files` GETs in flight or waiting, and
+ * none started while the files read and not yet parsed hold `bytes` or more. On S3 each GET waits tens of
+ * ms for its first byte, so the reads' latency, not the parsing, bounds a finalize of small lines unless
+ * many are in flight; the byte bound keeps memory at about `bytes` plus `files` chunk files (R1-sized:
+ * ~2 MB each) whatever the lines' size.
+ */
+export const FINALIZE_READ_AHEAD = { files: 32, bytes: 32 * 1024 * 1024 } as const;
 
 /** Segments of a job of `chunks` chunks, `segmentChunks` chunks each (the last may be shorter). */
 export function segmentCount(chunks: number, segmentChunks: number): number {
@@ -159,21 +165,26 @@ export async function composeSegments(
 
 /**
  * The result files of a job (chunk files), file after file, each read whole and its lines checked to be
- * ResultLines (see `readResultBatch`); the next `READ_AHEAD` files are fetched while one is parsed, so the
- * reads' latency overlaps (on S3 each GET costs tens of ms before its first byte). Memory: the files read
- * ahead (chunk files: tens of KB to a few MB). A missing file or a line that is not a ResultLine is a
- * bug: throws.
+ * ResultLines (see `readResultBatch`); later files are fetched while one is parsed, within
+ * `FINALIZE_READ_AHEAD` (files in flight, bytes read and not yet parsed), so the reads' latency overlaps.
+ * A missing file or a line that is not a ResultLine is a bug: throws.
  */
 export async function* readResultFilesAhead(
   deps: Pick<PipelineDeps, 'output'>,
   jobId: string,
   keys: readonly string[],
+  readAhead: { readonly files: number; readonly bytes: number } = FINALIZE_READ_AHEAD,
 ): AsyncGenerator<ResultBatch> {
   const pending: Promise<Uint8Array | null>[] = [];
   let next = 0;
+  /** Bytes of files read and not yet parsed. */
+  let buffered = 0;
   const fill = (): void => {
-    while (pending.length < READ_AHEAD && next < keys.length) {
-      const fetched = readWhole(deps, keys[next] ?? '');
+    while (pending.length < readAhead.files && next < keys.length && buffered < readAhead.bytes) {
+      const fetched = readWhole(deps, keys[next] ?? '').then((body) => {
+        buffered += body?.length ?? 0;
+        return body;
+      });
       fetched.catch(() => undefined); // awaited in order below; no unhandled rejection meanwhile
       pending.push(fetched);
       next += 1;
@@ -183,6 +194,7 @@ export async function* readResultFilesAhead(
   for (let index = 0; index < keys.length; index += 1) {
     const key = keys[index] ?? '';
     const body = await pending.shift();
+    buffered -= body?.length ?? 0;
     fill();
     if (body === null || body === undefined)
       throw new PipelineError(`job ${jobId}: result file ${key} is missing`, { code: ErrorCode.notFound });

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { ThinkbatchError } from '../errors/thinkbatch-error';
 import { ChunkCounters, emptyChunkCounters } from '../job/chunk';
-import { addChunkCounters, lineCounterDelta } from '../job/line-counters';
+import { addChunkCounters, addLineCountsInPlace } from '../job/line-counters';
 import type { RateGateSnapshot } from '../rate-control/rate-gate-snapshot';
-import { emptyUsageTotals, mergeUsageTotals } from '../usage/accounting';
+import { addUsageInPlace, emptyUsageTotals, mergeUsageTotals } from '../usage/accounting';
 import { type CostEstimate, estimateJobCost, type PriceList } from '../usage/cost-estimate';
-import { USAGE_FIELDS, UsageTotals } from '../usage/usage';
+import { UsageTotals } from '../usage/usage';
 import { createLatencyHistogram, LatencyHistogramState, LatencyPercentiles } from './latency-histogram';
 import type { ResultLine } from './result-line';
 
@@ -202,29 +201,6 @@ function copyCost(cost: CostEstimate): SummaryCost {
   return { currency, total, input, output, partial, basis };
 }
 
-/** `a + b`, exact: past `Number.MAX_SAFE_INTEGER` the sum would not be, so throw (as the counters do). */
-function exactSum(a: number, b: number, what: string): number {
-  const sum = a + b;
-  if (!Number.isSafeInteger(sum)) throw new ThinkbatchError(`summary overflow: ${what} ${a} + ${b}`);
-  return sum;
-}
-
-/** Add usage totals into `target` in place (as `mergeUsageTotals`, without a new object per line). */
-function addUsageInto(target: UsageTotals, delta: UsageTotals): void {
-  for (const field of USAGE_FIELDS) {
-    target[field] = exactSum(target[field], delta[field], field);
-    target.unknown[field] = exactSum(target.unknown[field], delta.unknown[field], `unknown.${field}`);
-  }
-  target.lines_with_usage = exactSum(target.lines_with_usage, delta.lines_with_usage, 'lines_with_usage');
-}
-
-/** Add a line's counters (`lineCounterDelta`) into `target` in place (as `addChunkCounters`). */
-function addCountersInto(target: ChunkCounters, delta: ChunkCounters): void {
-  for (const key of ['succeeded', 'failed', 'cancelled', 'expired', 'attempts', 'retries'] as const)
-    target[key] = exactSum(target[key], delta[key], key);
-  addUsageInto(target.usage, delta.usage);
-}
-
 /**
  * Create an empty builder. Memory does not grow with the number of lines: counters, usage totals (also per
  * model, for the cost), a fixed-size latency histogram (percentiles within 1 %, `max` exact) and maps
@@ -273,9 +249,8 @@ export function createSummaryBuilder(): SummaryBuilder {
       for (const [code, n] of other.failedByCode) failedByCode.set(code, (failedByCode.get(code) ?? 0) + n);
     },
     add(line) {
-      // The counting rule is `lineCounterDelta`'s; added in place (the builder owns its counters).
-      const delta = lineCounterDelta(line);
-      addCountersInto(counters, delta);
+      // The counting rule is `lineCounterDelta`'s, added in place (the builder owns its counters).
+      addLineCountsInPlace(counters, line);
       if (line.usage === null && line.attempts > 0) unknownUsageLines += 1;
       if (line.latency_ms !== null) latency.record(line.latency_ms);
       let model = NO_MODEL_KEY;
@@ -289,7 +264,7 @@ export function createSummaryBuilder(): SummaryBuilder {
           totals = emptyUsageTotals();
           usageByModel.set(model, totals);
         }
-        addUsageInto(totals, delta.usage);
+        addUsageInPlace(totals, line.usage);
       }
       if (line.status === 'failed') increment(failedByCode, line.error?.code ?? 'unknown');
     },

@@ -49,20 +49,31 @@ function assertCount(value: number, what: string): void {
  * count or when a sum would exceed `Number.MAX_SAFE_INTEGER`.
  */
 export function addUsage(totals: UsageTotals, usage: LineUsage): UsageTotals {
-  const next = emptyUsageTotals();
+  const next: UsageTotals = { ...totals, unknown: { ...totals.unknown } };
+  addUsageInPlace(next, usage);
+  return next;
+}
+
+/**
+ * `addUsage` into `totals` itself (for a builder that owns its totals: no new object per line). Checks
+ * every count and sum first, so a throw leaves `totals` as it was.
+ */
+export function addUsageInPlace(totals: UsageTotals, usage: LineUsage): void {
   for (const field of USAGE_FIELDS) {
     const value = usage[field];
-    if (value === null) {
-      next[field] = totals[field];
-      next.unknown[field] = safeAdd(totals.unknown[field], 1, `unknown.${field}`);
-    } else {
+    if (value === null) safeAdd(totals.unknown[field], 1, `unknown.${field}`);
+    else {
       assertCount(value, field);
-      next[field] = safeAdd(totals[field], value, field);
-      next.unknown[field] = totals.unknown[field];
+      safeAdd(totals[field], value, field);
     }
   }
-  next.lines_with_usage = safeAdd(totals.lines_with_usage, 1, 'lines_with_usage');
-  return next;
+  const lines = safeAdd(totals.lines_with_usage, 1, 'lines_with_usage');
+  for (const field of USAGE_FIELDS) {
+    const value = usage[field];
+    if (value === null) totals.unknown[field] += 1;
+    else totals[field] += value;
+  }
+  totals.lines_with_usage = lines;
 }
 
 /**

@@ -44,4 +44,16 @@ describe('createAwsClients', () => {
     const get = await headersSent(clients, new GetObjectCommand({ Bucket: 'b', Key: 'k' }));
     expect(get['x-amz-checksum-mode']).toBeUndefined();
   });
+
+  it('signs S3 requests without hashing their bodies (unsigned payload on loopback)', async () => {
+    clients = emulatorClients();
+    const put = await headersSent(
+      clients,
+      new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x'.repeat(1000) }),
+    );
+    expect(put['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+    expect(put['authorization']).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
+    const get = await headersSent(clients, new GetObjectCommand({ Bucket: 'b', Key: 'k' }));
+    expect(get['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+  });
 });

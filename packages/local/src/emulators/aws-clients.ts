@@ -25,6 +25,23 @@ export type EmulatorEndpoints = Pick<
  * object read) guards a network path that is loopback here, and cost about 1 % of the embedded runtime's
  * CPU (BENCHMARKS.md, `scale-cpu-notes`). Requests stay signed (SigV4) and go over HTTP as on AWS.
  */
+/**
+ * Sign S3 requests without hashing their bodies (`x-amz-content-sha256: UNSIGNED-PAYLOAD`, which the SigV4
+ * signer then takes as the payload hash). Over plain HTTP the SDK hashes every uploaded byte (SHA-256) and
+ * the empty body of every GET — ~4 % of a finalize's CPU here (BENCHMARKS.md, `edges-3-notes`) — to guard a
+ * loopback socket. The AWS clients (`packages/functions`) keep the SDK's defaults: HTTPS, CRC32 checksums.
+ */
+function signWithoutPayloadHash(s3: S3Client): void {
+  s3.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers !== undefined) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'localUnsignedPayload' },
+  );
+}
+
 export function createAwsClients(endpoints: EmulatorEndpoints): AwsClients {
   const common = { region: endpoints.region, credentials: { ...endpoints.credentials } };
   const s3 = new S3Client({
@@ -34,6 +51,7 @@ export function createAwsClients(endpoints: EmulatorEndpoints): AwsClients {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  signWithoutPayloadHash(s3);
   const sqs = new SQSClient({ ...common, endpoint: endpoints.sqsEndpoint });
   const dynamodb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodbEndpoint });
   return {
