@@ -211,7 +211,10 @@ describe('dynalite expression parse cache (patch)', () => {
     await Promise.all([stopServer(fresh), stopServer(cached)]);
   });
 
-  it('answers every request as a fresh parse does: items, errors, ConditionalCheckFailed', async () => {
+  // ~1,400 requests: 7 s on a quiet machine, 20 s at load 12.
+  it('answers every request as a fresh parse does: items, errors, ConditionalCheckFailed', {
+    timeout: 120_000,
+  }, async () => {
     cache.clear();
     let run = 0;
     let conditionalChecksFailed = 0;
@@ -256,7 +259,9 @@ describe('dynalite expression parse cache (patch)', () => {
     expect(conditionalChecksFailed).toBeGreaterThan(20);
   });
 
-  it('stays bounded, keeps the most recently used expressions and evicts the oldest', async () => {
+  it('stays bounded, keeps the most recently used expressions and evicts the oldest', {
+    timeout: 60_000,
+  }, async () => {
     cache.clear();
     const get = (index: number) =>
       cached.client.send(
