@@ -2,11 +2,22 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
+import dynalite, { type LevelDbOptions } from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 
 /** The only address the emulators listen on: nothing outside this machine can reach them. */
 export const EMULATOR_HOST = '127.0.0.1';
+
+/**
+ * LevelDB's options for dynalite on disk. LevelDB maps every table file its table cache holds open into the
+ * process (clean file pages, but counted in RSS): with its defaults (1,000 open files of 2 MiB) that grew
+ * with the job, to 1.49 GiB at 1M lines. The table cache holds `maxOpenFiles` − 10 tables, so at LevelDB's
+ * minimum (74) at most 64 tables of at most `maxFileSize` (LevelDB's minimum, 1 MiB; level-0 tables are
+ * memtable flushes, up to ~`writeBufferSize`) are mapped at once, however large the table grows. Block
+ * cache and write buffers stay at LevelDB's defaults (8 MiB, 2 × 4 MiB: bounded, and smaller buffers mean
+ * more compactions). BENCHMARKS.md, `dynalite-tune-notes`.
+ */
+export const DYNALITE_LEVELDB_OPTIONS: LevelDbOptions = { maxOpenFiles: 74, maxFileSize: 1024 * 1024 };
 
 /** Options of {@link startEmulators}. */
 export interface StartEmulatorsOptions {
@@ -15,6 +26,8 @@ export interface StartEmulatorsOptions {
    * so it survives a restart. @default undefined (state in memory, gone on stop)
    */
   readonly dataDir?: string;
+  /** LevelDB's options when `dataDir` is given. @default DYNALITE_LEVELDB_OPTIONS */
+  readonly leveldb?: LevelDbOptions;
 }
 
 /** Running local emulators of S3 + SQS (fauxqs) and DynamoDB (dynalite), in this process. */
@@ -38,10 +51,10 @@ export interface HostPort {
   readonly port: number;
 }
 
-async function startDynalite(path: string | undefined): Promise<Server> {
+async function startDynalite(path: string | undefined, leveldb: LevelDbOptions): Promise<Server> {
   if (path !== undefined) await mkdir(path, { recursive: true });
   const server = dynalite({
-    ...(path === undefined ? {} : { path }),
+    ...(path === undefined ? {} : { path, leveldb }),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
@@ -69,7 +82,7 @@ function closeDynalite(server: Server): Promise<void> {
  * port. Both run in this process; `stop()` shuts them down.
  */
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
-  const { dataDir } = options;
+  const { dataDir, leveldb = DYNALITE_LEVELDB_OPTIONS } = options;
   const fauxqsDir = dataDir === undefined ? undefined : join(dataDir, 'fauxqs');
   if (fauxqsDir !== undefined) await mkdir(fauxqsDir, { recursive: true });
   const fauxqs = await startFauxqs({
@@ -79,7 +92,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   });
   let dynamo: Server;
   try {
-    dynamo = await startDynalite(dataDir === undefined ? undefined : join(dataDir, 'dynamodb'));
+    dynamo = await startDynalite(dataDir === undefined ? undefined : join(dataDir, 'dynamodb'), leveldb);
   } catch (error) {
     await fauxqs.stop();
     throw error;
