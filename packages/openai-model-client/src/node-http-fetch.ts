@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { URL } from 'node:url';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { requestSendRecorder } from './request-send-time';
 
 /** Options of `createNodeHttpFetch`. */
 export interface NodeHttpFetchOptions {
@@ -26,6 +27,8 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
  * (gzip, deflate and br decoded), `TypeError('fetch failed', { cause })` when no answer came,
  * `TypeError('terminated', { cause })` from the body when the connection dies in the middle, and the
  * signal's reason on abort. No `accept-encoding` is added (undici's is), so answers come uncompressed.
+ * Each request reports when its last byte was written to the socket (its `finish`: after the connection,
+ * the headers and the body) to the call's `RequestSendRecorder`, when it runs in one.
  */
 export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof fetch {
   const fallback = options.fallback ?? globalThis.fetch;
@@ -57,6 +60,7 @@ function send(
   // `end(body)` before any write: node:http sends the body's content-length itself.
   const headers = requestHeaders(init.headers);
   const method = (init.method ?? 'GET').toUpperCase();
+  const recorder = requestSendRecorder();
   return new Promise<Response>((resolve, reject) => {
     // Destroying the request ends the response too: its body's read fails with the reason.
     const onAbort = (): void => {
@@ -93,6 +97,8 @@ function send(
       reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
     });
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Emitted once the whole request is handed to the socket, not when `end` queues it.
+    if (recorder !== undefined) request.once('finish', () => recorder.written());
     request.end(body ?? undefined);
   });
 }

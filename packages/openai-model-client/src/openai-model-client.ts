@@ -12,6 +12,7 @@ import { startAttemptDeadline } from './attempt-deadline';
 import { DEFAULT_MAX_ANSWER_CHARS, type ReadOutcome } from './completion-reader';
 import { createNodeHttpFetch } from './node-http-fetch';
 import { redactSecret } from './redact-secret';
+import { createSendTime, recordingFetchCalls, withRequestSendRecorder } from './request-send-time';
 import { runAttempt } from './run-attempt';
 import { translateError } from './translate-error';
 
@@ -51,6 +52,7 @@ export interface OpenAIModelClientOptions {
  * `translateError`), never thrown, and the API key is redacted from their messages. The SDK's environment
  * fallbacks (`OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`, `OPENAI_ADMIN_KEY`, `OPENAI_LOG`) are switched off so
  * nothing meant for OpenAI goes to another provider; the SDK still honours `OPENAI_CUSTOM_HEADERS`.
+ * Each result carries `sentAt`, when the request really left (see `request-send-time.ts`).
  */
 export function createOpenAIModelClient(options: OpenAIModelClientOptions): ModelClient {
   const clock = options.clock ?? systemClock;
@@ -67,17 +69,20 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
     maxRetries: 0,
     logLevel: 'off',
     defaultHeaders: { ...options.defaultHeaders },
-    fetch: options.fetch ?? createNodeHttpFetch(),
+    fetch: recordingFetchCalls(options.fetch ?? createNodeHttpFetch()),
   });
 
   return {
     async complete(body: ChatRequestBody, call: ModelCallOptions): Promise<ModelCallResult> {
       if (Number.isNaN(call.timeoutMs)) throw new RangeError('ModelCallOptions.timeoutMs is NaN');
       const started = clock.now();
+      const sendTime = createSendTime(started);
+      const sent = (): { sentAt?: number } => (sendTime.sentAt === null ? {} : { sentAt: sendTime.sentAt });
       const failed = (failure: ModelCallFailure): ModelCallResult => ({
         kind: 'failed',
         failure: { ...failure, message: redactSecret(failure.message, options.apiKey) },
         latencyMs: Math.max(0, clock.now() - started),
+        ...sent(),
       });
       if (call.signal?.aborted)
         return failed({ type: 'aborted', message: 'aborted before the request was sent' });
@@ -89,15 +94,17 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
       let thrown: { readonly error: unknown } | undefined;
       try {
         const requestOptions = { signal: deadline.signal, timeout: call.timeoutMs, maxRetries: 0 } as const;
-        outcome = await runAttempt(
-          client,
-          body,
-          stream,
-          requestOptions,
-          (response) => {
-            requestId = response.headers.get('x-request-id');
-          },
-          maxAnswerChars,
+        outcome = await withRequestSendRecorder(sendTime, () =>
+          runAttempt(
+            client,
+            body,
+            stream,
+            requestOptions,
+            (response) => {
+              requestId = response.headers.get('x-request-id');
+            },
+            maxAnswerChars,
+          ),
         );
       } catch (error) {
         thrown = { error };
@@ -117,6 +124,7 @@ export function createOpenAIModelClient(options: OpenAIModelClientOptions): Mode
         completion: outcome.completion,
         requestId,
         latencyMs: Math.max(0, clock.now() - started),
+        ...sent(),
       };
     },
   };

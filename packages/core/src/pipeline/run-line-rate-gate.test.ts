@@ -7,6 +7,10 @@ import {
 import { describe, expect, it } from 'vitest';
 import { jobKeys } from '../job/job-keys';
 import type { ModelCallResult } from '../ports/model-client';
+import { createInMemoryRateGate } from '../rate-control/in-memory-rate-gate';
+import type { CallOutcome } from '../rate-control/rate-controller';
+import { parseRateGateSettings } from '../rate-control/rate-gate-settings';
+import { createRateGates } from '../rate-control/rate-gates';
 import { createRatePermits } from '../rate-control/rate-permits';
 import { JobSummary } from '../results/job-summary';
 import type { PipelineDeps } from './pipeline-deps';
@@ -212,6 +216,63 @@ describe('lines calling through the rate gate', () => {
       ['succeeded', 2],
       ...lines.slice(1).map(() => ['succeeded', 1]),
     ]);
+  });
+
+  it('counts a call late from the send time the model client reports, not from when it was called', async () => {
+    const SEND_DELAY_MS = 250;
+    const lines = ['a', 'b', 'c'];
+    const h = createPipelineHarness({ config: { linesPerChunk: lines.length } });
+    const clock = createVirtualClock(h.clock.now());
+    await h.upload('late-send.jsonl', lines.map(simple).join('\n'));
+    const [item] = h.queue.drain();
+    if (item === undefined) throw new Error('no work item');
+    // Every outcome the gate is told of, as the holders report them.
+    const outcomes: CallOutcome[] = [];
+    const rateGates = createRateGates({
+      baseURL: 'http://fake.test/v1',
+      apiKey: null,
+      settings: parseRateGateSettings({ requestsPerMinute: 600, windowMs: 1_000, maxInFlight: 16 }),
+      create: (key, settings) => {
+        const gate = createInMemoryRateGate({ key, clock, settings });
+        return {
+          ...gate,
+          key: gate.key,
+          acquire: (request) => {
+            outcomes.push(...request.outcomes);
+            return gate.acquire(request);
+          },
+          report: (report) => {
+            outcomes.push(...report.outcomes);
+            return gate.report(report);
+          },
+          release: (report) => {
+            outcomes.push(...report.outcomes);
+            return gate.release(report);
+          },
+        };
+      },
+    });
+    const deps: PipelineDeps = {
+      ...h.deps,
+      clock,
+      rateGates,
+      model: {
+        // The request leaves SEND_DELAY_MS after the call (the SDK, the HTTP path), then answers in 100 ms.
+        complete: async (body, options) => {
+          await clock.sleep(SEND_DELAY_MS, options.signal);
+          const sentAt = clock.now();
+          await clock.sleep(100, options.signal);
+          return { ...answerEcho({ prompt: body.messages.at(-1)?.content ?? '', body }), sentAt };
+        },
+      },
+    };
+    const started = clock.now();
+    const invocation = startInvocation(deps, { deadline: started + 900_000 });
+    const done = processWorkMessage(deps, item.message, invocation).finally(() => invocation.close());
+    await clock.runUntil(started + 60_000);
+    await done;
+    expect(outcomes.map((o) => o.kind)).toEqual(lines.map(() => 'succeeded'));
+    for (const outcome of outcomes) expect(outcome.lateMs).toBeGreaterThanOrEqual(SEND_DELAY_MS);
   });
 
   /** One chunk of `prompts` run by one invocation on a virtual clock, calls taking `latencyMs`, one in flight. */

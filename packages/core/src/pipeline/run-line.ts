@@ -270,7 +270,8 @@ export async function runLine(deps: PipelineDeps, ctx: LineRunContext): Promise<
     firstCallAt ??= calledAt;
     const call = await deps.model.complete(body, { timeoutMs, ...(ctx.signal && { signal: ctx.signal }) });
     // The gate learns from every call; a failed report is retried with the next one, never the line's loss.
-    await permit.finish(callResultOf(call), calledAt).catch((error: unknown) =>
+    // Its lateness counts from the request's real send time when the client reports one.
+    await permit.finish(callResultOf(call), call.sentAt ?? calledAt).catch((error: unknown) =>
       deps.log.warn('could not report a call to the rate gate', {
         jobId: ctx.jobId,
         line: ref.line,

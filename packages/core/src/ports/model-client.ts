@@ -25,14 +25,25 @@ export type ModelCallFailure =
   | { readonly type: 'invalid_response'; readonly message: string; readonly requestId: string | null }
   | { readonly type: 'aborted'; readonly message: string };
 
+/**
+ * One attempt's outcome. `sentAt` (clock ms): when the request really went out — written to the socket,
+ * or as near to it as the client can tell — absent when the client cannot tell or no request left. The
+ * rate gate counts a call late from it (the work between the call and the write is the call's lateness).
+ */
 export type ModelCallResult =
   | {
       readonly kind: 'completed';
       readonly completion: ChatCompletion;
       readonly requestId: string | null;
       readonly latencyMs: number;
+      readonly sentAt?: number;
     }
-  | { readonly kind: 'failed'; readonly failure: ModelCallFailure; readonly latencyMs: number };
+  | {
+      readonly kind: 'failed';
+      readonly failure: ModelCallFailure;
+      readonly latencyMs: number;
+      readonly sentAt?: number;
+    };
 
 /**
  * Port: run one chat completion request against a reasoning endpoint, once. Implementations never throw

@@ -36,7 +36,20 @@ export interface GateSimulationOptions {
    * a descheduled process). @default none
    */
   readonly rareLateCalls?: { readonly share: number; readonly ms: number };
-  /** Random numbers in [0, 1) for `lateCallsMs` and `rareLateCalls`. @default Math.random */
+  /**
+   * This share of calls reaches the endpoint `ms` after the call was made (and after `lateCallsMs` and
+   * `rareLateCalls`): the work a permit cannot see — the SDK's request building, the HTTP path, a busy
+   * event loop before the write. The gate sees it only through the send time (`reportSendTime`).
+   * @default none
+   */
+  readonly lateAfterCall?: { readonly share: number; readonly ms: number };
+  /**
+   * Report each call's send time to the permit, as the pipeline does with a model client that reports it
+   * (`ModelCallResult.sentAt`); false reports the time the call was made, before `lateAfterCall`.
+   * @default true
+   */
+  readonly reportSendTime?: boolean;
+  /** Random numbers in [0, 1) for `lateCallsMs`, `rareLateCalls` and `lateAfterCall`. @default Math.random */
   readonly random?: () => number;
   /** Longest back-off of a holder short of slots (`RatePermitsOptions.maxBackoffMs`; the pipeline passes the window). @default the permits' own */
   readonly maxBackoffMs?: number;
@@ -126,11 +139,14 @@ export async function runGateSimulation(options: GateSimulationOptions): Promise
         const lateMs =
           rare !== undefined && random() < rare.share ? rare.ms : (options.lateCallsMs ?? 0) * random();
         if (lateMs > 0) await clock.sleep(lateMs);
+        const calledAt = clock.now();
+        const after = options.lateAfterCall;
+        if (after !== undefined && random() < after.share) await clock.sleep(after.ms);
         const callStart = clock.now();
         const outcome = await endpoint.call();
         calls.push({ startedAt: callStart, endedAt: clock.now(), holder, outcome });
         succeeded = outcome.kind === 'succeeded';
-        await decision.permit.finish(outcome, callStart);
+        await decision.permit.finish(outcome, options.reportSendTime === false ? calledAt : callStart);
       }
     };
     await Promise.all(Array.from({ length: options.linesPerWorker }, line));
