@@ -202,9 +202,12 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     ]);
     // Once only, however often; a chunk of another index is not taken: the store reads its own.
     expect((await store().completeChunk(jobId, 0, 2_500, complete)).chunksDone).toBe(1);
-    expect(await commandsOf(() => same.completeChunk(jobId, 0, 3_000, { ...complete, index: 1 }))).toEqual(
-      ['GetItem', 'UpdateItem', 'GetItem', 'GetItem'],
-    );
+    expect(await commandsOf(() => same.completeChunk(jobId, 0, 3_000, { ...complete, index: 1 }))).toEqual([
+      'GetItem',
+      'UpdateItem',
+      'GetItem',
+      'GetItem',
+    ]);
     const job = await store().getJob(jobId);
     expect(job?.settled.succeeded).toBe(4);
     expect(job?.settled.usage.completion_tokens).toBe(1 + 2 + 3 + 4);

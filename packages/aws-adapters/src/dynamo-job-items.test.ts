@@ -1,8 +1,20 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { JobRecord } from '@thinkbatch/core';
 import { emptyChunkCounters, JobStoreError } from '@thinkbatch/core';
+import { FANOUT } from '@thinkbatch/core/settings';
 import { describe, expect, it } from 'vitest';
-import { chunkFromItem, chunkSortKey, jobFromItem, jobToItem, newChunkItem } from './dynamo-job-items';
+import {
+  CHUNKS_PER_DONE_GROUP,
+  chunkFromItem,
+  chunkSortKey,
+  completionGroupSize,
+  counterAttributes,
+  doneMarkerAttribute,
+  jobFromItem,
+  jobToItem,
+  newChunkItem,
+} from './dynamo-job-items';
 
 const job: JobRecord = {
   jobId: 'j1',
@@ -84,6 +96,52 @@ describe('job items', () => {
     expect(jobFromItem(item)).toEqual(job);
   });
 
+  it('marks a new job as counting its chunks in groups; an older item (a set, or none) counts in its set', () => {
+    const item = jobToItem(job);
+    expect(item['completedChunks']).toEqual({ N: String(CHUNKS_PER_DONE_GROUP) });
+    expect(completionGroupSize(item)).toBe(CHUNKS_PER_DONE_GROUP);
+    expect(completionGroupSize({ ...item, completedChunks: { NS: ['0', '2'] } })).toBeNull();
+    const { completedChunks: _, ...older } = item;
+    expect(completionGroupSize(older)).toBeNull();
+    expect(() => completionGroupSize({ ...item, completedChunks: { N: '0' } })).toThrow(JobStoreError);
+  });
+
+  it('reads a job item with its group markers, without them in the record', () => {
+    const item = {
+      ...jobToItem(job),
+      [doneMarkerAttribute(0)]: { N: '3' },
+      [doneMarkerAttribute(89)]: { N: '1' },
+    };
+    expect(jobFromItem(item)).toEqual(job);
+  });
+
+  it('keeps the job item and a completion group item small at the largest job (maxChunksPerJob)', () => {
+    const groups = Math.ceil(FANOUT.maxChunksPerJob / CHUNKS_PER_DONE_GROUP);
+    const jobItem = { ...jobToItem(job) };
+    for (let group = 0; group < groups; group += 1) jobItem[doneMarkerAttribute(group)] = { N: '1000' };
+    expect(itemBytes(jobItem)).toBeLessThan(4 * 1024); // one read unit, the markers included
+    // The last group full, its counters and intent at large values.
+    const last = groups - 1;
+    const counters = counterAttributes({ ...job.settled, attempts: 99_999_999 });
+    const big = Object.fromEntries(Object.keys(counters).map((name) => [name, 99_999_999]));
+    const groupItem = marshall({
+      pk: `JOB#${'j'.repeat(64)}`,
+      sk: `DONE#${last}`,
+      chunks: new Set(
+        Array.from({ length: CHUNKS_PER_DONE_GROUP }, (_, i) => last * CHUNKS_PER_DONE_GROUP + i),
+      ),
+      added: CHUNKS_PER_DONE_GROUP,
+      chunksDone: CHUNKS_PER_DONE_GROUP,
+      ...big,
+      pushSeq: CHUNKS_PER_DONE_GROUP,
+      pushing: JSON.stringify({
+        seq: CHUNKS_PER_DONE_GROUP,
+        delta: { chunksDone: CHUNKS_PER_DONE_GROUP, ...big },
+      }),
+    });
+    expect(itemBytes(groupItem)).toBeLessThan(8 * 1024);
+  });
+
   it('throws a JobStoreError naming the field of a corrupt job item', () => {
     const item = { ...jobToItem(job), status: { S: 'exploded' } };
     expect(() => jobFromItem(item)).toThrow(JobStoreError);
@@ -150,3 +208,25 @@ describe('chunk items', () => {
     expect(() => chunkFromItem({ ...item, ...marshall({ c_retries: -1 }) })).toThrow(JobStoreError);
   });
 });
+
+/**
+ * DynamoDB's size of an item (its documented rules: attribute name bytes plus value bytes; a number ~1
+ * byte per two significant digits plus 1; a set the sum of its members; strings in UTF-8; 3 bytes per
+ * map or list plus 1 per element).
+ */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
+  const number = (text: string) => Math.ceil(text.replace(/^-|\.|^0+|0+$/g, '').length / 2) + 1;
+  const value = (v: AttributeValue): number => {
+    if (v.S !== undefined) return utf8(v.S);
+    if (v.N !== undefined) return number(v.N);
+    if (v.NS !== undefined) return v.NS.reduce((sum, n) => sum + number(n), 0);
+    if (v.SS !== undefined) return v.SS.reduce((sum, s) => sum + utf8(s), 0);
+    if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
+    if (v.M !== undefined)
+      return 3 + Object.entries(v.M).reduce((sum, [k, e]) => sum + utf8(k) + value(e) + 1, 0);
+    if (v.L !== undefined) return 3 + v.L.reduce((sum, e) => sum + value(e) + 1, 0);
+    throw new Error(`no size rule for ${JSON.stringify(v)}`);
+  };
+  return Object.entries(item).reduce((sum, [name, v]) => sum + utf8(name) + value(v), 0);
+}
