@@ -1,8 +1,8 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { JobRecord } from '@thinkbatch/core';
 import { emptyChunkCounters, JobStoreError } from '@thinkbatch/core';
 import { FANOUT } from '@thinkbatch/core/settings';
+import { dynamoItemBytes as itemBytes } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
 import {
   CHUNKS_PER_DONE_GROUP,
@@ -208,25 +208,3 @@ describe('chunk items', () => {
     expect(() => chunkFromItem({ ...item, ...marshall({ c_retries: -1 }) })).toThrow(JobStoreError);
   });
 });
-
-/**
- * DynamoDB's size of an item (its documented rules: attribute name bytes plus value bytes; a number ~1
- * byte per two significant digits plus 1; a set the sum of its members; strings in UTF-8; 3 bytes per
- * map or list plus 1 per element).
- */
-function itemBytes(item: Record<string, AttributeValue>): number {
-  const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
-  const number = (text: string) => Math.ceil(text.replace(/^-|\.|^0+|0+$/g, '').length / 2) + 1;
-  const value = (v: AttributeValue): number => {
-    if (v.S !== undefined) return utf8(v.S);
-    if (v.N !== undefined) return number(v.N);
-    if (v.NS !== undefined) return v.NS.reduce((sum, n) => sum + number(n), 0);
-    if (v.SS !== undefined) return v.SS.reduce((sum, s) => sum + utf8(s), 0);
-    if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
-    if (v.M !== undefined)
-      return 3 + Object.entries(v.M).reduce((sum, [k, e]) => sum + utf8(k) + value(e) + 1, 0);
-    if (v.L !== undefined) return 3 + v.L.reduce((sum, e) => sum + value(e) + 1, 0);
-    throw new Error(`no size rule for ${JSON.stringify(v)}`);
-  };
-  return Object.entries(item).reduce((sum, [name, v]) => sum + utf8(name) + value(v), 0);
-}
