@@ -44,13 +44,14 @@ async function jobWithCompleteChunks(indexes: readonly number[]): Promise<string
 function stepOf(input: { Key?: { sk?: { S?: string } }; ExpressionAttributeNames?: Record<string, string> }) {
   const sk = input.Key?.sk?.S ?? '';
   const names = Object.values(input.ExpressionAttributeNames ?? {});
+  if (sk.startsWith('DONE#') && names.includes('chunks') && names.includes('pushing')) return 'take';
   if (sk.startsWith('DONE#') && names.includes('added')) return 'add';
   if (sk.startsWith('DONE#') && names.includes('pushing')) return 'intent';
   if (sk === 'JOB' && names.some((name) => /^d_\d+$/.test(name))) return 'apply';
   return null;
 }
 
-type Step = 'add' | 'intent' | 'apply';
+type Step = 'add' | 'intent' | 'take' | 'apply';
 
 /**
  * Run `run` in a process that dies at `step`: before its request reaches the table (`before`), or after
@@ -104,22 +105,37 @@ async function expectCounted(jobId: string, indexes: readonly number[]): Promise
 }
 
 describe('chunk completion on DynamoDB: exactly once with items of bounded size', () => {
-  const crashes = (['add', 'intent', 'apply'] as const).flatMap((step) =>
-    (['before', 'after'] as const).map((when) => ({ step, when })),
-  );
+  // How the dying process completes chunk 1 — first: the first of its group (add, intent, apply); behind:
+  // after another process's push of chunk 0, which it applies first (its first `apply` is that one);
+  // fast: after its own push of chunk 0 (take = add and intent in one write, apply).
+  const crashes = [
+    ...(['add', 'intent', 'apply'] as const).map((step) => ({ path: 'first', step })),
+    ...(['add', 'apply'] as const).map((step) => ({ path: 'behind', step })),
+    ...(['take', 'apply'] as const).map((step) => ({ path: 'fast', step })),
+  ].flatMap(({ path, step }) => (['before', 'after'] as const).map((when) => ({ path, step, when })));
+
+  /** The process that is to die completing chunk 1, with chunk 0 counted before as `path` has it. */
+  async function dyingProcess(jobId: string, path: string): Promise<JobStore> {
+    const dying = store();
+    if (path !== 'first') await (path === 'fast' ? dying : store()).completeChunk(jobId, 0, 2_000);
+    await dying.getJob(jobId);
+    return dying;
+  }
+
+  /** Chunks counted once the dying process is gone: chunk 0 unless first, chunk 1 if its own apply went. */
+  const countedAfterCrash = (path: string, step: Step, when: string): number =>
+    (path === 'first' ? 0 : 1) + (step === 'apply' && when === 'after' && path !== 'behind' ? 1 : 0);
 
   it.each(crashes)(
-    'a completer dying $when its $step: the redelivery counts the chunk once',
-    async ({ step, when }) => {
+    'a completer dying $when its $step ($path): the redelivery counts the chunk once',
+    async ({ path, step, when }) => {
       const jobId = await jobWithCompleteChunks([0, 1]);
-      // One process completes chunk 0 and dies completing chunk 1 (it knows its push of chunk 0 applied).
-      const dying = store();
-      await dying.completeChunk(jobId, 0, 2_000);
+      const dying = await dyingProcess(jobId, path);
       await dyingAt(step, when, () => dying.completeChunk(jobId, 1, 3_000));
-      const left = (await store().getJob(jobId))?.chunksDone;
-      expect(left).toBe(step === 'apply' && when === 'after' ? 2 : 1);
+      expect((await store().getJob(jobId))?.chunksDone).toBe(countedAfterCrash(path, step, when));
       // The redelivered chunk, then late duplicates of both, each from another process.
-      expect((await store().completeChunk(jobId, 1, 4_000)).chunksDone).toBe(2);
+      expect((await store().completeChunk(jobId, 1, 4_000)).chunksDone).toBe(path === 'first' ? 1 : 2);
+      await store().completeChunk(jobId, 0, 5_000);
       await store().completeChunk(jobId, 1, 5_000);
       await store().completeChunk(jobId, 0, 5_000);
       await expectCounted(jobId, [0, 1]);
@@ -127,18 +143,17 @@ describe('chunk completion on DynamoDB: exactly once with items of bounded size'
   );
 
   it.each(crashes)(
-    'a completer dying $when its $step: the next completer of the group counts both',
-    async ({ step, when }) => {
+    'a completer dying $when its $step ($path): the next completer of the group counts both',
+    async ({ path, step, when }) => {
       const jobId = await jobWithCompleteChunks([0, 1, 2]);
-      // One process completes chunk 0 and dies completing chunk 1 (it knows its push of chunk 0 applied).
-      const dying = store();
-      await dying.completeChunk(jobId, 0, 2_000);
+      const dying = await dyingProcess(jobId, path);
       await dyingAt(step, when, () => dying.completeChunk(jobId, 1, 3_000));
       const next = await store().completeChunk(jobId, 2, 4_000);
-      // Chunk 1 was taken by its group before its completer died (add applied): it is counted with chunk 2.
-      const taken = !(step === 'add' && when === 'before');
-      expect(next.chunksDone).toBe(taken ? 3 : 2);
+      // Chunk 1 was taken by its group before its completer died (its first write applied): counted with 2.
+      const taken = !((step === 'add' || step === 'take') && when === 'before');
+      expect(next.chunksDone).toBe((path === 'first' ? 0 : 1) + (taken ? 1 : 0) + 1);
       await store().completeChunk(jobId, 1, 5_000);
+      await store().completeChunk(jobId, 0, 5_000);
       await expectCounted(jobId, [0, 1, 2]);
     },
   );
@@ -154,6 +169,23 @@ describe('chunk completion on DynamoDB: exactly once with items of bounded size'
     // Each completer's answer includes its own chunk: the last answer to land saw them all.
     expect(Math.max(...jobs.map((job) => job.chunksDone))).toBe(indexes.length);
     for (const job of jobs) expect(job.chunksDone).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts chunks completed at once by three processes, each chunk by all three, once each', async () => {
+    const indexes = [...Array.from({ length: 30 }, (_, i) => i), 1_000, 1_001];
+    const jobId = await jobWithCompleteChunks(indexes);
+    const processes = [store(), store(), store()];
+    // Waves, so that the processes know pushes of their own (and take the one-write way) in later waves.
+    for (let wave = 0; wave < 3; wave += 1) {
+      const slice = indexes.filter((_, i) => i % 3 === wave);
+      await Promise.all(
+        processes.flatMap((process) => slice.map((index) => process.completeChunk(jobId, index, 2_000))),
+      );
+    }
+    await Promise.all(
+      processes.flatMap((process) => indexes.map((index) => process.completeChunk(jobId, index, 3_000))),
+    );
+    await expectCounted(jobId, indexes);
   });
 
   it('answers each completer with a job that includes its chunk', async () => {
@@ -192,24 +224,30 @@ describe('chunk completion on DynamoDB: exactly once with items of bounded size'
     await expectCounted(jobId, indexes);
   });
 
-  it('completes a chunk it is given in three writes and no read once the job was read', async () => {
-    const jobId = await jobWithCompleteChunks([0, 1]);
+  it('completes a chunk in three writes and no read, and the next of its group in two', async () => {
+    const jobId = await jobWithCompleteChunks([0, 1, 2]);
     const same = store();
     await same.getJob(jobId);
     const complete = await same.getChunk(jobId, 0);
-    if (complete === null) throw new Error('chunk 0 is missing');
+    const next = await same.getChunk(jobId, 1);
+    if (complete === null || next === null) throw new Error('a chunk is missing');
     expect(await requestsOf(() => same.completeChunk(jobId, 0, 2_000, complete))).toEqual([
       'add',
       'intent',
       'apply',
     ]);
-    // A repeat: its add refused, the group read, nothing left to push, the job read for the answer.
+    // It pushed the group last: add and intent in one write.
+    expect(await requestsOf(() => same.completeChunk(jobId, 1, 2_000, next))).toEqual(['take', 'apply']);
+    // A repeat: its take and add refused, the group read, nothing left to push, the job read for the answer.
     expect(await requestsOf(() => same.completeChunk(jobId, 0, 2_500, complete))).toEqual([
+      'take',
       'add',
       'GetItem',
       'GetItem',
     ]);
-    await expectCounted(jobId, [0]);
+    // Another process pushed the group since: the take is refused, the usual three writes follow.
+    await store().completeChunk(jobId, 2, 3_000);
+    await expectCounted(jobId, [0, 1, 2]);
   });
 
   it('finishes a job created before the groups in its own set, a chunk counted before included', async () => {

@@ -76,6 +76,8 @@ export interface AppliedPushes {
   note(jobId: string, index: number, seq: number): void;
   /** Whether this process applied push `seq` of the chunk. */
   has(jobId: string, index: number, seq: number): boolean;
+  /** The last push of the chunk this process applied, if it remembers one. */
+  last(jobId: string, index: number): number | undefined;
 }
 
 export function createAppliedPushes(most: number = MOST_APPLIED_CHUNKS): AppliedPushes {
@@ -83,6 +85,7 @@ export function createAppliedPushes(most: number = MOST_APPLIED_CHUNKS): Applied
   return {
     note: (jobId, index, seq) => applied.set(jobId, index, seq),
     has: (jobId, index, seq) => applied.get(jobId, index) === seq,
+    last: (jobId, index) => applied.get(jobId, index),
   };
 }
 
