@@ -49,7 +49,11 @@ import { STORAGE } from '@thinkbatch/core/settings';
  * (a refusal proves it was applied: markers only move by applying intents, one at a time) — so intents
  * reach the job in order and an intent is never cleared: the next overwrites it. A completion runs (2)
  * and (3) until a read of the group shows its chunk taken by an intent (`added` − pending `chunksDone` ≥
- * the `added` it saw after (1)) and that intent applied. Hence: a crash after (1) leaves the chunk
+ * the `added` it saw after (1)) and that intent applied. A process that applied the group's last push
+ * (seq s) may do (1) and (2) in one write for its chunk alone — ADD i to `chunks` and set the intent
+ * of this chunk's counters, conditional `NOT contains(chunks, i) AND pushSeq = s` — bypassing `added`
+ * and the pending counters (which count queued chunks only, so a queued chunk's test stays exact); a
+ * refusal falls back to (1). Hence: a crash after (1) leaves the chunk
  * pending, a crash after (2) leaves an intent, and the next completer of the group — or the redelivered
  * chunk, whose (1) is refused — applies them; a duplicate or late completion is refused at (1) and at
  * worst re-applies an intent the marker refuses; concurrent completers race only at (2), where the loser
