@@ -6,8 +6,9 @@
  * index order (a job read: the job item as it is at that completion).
  *
  * Before: one UpdateItem of the job item, whose `completedChunks` set holds every chunk counted so far.
- * After: the chunk's completion group item (add, then the push's intent) and the job item (apply), whose
- * size no longer depends on the chunks counted but on the groups (one marker per 1,000 chunks).
+ * After: the chunk's completion group item (add, then the push's intent; or both in one write, the take
+ * of a process that pushed the group last) and the job item (apply), whose size no longer depends on the
+ * chunks counted but on the groups (one marker per 1,000 chunks).
  */
 
 import { parseArgs } from 'node:util';
@@ -119,7 +120,7 @@ for (const chunks of sizes) {
   // Before: the job item with i numbers in its set, for the i-th completion.
   let setBytes = 0;
   const before = { write: 0, read: 0 };
-  const after = { write: 0, read: 0 };
+  const after = { write: 0, read: 0, take: 0 };
   let markerBytes = 0;
   const groupSize = new Map<number, number>();
   for (let i = 0; i < chunks; i += 1) {
@@ -144,17 +145,18 @@ for (const chunks of sizes) {
     after.write += writeUnits(bytesAt(k), added) + writeUnits(added, bytesAt(k + 1));
     const jobBytes = baseJobBytes + 'completedChunks'.length + 3 + markerBytes;
     after.write += writeUnits(jobBytes, jobBytes);
+    after.take += writeUnits(bytesAt(k), bytesAt(k + 1)) + writeUnits(jobBytes, jobBytes);
     after.read += readUnits(jobBytes);
   }
   const per = (units: number): string => (units / chunks).toFixed(1);
   rows.push(
-    `| ${chunks.toLocaleString('en-US')} | ${per(before.write)} | ${per(after.write)} | ${per(before.read)} | ${per(after.read)} | ${Math.round((baseJobBytes + setBytes) / 1024)} KB | ${((baseJobBytes + markerBytes) / 1024).toFixed(1)} KB |`,
+    `| ${chunks.toLocaleString('en-US')} | ${per(before.write)} | ${per(after.write)} | ${per(after.take)} | ${per(before.read)} | ${per(after.read)} | ${Math.round((baseJobBytes + setBytes) / 1024)} KB | ${((baseJobBytes + markerBytes) / 1024).toFixed(1)} KB |`,
   );
 }
 process.stdout.write(
   [
-    '| chunks in the job | write units per completion, before | after | read units per job read, before | after | job item at the end, before | after |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| chunks in the job | write units per completion, before | after (add, intent, apply) | after (take, apply) | read units per job read, before | after | job item at the end, before | after |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
   ].join('\n'),
