@@ -67,6 +67,10 @@ function chunkDelta(chunk: ChunkRecord): Record<string, number> {
   return { chunksDone: 1, ...counterAttributes(chunk.counters) };
 }
 
+/**
+ * Chunk completion over one table (the job store's `completeChunk`). It remembers, per process, the
+ * pushes it applied (so its own intents need no re-applying) and how each job it saw counts its chunks.
+ */
 export function createDynamoChunkCompletion(table: DynamoTable): DynamoChunkCompletion {
   const applied = createAppliedPushes();
   const fastPath = createFastPathCredit();
