@@ -250,6 +250,25 @@ describe('chunk completion on DynamoDB: exactly once with items of bounded size'
     await expectCounted(jobId, [0, 1, 2]);
   });
 
+  it('takes the chunks of one group a process completes at once one after another: two writes each', async () => {
+    const indexes = [0, 1, 2, 3, 4, 5];
+    const jobId = await jobWithCompleteChunks(indexes);
+    const same = store();
+    await same.getJob(jobId);
+    const chunks = await Promise.all(indexes.map((index) => same.getChunk(jobId, index)));
+    const requests = await requestsOf(() =>
+      Promise.all(chunks.map((chunk, index) => same.completeChunk(jobId, index, 2_000, chunk ?? undefined))),
+    );
+    // The first as the group's first (add, intent, apply), then each a take and an apply; no read.
+    expect(requests).toEqual([
+      'add',
+      'intent',
+      'apply',
+      ...indexes.slice(1).flatMap(() => ['take', 'apply']),
+    ]);
+    await expectCounted(jobId, indexes);
+  });
+
   it('finishes a job created before the groups in its own set, a chunk counted before included', async () => {
     const jobId = await jobWithCompleteChunks([0, 1, 2]);
     // The job item as the older version left it: chunk 0 counted into its set and counters.
