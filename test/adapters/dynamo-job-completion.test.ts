@@ -238,11 +238,14 @@ describe('chunk completion on DynamoDB: exactly once with items of bounded size'
     ]);
     // It pushed the group last: add and intent in one write.
     expect(await requestsOf(() => same.completeChunk(jobId, 1, 2_000, next))).toEqual(['take', 'apply']);
-    // A repeat: its take and add refused, the group read, nothing left to push, the job read for the answer.
-    expect(await requestsOf(() => same.completeChunk(jobId, 0, 2_500, complete))).toEqual([
-      'take',
+    // A repeat in the same process, which saw it counted: only the job is read, for the answer.
+    expect(await requestsOf(() => same.completeChunk(jobId, 0, 2_500, complete))).toEqual(['GetItem']);
+    // Another process's repeat: its add refused, the group read, the intent applied again (refused), the job read.
+    expect(await requestsOf(() => store().completeChunk(jobId, 0, 2_500, complete))).toEqual([
+      'GetItem',
       'add',
       'GetItem',
+      'apply',
       'GetItem',
     ]);
     // Another process pushed the group since: the take is refused, the usual three writes follow.

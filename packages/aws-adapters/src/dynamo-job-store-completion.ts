@@ -46,6 +46,8 @@ export interface DynamoChunkCompletion {
   noteJobItem(jobId: string, item: Item): void;
 }
 
+/** What {@link createDynamoChunkCompletion} notes for a chunk it saw counted. */
+const COUNTED = 1;
 /** Sort key prefix of completion group items. */
 const DONE_SORT_PREFIX = 'DONE#';
 /** Rounds of one completion before it gives up (each round some completer of the group makes progress). */
@@ -73,6 +75,8 @@ function chunkDelta(chunk: ChunkRecord): Record<string, number> {
  */
 export function createDynamoChunkCompletion(table: DynamoTable): DynamoChunkCompletion {
   const applied = createAppliedPushes();
+  // The chunks this process saw counted (the last 1,000), noted as pushes of seq COUNTED.
+  const countedHere = createAppliedPushes();
   const fastPath = createFastPathCredit();
   const groupSizes = new Map<string, number | null>();
   const noteJobItem = (jobId: string, item: Item): void => {
@@ -236,35 +240,61 @@ export function createDynamoChunkCompletion(table: DynamoTable): DynamoChunkComp
     return written === null ? null : push;
   };
 
+  /**
+   * This process's completions of one group, one after another: each then finds the last push its own
+   * and takes its chunk in one write, where completions racing in one process would refuse each other's
+   * takes and fall back to three writes and reads. Across processes they still race (the protocol's).
+   */
+  const groupTurns = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    const before = groupTurns.get(key) ?? Promise.resolve();
+    const mine = before.then(run, run);
+    groupTurns.set(key, mine);
+    const leave = (): void => {
+      if (groupTurns.get(key) === mine) groupTurns.delete(key);
+    };
+    mine.then(leave, leave);
+    return mine;
+  };
+
+  const completeInGroup = async (chunk: ChunkRecord, group: number, now: number): Promise<JobRecord> => {
+    const { jobId, index } = chunk;
+    const known = applied.last(jobId, group);
+    if (known !== undefined && fastPath.worthTrying()) {
+      const push = await takeIntoIntent(chunk, group, known);
+      fastPath.outcome(push !== null);
+      if (push !== null)
+        return (await apply(jobId, group, push, now)) ?? jobFromItem(await readJobItem(jobId));
+    }
+    const x = createExpressionContext();
+    const chunks = x.path('chunks');
+    const adds = Object.entries(chunkDelta(chunk))
+      .filter(([, by]) => by !== 0)
+      .map(([attribute, by]) => `, ${x.path(attribute)} ${x.value(by)}`)
+      .join('');
+    const added = await table.update(`UpdateItem completions ${group} of job ${jobId} add chunk ${index}`, {
+      Key: groupKey(jobId, group),
+      UpdateExpression: `ADD ${chunks} ${x.value(new Set([index]))}, ${x.path('added')} ${x.value(1)}${adds}`,
+      ConditionExpression: `NOT contains(${chunks}, ${x.value(index)})`,
+      ...x.attributes(),
+    });
+    // Refused: added before (a repeat, or a completer that died): see it pushed all the same.
+    const item = added ?? (await readGroup(jobId, group));
+    return drain(jobId, group, item, numberField(unmarshall(item), 'added'), now);
+  };
+
   return {
     noteJobItem,
     complete: async (chunk, now) => {
       const { jobId, index } = chunk;
+      // Counted by this process before (a delivery that found it complete again): the job as it is now.
+      if (countedHere.has(jobId, index, COUNTED)) return jobFromItem(await readJobItem(jobId));
       const size = await groupSizeOf(jobId);
       if (size === null) return completeInJobSet(chunk, now);
       const group = Math.floor(index / size);
-      const known = applied.last(jobId, group);
-      if (known !== undefined && fastPath.worthTrying()) {
-        const push = await takeIntoIntent(chunk, group, known);
-        fastPath.outcome(push !== null);
-        if (push !== null)
-          return (await apply(jobId, group, push, now)) ?? jobFromItem(await readJobItem(jobId));
-      }
-      const x = createExpressionContext();
-      const chunks = x.path('chunks');
-      const adds = Object.entries(chunkDelta(chunk))
-        .filter(([, by]) => by !== 0)
-        .map(([attribute, by]) => `, ${x.path(attribute)} ${x.value(by)}`)
-        .join('');
-      const added = await table.update(`UpdateItem completions ${group} of job ${jobId} add chunk ${index}`, {
-        Key: groupKey(jobId, group),
-        UpdateExpression: `ADD ${chunks} ${x.value(new Set([index]))}, ${x.path('added')} ${x.value(1)}${adds}`,
-        ConditionExpression: `NOT contains(${chunks}, ${x.value(index)})`,
-        ...x.attributes(),
-      });
-      // Refused: added before (a repeat, or a completer that died): see it pushed all the same.
-      const item = added ?? (await readGroup(jobId, group));
-      return drain(jobId, group, item, numberField(unmarshall(item), 'added'), now);
+      const job = await inTurn(`${jobId}#${group}`, () => completeInGroup(chunk, group, now));
+      countedHere.note(jobId, index, COUNTED);
+      return job;
     },
   };
 }
