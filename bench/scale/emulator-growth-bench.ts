@@ -5,7 +5,7 @@
  *
  * For each size N (chunks of 50 one-token lines): a fresh embedded runtime on a data directory, as `run`
  * has it, filled the way a job of N chunks fills it mid-run — the input object (N × 50 lines), the job
- * item with half its chunks counted in `completedChunks`, N chunk items (written as fan-out writes
+ * item with half its chunks counted (completion groups and markers), N chunk items (written as fan-out writes
  * them), N run_chunk messages queued, N result objects of ~8 KB — then each per-chunk operation of the
  * workers timed on its own, through the runtime's adapters and SDK clients over HTTP (both emulators run
  * in this process, so the CPU time per operation includes theirs). Reported per operation: median and
@@ -18,13 +18,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
+import { CHUNKS_PER_DONE_GROUP, doneMarkerAttribute } from '../../packages/aws-adapters/src/dynamo-job-items';
 import { encodeWorkMessageBody, type ModelClient, type RunChunkMessage } from '../../packages/core/src/index';
 import { STORAGE } from '../../packages/core/src/settings';
 import { type LocalRuntime, startLocalRuntime } from '../../packages/local/src/index';
@@ -162,16 +163,13 @@ async function measureSize(
     log(
       `${chunks} chunks: input and chunk items after ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-    // Half the chunks counted into the job (the job item mid-run), in one update of the same attributes.
-    const counted = Array.from({ length: Math.floor(chunks / 2) }, (_, i) => String(chunks - 1 - i));
-    await clients.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: resources.tableName,
-        Key: { [STORAGE.tablePartitionKey]: { S: `JOB#${jobId}` }, [STORAGE.tableSortKey]: { S: 'JOB' } },
-        UpdateExpression: 'ADD completedChunks :done, chunksDone :n',
-        ExpressionAttributeValues: { ':done': { NS: counted }, ':n': { N: String(counted.length) } },
-      }),
-    );
+    // Half the chunks counted into the job (mid-run), written as completions leave them: per completion
+    // group (`DONE#<g>`) the set of its counted chunks and its last push; on the job item the counts and one
+    // marker per group. Chunks 0 … ops − 1 (timed below) are not among them, but share group 0 with counted
+    // ones (group 0 nearly full: its largest item).
+    const offset = Math.min(ops, chunks - Math.floor(chunks / 2));
+    const counted = Array.from({ length: Math.floor(chunks / 2) }, (_, i) => offset + i);
+    await fillCompletions(clients.dynamodb, resources.tableName, jobId, counted);
 
     // N run_chunk messages queued, as fan-out sends them.
     const ranges = lineRanges(lines);
@@ -295,6 +293,50 @@ async function measureSize(
     await runtime.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The items completions of `counted` leave (see `dynamo-job-items.ts`, "Completion"), written directly. */
+async function fillCompletions(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  jobId: string,
+  counted: readonly number[],
+): Promise<void> {
+  const pk = { S: `JOB#${jobId}` };
+  const groups = new Map<number, string[]>();
+  for (const index of counted) {
+    const group = Math.floor(index / CHUNKS_PER_DONE_GROUP);
+    groups.set(group, [...(groups.get(group) ?? []), String(index)]);
+  }
+  for (const [group, indexes] of groups) {
+    const push = { seq: 1, delta: { chunksDone: indexes.length } };
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          [STORAGE.tablePartitionKey]: pk,
+          [STORAGE.tableSortKey]: { S: `DONE#${group}` },
+          chunks: { NS: indexes },
+          added: { N: String(indexes.length) },
+          chunksDone: { N: '0' },
+          pushSeq: { N: '1' },
+          pushing: { S: JSON.stringify(push) },
+        },
+      }),
+    );
+  }
+  const markers = [...groups.keys()].map((_, i) => `#m${i} = :one`);
+  await dynamodb.send(
+    new UpdateItemCommand({
+      TableName: tableName,
+      Key: { [STORAGE.tablePartitionKey]: pk, [STORAGE.tableSortKey]: { S: 'JOB' } },
+      UpdateExpression: `SET ${markers.join(', ')} ADD chunksDone :n`,
+      ExpressionAttributeNames: Object.fromEntries(
+        [...groups.keys()].map((group, i) => [`#m${i}`, doneMarkerAttribute(group)]),
+      ),
+      ExpressionAttributeValues: { ':one': { N: '1' }, ':n': { N: String(counted.length) } },
+    }),
+  );
 }
 
 const bySize: Record<string, Record<string, OperationFigures>> = {};

@@ -1,8 +1,20 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { JobRecord } from '@thinkbatch/core';
 import { emptyChunkCounters, JobStoreError } from '@thinkbatch/core';
+import { FANOUT } from '@thinkbatch/core/settings';
+import { dynamoItemBytes as itemBytes } from '@thinkbatch/testing';
 import { describe, expect, it } from 'vitest';
-import { chunkFromItem, chunkSortKey, jobFromItem, jobToItem, newChunkItem } from './dynamo-job-items';
+import {
+  CHUNKS_PER_DONE_GROUP,
+  chunkFromItem,
+  chunkSortKey,
+  completionGroupSize,
+  counterAttributes,
+  doneMarkerAttribute,
+  jobFromItem,
+  jobToItem,
+  newChunkItem,
+} from './dynamo-job-items';
 
 const job: JobRecord = {
   jobId: 'j1',
@@ -82,6 +94,52 @@ describe('job items', () => {
   it('ignores the completedChunks set when reading a job', () => {
     const item = { ...jobToItem(job), completedChunks: { NS: ['0', '2'] } };
     expect(jobFromItem(item)).toEqual(job);
+  });
+
+  it('marks a new job as counting its chunks in groups; an older item (a set, or none) counts in its set', () => {
+    const item = jobToItem(job);
+    expect(item['completedChunks']).toEqual({ N: String(CHUNKS_PER_DONE_GROUP) });
+    expect(completionGroupSize(item)).toBe(CHUNKS_PER_DONE_GROUP);
+    expect(completionGroupSize({ ...item, completedChunks: { NS: ['0', '2'] } })).toBeNull();
+    const { completedChunks: _, ...older } = item;
+    expect(completionGroupSize(older)).toBeNull();
+    expect(() => completionGroupSize({ ...item, completedChunks: { N: '0' } })).toThrow(JobStoreError);
+  });
+
+  it('reads a job item with its group markers, without them in the record', () => {
+    const item = {
+      ...jobToItem(job),
+      [doneMarkerAttribute(0)]: { N: '3' },
+      [doneMarkerAttribute(89)]: { N: '1' },
+    };
+    expect(jobFromItem(item)).toEqual(job);
+  });
+
+  it('keeps the job item and a completion group item small at the largest job (maxChunksPerJob)', () => {
+    const groups = Math.ceil(FANOUT.maxChunksPerJob / CHUNKS_PER_DONE_GROUP);
+    const jobItem = { ...jobToItem(job) };
+    for (let group = 0; group < groups; group += 1) jobItem[doneMarkerAttribute(group)] = { N: '1000' };
+    expect(itemBytes(jobItem)).toBeLessThan(4 * 1024); // one read unit, the markers included
+    // The last group full, its counters and intent at large values.
+    const last = groups - 1;
+    const counters = counterAttributes({ ...job.settled, attempts: 99_999_999 });
+    const big = Object.fromEntries(Object.keys(counters).map((name) => [name, 99_999_999]));
+    const groupItem = marshall({
+      pk: `JOB#${'j'.repeat(64)}`,
+      sk: `DONE#${last}`,
+      chunks: new Set(
+        Array.from({ length: CHUNKS_PER_DONE_GROUP }, (_, i) => last * CHUNKS_PER_DONE_GROUP + i),
+      ),
+      added: CHUNKS_PER_DONE_GROUP,
+      chunksDone: CHUNKS_PER_DONE_GROUP,
+      ...big,
+      pushSeq: CHUNKS_PER_DONE_GROUP,
+      pushing: JSON.stringify({
+        seq: CHUNKS_PER_DONE_GROUP,
+        delta: { chunksDone: CHUNKS_PER_DONE_GROUP, ...big },
+      }),
+    });
+    expect(itemBytes(groupItem)).toBeLessThan(8 * 1024);
   });
 
   it('throws a JobStoreError naming the field of a corrupt job item', () => {

@@ -19,8 +19,8 @@ import { STORAGE } from '@thinkbatch/core/settings';
  *
  * - job:   pk `JOB#<jobId>`, sk `JOB`; the JobRecord's fields as top-level attributes (null fields are
  *   absent, so `if_not_exists` can set them once) except `settled`, kept as the same flat counters a
- *   chunk has (below; `completeChunk` ADDs a chunk's counters to them), plus `completedChunks` (number
- *   set of chunk indexes counted into `chunksDone`), and `unfinished` = `JOB` while the job is not
+ *   chunk has (below; chunk completions ADD a chunk's counters to them), plus `completedChunks` and the
+ *   markers `d_<g>` (see "Completion"), and `unfinished` = `JOB` while the job is not
  *   terminal: the key of the sparse index `STORAGE.unfinishedJobsIndex` (KEYS_ONLY), removed by the
  *   transition to a terminal status, so the index holds unfinished jobs only. One index partition: its
  *   items change only when a job starts or ends, so that is fine for any realistic number of jobs in
@@ -34,10 +34,42 @@ import { STORAGE } from '@thinkbatch/core/settings';
  *   number; they exist from creation, as a nested `SET` needs its parent map), `enqueued`, and the counters as flat numbers: `c_<status>`, `c_attempts`, `c_retries`,
  *   `u_<usage field>`, `u_lines_with_usage`, `unk_<usage field>` (top-level `ADD` only, which every
  *   DynamoDB implementation supports; nested paths would also need their parent maps to exist).
+ * - completion group: pk `JOB#<jobId>`, sk `DONE#<g>` for the chunks g × G … g × G + G − 1 (G =
+ *   {@link CHUNKS_PER_DONE_GROUP}): `chunks` (number set of the chunks counted), `added` (how many),
+ *   pending counters (`chunksDone` and the flat counters added and not yet taken by a push), `pushSeq`
+ *   and `pushing` (JSON `{ seq, delta }`, the last push). Written by `dynamo-job-store-completion.ts`.
  *
- * Item size (400 KB limit). Job item: ~1–2 KB of fields plus `completedChunks` at ≤ 4 bytes per index
- * (DynamoDB stores about one byte per two digits), so ~95,000 chunks per job (~4.7 M lines at the default
- * 50 lines per chunk). Chunk item: ~55 bytes per line plus its result key (the pipeline's keys are ~85
+ * Completion (exactly once, no transactions, every item of bounded size). A complete chunk's counters
+ * are final. (1) Its group item, conditional `NOT contains(chunks, i)`, ADDs i, `added` 1 and the
+ * chunk's counters to the pending counters; (2) a push takes the pending counters as read into an intent
+ * (`pushing` = { seq, delta }, `pushSeq` + 1, the delta subtracted from the pending counters; conditional
+ * on `pushSeq` as read, so two pushers never take the same counters, and counters added meanwhile stay
+ * pending); (3) the job item, conditional on its marker `d_<g>` < seq, ADDs the delta to `chunksDone` and
+ * the settled counters and sets `d_<g>` = seq. A push is begun only once the group's last intent is known
+ * applied — applied by this process, or applied by it again and then accepted or refused by the marker
+ * (a refusal proves it was applied: markers only move by applying intents, one at a time) — so intents
+ * reach the job in order and an intent is never cleared: the next overwrites it. A completion runs (2)
+ * and (3) until a read of the group shows its chunk taken by an intent (`added` − pending `chunksDone` ≥
+ * the `added` it saw after (1)) and that intent applied. A process that applied the group's last push
+ * (seq s) may do (1) and (2) in one write for its chunk alone — ADD i to `chunks` and set the intent
+ * of this chunk's counters, conditional `NOT contains(chunks, i) AND pushSeq = s` — bypassing `added`
+ * and the pending counters (which count queued chunks only, so a queued chunk's test stays exact); a
+ * refusal falls back to (1). Hence: a crash after (1) leaves the chunk
+ * pending, a crash after (2) leaves an intent, and the next completer of the group — or the redelivered
+ * chunk, whose (1) is refused — applies them; a duplicate or late completion is refused at (1) and at
+ * worst re-applies an intent the marker refuses; concurrent completers race only at (2), where the loser
+ * reads the group again. `chunksDone` and `settled` on the job item are exact once every push is applied,
+ * which every completer waits for; the job item carries one marker per group, not one number per chunk.
+ * `completedChunks` on a job item tells how it counts: a number, G (jobs created since the groups; ADDing
+ * a number set to it fails, so a worker of the older version cannot count a chunk of such a job the old
+ * way); a number set, or absent, on a job created before: the chunk indexes counted so far, kept and
+ * completed as before (`ADD chunksDone 1, completedChunks {i}` conditional `NOT contains`).
+ *
+ * Item size (400 KB limit). Job item: ~1–2 KB of fields plus ~8 bytes per group marker (90 at 90,000
+ * chunks); group item: ≤ G indexes at ≤ 5 bytes (~5 KB) plus ~0.5 KB of counters and ~0.5 KB of intent.
+ * Neither bounds a job any more; progress shards do (`dynamo-job-progress.ts`: ~10 bytes per chunk in
+ * each of 16 shards, ~56 KB per shard at 90,000 chunks, ~580,000 chunks to reach 400 KB). Chunk item:
+ * ~55 bytes per line plus its result key (the pipeline's keys are ~85
  * bytes), so ~140 B per line: the 500-line maximum of `linesPerChunk` is ~70 KB, the hard limit ~2,800 lines.
  * A lease adds ~30 bytes plus its holder while its line runs; recording the line drops it.
  */
@@ -49,6 +81,28 @@ export const JOB_SORT_KEY = 'JOB';
 export const CHUNK_SORT_PREFIX = 'CHUNK#';
 /** Chunk indexes are zero-padded to this many digits so the sort key orders numerically. */
 const INDEX_DIGITS = 8;
+
+/** Chunks per completion group item (`DONE#<g>`); new job items carry it as `completedChunks`. */
+export const CHUNKS_PER_DONE_GROUP = 1_000;
+/** Job item attribute: how the job counts its chunks (see "Completion" above). */
+export const COMPLETED_CHUNKS = 'completedChunks';
+/** Prefix of the job item's per-group markers: `d_<g>` = the last push of group g applied. */
+const DONE_MARKER_PREFIX = 'd_';
+
+/** The job item's marker of completion group `group`. */
+export function doneMarkerAttribute(group: number): string {
+  return `${DONE_MARKER_PREFIX}${group}`;
+}
+
+/** The completion group size of a job item, or null for a job counting chunks in its own set (an older job). */
+export function completionGroupSize(item: Item): number | null {
+  const value = item[COMPLETED_CHUNKS]?.N;
+  if (value === undefined) return null;
+  const size = Number(value);
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new JobStoreError(`job item: completedChunks ${value} is not a group size`);
+  return size;
+}
 
 /** Hash key attribute of the sparse index of unfinished jobs. */
 export const UNFINISHED = STORAGE.unfinishedJobsKey;
@@ -115,6 +169,7 @@ export function jobToItem(job: JobRecord): Item {
     [SK]: JOB_SORT_KEY,
     [CREATED_KEY]: jobListPosition(job),
     [INPUT_KEY]: job.input.key,
+    [COMPLETED_CHUNKS]: CHUNKS_PER_DONE_GROUP,
   };
   for (const field of NULLABLE_JOB_FIELDS) if (fields[field] === null) delete fields[field];
   if (!isTerminalJobStatus(job.status)) fields[UNFINISHED] = UNFINISHED_MARK;
@@ -123,8 +178,11 @@ export function jobToItem(job: JobRecord): Item {
 
 /** The record of a job item, validated; a corrupt item throws `JobStoreError`. */
 export function jobFromItem(item: Item): JobRecord {
-  // `completedChunks` is not part of the record and holds up to ~90,000 numbers: not unmarshalled.
-  const { completedChunks: _completedChunks, ...recordAttributes } = item;
+  // Not part of the record: `completedChunks` (an older job's set holds up to ~90,000 numbers: not
+  // unmarshalled) and the completion markers.
+  const recordAttributes: Item = {};
+  for (const [name, value] of Object.entries(item))
+    if (name !== COMPLETED_CHUNKS && !name.startsWith(DONE_MARKER_PREFIX)) recordAttributes[name] = value;
   const fields = unmarshall(recordAttributes);
   for (const field of NULLABLE_JOB_FIELDS) fields[field] ??= null;
   // Items from before the settled counters lack some or all of them (ADD creates only those it adds): 0.

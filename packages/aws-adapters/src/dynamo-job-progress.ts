@@ -68,21 +68,24 @@ const MOST_SEEN_CHUNKS = 1_000;
 const MOST_APPLIED_CHUNKS = 1_000;
 
 /**
- * The last push of each chunk this process applied to the job counter (its seq), so that its intent can
- * stay on the chunk item: the next push knows it needs no applying. Forgetting one costs a request (the
+ * The last push of each chunk (or completion group) this process applied (its seq), so that its intent can
+ * stay on the item: the next push knows it needs no applying. Forgetting one costs a request (the
  * intent is applied again, refused, and cleared), never a count.
  */
-interface AppliedPushes {
+export interface AppliedPushes {
   note(jobId: string, index: number, seq: number): void;
   /** Whether this process applied push `seq` of the chunk. */
   has(jobId: string, index: number, seq: number): boolean;
+  /** The last push of the chunk this process applied, if it remembers one. */
+  last(jobId: string, index: number): number | undefined;
 }
 
-function createAppliedPushes(most: number = MOST_APPLIED_CHUNKS): AppliedPushes {
+export function createAppliedPushes(most: number = MOST_APPLIED_CHUNKS): AppliedPushes {
   const applied = createRecentChunks<number>(most);
   return {
     note: (jobId, index, seq) => applied.set(jobId, index, seq),
     has: (jobId, index, seq) => applied.get(jobId, index) === seq,
+    last: (jobId, index) => applied.get(jobId, index),
   };
 }
 

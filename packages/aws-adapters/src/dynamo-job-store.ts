@@ -19,7 +19,6 @@ import {
   CHUNK_SORT_PREFIX,
   chunkFromItem,
   chunkKey,
-  counterAttributes,
   type Item,
   jobFromItem,
   jobKey,
@@ -33,6 +32,7 @@ import {
 } from './dynamo-job-items';
 import { createJobLister } from './dynamo-job-list';
 import { createDynamoJobProgress, createSeenChunkItems } from './dynamo-job-progress';
+import { createDynamoChunkCompletion } from './dynamo-job-store-completion';
 import {
   CANCEL_MARK,
   claimedAttempts,
@@ -79,9 +79,12 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
   const batchWriter = createDynamoBatchWriter(client, tableName);
   // What records answer with (ALL_NEW), for the job counter's next push of the chunk.
   const seenChunks = createSeenChunkItems();
+  const completion = createDynamoChunkCompletion(table);
   const getJob = async (jobId: string): Promise<JobRecord | null> => {
     const item = await table.get(`GetItem job ${jobId}`, jobKey(jobId));
-    return item === null ? null : jobFromItem(item);
+    if (item === null) return null;
+    completion.noteJobItem(jobId, item);
+    return jobFromItem(item);
   };
   const getChunk = async (jobId: string, index: number): Promise<ChunkRecord | null> => {
     const item = await table.get(`GetItem chunk ${index} of job ${jobId}`, chunkKey(jobId, index));
@@ -382,19 +385,7 @@ export function createDynamoJobStore(options: DynamoJobStoreOptions): JobStore {
         });
       }
       // A complete chunk's counters no longer change (every line is recorded, once): add them as read.
-      const x = createExpressionContext();
-      const done = x.path('completedChunks');
-      const settled = Object.entries(counterAttributes(chunk.counters))
-        .filter(([, by]) => by !== 0)
-        .map(([attribute, by]) => `, ${x.path(attribute)} ${x.value(by)}`)
-        .join('');
-      const item = await table.update(`UpdateItem job ${jobId} complete chunk ${index}`, {
-        Key: jobKey(jobId),
-        UpdateExpression: `SET ${x.path('updatedAt')} = ${x.value(now)} ADD ${x.path('chunksDone')} ${x.value(1)}, ${done} ${x.value(new Set([index]))}${settled}`,
-        ConditionExpression: `attribute_exists(${x.path(PK)}) AND NOT contains(${done}, ${x.value(index)})`,
-        ...x.attributes(),
-      });
-      return item === null ? existingJob(jobId) : jobFromItem(item);
+      return completion.complete(chunk, now);
     },
 
     finishFanout: async (jobId, { chunksTotal, linesTotal, now }) => {

@@ -53,8 +53,10 @@ export const FANOUT = {
   /** Longest accepted input line; longer lines fail with `line_too_large`. @default 8 MiB */
   maxLineBytes: 8 * 1024 * 1024,
   /**
-   * Most chunks of one job: its `completedChunks` set must fit the job's 400 KB DynamoDB item (about
-   * 95,000). A longer input fails `input_too_large`. @default 90_000 (4.5 M lines at 50 per chunk)
+   * Most chunks of one job; a longer input fails `input_too_large`. No DynamoDB item bounds it here (the
+   * job item holds one completion marker per 1,000 chunks; a job counter shard ~10 bytes per chunk ÷ 16,
+   * so 400 KB at ~580,000 chunks): it is the size fan-out, finalize and the cost model were sized for,
+   * and 20,000 chunks (1M lines) the largest run end to end. @default 90_000 (4.5 M lines at 50 per chunk)
    */
   maxChunksPerJob: 90_000,
   /** Most bytes a gzip input may decompress to; more fails `input_too_large`. @default 4 GiB */

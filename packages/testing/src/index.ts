@@ -7,6 +7,7 @@ export * from './emulators/drain-queue';
 export * from './fake-clock';
 export * from './fake-model-client';
 export * from './faults/index';
+export * from './fixtures/dynamo-item-bytes';
 export * from './fixtures/failed-result-line';
 export * from './fixtures/recording-logger';
 export * from './fixtures/sqs-record';

@@ -228,6 +228,31 @@ export function describeChunkContract(store: () => JobStore): void {
       await expectRejection(store().completeChunk(jobId, 9, 3_000), JobStoreError, ErrorCode.notFound);
     });
 
+    it('counts chunks far apart, completed at once, in any order and repeated, each once', async () => {
+      const jobId = uniqueJobId('complete-many');
+      await store().createJob(makeNewJob(jobId));
+      const indexes = [0, 1, 2, 3, 999, 1_000, 1_001, 2_500, 4_000];
+      for (const index of indexes) {
+        await store().putChunk(jobId, index, [index + 1]);
+        await store().recordLine(
+          jobId,
+          index,
+          makeLineRecord(jobId, index + 1, { usage: makeLineUsage({ completion_tokens: index + 1 }) }),
+        );
+      }
+      const calls = [...indexes, ...[...indexes].reverse(), 1_000, 0];
+      const jobs = await Promise.all(calls.map((index) => store().completeChunk(jobId, index, 2_000)));
+      for (const job of jobs) expect(job.chunksDone).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...jobs.map((job) => job.chunksDone))).toBe(indexes.length);
+      // A late duplicate of each, one after another.
+      for (const index of indexes)
+        expect((await store().completeChunk(jobId, index, 3_000)).chunksDone).toBe(indexes.length);
+      const job = await store().getJob(jobId);
+      expect(job?.chunksDone).toBe(indexes.length);
+      expect(job?.settled.succeeded).toBe(indexes.length);
+      expect(job?.settled.usage.completion_tokens).toBe(indexes.reduce((sum, index) => sum + index + 1, 0));
+    });
+
     it('lists a job’s chunks in index order, and only that job’s', async () => {
       const jobId = uniqueJobId('list');
       const otherId = uniqueJobId('list-other');
