@@ -14,15 +14,17 @@ beforeAll(async () => {
 
 /**
  * Make the client's next UpdateItem whose expression matches `step` fail before it reaches the table
- * (a pusher that dies right there), once; the middleware is removed after `run`.
+ * (a pusher that dies right there), once, after letting `passes` matching requests through; the
+ * middleware is removed after `run`.
  */
-async function dyingAt<T>(step: RegExp, run: () => Promise<T>): Promise<void> {
+async function dyingAt<T>(step: RegExp, run: () => Promise<T>, passes = 0): Promise<void> {
   const { middlewareStack } = local.clients.dynamodb;
   let armed = true;
+  let toPass = passes;
   middlewareStack.add(
     (next) => async (args) => {
       const { input } = args as { input: { UpdateExpression?: string; Key?: unknown } };
-      if (armed && args.input !== undefined && step.test(JSON.stringify(input))) {
+      if (armed && args.input !== undefined && step.test(JSON.stringify(input)) && toPass-- === 0) {
         armed = false;
         throw new Error('invocation killed');
       }
@@ -79,17 +81,55 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     expect((await store().getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 4);
   });
 
-  it("while clearing another's applied intent: the next pushes count nothing twice", async () => {
-    const jobId = await jobWithLines([1, 2, 4]);
-    await store().pushChunkProgress(jobId, 0); // leaves its applied intent
-    await store().recordLine(jobId, 0, record(3));
-    // Another process finds the intent, applies it again (refused by the marker), and dies clearing it.
-    await dyingAt(/REMOVE/, () => store().pushChunkProgress(jobId, 0));
-    expect((await store().getJobProgress(jobId))?.succeeded).toBe(3);
-    await Promise.all([store().pushChunkProgress(jobId, 0), store().pushChunkProgress(jobId, 0)]);
-    await store().pushChunkProgress(jobId, 0);
+  // Another process's intent (not known applied to this one) is applied again and then overwritten, never
+  // cleared: a pusher dying at each of its steps after finding one, then the same pusher again (alive, its
+  // request failed), concurrent pushers and a late duplicate, count every line once.
+  it.each([
+    ['applying the intent it found', /PROGRESS#/, 0],
+    ['writing its own intent', /"pushing"/, 0],
+    ['applying its own intent', /PROGRESS#/, 1],
+  ])(
+    "behind another's intent, dying %s: the next pushes count nothing twice",
+    async (_step, step, passes) => {
+      const jobId = await jobWithLines([1, 2, 4]);
+      await store().pushChunkProgress(jobId, 0); // leaves its applied intent
+      const other = store();
+      await other.recordLine(jobId, 0, record(3));
+      await dyingAt(step, () => other.pushChunkProgress(jobId, 0), passes);
+      await other.pushChunkProgress(jobId, 0);
+      expect((await other.getJobProgress(jobId))?.succeeded).toBe(4);
+      await Promise.all([store().pushChunkProgress(jobId, 0), other.pushChunkProgress(jobId, 0)]);
+      await store().pushChunkProgress(jobId, 0);
+      expect(await store().getJobProgress(jobId)).toEqual(await sumJobProgress(store(), jobId));
+      expect((await store().getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 3 + 4);
+    },
+  );
+
+  it("a stale answer does not overwrite another's newer intent over its own (the intent's pushSeq condition)", async () => {
+    const jobId = await jobWithLines([]);
+    const first = store();
+    const second = store();
+    await first.recordLines(jobId, 0, [record(1), record(2)]);
+    await first.pushChunkProgress(jobId, 0); // push 1, its intent stays, known applied to `first`
+    await first.recordLine(jobId, 0, record(3)); // `first`'s answer: push 1 and lines 1-3
+    await second.recordLine(jobId, 0, record(4));
+    await second.pushChunkProgress(jobId, 0); // applies push 1 again (refused), then push 2 of lines 3-4
+    await first.pushChunkProgress(jobId, 0); // from its stale answer: must not write a push 2 of line 3
+    await first.pushChunkProgress(jobId, 0);
+    await second.pushChunkProgress(jobId, 0);
+    expect(await first.getJobProgress(jobId)).toEqual(await sumJobProgress(first, jobId));
+    expect((await first.getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 3 + 4);
+  });
+
+  it("concurrent pushers behind each other's intents, lines recorded between rounds: each line once", async () => {
+    const jobId = await jobWithLines([]);
+    const pushers = [store(), store(), store()];
+    for (const line of [1, 2, 3, 4]) {
+      await store().recordLine(jobId, 0, record(line));
+      await Promise.all(pushers.map((pusher) => pusher.pushChunkProgress(jobId, 0)));
+      expect((await store().getJobProgress(jobId))?.usage.completion_tokens).toBe((line * (line + 1)) / 2);
+    }
     expect(await store().getJobProgress(jobId)).toEqual(await sumJobProgress(store(), jobId));
-    expect((await store().getJobProgress(jobId))?.usage.completion_tokens).toBe(1 + 2 + 3 + 4);
   });
 
   it('reads the counter in one request of shard items, not one per chunk', async () => {
@@ -165,7 +205,7 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     expect(await commandsOf(() => same.pushChunkProgress(jobId, 0))).toEqual(['GetItem']);
   });
 
-  it('overwrites its own applied intent; another process applies it again, refused, and clears it', async () => {
+  it('overwrites its own applied intent; another process applies it again, refused, and overwrites it', async () => {
     const jobId = await jobWithLines([]);
     const same = store();
     await same.recordLine(jobId, 0, record(1));
@@ -176,11 +216,10 @@ describe('job counter on DynamoDB: a push that dies between its steps', () => {
     expect((await same.getJobProgress(jobId))?.succeeded).toBe(2);
     const other = store();
     await other.recordLine(jobId, 0, record(3));
-    // Not known to it: the shard refuses the intent again, the clear goes, then its own push from a read.
+    // Not known to it: the shard refuses the intent again (so it is applied), then its own push over it,
+    // from its record's answer: no clearing, no read.
     expect(await commandsOf(() => other.pushChunkProgress(jobId, 0))).toEqual([
       'UpdateItem',
-      'UpdateItem',
-      'GetItem',
       'UpdateItem',
       'UpdateItem',
     ]);

@@ -29,17 +29,23 @@ import type { DynamoTable } from './dynamo-table';
  *   marks a job whose counter holds every push (a job from before the counter is read the old way).
  *   Markers stay (~10 bytes per chunk, ~60 KB per shard at the largest job), so a late duplicate of any
  *   push is refused whenever it comes.
- * - chunk: `pushSeq` (pushes begun), `pushed` (flat counters as of the last push, JSON) and, between
- *   the intent and its clearing, `pushing` (JSON `{ seq, delta }`).
+ * - chunk: `pushSeq` (pushes begun), `pushed` (flat counters as of the last push, JSON) and `pushing`
+ *   (JSON `{ seq, delta }`, the last push's intent; `pushSeq` = its seq, both set in one update).
  *
- * One push: (1) the chunk, conditional on `pushSeq` as read and no `pushing`: `pushing` = the delta of
- * its counters since `pushed`, `pushed` = its counters, `pushSeq` + 1; (2) the shard, conditional on
- * `p_<index>` < seq: ADD the delta, SET the marker. Anyone finding `pushing` it does not know applied
- * runs (2) for it and (3) REMOVEs it (conditional on `pushSeq` still being its seq) first. A pusher
- * leaves its own intent in place (two requests, not three): it remembers the push applied, and its next
- * push of the chunk overwrites the intent, conditional on `pushSeq` alone — `pushing`, when there, is
- * then the one it applied (both are set in one update). Another process finds the intent and applies it
- * again, which the shard's marker refuses.
+ * One push: (1) the chunk, conditional on `pushSeq` as read: `pushing` = the delta of its counters since
+ * `pushed`, `pushed` = its counters, `pushSeq` + 1; (2) the shard, conditional on `p_<index>` < seq:
+ * ADD the delta, SET the marker. (1) is written only once the intent it overwrites is known applied:
+ * applied by this process, or — an intent it does not know applied, left by a pusher that died or by
+ * another process — after running (2) for it, accepted or refused. A refusal proves it applied: the
+ * marker moves only by applying intents, and intents reach the shard in order (each is begun only
+ * after the one before it is applied), so marker ≥ seq means this one was. Hence an intent is never
+ * cleared, the next overwrites it (conditional on `pushSeq` = its seq: the intent on the item is then
+ * the one known applied), and exactly once holds: each delta is counters − `pushed` as read, and
+ * `pushed` moves with it in one conditional write, so a count is in one intent; the marker takes each
+ * intent once, however often it is applied again (a duplicate, a stale answer, a redelivery). A pusher
+ * dying before (1) leaves nothing; after (1) an intent the next pusher applies; after (2) an applied
+ * intent that is applied again and refused. Items of older versions may lack `pushing` (cleared):
+ * then (1) is conditional on its absence as well.
  */
 export const PROGRESS_SHARDS = 16;
 const PROGRESS_SORT_PREFIX = 'PROGRESS#';
@@ -70,7 +76,7 @@ const MOST_APPLIED_CHUNKS = 1_000;
 /**
  * The last push of each chunk (or completion group) this process applied (its seq), so that its intent can
  * stay on the item: the next push knows it needs no applying. Forgetting one costs a request (the
- * intent is applied again, refused, and cleared), never a count.
+ * intent is applied again and refused by the shard), never a count.
  */
 export interface AppliedPushes {
   note(jobId: string, index: number, seq: number): void;
@@ -157,16 +163,6 @@ export function createDynamoJobProgress(
       ...x.attributes(),
     });
   };
-  const clearPush = async (jobId: string, index: number, seq: number): Promise<void> => {
-    const x = createExpressionContext();
-    await table.update(`UpdateItem chunk ${index} of job ${jobId} clear push ${seq}`, {
-      Key: chunkKey(jobId, index),
-      UpdateExpression: `REMOVE ${x.path('pushing')}`,
-      ConditionExpression: `attribute_exists(${x.path('pushing')}) AND ${x.path('pushSeq')} = ${x.value(seq)}`,
-      ReturnValues: 'NONE',
-      ...x.attributes(),
-    });
-  };
   /** Write the intent of a push of everything new; null when there is nothing new or another pusher won. */
   const beginPush = async (
     jobId: string,
@@ -228,10 +224,10 @@ export function createDynamoJobProgress(
         const fields = unmarshall(item);
         const pending = parsePending(fields['pushing']);
         if (pending !== null && !applied.has(jobId, index, pending.seq)) {
-          // A push left half done (its pusher died, or is still at it): finish it, then look again.
+          // An intent not known applied (its pusher died, is still at it, or is another process): apply
+          // it; accepted or refused by the marker, it is applied now, and the next push may overwrite it.
           await applyPush(jobId, index, pending);
-          await clearPush(jobId, index, pending.seq);
-          continue;
+          applied.note(jobId, index, pending.seq);
         }
         const push = await beginPush(jobId, index, fields);
         // Nothing new in a seen item may be news since: only a read says there is nothing to push.

@@ -16,7 +16,7 @@ export interface LineUpdate {
 /**
  * One conditional update that records a line exactly once: stores where its result is, adds what the
  * core's counting rule (`lineCounterDelta`) says the line adds to the chunk's flat counters (an `ADD` per
- * counter it changes; every counter exists from the chunk's creation), and drops the line's lease. The
+ * counter it changes; ADD creates a counter the chunk item lacks), and drops the line's lease. The
  * condition refuses a line that is not in the chunk or is already recorded.
  */
 export function lineUpdate(record: LineRecord): LineUpdate {

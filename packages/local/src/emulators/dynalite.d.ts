@@ -36,3 +36,29 @@ declare module 'dynalite' {
   function dynalite(options?: dynalite.DynaliteOptions): Server;
   export = dynalite;
 }
+
+/** dynalite's storage module (`db/index.js`): only what the table-read cache's race test drives. */
+declare module 'dynalite/db/index.js' {
+  type Callback<T> = (error: Error | null, value?: T) => void;
+
+  /** A LevelDB-like store with callback methods, as dynalite wraps it. */
+  interface CallbackStore {
+    get(key: string, callback: Callback<unknown>): void;
+    put(key: string, value: unknown, callback: Callback<void>): void;
+    del(key: string, callback: Callback<void>): void;
+    batch(
+      operations: { type: 'put' | 'del'; key: string; value?: unknown }[],
+      callback: Callback<void>,
+    ): void;
+  }
+
+  interface Store {
+    /** The LevelDB every sub-database reads and writes through, keys prefixed (`table~<name>`). */
+    db: CallbackStore & { close(): Promise<void> };
+    /** The table descriptions, kept in memory by our patch. */
+    tableDb: CallbackStore;
+  }
+
+  /** In memory when `path` is absent. */
+  export function create(options?: { path?: string }): Store;
+}
