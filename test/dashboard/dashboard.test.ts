@@ -8,8 +8,9 @@ import { useBrowser } from './browser';
 
 const serve = useServe({
   promptFaults: [
-    // 2 s per `sluggish` line, 8 in flight: a job of 22 runs for 6 s or more, so its progress is seen moving.
-    { match: 'sluggish', fault: { kind: 'slowHeaders', delayMs: 2_000 } },
+    // 3 s per `sluggish` line, 8 in flight: a job of 22 runs for 9 s or more, so its progress is seen moving
+    // even when a loaded machine takes seconds to open the page.
+    { match: 'sluggish', fault: { kind: 'slowHeaders', delayMs: 3_000 } },
     // The endpoint refuses `fragile` lines for good (400): they fail `endpoint_rejected`.
     { match: 'fragile', fault: 'http400' },
   ],
@@ -109,10 +110,11 @@ describe('the dashboard in a real browser, against thinkbatch serve', () => {
           ? `quick question ${i}`
           : `sluggish question ${i}`,
     );
-    const { id } = await createInline(client, lines(prompts), { linesPerChunk: 10 });
-
+    // The page is open before the job starts, so the job's run time is not spent opening it.
     const { page, requests, problems } = await openTab();
     await page.goto(`${url}/#token=${token}`);
+    await page.getByTestId('job-list').waitFor();
+    const { id } = await createInline(client, lines(prompts), { linesPerChunk: 10 });
     const row = page.locator(`[data-testid="job-row"][data-job-id="${id}"]`);
     await row.waitFor();
     expect(page.url()).toBe(`${url}/#/`);
